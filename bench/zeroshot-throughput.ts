@@ -1,0 +1,108 @@
+/**
+ * `npm run bench`: images/s of `eval zeroshot` end to end (decode + preprocess + model + store)
+ * next to the bare onnxruntime session on the same vision model, batch size and threads.
+ *
+ *   npm run bench -- [--model DIR] [--images N] [--batch-size B] [--threads T]
+ *
+ * Default model: a randomly initialised CLIP with ViT-B/32 shapes, built once into
+ * bench/out/vitb32 by tools/fixtures/build_fixtures.py (needs Debian's python3-torch; weights do
+ * not change throughput). The dataset: N generated 500x375 JPEGs in 10 class folders.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { ClipFamilyModel } from '../src/models/clip-model.js';
+import { runZeroShot } from '../src/tasks/zeroshot/run.js';
+import { silentProgress } from '../src/util/progress.js';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    images: { type: 'string', default: '320' },
+    'batch-size': { type: 'string', default: '32' },
+    threads: { type: 'string' },
+  },
+});
+const nImages = Number(values.images);
+const batchSize = Number(values['batch-size']);
+const threads = values.threads ? Number(values.threads) : os.availableParallelism();
+const outRoot = path.resolve('bench/out');
+
+async function ensureModel(): Promise<string> {
+  if (values.model) return path.resolve(values.model);
+  const dir = path.join(outRoot, 'vitb32');
+  if (!existsSync(path.join(dir, 'onnx', 'vision_model.onnx'))) {
+    console.log(`building a ViT-B/32-shaped CLIP into ${dir} (once; needs /usr/bin/python3 with Debian's python3-torch and python3-onnx)`);
+    execFileSync('/usr/bin/python3', ['tools/fixtures/build_fixtures.py', '--bench-vitb32', dir], { stdio: 'inherit' });
+  }
+  return dir;
+}
+
+async function ensureImages(): Promise<string> {
+  const dir = path.join(outRoot, `images-${nImages}`);
+  if (existsSync(path.join(dir, '.complete'))) return dir;
+  await fs.rm(dir, { recursive: true, force: true });
+  for (let i = 0; i < nImages; i++) {
+    const cls = `class${String(i % 10).padStart(2, '0')}`;
+    await fs.mkdir(path.join(dir, cls), { recursive: true });
+    const w = 500, h = 375;
+    const raw = Buffer.alloc(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const o = (y * w + x) * 3;
+        raw[o] = (x * (i + 3) + y) & 255;
+        raw[o + 1] = (y * 2 + i * 17) & 255;
+        raw[o + 2] = ((x ^ y) + i * 31) & 255;
+      }
+    }
+    await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(dir, cls, `img${i}.jpg`));
+  }
+  await fs.writeFile(path.join(dir, '.complete'), '');
+  return dir;
+}
+
+async function bareThroughput(modelDir: string, size: number): Promise<number> {
+  const model = await ClipFamilyModel.open(modelDir, { threads });
+  const session = await ort.InferenceSession.create(model.folder.files.vision, model.sessionOptions() as ort.InferenceSession.SessionOptions);
+  const input = new ort.Tensor('float32', new Float32Array(batchSize * 3 * size * size).map((_, i) => Math.sin(i)), [batchSize, 3, size, size]);
+  await session.run({ [session.inputNames[0]]: input }); // warm-up
+  const batches = Math.max(1, Math.ceil(nImages / batchSize));
+  const t0 = performance.now();
+  for (let b = 0; b < batches; b++) await session.run({ [session.inputNames[0]]: input });
+  const s = (performance.now() - t0) / 1000;
+  await session.release();
+  return (batches * batchSize) / s;
+}
+
+const modelDir = await ensureModel();
+const dataDir = await ensureImages();
+const config = JSON.parse(await fs.readFile(path.join(modelDir, 'preprocessor_config.json'), 'utf8')) as { crop_size?: { height: number } | number };
+const size = typeof config.crop_size === 'number' ? config.crop_size : config.crop_size?.height ?? 224;
+
+console.log(`machine: ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; onnxruntime-node ${ort.env.versions.node ?? ''}`);
+console.log(`model: ${modelDir}; images: ${nImages} (500x375 JPEG); batch ${batchSize}; threads ${threads}`);
+const bare = await bareThroughput(modelDir, size);
+console.log(`bare onnxruntime session:       ${bare.toFixed(1)} images/s`);
+
+const store = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-bench-store-'));
+const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-bench-run-'));
+const common = {
+  model: modelDir, data: dataDir, dtype: 'fp32' as const, batchSize, store, out: runDir, preprocess: 'fast' as const,
+  logitScale: 100, threads, progress: silentProgress, warn: () => {},
+};
+const t0 = performance.now();
+const cold = await runZeroShot(common);
+const coldWall = (performance.now() - t0) / 1000;
+const e2e = cold.timing.images_per_s ?? 0;
+console.log(`eval zeroshot, embedding stage: ${e2e.toFixed(1)} images/s (${(100 * e2e / bare).toFixed(1)}% of bare)`);
+console.log(`eval zeroshot, whole command:   ${(nImages / coldWall).toFixed(1)} images/s (${coldWall.toFixed(2)} s incl. model load, hashing, text classifier)`);
+const t1 = performance.now();
+const warm = await runZeroShot(common);
+const warmWall = (performance.now() - t1) / 1000;
+console.log(`warm rerun:                     ${warmWall.toFixed(2)} s, ${String(warm.cache.images_inferred)} images inferred`);
+await fs.rm(store, { recursive: true, force: true });
+await fs.rm(runDir, { recursive: true, force: true });

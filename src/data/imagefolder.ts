@@ -1,0 +1,162 @@
+import type { Dirent } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { HoloclipError } from '../errors.js';
+import { compareCodePoints } from '../store/canonical-json.js';
+import { readClassnames } from './classnames.js';
+import { IMAGE_EXTENSIONS, isHiddenName, isImageFileName } from './image-extensions.js';
+import type { Dataset, DatasetItem, SkippedFiles } from './types.js';
+
+const MAX_EXAMPLES = 5;
+const READDIR_CONCURRENCY = 16;
+
+/**
+ * An ImageFolder dataset: `<root>/<class>/**\/<image>`, like `torchvision.datasets.ImageFolder`.
+ * Labels are positions in the code-point-sorted list of class folder names. Inside a class folder,
+ * images are found recursively (symlinked folders followed; a link back to an enclosing folder is not) in torchvision's order:
+ * folders sorted by path, then files sorted by name within each folder. Hidden entries (leading
+ * `.`, e.g. macOS `._x.jpg`) and non-image files are skipped and counted. Nothing is opened.
+ */
+export async function openImageFolder(root: string, classnamesFile?: string): Promise<Dataset> {
+  const skipped = new SkipCounter();
+  const top = await readdirOrFail(root);
+  const classFolders: string[] = [];
+  let topLevelImages = 0;
+  for (const entry of top) {
+    if (isHiddenName(entry.name)) {
+      skipped.hidden(entry.name);
+    } else if (await isDirectoryEntry(root, entry)) {
+      classFolders.push(entry.name);
+    } else {
+      if (isImageFileName(entry.name)) topLevelImages++;
+      skipped.nonImage(entry.name);
+    }
+  }
+  if (classFolders.length === 0) {
+    const found = topLevelImages > 0 ? ` (it holds ${topLevelImages} image files directly)` : '';
+    throw new HoloclipError(`data folder ${root} has no class sub-folders${found}; expected ${root}/<class name>/<images>, or give a .jsonl manifest`);
+  }
+  classFolders.sort(compareCodePoints);
+
+  let classnames = classFolders;
+  let classnamesSource = 'folder names';
+  if (classnamesFile !== undefined) {
+    classnames = await readClassnames(classnamesFile);
+    classnamesSource = classnamesFile;
+    if (classnames.length !== classFolders.length) {
+      throw new HoloclipError(`classnames file ${classnamesFile} has ${classnames.length} names but data folder ${root} has ${classFolders.length} class folders`);
+    }
+  }
+
+  const perClass = await mapLimit(classFolders, READDIR_CONCURRENCY, async (name) => {
+    const classSkipped = new SkipCounter();
+    return { ids: await listImages(root, name, classSkipped), classSkipped };
+  });
+  const items: DatasetItem[] = [];
+  perClass.forEach(({ ids, classSkipped }, label) => {
+    skipped.add(classSkipped);
+    for (const id of ids) items.push({ index: items.length, id, path: path.join(root, ...id.split('/')), label });
+  });
+  if (items.length === 0) {
+    throw new HoloclipError(`empty dataset: data folder ${root} has ${classFolders.length} class folders but no image files (${IMAGE_EXTENSIONS.join(' ')})`);
+  }
+  return {
+    kind: 'imagefolder',
+    root,
+    source: root,
+    classnames,
+    classnamesSource,
+    items,
+    skipped: skipped.result(),
+  };
+}
+
+/** Image ids (`<class>/<sub/dirs>/<file>`, POSIX) under one class folder, in torchvision order. */
+async function listImages(root: string, className: string, skipped: SkipCounter): Promise<string[]> {
+  // Collect every non-hidden folder (relative POSIX path), then sort like sorted(os.walk(...)).
+  const folders: Array<{ rel: string; files: string[] }> = [];
+  const walk = async (rel: string, ancestors: ReadonlySet<string>): Promise<void> => {
+    const abs = path.join(root, ...rel.split('/'));
+    const real = await realpath(abs);
+    if (ancestors.has(real)) return; // a symlink back to an enclosing folder: stop the loop
+    const inside = new Set(ancestors).add(real);
+    const files: string[] = [];
+    folders.push({ rel, files });
+    for (const entry of await readdirOrFail(abs)) {
+      const childRel = `${rel}/${entry.name}`;
+      if (isHiddenName(entry.name)) skipped.hidden(childRel);
+      else if (await isDirectoryEntry(abs, entry)) await walk(childRel, inside);
+      else if (isImageFileName(entry.name)) files.push(entry.name);
+      else skipped.nonImage(childRel);
+    }
+  };
+  await walk(className, new Set());
+  folders.sort((a, b) => compareCodePoints(a.rel, b.rel));
+  const ids: string[] = [];
+  for (const f of folders) {
+    f.files.sort(compareCodePoints);
+    for (const name of f.files) ids.push(`${f.rel}/${name}`);
+  }
+  return ids;
+}
+
+async function readdirOrFail(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    throw new HoloclipError(`cannot list data folder ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Directory, or symlink to one (followed, like os.walk(followlinks=True)); broken links count as files. */
+async function isDirectoryEntry(parent: string, entry: Dirent): Promise<boolean> {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  try {
+    return (await stat(path.join(parent, entry.name))).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+class SkipCounter {
+  private readonly counts = { hidden: 0, nonImage: 0 };
+  private readonly examples: string[] = [];
+
+  hidden(rel: string): void {
+    this.counts.hidden++;
+    this.example(rel);
+  }
+
+  nonImage(rel: string): void {
+    this.counts.nonImage++;
+    this.example(rel);
+  }
+
+  add(other: SkipCounter): void {
+    this.counts.hidden += other.counts.hidden;
+    this.counts.nonImage += other.counts.nonImage;
+    for (const e of other.examples) this.example(e);
+  }
+
+  result(): SkippedFiles {
+    return { ...this.counts, examples: [...this.examples] };
+  }
+
+  private example(rel: string): void {
+    if (this.examples.length < MAX_EXAMPLES) this.examples.push(rel);
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,41 @@
+/** One image of a dataset: where it is and its class. No pixels are loaded. */
+export interface DatasetItem {
+  /** Position in dataset order (0-based). */
+  index: number;
+  /** Path relative to the dataset root, POSIX separators (absolute, with `/`, if outside the root). */
+  id: string;
+  /** Absolute path. */
+  path: string;
+  /** Class index into `Dataset.classnames`. */
+  label: number;
+}
+
+export interface SkippedFiles {
+  /** Hidden files and folders (leading `.`); a hidden folder counts once and is not entered. */
+  hidden: number;
+  /** Files without an image extension, and files lying directly in an ImageFolder root (outside class folders). */
+  nonImage: number;
+  /** A few skipped paths relative to the root, for messages. */
+  examples: string[];
+}
+
+export interface Dataset {
+  readonly kind: 'imagefolder' | 'jsonl';
+  /** Absolute dataset root (the ImageFolder dir; the manifest's directory for JSONL). */
+  readonly root: string;
+  /** Absolute path the user gave (dir or manifest file). */
+  readonly source: string;
+  readonly classnames: string[];
+  /** 'folder names' or the absolute classnames file path. */
+  readonly classnamesSource: string;
+  /** File paths only (cheap metadata), in dataset order. */
+  readonly items: readonly DatasetItem[];
+  readonly skipped: SkippedFiles;
+}
+
+export interface DatasetSpec {
+  /** An ImageFolder directory or a `.jsonl` manifest. */
+  path: string;
+  /** Optional classnames file (.json array or one name per line); required for JSONL manifests. */
+  classnames?: string;
+}

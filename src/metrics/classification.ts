@@ -1,0 +1,76 @@
+/**
+ * Classification metrics over a row-major logits matrix (n x c). Pure functions; no I/O.
+ * Conventions (match CLIP_benchmark): top-k counts a sample correct when the target is among the
+ * k highest logits; ties are broken towards the lower class index (like argmax). Mean per-class
+ * recall = sklearn's balanced_accuracy_score: the mean over classes present in the targets.
+ */
+
+/** Index of the largest value of each row (first one on ties). */
+export function argmaxRows(logits: Float32Array, n: number, c: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const off = i * c;
+    let best = 0;
+    let bestVal = logits[off];
+    for (let j = 1; j < c; j++) {
+      const v = logits[off + j];
+      if (v > bestVal) {
+        bestVal = v;
+        best = j;
+      }
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+/** 0-based rank of the target in its row: classes scored higher, plus equal-scored ones with a lower index. */
+export function targetRank(logits: Float32Array, c: number, row: number, target: number): number {
+  const off = row * c;
+  const t = logits[off + target];
+  let rank = 0;
+  for (let j = 0; j < c; j++) {
+    const v = logits[off + j];
+    if (v > t || (v === t && j < target)) rank++;
+  }
+  return rank;
+}
+
+export function topKAccuracy(logits: Float32Array, n: number, c: number, targets: ArrayLike<number>, k: number): number {
+  if (n === 0) return Number.NaN;
+  let correct = 0;
+  for (let i = 0; i < n; i++) if (targetRank(logits, c, i, targets[i]) < k) correct++;
+  return correct / n;
+}
+
+/** Mean over classes present in `targets` of (correct predictions of that class / samples of that class). */
+export function meanPerClassRecall(preds: ArrayLike<number>, targets: ArrayLike<number>, c: number): number {
+  const support = new Float64Array(c);
+  const hits = new Float64Array(c);
+  for (let i = 0; i < targets.length; i++) {
+    support[targets[i]]++;
+    if (preds[i] === targets[i]) hits[targets[i]]++;
+  }
+  let sum = 0;
+  let present = 0;
+  for (let j = 0; j < c; j++) {
+    if (support[j] > 0) {
+      sum += hits[j] / support[j];
+      present++;
+    }
+  }
+  return present === 0 ? Number.NaN : sum / present;
+}
+
+/** Per-class recall (NaN for classes with no samples). */
+export function perClassRecall(preds: ArrayLike<number>, targets: ArrayLike<number>, c: number): Float64Array {
+  const support = new Float64Array(c);
+  const hits = new Float64Array(c);
+  for (let i = 0; i < targets.length; i++) {
+    support[targets[i]]++;
+    if (preds[i] === targets[i]) hits[targets[i]]++;
+  }
+  const out = new Float64Array(c);
+  for (let j = 0; j < c; j++) out[j] = support[j] > 0 ? hits[j] / support[j] : Number.NaN;
+  return out;
+}

@@ -1,0 +1,31 @@
+/** Small dense-vector helpers over row-major Float32Arrays. Pure; no I/O. */
+
+/** Divide each of the n rows of length dim by its L2 norm, in place. Zero rows stay zero. */
+export function l2NormalizeRows(data: Float32Array, n: number, dim: number): Float32Array {
+  for (let i = 0; i < n; i++) {
+    const off = i * dim;
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += data[off + j] * data[off + j];
+    const norm = Math.sqrt(s);
+    if (norm > 0) for (let j = 0; j < dim; j++) data[off + j] /= norm;
+  }
+  return data;
+}
+
+/**
+ * out[i, j] = sum_k a[i, k] * b[j, k]  (a: n x d, b: m x d, result n x m), accumulated in float64.
+ * Blocked over rows of b for cache locality.
+ */
+export function matmulTransposed(a: Float32Array, n: number, b: Float32Array, m: number, d: number): Float32Array {
+  const out = new Float32Array(n * m);
+  for (let i = 0; i < n; i++) {
+    const ao = i * d;
+    for (let j = 0; j < m; j++) {
+      const bo = j * d;
+      let s = 0;
+      for (let k = 0; k < d; k++) s += a[ao + k] * b[bo + k];
+      out[i * m + j] = s;
+    }
+  }
+  return out;
+}

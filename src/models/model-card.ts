@@ -1,0 +1,37 @@
+/**
+ * `holoclip.json`: an optional model card in the model folder. It records what the ONNX files
+ * cannot say: the learned logit scale (and SigLIP bias), and the factors the paper analyses
+ * (architecture, training data, data size, loss, fine-tuning).
+ */
+import { promises as fs } from 'node:fs';
+import { z } from 'zod';
+import { HoloclipError, errorMessage } from '../errors.js';
+
+export const ModelCardSchema = z.object({
+  name: z.string().optional(),
+  logit_scale: z.number().positive().optional(),
+  logit_bias: z.number().optional(),
+  architecture: z.string().optional(),
+  training_data: z.string().optional(),
+  training_size: z.number().nonnegative().optional(),
+  loss: z.string().optional(),
+  fine_tuned: z.union([z.boolean(), z.string()]).optional(),
+  notes: z.string().optional(),
+});
+export type ModelCard = z.infer<typeof ModelCardSchema>;
+
+export async function readModelCard(file: string): Promise<ModelCard> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    throw new HoloclipError(`model card ${file} is not readable JSON: ${errorMessage(err)}`);
+  }
+  const parsed = ModelCardSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    throw new HoloclipError(`model card ${file}: ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,45 @@
+/**
+ * The one place that decides the cache key of image embeddings: the files that shape them
+ * (vision tower, config, preprocessor config), the dtype, and the preprocessing description
+ * (which includes the fast/reference mode). Later transforms (corruptions) extend the item key,
+ * not the space.
+ */
+import path from 'node:path';
+import type { ImagePreprocessor } from '../image/index.js';
+import type { ClipFamilyModel } from '../models/clip-model.js';
+import type { ModelIdentity } from '../models/model-identity.js';
+import { canonicalKey } from '../store/canonical-json.js';
+import type { EmbeddingSpace, EmbeddingStore } from '../store/embedding-store.js';
+import { readJsonIfExists } from '../store/json-file.js';
+
+export interface ImageSpaceInputs {
+  readonly store: EmbeddingStore;
+  readonly model: ClipFamilyModel;
+  readonly identity: ModelIdentity;
+  readonly preprocessor: ImagePreprocessor;
+}
+
+export function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>): Record<string, unknown> {
+  return {
+    kind: 'image-embeddings',
+    model_type: inputs.model.modelType,
+    dtype: inputs.model.folder.dtype,
+    files: inputs.identity.vision,
+    preprocess: inputs.preprocessor.description,
+    normalised: 'L2',
+  };
+}
+
+/** Open (or create) the embedding space; the dimension comes from an existing space or one probe inference. */
+export async function openImageSpace(inputs: ImageSpaceInputs): Promise<EmbeddingSpace> {
+  const meta = imageSpaceMeta(inputs);
+  const key = canonicalKey(meta);
+  const existing = await readJsonIfExists(path.join(inputs.store.root, 'embeddings', key, 'meta.json'));
+  let dim = typeof existing === 'object' && existing !== null ? (existing as { dim?: unknown }).dim : undefined;
+  if (typeof dim !== 'number') {
+    const { outputHeight: h, outputWidth: w } = inputs.preprocessor.spec;
+    const probe = await inputs.model.embedImages(new Float32Array(3 * h * w), 1, h, w);
+    dim = probe.dim;
+  }
+  return inputs.store.space(key, meta, dim as number);
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { HoloclipError } from '../errors.js';
+import { isErrno, writeFileAtomic } from './atomic.js';
+
+/** Hex sha256 of bytes or of a UTF-8 string. */
+export function sha256(data: Buffer | Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Hex sha256 of a file's bytes, streamed (constant memory). */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** One remembered hash: valid while the file's size and mtime are unchanged. */
+export interface FileHashEntry {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+/** Where {@link FileHashIndex} keeps its data inside a store. */
+export function fileHashIndexPath(storeRoot: string): string {
+  return path.join(storeRoot, 'index', 'file-hashes.json');
+}
+
+/** On-disk form: compact JSON, one `[size, mtimeMs, sha256]` triple per absolute path. */
+interface FileHashIndexFile {
+  version: 1;
+  entries: Record<string, [number, number, string]>;
+}
+
+export interface FileHashIndexOptions {
+  /**
+   * Files modified less than this long before they were stat'ed are hashed but not remembered,
+   * because a later write within the same mtime tick would go unnoticed ("racy" stat, as in git).
+   * Default 2000 ms.
+   */
+  racyWindowMs?: number;
+}
+
+/**
+ * A persisted stat cache: absolute path -> {size, mtimeMs, sha256}, so re-hashing an unchanged
+ * file costs one stat. Stored as `<store>/index/file-hashes.json` and written atomically; `save()`
+ * merges with what other processes saved meanwhile, so concurrent users lose nothing but speed.
+ */
+export class FileHashIndex {
+  private readonly entries: Map<string, FileHashEntry>;
+  private readonly changed = new Map<string, FileHashEntry>();
+  private readonly racyWindowMs: number;
+  /** Stat of the index file as this instance last read or wrote it; unchanged means no merge is needed. */
+  private diskVersion: string | undefined;
+
+  private constructor(
+    readonly file: string,
+    entries: Map<string, FileHashEntry>,
+    diskVersion: string | undefined,
+    options: FileHashIndexOptions,
+  ) {
+    this.entries = entries;
+    this.diskVersion = diskVersion;
+    this.racyWindowMs = options.racyWindowMs ?? 2000;
+  }
+
+  static async open(storeRoot: string, options: FileHashIndexOptions = {}): Promise<FileHashIndex> {
+    const file = fileHashIndexPath(path.resolve(storeRoot));
+    const version = await fileVersion(file);
+    return new FileHashIndex(file, await loadEntries(file), version, options);
+  }
+
+  /** Number of remembered files. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** True if there are entries not yet saved. */
+  get dirty(): boolean {
+    return this.changed.size > 0;
+  }
+
+  /** The remembered entry for `file`, without checking it is still current. */
+  peek(file: string): FileHashEntry | undefined {
+    return this.entries.get(path.resolve(file));
+  }
+
+  /**
+   * sha256 of `file`. If `bytes` (the file's content, already read by the caller) is given it is
+   * hashed instead of reading the file again. Unchanged files (same size and mtime) cost one stat.
+   */
+  async hashFile(file: string, bytes?: Buffer | Uint8Array): Promise<string> {
+    const abs = path.resolve(file);
+    const st = await stat(abs);
+    const known = this.entries.get(abs);
+    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.sha256;
+    // Trust caller-supplied bytes only if they have the size the file has now.
+    const digest = bytes && bytes.length === st.size ? sha256(bytes) : await sha256File(abs);
+    if (Date.now() - st.mtimeMs >= this.racyWindowMs) {
+      const entry: FileHashEntry = { size: st.size, mtimeMs: st.mtimeMs, sha256: digest };
+      this.entries.set(abs, entry);
+      this.changed.set(abs, entry);
+    }
+    return digest;
+  }
+
+  /** Persist new entries atomically, merged over whatever is on disk now. No-op if nothing changed. */
+  async save(): Promise<void> {
+    if (this.changed.size === 0) return;
+    // Another process saved since we last looked: merge its entries under ours.
+    if ((await fileVersion(this.file)) !== this.diskVersion) {
+      for (const [k, v] of await loadEntries(this.file)) if (!this.changed.has(k)) this.entries.set(k, v);
+    }
+    const out: FileHashIndexFile = { version: 1, entries: {} };
+    for (const [k, v] of this.entries) out.entries[k] = [v.size, v.mtimeMs, v.sha256];
+    await writeFileAtomic(this.file, `${JSON.stringify(out)}\n`);
+    this.diskVersion = await fileVersion(this.file);
+    this.changed.clear();
+  }
+}
+
+/** Identity of the file's current version (inode, size, mtime), or undefined if absent. */
+async function fileVersion(file: string): Promise<string | undefined> {
+  try {
+    const st = await stat(file, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+async function loadEntries(file: string): Promise<Map<string, FileHashEntry>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return new Map();
+    throw err;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new HoloclipError(`file hash index ${file} is not valid JSON; delete it (it is only a cache)`, { cause: err });
+  }
+  const entries = (parsed as Partial<FileHashIndexFile> | null)?.entries;
+  if ((parsed as Partial<FileHashIndexFile> | null)?.version !== 1 || typeof entries !== 'object' || entries === null) {
+    throw new HoloclipError(`file hash index ${file} has an unknown format; delete it (it is only a cache)`);
+  }
+  const map = new Map<string, FileHashEntry>();
+  for (const key of Object.keys(entries)) {
+    const e = entries[key];
+    if (Array.isArray(e) && typeof e[0] === 'number' && typeof e[1] === 'number' && typeof e[2] === 'string') {
+      map.set(key, { size: e[0], mtimeMs: e[1], sha256: e[2] });
+    }
+  }
+  return map;
+}
