@@ -93,7 +93,8 @@ test('invalid or unsupported configs are HoloclipErrors naming the file and the 
   rejectsWith({ ...CLIP_SMALL, do_pad: true }, /do_pad is not supported/);
   rejectsWith({ ...CLIP_SMALL, size_divisibility: 32 }, /size_divisibility is not supported/);
   rejectsWith({ ...CLIP_SMALL, crop_size: undefined }, /crop_size must be/);
-  rejectsWith({ ...CLIP_SMALL, do_center_crop: false }, /fixed output size/);
+  rejectsWith({ ...CLIP_SMALL, do_center_crop: false }, /fixed output size.*only crops when do_center_crop is true/);
+  rejectsWith({ ...CLIP_SMALL, image_processor_type: undefined, feature_extractor_type: 'DetrFeatureExtractor' }, /feature_extractor_type "DetrFeatureExtractor" is not supported/);
   rejectsWith({ ...CLIP_SMALL, do_resize: 'yes' }, /do_resize must be true or false/);
 });
 

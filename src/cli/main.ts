@@ -30,6 +30,7 @@ export function buildProgram(): Command {
     .description('Holistic robustness evaluation of CLIP-family models exported to ONNX (Hugging Face / transformers.js layout).')
     .version(HOLOCLIP_VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
 
   const evalCmd = program.command('eval').description('evaluate a model on a dataset');
@@ -108,7 +109,6 @@ interface ZeroShotFlags {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return 0;

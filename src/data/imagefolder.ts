@@ -3,6 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
 import { compareCodePoints } from '../store/canonical-json.js';
+import { mapLimit } from '../util/concurrency.js';
 import { readClassnames } from './classnames.js';
 import { IMAGE_EXTENSIONS, isHiddenName, isImageFileName } from './image-extensions.js';
 import type { Dataset, DatasetItem, SkippedFiles } from './types.js';
@@ -146,17 +147,4 @@ class SkipCounter {
   private example(rel: string): void {
     if (this.examples.length < MAX_EXAMPLES) this.examples.push(rel);
   }
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -22,6 +22,8 @@ export interface ImageHeader {
   depth: string;
   /** Whether the decoded image has an alpha channel (RGBA, grey+alpha, palette with transparency, ...). */
   hasAlpha: boolean;
+  /** Whether an ICC profile is embedded (sharp converts such images to sRGB while decoding). */
+  hasProfile: boolean;
   format: string;
 }
 
@@ -72,6 +74,7 @@ export async function readHeader(input: Buffer, file: string): Promise<ImageHead
     channels,
     depth: meta.depth ?? 'uchar',
     hasAlpha: meta.hasAlpha ?? false,
+    hasProfile: meta.hasProfile ?? false,
     format: meta.format ?? 'unknown',
   };
 }

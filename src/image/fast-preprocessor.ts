@@ -8,8 +8,8 @@
  * rescale loop -> normalise loop -> tensor permute (HWC->CHW copy).
  *
  * Here, per image: `metadata()` (header only) to plan the resize, ONE libvips pipeline
- * `rotate() + affine() + raw()` for 8-bit images without alpha, then one loop that reads only the cropped window and writes CHW
- * float32 straight into the caller's batch buffer through a 3x256 lookup table.
+ * `rotate() + affine() + raw()` for 8-bit images without alpha, then one loop that reads only the cropped window
+ * and writes CHW float32 straight into the caller's batch buffer through a 3x256 lookup table.
  *
  * Things transformers.js does that we match on purpose (they differ from Python transformers / PIL):
  *  - Resampling uses `sharp.affine` with the named interpolator (nearest / bilinear / bicubic), i.e. point sampling
@@ -33,15 +33,18 @@
  *    pad the short axis with black, crop the long one. Reference mode reports such images as unreadable.
  *
  * Single-pass vs two-pass: 8-bit images without alpha (the vast majority: JPEG, RGB PNG, WebP, CMYK JPEG, grey)
- * take one libvips pass; images with alpha, 16-bit images and lanczos configs decode to raw first and resize that
- * raw buffer, exactly as transformers.js does, because libvips would otherwise premultiply alpha / resize at 16 bits
- * / shrink-on-load.
+ * take one libvips pass; images with alpha, 16-bit images, grey images with an ICC profile and lanczos configs
+ * decode to raw first and resize that raw buffer, exactly as transformers.js does, because libvips would otherwise
+ * premultiply alpha / resize at 16 bits / take the luma after resizing / shrink-on-load.
  */
 import sharp from 'sharp';
 import { ImageReadError } from '../errors.js';
 import { readHeader, toRaw, toRgb3, toRgbMapping, luma, type ImageHeader, type RawPixels } from './decode.js';
 import { resizeTarget, type PreprocessSpec, type PilResample } from './preprocess-spec.js';
 import type { ImagePreprocessor } from './types.js';
+
+/** Largest resized image (before the center crop) we are willing to materialise: 8192 x 8192. */
+const MAX_RESIZED_PIXELS = 8192 * 8192;
 
 /** transformers.js RESAMPLING_MAPPING, after its box/hamming -> bilinear fallback; 1 (lanczos) is handled apart. */
 const AFFINE_INTERPOLATOR: Readonly<Record<Exclude<PilResample, 1>, 'nearest' | 'bilinear' | 'bicubic'>> = {
@@ -112,14 +115,19 @@ export class FastPreprocessor implements ImagePreprocessor {
     const [tw, th] = spec.resize ? resizeTarget(spec.resize, w, h) : [w, h];
     // transformers.js `RawImage.resize` returns the image untouched when the size already matches.
     const needResize = tw !== w || th !== h;
-    if (needResize && (tw < 1 || th < 1)) {
+    if (needResize && (tw < 1 || th < 1 || tw * th > MAX_RESIZED_PIXELS)) {
+      // transformers.js fails on 0-sized targets too; for huge ones (e.g. a 1x5000 strip with shortest_edge 224
+      // becomes 224x1120000) it would try to materialise the whole resized image. We refuse instead.
       throw new ImageReadError(file, `${w}x${h} is too small or too elongated: resizing gives ${tw}x${th}`);
     }
 
-    if (!needResize || (header.depth === 'uchar' && !header.hasAlpha && spec.resample !== 1)) {
+    // A grey image with an ICC profile is decoded to sRGB through the profile, possibly with R, G, B not exactly
+    // equal; transformers.js takes the luma of that BEFORE resizing, which does not commute with the resize.
+    const greyViaProfile = header.channels === 1 && header.hasProfile;
+    if (!needResize || (header.depth === 'uchar' && !header.hasAlpha && !greyViaProfile && spec.resample !== 1)) {
       // Single libvips pass. Valid because for 8-bit input without alpha every step sharp inserts before `affine`
-      // (EXIF rotate, CMYK/ICC -> 8-bit sRGB) is what transformers.js' decode does too, and grey is interpolated as
-      // one band and expanded to R=G=B afterwards, which commutes with the per-band interpolation.
+      // (EXIF rotate, CMYK/ICC -> 8-bit sRGB) is what transformers.js' decode does too, and plain grey is
+      // interpolated as one band and expanded to R=G=B afterwards, which commutes with the per-band interpolation.
       let pipeline = sharp(input).rotate();
       if (needResize) {
         pipeline = pipeline.affine([tw / w, 0, 0, th / h], { interpolator: AFFINE_INTERPOLATOR[spec.resample as Exclude<PilResample, 1>] });
@@ -131,6 +139,7 @@ export class FastPreprocessor implements ImagePreprocessor {
     //  - alpha: transformers.js drops alpha BEFORE resizing, while libvips `affine`/`resize` premultiply by alpha
     //    (sharp has no way to drop alpha before the resize within one pipeline);
     //  - 16-bit (and other non-8-bit) images: transformers.js reduces them to 8 bits before resizing;
+    //  - grey images with an ICC profile (see above);
     //  - lanczos goes through `sharp.resize`, which on an encoded JPEG/WebP would use shrink-on-load.
     const decoded = await toRaw(sharp(input).rotate(), file);
     if (!needResize) return decoded;

@@ -170,17 +170,18 @@ export function parsePreprocessSpec(json: unknown, file: string): PreprocessSpec
   const cfg = json;
 
   // transformers.js AutoImageProcessor: `image_processor_type ?? feature_extractor_type`, trailing "Fast" stripped.
-  const rawType = cfg.image_processor_type ?? cfg.feature_extractor_type;
+  const typeField = cfg.image_processor_type !== undefined && cfg.image_processor_type !== null ? 'image_processor_type' : 'feature_extractor_type';
+  const rawType = cfg[typeField];
   let processorType = 'ImageProcessor';
   if (rawType !== undefined && rawType !== null) {
-    if (typeof rawType !== 'string') fail(file, 'image_processor_type', `must be a string, got ${JSON.stringify(rawType)}`);
+    if (typeof rawType !== 'string') fail(file, typeField, `must be a string, got ${JSON.stringify(rawType)}`);
     processorType = rawType;
   }
   const baseType = processorType.replace(/Fast$/, '');
   if (!BASE_PIPELINE_PROCESSORS.has(baseType)) {
     fail(
       file,
-      'image_processor_type',
+      typeField,
       `"${processorType}" is not supported (supported: ${[...BASE_PIPELINE_PROCESSORS].join(', ')})`,
     );
   }
@@ -283,10 +284,14 @@ export function parsePreprocessSpec(json: unknown, file: string): PreprocessSpec
     outputHeight = resize.height;
     outputWidth = resize.width;
   } else {
+    const hint =
+      cfg.crop_size !== undefined && cfg.crop_size !== null
+        ? ' (crop_size is set, but transformers.js only crops when do_center_crop is true)'
+        : '';
     fail(
       file,
       'do_center_crop/crop_size',
-      'must give a fixed output size: without a center crop the resize must be {"height": H, "width": W}',
+      `must give a fixed output size: without a center crop the resize must be {"height": H, "width": W}${hint}`,
     );
   }
 

@@ -86,6 +86,14 @@ export class ReferencePreprocessor implements ImagePreprocessor {
     try {
       ({ pixel_values: pixelValues } = await this.processor(image));
     } catch (err) {
+      if (/bad extract area/.test(errorMessage(err))) {
+        // transformers.js bug on node, see fast-preprocessor.ts ("Deliberate differences").
+        throw new ImageReadError(
+          file,
+          'transformers.js center_crop fails when the image is smaller than the crop on one axis only (extract_area: bad extract area); fast mode handles it',
+          { cause: err },
+        );
+      }
       throw toImageReadError(err, file);
     }
     const dims = pixelValues.dims.join('x');

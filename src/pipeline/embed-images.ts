@@ -3,19 +3,22 @@
  * embedding pipeline. Cached rows are looked up by the sha256 of the image file's bytes, so a
  * rerun does no inference and a killed run resumes from its last finished batch.
  *
- * Flow for images not yet in the store: read bytes -> hash -> preprocess (sharp, a few in flight)
- * -> batch -> model -> append one store chunk per batch. The next batch is decoded while the
- * model runs the current one, so the model (the slowest stage) stays busy.
+ * Flow for images not yet in the store: [decode worker] read bytes -> sha256 -> preprocess (sharp,
+ * a few in flight) -> pixel batch -> [main thread] model -> one store chunk per batch. The worker
+ * prepares the next batches while the model runs, so the model (the slowest stage) stays busy.
+ * Identical files (same sha256) are embedded once.
  */
 import { promises as fs } from 'node:fs';
 import type { DatasetItem } from '../data/index.js';
-import { ImageReadError, errorMessage } from '../errors.js';
+import { HoloclipError } from '../errors.js';
 import type { ImagePreprocessor } from '../image/index.js';
 import type { ClipFamilyModel } from '../models/clip-model.js';
 import type { EmbeddingSpace } from '../store/embedding-store.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
+import { DecodeClient } from './decode-client.js';
+import type { DecodeResponse } from './decode-protocol.js';
 
 export interface ItemFailure {
   readonly index: number;
@@ -31,8 +34,10 @@ export interface EmbedImagesOptions {
   readonly space: EmbeddingSpace;
   readonly hashIndex: FileHashIndex;
   readonly batchSize: number;
-  /** Images decoded concurrently (default 4). */
+  /** Images decoded concurrently in the decode worker (default 4). */
   readonly decodeConcurrency?: number;
+  /** Batches prepared ahead of the model (default 2). */
+  readonly prefetchBatches?: number;
   readonly progress: ProgressSink;
   /** Seconds between saves of the file hash index during long runs (default 30). */
   readonly saveEverySeconds?: number;
@@ -49,11 +54,6 @@ export interface EmbedImagesResult {
   /** Items whose embedding was already in the store. */
   readonly cached: number;
   readonly seconds: { lookup: number; embed: number };
-}
-
-interface Prepared {
-  item: DatasetItem;
-  key: string;
 }
 
 /** Known content hash if the file is unchanged since it was hashed; undefined if it must be read. */
@@ -74,9 +74,6 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const t0 = performance.now();
   const keys = new Array<string | undefined>(items.length);
   const failures: ItemFailure[] = [];
-  const fail = (item: DatasetItem, err: unknown) => {
-    failures.push({ index: item.index, id: item.id, path: item.path, error: errorMessage(err) });
-  };
 
   // 1. Which items are already embedded? A stat per file, no reads.
   const hashes = await mapLimit(items, 16, (item) => knownHash(hashIndex, item));
@@ -93,92 +90,76 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   }
   const tLookup = performance.now();
 
-  // 2. Embed the rest, batch by batch, decoding batch k+1 while the model runs batch k.
+  // 2. Embed the rest. A worker thread reads, hashes and preprocesses up to `prefetch` batches
+  //    ahead while the model runs (onnxruntime-node blocks the main thread during a forward pass).
   const { outputHeight: h, outputWidth: w } = preprocessor.spec;
   const pixelsPerImage = 3 * h * w;
   let inferred = 0;
-  let done: number;
   const pendingKeys = new Set<string>();
   let lastSave = performance.now();
   const saveEvery = (options.saveEverySeconds ?? 30) * 1000;
+  const prefetch = Math.max(1, options.prefetchBatches ?? 2);
 
   progress.start('embedding images', items.length, 'img');
   progress.update(cached);
-
-  /** Read, hash and preprocess up to batchSize new images, starting at todo[from]. */
-  const prepareBatch = async (from: number): Promise<{ next: number; prepared: Prepared[]; pixels: Float32Array; skippedAsDuplicate: number }> => {
-    const pixels = new Float32Array(batchSize * pixelsPerImage);
-    const prepared: Prepared[] = [];
-    let cursor = from;
-    let skippedAsDuplicate = 0;
-    // Take candidates in slices until the batch is full: duplicates and failures do not fill it.
-    while (prepared.length < batchSize && cursor < todo.length) {
-      const slice = todo.slice(cursor, cursor + (batchSize - prepared.length));
-      cursor += slice.length;
-      const results = await mapLimit(slice, decodeConcurrency, async (item) => {
-        let bytes: Buffer;
-        try {
-          bytes = await fs.readFile(item.path);
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          return { item, error: new ImageReadError(item.path, code === 'ENOENT' ? 'file not found' : errorMessage(err)) };
+  if (todo.length > 0) {
+    const decoder = await DecodeClient.start({ modelDir: model.folder.dir, mode: preprocessor.mode, concurrency: decodeConcurrency });
+    try {
+      const requests: Array<Promise<DecodeResponse>> = [];
+      let cursor = 0;
+      const request = () => {
+        const slice = todo.slice(cursor, cursor + batchSize);
+        cursor += slice.length;
+        requests.push(decoder.decode(slice.map((it) => ({ index: it.index, path: it.path }))));
+      };
+      while (requests.length < prefetch && cursor < todo.length) request();
+      let processed = 0;
+      while (requests.length > 0) {
+        const batch = await (requests.shift() as Promise<DecodeResponse>);
+        if (cursor < todo.length) request();
+        const rows: number[] = [];
+        const newKeys: string[] = [];
+        for (const r of batch.items) {
+          const item = items[r.index];
+          if (!r.ok) {
+            failures.push({ index: item.index, id: item.id, path: item.path, error: r.error });
+            continue;
+          }
+          hashIndex.record(item.path, r, r.key);
+          keys[r.index] = r.key;
+          if (space.has(r.key) || pendingKeys.has(r.key)) continue; // same bytes as an image already embedded
+          pendingKeys.add(r.key);
+          rows.push(r.row);
+          newKeys.push(r.key);
         }
-        let key: string;
-        try {
-          key = await hashIndex.hashFile(item.path, bytes);
-        } catch (err) {
-          return { item, error: err };
+        processed += batch.items.length;
+        const n = rows.length;
+        if (n > 0) {
+          const contiguous = rows.every((row, i) => row === i);
+          let input: Float32Array;
+          if (contiguous) {
+            input = batch.pixels.subarray(0, n * pixelsPerImage);
+          } else {
+            input = new Float32Array(n * pixelsPerImage);
+            rows.forEach((row, i) => input.set(batch.pixels.subarray(row * pixelsPerImage, (row + 1) * pixelsPerImage), i * pixelsPerImage));
+          }
+          const { data, dim } = await model.embedImages(input, n, h, w);
+          if (dim !== space.dim) {
+            throw new HoloclipError(`${model.folder.files.vision} returned ${dim}-dimensional embeddings, expected ${space.dim}`);
+          }
+          await space.appendChunk(newKeys, data);
+          for (const k of newKeys) pendingKeys.delete(k);
+          inferred += n;
         }
-        if (space.has(key) || pendingKeys.has(key)) return { item, key, duplicate: true };
-        pendingKeys.add(key);
-        try {
-          const data = await preprocessor.process(bytes, item.path);
-          return { item, key, data };
-        } catch (err) {
-          pendingKeys.delete(key);
-          return { item, error: err };
-        }
-      });
-      for (const r of results) {
-        if ('error' in r) {
-          fail(r.item, r.error);
-        } else if ('duplicate' in r) {
-          keys[r.item.index] = r.key;
-          skippedAsDuplicate++;
-        } else if (r.data) {
-          pixels.set(r.data, prepared.length * pixelsPerImage);
-          keys[r.item.index] = r.key;
-          prepared.push({ item: r.item, key: r.key });
+        progress.update(cached + processed);
+        if (performance.now() - lastSave > saveEvery) {
+          await hashIndex.save();
+          lastSave = performance.now();
         }
       }
+    } finally {
+      await decoder.close();
     }
-    return { next: cursor, prepared, pixels, skippedAsDuplicate };
-  };
-
-  let next = prepareBatch(0);
-  for (;;) {
-    const batch = await next;
-    const hasMore = batch.next < todo.length;
-    if (hasMore) next = prepareBatch(batch.next);
-    const n = batch.prepared.length;
-    if (n > 0) {
-      const input = n === batchSize ? batch.pixels : batch.pixels.subarray(0, n * pixelsPerImage);
-      const { data, dim } = await model.embedImages(input, n, h, w);
-      if (dim !== space.dim) {
-        throw new Error(`${model.folder.files.vision} returned ${dim}-dimensional embeddings, expected ${space.dim}`);
-      }
-      await space.appendChunk(batch.prepared.map((p) => p.key), data);
-      for (const p of batch.prepared) pendingKeys.delete(p.key);
-      inferred += n;
-    }
-    // Everything before the cursor is finished (embedded, duplicate of a cached image, or failed).
-    done = items.length - (todo.length - batch.next);
-    progress.update(done);
-    if (performance.now() - lastSave > saveEvery) {
-      await hashIndex.save();
-      lastSave = performance.now();
-    }
-    if (!hasMore) break;
   }
   await hashIndex.save();
   progress.finish();

@@ -5,6 +5,7 @@
  * not the space.
  */
 import path from 'node:path';
+import sharp from 'sharp';
 import type { ImagePreprocessor } from '../image/index.js';
 import type { ClipFamilyModel } from '../models/clip-model.js';
 import type { ModelIdentity } from '../models/model-identity.js';
@@ -26,6 +27,8 @@ export function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>): Record<
     dtype: inputs.model.folder.dtype,
     files: inputs.identity.vision,
     preprocess: inputs.preprocessor.description,
+    // sharp/libvips decode and resample the pixels: an upgrade may change them, so it starts a new space.
+    decoder: `sharp ${sharp.versions.sharp} libvips ${sharp.versions.vips}`,
     normalised: 'L2',
   };
 }

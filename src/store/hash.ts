@@ -108,6 +108,20 @@ export class FileHashIndex {
     return digest;
   }
 
+  /**
+   * Remember a hash computed elsewhere (e.g. by a decode worker that read the file), given the
+   * size and mtime it saw when it read the bytes. Same racy-window rule as hashFile.
+   */
+  record(file: string, stat: { size: number; mtimeMs: number }, digest: string): void {
+    const abs = path.resolve(file);
+    if (Date.now() - stat.mtimeMs < this.racyWindowMs) return;
+    const known = this.entries.get(abs);
+    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.sha256 === digest) return;
+    const entry: FileHashEntry = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: digest };
+    this.entries.set(abs, entry);
+    this.changed.set(abs, entry);
+  }
+
   /** Persist new entries atomically, merged over whatever is on disk now. No-op if nothing changed. */
   async save(): Promise<void> {
     if (this.changed.size === 0) return;

@@ -1,0 +1,86 @@
+/** Main-thread handle on the decode worker: send a list of files, get back keys + a pixel batch. */
+import { Worker } from 'node:worker_threads';
+import { HoloclipError } from '../errors.js';
+import type { DecodeRequest, DecodeResponse, DecodeWorkerInit, WorkerMessage } from './decode-protocol.js';
+
+/**
+ * Compiled: dist/pipeline/decode-worker.js runs as is. From source (tsx: tests, bench) the worker
+ * thread does not inherit tsx's loader, so a one-line bootstrap registers it before importing the .ts.
+ */
+function createWorker(init: DecodeWorkerInit): Worker {
+  if (!import.meta.url.endsWith('.ts')) {
+    return new Worker(new URL('./decode-worker.js', import.meta.url), { workerData: init });
+  }
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./decode-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData: init });
+}
+
+export class DecodeClient {
+  private readonly pending = new Map<number, { resolve: (r: DecodeResponse) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private failure: Error | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg.type === 'batch') {
+        const p = this.pending.get(msg.batch.batchId);
+        this.pending.delete(msg.batch.batchId);
+        p?.resolve(msg.batch);
+      } else if (msg.type === 'fatal') {
+        this.fail(new HoloclipError(msg.error));
+      }
+    });
+    worker.on('error', (err) => this.fail(err instanceof HoloclipError ? err : new HoloclipError(`decode worker failed: ${err.message}`)));
+    worker.on('exit', (code) => {
+      if (this.pending.size > 0) this.fail(new HoloclipError(`decode worker exited (code ${code}) with batches pending`));
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  static start(init: DecodeWorkerInit): Promise<DecodeClient> {
+    return new Promise((resolve, reject) => {
+      const worker = createWorker(init);
+      const onMessage = (msg: WorkerMessage) => {
+        if (msg.type === 'ready') {
+          cleanup();
+          resolve(new DecodeClient(worker));
+        } else if (msg.type === 'fatal') {
+          cleanup();
+          void worker.terminate();
+          reject(new HoloclipError(msg.error));
+        }
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(err instanceof HoloclipError ? err : new HoloclipError(`cannot start the decode worker: ${err.message}`));
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+    });
+  }
+
+  decode(items: DecodeRequest['items']): Promise<DecodeResponse> {
+    if (this.failure) return Promise.reject(this.failure);
+    const batchId = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(batchId, { resolve, reject });
+      const req: DecodeRequest = { batchId, items };
+      this.worker.postMessage(req);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Decode worker: reads, hashes and preprocesses images off the main thread. onnxruntime-node's
+ * run() blocks the main thread for the whole forward pass, so decoding there would stall; here
+ * the next batch is prepared while the model runs the current one.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { ImageReadError, errorMessage } from '../errors.js';
+import { createPreprocessor } from '../image/index.js';
+import { mapLimit } from '../util/concurrency.js';
+import type { DecodedItem, DecodeRequest, DecodeWorkerInit, WorkerMessage } from './decode-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('decode-worker.ts must run as a worker thread');
+const init = workerData as DecodeWorkerInit;
+
+const post = (msg: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+
+try {
+  const preprocessor = await createPreprocessor(init.modelDir, init.mode);
+  const { outputHeight: h, outputWidth: w } = preprocessor.spec;
+  const pixelsPerImage = 3 * h * w;
+  post({ type: 'ready' });
+
+  port.on('message', (req: DecodeRequest) => {
+    void (async () => {
+      const pixels = new Float32Array(req.items.length * pixelsPerImage);
+      let nextRow = 0;
+      const rowOf = new Map<number, number>();
+      const items = await mapLimit(req.items, init.concurrency, async (item): Promise<DecodedItem> => {
+        let bytes: Buffer;
+        let st: { size: number; mtimeMs: number };
+        try {
+          const handle = await fs.open(item.path, 'r');
+          try {
+            const s = await handle.stat();
+            st = { size: s.size, mtimeMs: s.mtimeMs };
+            bytes = await handle.readFile();
+          } finally {
+            await handle.close();
+          }
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : errorMessage(err);
+          return { index: item.index, ok: false, error: new ImageReadError(item.path, reason).message };
+        }
+        const key = createHash('sha256').update(bytes).digest('hex');
+        const row = nextRow++;
+        rowOf.set(item.index, row);
+        try {
+          await preprocessor.processInto(bytes, item.path, pixels, row * pixelsPerImage);
+        } catch (err) {
+          const message = err instanceof ImageReadError ? err.message : new ImageReadError(item.path, errorMessage(err)).message;
+          return { index: item.index, ok: false, error: message };
+        }
+        return { index: item.index, ok: true, key, size: st.size, mtimeMs: st.mtimeMs, row };
+      });
+      post({ type: 'batch', batch: { batchId: req.batchId, items, pixels } }, [pixels.buffer as ArrayBuffer]);
+    })().catch((err: unknown) => post({ type: 'fatal', error: errorMessage(err) }));
+  });
+} catch (err) {
+  post({ type: 'fatal', error: errorMessage(err) });
+}
