@@ -9,24 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { createPreprocessor, type ImagePreprocessor, type PreprocessMode } from '../src/image/index.js';
+import { CLIP_VIT_B32 } from '../test/helpers/image-fixtures.js';
 
 const count = Number(process.argv[2] ?? 200);
 const concurrencies = (process.argv[3] ?? '1,4').split(',').map(Number);
 
-const CLIP_VIT_B32 = {
-  image_processor_type: 'CLIPImageProcessor',
-  do_resize: true,
-  size: { shortest_edge: 224 },
-  resample: 3,
-  do_center_crop: true,
-  crop_size: { height: 224, width: 224 },
-  do_rescale: true,
-  rescale_factor: 0.00392156862745098,
-  do_normalize: true,
-  image_mean: [0.48145466, 0.4578275, 0.40821073],
-  image_std: [0.26862954, 0.26130258, 0.27577711],
-  do_convert_rgb: true,
-};
 
 async function makeJpegs(n: number): Promise<Buffer[]> {
   const w = 500;

@@ -78,6 +78,29 @@ test('eval zeroshot writes result.json, predictions.jsonl, logits.npy; a rerun d
   assert.deepEqual(r2.metrics, r.metrics);
   const logits2 = await readNpy(path.join(out, 'logits.npy'));
   assert.deepEqual(Array.from(logits2.data as Float32Array), Array.from(logits.data as Float32Array));
+
+  // --preprocess reference (transformers.js's processor) is a separate cache space with identical pixels.
+  const ref = await runCli([...args.slice(0, -6), '--out', path.join(work, 'ref'), '--store', store, '--batch-size', '4', '--preprocess', 'reference']);
+  assert.equal(ref.code, 0, ref.stderr);
+  const r3 = await readResult(path.join(work, 'ref'));
+  assert.equal(r3.cache.images_inferred, 18);
+  assert.equal(r3.conventions.preprocess_mode, 'reference');
+  const logits3 = await readNpy(path.join(work, 'ref', 'logits.npy'));
+  assert.deepEqual(Array.from(logits3.data as Float32Array), Array.from(logits.data as Float32Array));
+});
+
+test('model inspect shows type, dtypes, logit scale source and preprocessing', async () => {
+  const work = await tmp();
+  const res = await runCli(['model', 'inspect', fixtureDir('tiny-clip'), '--store', path.join(work, 'store')]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /model_type\s+clip \(scoring: softmax\)/);
+  assert.match(res.stdout, /dtypes\s+fp32, fp16, q8 \(using fp32\)/);
+  assert.match(res.stdout, /logit scale\s+24\.(5|4999)\d* from recovered-from-model\.onnx/);
+  assert.match(res.stdout, /shortest_edge=72/);
+  const sig = await runCli(['model', 'inspect', fixtureDir('tiny-siglip'), '--store', path.join(work, 'store')]);
+  assert.equal(sig.code, 0, sig.stderr);
+  assert.match(sig.stdout, /bias -4\.2/);
+  assert.match(sig.stdout, /16 tokens \(padded to max length\)/);
 });
 
 test('SigLIP fixture is scored with sigmoid + bias; JSONL manifest with --classnames and a templates file', async () => {

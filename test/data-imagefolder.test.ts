@@ -2,20 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../src/errors.js';
 import { openDataset } from '../src/data/index.js';
+import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'holoclip-data-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTempDir = (fn: (dir: string) => Promise<void>) => withTempDirIn(fn, 'holoclip-data-');
 
 /** Create empty files (the adapter never opens them) at the given relative paths. */
 async function touch(root: string, rels: string[]): Promise<void> {

@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { removeStaleTempFiles, tempPathFor, writeFileAtomic, writeJsonAtomic } from '../src/store/atomic.js';
 import { readJsonIfExists } from '../src/store/json-file.js';
 import { HoloclipError } from '../src/errors.js';
+import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'holoclip-atomic-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTempDir = (fn: (dir: string) => Promise<void>) => withTempDirIn(fn, 'holoclip-atomic-');
 
 test('atomic: writes create parent folders, replace content and leave no temp files', () =>
   withTempDir(async (dir) => {

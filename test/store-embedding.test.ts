@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,20 +10,14 @@ import { canonicalKey } from '../src/store/canonical-json.js';
 import { EmbeddingStore, STALE_MS } from '../src/store/embedding-store.js';
 import { sha256 } from '../src/store/hash.js';
 import { encodeNpy } from '../src/store/npy.js';
+import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
 
 const META = { model: 'tiny-clip', dtype: 'fp32', preprocess: 'resize 224 bicubic, center crop', tower: 'vision' };
 const KEY = canonicalKey(META);
 const DIM = 4;
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'holoclip-emb-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTempDir = (fn: (dir: string) => Promise<void>) => withTempDirIn(fn, 'holoclip-emb-');
 
 /** Deterministic rows: the row for key k is [h, h+1, ...] with h derived from k. */
 function rowsFor(keys: readonly string[], dim = DIM): Float32Array {

@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileHashIndex, fileHashIndexPath, sha256, sha256File } from '../src/store/hash.js';
 import { canonicalJson, canonicalKey, compareCodePoints } from '../src/store/canonical-json.js';
+import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'holoclip-hash-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTempDir = (fn: (dir: string) => Promise<void>) => withTempDirIn(fn, 'holoclip-hash-');
 
 /** Write a file and date it back (whole seconds, exact in mtimeMs), so it is outside the racy window. */
 async function writeOld(file: string, content: string | Buffer, ageMs = 3600_000): Promise<void> {

@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { unlink, writeFile } from 'node:fs/promises';
+
 import { canonicalKey } from '../src/store/canonical-json.js';
 import { EmbeddingStore } from '../src/store/embedding-store.js';
 import { textMatrixPaths } from '../src/store/text-cache.js';
+import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'holoclip-text-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTempDir = (fn: (dir: string) => Promise<void>) => withTempDirIn(fn, 'holoclip-text-');
 
 test('text cache: put then get returns rows, shape and meta; unknown key is null', () =>
   withTempDir(async (dir) => {

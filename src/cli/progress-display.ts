@@ -41,7 +41,6 @@ class BarDisplay implements ProgressSink {
   private bar: cliProgress.SingleBar | null = null;
   private meter = new RateMeter();
   private total = 0;
-  private unit = '';
   private started = false;
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
@@ -49,7 +48,6 @@ class BarDisplay implements ProgressSink {
   start(label: string, total: number, unit: string): void {
     this.finish();
     this.total = total;
-    this.unit = unit;
     this.started = false;
     this.bar = new cliProgress.SingleBar(
       {
@@ -102,6 +100,7 @@ class LineDisplay implements ProgressSink {
   private lastDone = -1;
   private started = false;
   private lastFraction = 0;
+  private startedAt = 0;
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
@@ -113,6 +112,7 @@ class LineDisplay implements ProgressSink {
     this.lastDone = -1;
     this.lastFraction = 0;
     this.lastPrint = performance.now();
+    this.startedAt = this.lastPrint;
   }
 
   update(done: number): void {
@@ -123,7 +123,7 @@ class LineDisplay implements ProgressSink {
     const now = performance.now();
     const fraction = this.total > 0 ? done / this.total : 1;
     if (done === this.lastDone) return;
-    if (fraction - this.lastFraction >= 0.1 || now - this.lastPrint > 15000) {
+    if (fraction < 1 && (fraction - this.lastFraction >= 0.1 || now - this.lastPrint > 15000)) {
       this.print(done);
       this.lastFraction = fraction;
       this.lastPrint = now;
@@ -141,7 +141,10 @@ class LineDisplay implements ProgressSink {
   }
 
   finish(): void {
-    if (this.started && this.lastDone >= 0 && this.lastFraction < 1) this.print(this.lastDone);
+    if (this.started && this.lastDone >= 0) {
+      const seconds = (performance.now() - this.startedAt) / 1000;
+      this.stream.write(`${this.label}: ${this.lastDone}/${this.total} ${this.unit} done in ${seconds.toFixed(1)} s\n`);
+    }
     this.started = false;
   }
 

@@ -45,17 +45,11 @@ export function topKAccuracy(logits: Float32Array, n: number, c: number, targets
 
 /** Mean over classes present in `targets` of (correct predictions of that class / samples of that class). */
 export function meanPerClassRecall(preds: ArrayLike<number>, targets: ArrayLike<number>, c: number): number {
-  const support = new Float64Array(c);
-  const hits = new Float64Array(c);
-  for (let i = 0; i < targets.length; i++) {
-    support[targets[i]]++;
-    if (preds[i] === targets[i]) hits[targets[i]]++;
-  }
   let sum = 0;
   let present = 0;
-  for (let j = 0; j < c; j++) {
-    if (support[j] > 0) {
-      sum += hits[j] / support[j];
+  for (const r of perClassRecall(preds, targets, c)) {
+    if (!Number.isNaN(r)) {
+      sum += r;
       present++;
     }
   }
