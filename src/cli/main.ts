@@ -11,6 +11,16 @@ import { createProgressDisplay } from './progress-display.js';
 import { formatZeroShotSummary } from './summary.js';
 import { inspectModelCommand } from './inspect-model.js';
 
+/** On Ctrl-C / SIGTERM: restore the terminal, say what is kept, exit 130. Store writes are atomic, so nothing is corrupted. */
+function onInterrupt(cleanup: () => void): void {
+  const handler = (signal: NodeJS.Signals) => {
+    cleanup();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
@@ -54,8 +64,23 @@ export function buildProgram(): Command {
     .option('--logit-bias <b>', 'logit bias (SigLIP); overrides holoclip.json', finiteNumber)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
     .option('--quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  holoclip eval zeroshot --model models/clip-vit-base-patch32 --data ~/data/imagenet/val --out runs/in1k
+  holoclip eval zeroshot --model m/ --data manifest.jsonl --classnames classes.txt \\
+      --templates en_zeroshot_classification_templates.json --templates-key imagenet1k --dtype q8 --out runs/q8
+
+Every image is embedded once per (model files, dtype, preprocessing) and kept in --store; a rerun
+does no image inference and an interrupted run resumes from its last finished batch.`,
+    )
     .action(async (opts: ZeroShotFlags) => {
       const progress = createProgressDisplay(process.stderr, opts.quiet === true);
+      onInterrupt(() => {
+        progress.finish();
+        process.stderr.write('\nholoclip: interrupted; finished batches are kept in the store, rerun the same command to resume\n');
+      });
       const result = await runZeroShot({
         model: opts.model,
         data: opts.data,
@@ -115,9 +140,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {
-      // commander already printed the message (or help / version)
-      const exitCode = (err as { exitCode?: number }).exitCode ?? 2;
-      return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : exitCode === 1 ? 2 : exitCode;
+      // commander already printed the message, the help or the version
+      return (err as { exitCode?: number }).exitCode === 0 ? 0 : 2;
     }
     if (err instanceof HoloclipError) {
       process.stderr.write(`holoclip: ${err.message}\n`);
