@@ -72,8 +72,11 @@ export async function openImageFolder(root: string, classnamesFile?: string): Pr
   };
 }
 
-/** Image ids (`<class>/<sub/dirs>/<file>`, POSIX) under one class folder, in torchvision order. */
-async function listImages(root: string, className: string, skipped: SkipCounter): Promise<string[]> {
+/**
+ * Image ids (`<folder>/<sub/dirs>/<file>`, POSIX, relative to `root`) under one folder of `root`
+ * (`''` = the root itself), in torchvision order.
+ */
+export async function listImages(root: string, className: string, skipped: SkipCounter): Promise<string[]> {
   // Collect every non-hidden folder (relative POSIX path), then sort like sorted(os.walk(...)).
   const folders: Array<{ rel: string; files: string[] }> = [];
   const walk = async (rel: string, ancestors: ReadonlySet<string>): Promise<void> => {
@@ -84,7 +87,7 @@ async function listImages(root: string, className: string, skipped: SkipCounter)
     const files: string[] = [];
     folders.push({ rel, files });
     for (const entry of await readdirOrFail(abs)) {
-      const childRel = `${rel}/${entry.name}`;
+      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (isHiddenName(entry.name)) skipped.hidden(childRel);
       else if (await isDirectoryEntry(abs, entry)) await walk(childRel, inside);
       else if (isImageFileName(entry.name)) files.push(entry.name);
@@ -96,12 +99,12 @@ async function listImages(root: string, className: string, skipped: SkipCounter)
   const ids: string[] = [];
   for (const f of folders) {
     f.files.sort(compareCodePoints);
-    for (const name of f.files) ids.push(`${f.rel}/${name}`);
+    for (const name of f.files) ids.push(f.rel === '' ? name : `${f.rel}/${name}`);
   }
   return ids;
 }
 
-async function readdirOrFail(dir: string): Promise<Dirent[]> {
+export async function readdirOrFail(dir: string): Promise<Dirent[]> {
   try {
     return await readdir(dir, { withFileTypes: true });
   } catch (err) {
@@ -120,7 +123,8 @@ async function isDirectoryEntry(parent: string, entry: Dirent): Promise<boolean>
   }
 }
 
-class SkipCounter {
+/** Counts skipped hidden and non-image entries, keeping a few examples for messages. */
+export class SkipCounter {
   private readonly counts = { hidden: 0, nonImage: 0 };
   private readonly examples: string[] = [];
 

@@ -70,7 +70,7 @@ function parseLine(line: string, where: string, numClasses: number, classnamesFi
  * Absolute path and id of a manifest entry. The id is the path relative to the root with `/`
  * separators, or the absolute path (with `/`) if it lies outside the root.
  */
-function locate(root: string, given: string): { id: string; path: string } {
+export function locate(root: string, given: string): { id: string; path: string } {
   // Fast path for the common case, a plain relative path like "val/n01/img.jpg" (no ., .., //, \).
   const segments = given.split('/');
   if (!path.isAbsolute(given) && !given.includes('\\') && segments.every((s) => s !== '' && s !== '.' && s !== '..')) {

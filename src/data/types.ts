@@ -6,7 +6,7 @@ export interface DatasetItem {
   id: string;
   /** Absolute path. */
   path: string;
-  /** Class index into `Dataset.classnames`. */
+  /** Class index into `Dataset.classnames`; -1 in unlabelled datasets. */
   label: number;
 }
 
@@ -20,7 +20,8 @@ export interface SkippedFiles {
 }
 
 export interface Dataset {
-  readonly kind: 'imagefolder' | 'jsonl';
+  /** imagefolder / jsonl: labelled; images: an unlabelled folder (OOD sets); captions: a retrieval manifest. */
+  readonly kind: 'imagefolder' | 'jsonl' | 'images' | 'captions';
   /** Absolute dataset root (the ImageFolder dir; the manifest's directory for JSONL). */
   readonly root: string;
   /** Absolute path the user gave (dir or manifest file). */

@@ -36,6 +36,8 @@ export interface EmbedImagesOptions {
   readonly batchSize: number;
   /** Images decoded concurrently in the decode worker (default 4). */
   readonly decodeConcurrency?: number;
+  /** Progress label (default "embedding images"). */
+  readonly label?: string;
   /** Batches prepared ahead of the model (default 2). */
   readonly prefetchBatches?: number;
   readonly progress: ProgressSink;
@@ -100,7 +102,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const saveEvery = (options.saveEverySeconds ?? 30) * 1000;
   const prefetch = Math.max(1, options.prefetchBatches ?? 2);
 
-  progress.start('embedding images', items.length, 'img');
+  progress.start(options.label ?? 'embedding images', items.length, 'img');
   progress.update(cached);
   if (todo.length > 0) {
     const decoder = await DecodeClient.start({ modelDir: model.folder.dir, mode: preprocessor.mode, concurrency: decodeConcurrency });

@@ -1,0 +1,213 @@
+/**
+ * What every evaluation task shares: one model (lazy towers), one store, the logit scale and its
+ * source, the preprocessing, and the cached embedding of datasets and texts. Tasks compose these;
+ * none of them runs a model directly, so every task reads the same cached arrays.
+ */
+import path from 'node:path';
+import type { Dataset, DatasetItem } from '../data/index.js';
+import { HoloclipError } from '../errors.js';
+import { createPreprocessor, type ImagePreprocessor, type PreprocessMode } from '../image/index.js';
+import { l2NormalizeRows } from '../metrics/vector.js';
+import { ClipFamilyModel } from '../models/clip-model.js';
+import type { Dtype } from '../models/dtype.js';
+import { resolveLogitScale, type LogitScale } from '../models/logit-scale.js';
+import { identifyModel, type ModelIdentity } from '../models/model-identity.js';
+import { cosineMatrix, logitsFromCosine, type ScoringRule } from '../models/scoring.js';
+import { embedImages, type ItemFailure } from '../pipeline/embed-images.js';
+import { openImageSpace } from '../pipeline/image-space.js';
+import { canonicalKey } from '../store/canonical-json.js';
+import { EmbeddingStore, type EmbeddingSpace } from '../store/embedding-store.js';
+import { FileHashIndex } from '../store/hash.js';
+import type { ProgressSink } from '../util/progress.js';
+import type { ModelRecord, DatasetRecord } from './result-envelope.js';
+import { buildZeroShotClassifier, type ClassifierWeights } from './zeroshot/classifier.js';
+
+export const HOLOCLIP_VERSION = '0.1.0';
+
+export interface CommonEvalOptions {
+  readonly model: string;
+  readonly dtype: Dtype;
+  readonly batchSize: number;
+  readonly store: string;
+  readonly preprocess: PreprocessMode;
+  readonly logitScale?: number;
+  readonly logitBias?: number;
+  readonly threads?: number;
+  readonly progress: ProgressSink;
+  readonly warn: (message: string) => void;
+}
+
+/** A dataset after embedding: the images that could be read, their L2-normalised embeddings, and what failed. */
+export interface EmbeddedSet {
+  readonly dataset: Dataset;
+  readonly ok: DatasetItem[];
+  readonly keys: string[];
+  readonly failures: ItemFailure[];
+  /** n x dim, rows in the order of `ok`. */
+  readonly embeddings: Float32Array;
+  readonly n: number;
+  readonly dim: number;
+  readonly inferred: number;
+  readonly seconds: { lookup: number; embed: number };
+}
+
+export class EvalContext {
+  private spacePromise: Promise<EmbeddingSpace> | null = null;
+
+  private constructor(
+    readonly options: CommonEvalOptions,
+    readonly model: ClipFamilyModel,
+    readonly store: EmbeddingStore,
+    readonly hashIndex: FileHashIndex,
+    readonly identity: ModelIdentity,
+    readonly preprocessor: ImagePreprocessor,
+    readonly logitScale: LogitScale,
+  ) {}
+
+  static async open(options: CommonEvalOptions): Promise<EvalContext> {
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+      throw new HoloclipError(`--batch-size must be a positive integer (got ${options.batchSize})`);
+    }
+    const model = await ClipFamilyModel.open(options.model, { dtype: options.dtype, threads: options.threads });
+    try {
+      const store = await EmbeddingStore.open(options.store);
+      const hashIndex = await FileHashIndex.open(store.root);
+      const identity = await identifyModel(model.folder, hashIndex);
+      const preprocessor = await createPreprocessor(model.folder.dir, options.preprocess);
+      const logitScale = await resolveLogitScale(model, {
+        flagScale: options.logitScale,
+        flagBias: options.logitBias,
+        cacheDir: path.join(store.root, 'logit-scale'),
+        hashFile: (f) => hashIndex.hashFile(f),
+        warn: options.warn,
+      });
+      return new EvalContext(options, model, store, hashIndex, identity, preprocessor, logitScale);
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
+  }
+
+  get rule(): ScoringRule {
+    return { kind: this.model.folder.family.scoring, scale: this.logitScale.scale, bias: this.logitScale.bias };
+  }
+
+  private space(): Promise<EmbeddingSpace> {
+    this.spacePromise ??= openImageSpace({ store: this.store, model: this.model, identity: this.identity, preprocessor: this.preprocessor });
+    return this.spacePromise;
+  }
+
+  /** Embed (or read from the store) every image of a dataset. Fails only if no image can be read. */
+  async embed(dataset: Dataset, label = 'images'): Promise<EmbeddedSet> {
+    const space = await this.space();
+    const res = await embedImages({
+      items: dataset.items,
+      model: this.model,
+      preprocessor: this.preprocessor,
+      space,
+      hashIndex: this.hashIndex,
+      batchSize: this.options.batchSize,
+      progress: this.options.progress,
+      label: `embedding ${label}`,
+    });
+    if (res.ok.length === 0) {
+      throw new HoloclipError(`no image of ${dataset.source} could be read (${res.failures.length} failed; first: ${res.failures[0]?.error ?? 'none'})`);
+    }
+    return {
+      dataset,
+      ok: res.ok,
+      keys: res.keys,
+      failures: res.failures,
+      embeddings: space.getRows(res.keys),
+      n: res.ok.length,
+      dim: space.dim,
+      inferred: res.inferred,
+      seconds: res.seconds,
+    };
+  }
+
+  /** Zero-shot class weights (template ensemble), cached in the store. */
+  async classifier(classnames: readonly string[], templates: readonly string[]): Promise<ClassifierWeights> {
+    const weights = await buildZeroShotClassifier({
+      model: this.model,
+      textFilesHash: this.identity.text,
+      classnames,
+      templates,
+      store: this.store,
+      progress: this.options.progress,
+    });
+    const space = await this.space();
+    if (weights.dim !== space.dim) {
+      throw new HoloclipError(`text embeddings have ${weights.dim} dimensions but image embeddings ${space.dim}: ${this.model.folder.dir} mixes towers from different models`);
+    }
+    return weights;
+  }
+
+  /** L2-normalised embeddings of arbitrary texts (e.g. captions), cached in the store by content. */
+  async textEmbeddings(texts: readonly string[], label = 'texts'): Promise<{ data: Float32Array; dim: number; key: string; fromCache: boolean }> {
+    const meta = { kind: 'text-embeddings', model_type: this.model.modelType, dtype: this.model.folder.dtype, files: this.identity.text, texts: [...texts] };
+    const key = canonicalKey(meta);
+    const hit = await this.store.getTextMatrix(key);
+    if (hit && hit.count === texts.length) return { data: hit.rows, dim: hit.dim, key, fromCache: true };
+    const progress = this.options.progress;
+    progress.start(`encoding ${label}`, texts.length, 'text');
+    const batch = 256;
+    let out: Float32Array | null = null;
+    let dim = 0;
+    for (let i = 0; i < texts.length; i += batch) {
+      const emb = await this.model.embedTexts(texts.slice(i, i + batch));
+      dim = emb.dim;
+      out ??= new Float32Array(texts.length * dim);
+      out.set(emb.data, i * dim);
+      progress.update(Math.min(texts.length, i + batch));
+    }
+    progress.finish();
+    const data = out ?? new Float32Array(0);
+    l2NormalizeRows(data, texts.length, dim);
+    await this.store.putTextMatrix(key, data, [texts.length, dim], { ...meta, texts: texts.length });
+    return { data, dim, key, fromCache: false };
+  }
+
+  /** Cosines and logits (scale * cos + bias) of an embedded set against class weights. */
+  scores(set: EmbeddedSet, classifier: ClassifierWeights): { cosines: Float32Array; logits: Float32Array } {
+    const cosines = cosineMatrix(set.embeddings, set.n, classifier.weights, classifier.classes, set.dim);
+    return { cosines, logits: logitsFromCosine(cosines, this.rule) };
+  }
+
+  modelRecord(): ModelRecord {
+    return {
+      path: this.model.folder.dir,
+      model_type: this.model.modelType,
+      dtype: this.model.folder.dtype,
+      logit_scale: this.logitScale.scale,
+      logit_bias: this.logitScale.bias,
+      logit_scale_source: this.logitScale.source,
+      logit_scale_detail: this.logitScale.detail,
+      scoring: this.rule.kind,
+      files_sha256: this.identity.all,
+    };
+  }
+
+  datasetRecord(set: EmbeddedSet): DatasetRecord {
+    return {
+      path: set.dataset.source,
+      kind: set.dataset.kind,
+      n: set.n,
+      num_classes: set.dataset.classnames.length,
+      failed: set.failures.length,
+      failures: set.failures.slice(0, 50).map((f) => ({ id: f.id, error: f.error })),
+      skipped: set.dataset.skipped,
+      classnames_source: set.dataset.classnamesSource,
+      images_inferred: set.inferred,
+    };
+  }
+
+  preprocessConventions(): Record<string, string> {
+    return { preprocess: this.preprocessor.description, preprocess_mode: this.preprocessor.mode };
+  }
+
+  async close(): Promise<void> {
+    await this.hashIndex.save();
+    await this.model.dispose();
+  }
+}
