@@ -1,11 +1,13 @@
 /** `holoclip model inspect DIR`: what holoclip sees in a model folder, without touching a dataset. */
+import type { Command } from 'commander';
+import { Option } from 'commander';
 import path from 'node:path';
-import { loadPreprocessSpec, describePreprocess } from '../image/index.js';
-import { ClipFamilyModel } from '../models/clip-model.js';
-import type { Dtype } from '../models/dtype.js';
-import { resolveLogitScale } from '../models/logit-scale.js';
-import { EmbeddingStore } from '../store/embedding-store.js';
-import { FileHashIndex } from '../store/hash.js';
+import { loadPreprocessSpec, describePreprocess } from '../../image/index.js';
+import { ClipFamilyModel } from '../../models/clip-model.js';
+import { DTYPES, type Dtype } from '../../models/dtype.js';
+import { resolveLogitScale } from '../../models/logit-scale.js';
+import { EmbeddingStore } from '../../store/embedding-store.js';
+import { FileHashIndex } from '../../store/hash.js';
 
 export async function inspectModelCommand(dir: string, dtype: Dtype, storeDir: string): Promise<string> {
   const model = await ClipFamilyModel.open(dir, { dtype });
@@ -37,4 +39,17 @@ export async function inspectModelCommand(dir: string, dtype: Dtype, storeDir: s
   } finally {
     await model.dispose();
   }
+}
+
+export function registerModelInspect(program: Command): void {
+  const modelCmd = program.command('model').description('inspect model folders');
+  modelCmd
+    .command('inspect')
+    .description('check a model folder and show its type, available dtypes, preprocessing and where its logit scale comes from')
+    .argument('<dir>', 'model folder')
+    .addOption(new Option('--dtype <dtype>', 'precision variant').choices([...DTYPES]).default('fp32'))
+    .option('--store <dir>', 'store directory (holds the recovered-logit-scale cache)', '.holoclip')
+    .action(async (dir: string, opts: { dtype: Dtype; store: string }) => {
+      process.stdout.write(await inspectModelCommand(dir, opts.dtype, opts.store));
+    });
 }

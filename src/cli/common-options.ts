@@ -1,0 +1,102 @@
+/** Flags shared by every `eval` command, and their translation into CommonEvalOptions. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DTYPES, type Dtype } from '../models/dtype.js';
+import type { CommonEvalOptions } from '../tasks/eval-context.js';
+import type { ProgressSink } from '../util/progress.js';
+import { createProgressDisplay } from './progress-display.js';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+export function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+}
+
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('expected a number strictly between 0 and 1');
+  return n;
+}
+
+/** NAME=PATH (repeatable); a bare PATH is named after its last path component. */
+export function namedPath(value: string, previous: Array<{ name: string; path: string }> = []): Array<{ name: string; path: string }> {
+  const eq = value.indexOf('=');
+  const entry = eq > 0 ? { name: value.slice(0, eq), path: value.slice(eq + 1) } : { name: value.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? value, path: value };
+  if (entry.path === '') throw new InvalidArgumentError('expected NAME=PATH or PATH');
+  if (previous.some((p) => p.name === entry.name)) throw new InvalidArgumentError(`the name "${entry.name}" is used twice; give NAME=PATH`);
+  return [...previous, entry];
+}
+
+export interface ModelFlags {
+  model: string;
+  dtype: Dtype;
+  batchSize: number;
+  store: string;
+  preprocess: 'fast' | 'reference';
+  logitScale?: number;
+  logitBias?: number;
+  threads?: number;
+  quiet?: boolean;
+}
+
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--model <dir>', 'model folder: config.json, preprocessor_config.json, tokenizer.json, tokenizer_config.json, onnx/{vision,text}_model*.onnx')
+    .addOption(new Option('--dtype <dtype>', 'precision variant of the ONNX files (file suffixes as transformers.js)').choices([...DTYPES]).default('fp32'))
+    .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
+    .option('--store <dir>', 'embedding store directory (shared by runs; reruns reuse it)', '.holoclip')
+    .addOption(new Option('--preprocess <mode>', 'fast: sharp pipeline; reference: transformers.js image processor').choices(['fast', 'reference']).default('fast'))
+    .option('--logit-scale <s>', 'logit scale to use (exp of the learned logit_scale, e.g. 100 for OpenAI CLIP); overrides holoclip.json and recovery', finiteNumber)
+    .option('--logit-bias <b>', 'logit bias (SigLIP); overrides holoclip.json', finiteNumber)
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
+    .option('--quiet', 'no progress output');
+}
+
+export function addClassifierOptions(cmd: Command): Command {
+  return cmd
+    .option('--classnames <file>', 'class names: one per line, or a JSON array (required for .jsonl manifests; default for ImageFolder: the folder names)')
+    .option('--templates <template|file>', 'one template containing {c}, or a file: .txt one per line, .json array, or .json object with --templates-key (default: "a photo of a {c}.")')
+    .option('--templates-key <key>', 'entry of a JSON object templates file (e.g. "imagenet1k" in CLIP_benchmark\'s file)');
+}
+
+/** Progress display + CommonEvalOptions from parsed flags; Ctrl-C restores the terminal and says how to resume. */
+export function evalOptions(flags: ModelFlags): CommonEvalOptions & { progress: ProgressSink } {
+  const progress = createProgressDisplay(process.stderr, flags.quiet === true);
+  onInterrupt(() => {
+    progress.finish();
+    process.stderr.write('\nholoclip: interrupted; finished batches are kept in the store, rerun the same command to resume\n');
+  });
+  return {
+    model: flags.model,
+    dtype: flags.dtype,
+    batchSize: flags.batchSize,
+    store: flags.store,
+    preprocess: flags.preprocess,
+    logitScale: flags.logitScale,
+    logitBias: flags.logitBias,
+    threads: flags.threads,
+    progress,
+    warn: (m) => progress.log(m),
+  };
+}
+
+/** On Ctrl-C / SIGTERM: clean up, exit 130/143. Store writes are atomic, so nothing is corrupted. */
+export function onInterrupt(cleanup: () => void): void {
+  const handler = (signal: NodeJS.Signals) => {
+    cleanup();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}

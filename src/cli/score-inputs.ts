@@ -1,0 +1,104 @@
+/**
+ * Read the arrays `holoclip score` accepts: `.npy` files, or text files with one value (or one
+ * row of comma/space separated values) per line. Errors name the file and the problem.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { HoloclipError, errorMessage } from '../errors.js';
+import { readNpy } from '../store/npy.js';
+
+export interface Matrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new HoloclipError(`cannot read ${file}: ${errorMessage(err)}`);
+  }
+}
+
+/** A number; NaN / Inf spellings parse (and are then reported as non-finite by the callers). */
+function parseNumber(token: string, file: string, line: number): number {
+  const special: Record<string, number> = { nan: Number.NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '-infinity': -Infinity };
+  const lower = token.toLowerCase();
+  if (lower in special) return special[lower];
+  const v = Number(token);
+  if (token === '' || Number.isNaN(v)) throw new HoloclipError(`${file}:${line}: "${token}" is not a number`);
+  return v;
+}
+
+/** A 2-D float matrix (e.g. logits n x c). */
+export async function readMatrix(fileArg: string, what: string): Promise<Matrix> {
+  const file = path.resolve(fileArg);
+  let m: Matrix;
+  if (file.endsWith('.npy')) {
+    const arr = await readNpy(file).catch((err: unknown) => {
+      throw new HoloclipError(`cannot read ${what} ${file}: ${errorMessage(err)}`);
+    });
+    if (arr.shape.length !== 2) throw new HoloclipError(`${what} ${file} must be a 2-D array (n x classes), got shape [${arr.shape.join(', ')}]`);
+    const data = arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data as ArrayLike<number>, Number);
+    m = { data, rows: arr.shape[0], cols: arr.shape[1] };
+  } else {
+    const lines = (await readText(file)).split(/\r?\n/);
+    const rows: number[][] = [];
+    lines.forEach((l, i) => {
+      if (l.trim() === '') return;
+      rows.push(l.trim().split(/[\s,]+/).map((t) => parseNumber(t, file, i + 1)));
+    });
+    if (rows.length === 0) throw new HoloclipError(`${what} ${file} is empty`);
+    const cols = rows[0].length;
+    const bad = rows.findIndex((r) => r.length !== cols);
+    if (bad >= 0) throw new HoloclipError(`${what} ${file}: row ${bad + 1} has ${rows[bad].length} values, the first row ${cols}`);
+    m = { data: Float32Array.from(rows.flat()), rows: rows.length, cols };
+  }
+  const badAt = m.data.findIndex((v) => !Number.isFinite(v));
+  if (badAt >= 0) throw new HoloclipError(`${what} ${file} holds a non-finite value (NaN or Inf) at row ${Math.floor(badAt / m.cols)}, column ${badAt % m.cols}`);
+  return m;
+}
+
+/** A 1-D numeric vector (scores, accuracies). */
+export async function readVector(fileArg: string, what: string): Promise<Float64Array> {
+  const file = path.resolve(fileArg);
+  let out: Float64Array;
+  if (file.endsWith('.npy')) {
+    const arr = await readNpy(file).catch((err: unknown) => {
+      throw new HoloclipError(`cannot read ${what} ${file}: ${errorMessage(err)}`);
+    });
+    if (arr.shape.length !== 1 && !(arr.shape.length === 2 && arr.shape[1] === 1)) {
+      throw new HoloclipError(`${what} ${file} must be a 1-D array, got shape [${arr.shape.join(', ')}]`);
+    }
+    out = Float64Array.from(arr.data as ArrayLike<number | bigint>, Number);
+  } else {
+    const values: number[] = [];
+    (await readText(file)).split(/\r?\n/).forEach((l, i) => {
+      if (l.trim() !== '') values.push(parseNumber(l.trim(), file, i + 1));
+    });
+    out = Float64Array.from(values);
+  }
+  if (out.length === 0) throw new HoloclipError(`${what} ${file} is empty`);
+  const badAt = out.findIndex((v) => !Number.isFinite(v));
+  if (badAt >= 0) throw new HoloclipError(`${what} ${file} holds a non-finite value (NaN or Inf) at position ${badAt}`);
+  return out;
+}
+
+/** Integer labels in [0, numClasses). */
+export async function readLabels(fileArg: string, numClasses: number | null, what = 'labels'): Promise<Int32Array> {
+  const v = await readVector(fileArg, what);
+  const out = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isInteger(v[i])) throw new HoloclipError(`${what} ${path.resolve(fileArg)}: value ${v[i]} at position ${i} is not an integer`);
+    if (v[i] < 0 || (numClasses !== null && v[i] >= numClasses)) {
+      throw new HoloclipError(`${what} ${path.resolve(fileArg)}: label ${v[i]} at position ${i} is out of range [0, ${numClasses === null ? 'inf' : numClasses - 1}]`);
+    }
+    out[i] = v[i];
+  }
+  return out;
+}
+
+export function requireSameLength(a: { length: number }, b: { length: number }, what: string): void {
+  if (a.length !== b.length) throw new HoloclipError(`length mismatch: ${what} (${a.length} vs ${b.length})`);
+}

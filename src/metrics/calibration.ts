@@ -1,0 +1,316 @@
+/**
+ * Calibration metrics over a row-major logits matrix (n x c). Pure functions; no I/O.
+ *
+ * Conventions:
+ * - Probabilities are softmax(logits / T) in float64 (T = 1 unless given).
+ * - Confidence = the largest probability; a sample is correct when argmax of the logits (first index on
+ *   ties, as argmaxRows) equals its label.
+ * - ECE follows Guo et al. (2017): equal-width bins over (0, 1] whose edges are numpy's
+ *   `linspace(0, 1, numBins + 1)` (edge i = i * (1 / numBins), last edge exactly 1); a confidence belongs
+ *   to the bin with lower < conf <= upper, and a confidence of exactly 0 to the first bin.
+ *   ECE = sum_b (count_b / n) * |accuracy_b - meanConfidence_b|.
+ * - NLL is the mean of -log softmax(logits / T)[label], computed as logsumexp - logit (no clipping).
+ * - Brier is the multi-class Brier score (Brier 1950): the mean over samples of sum_k (p_k - onehot_k)^2,
+ *   in [0, 2]. (sklearn's brier_score_loss is the binary version; this is not divided by c.)
+ */
+import { HoloclipError } from '../errors.js';
+import { argmaxRows } from './classification.js';
+import {
+  checkFinite,
+  checkLabels,
+  checkMatrix,
+  checkNonEmpty,
+  checkTemperature,
+  maxSoftmaxRows,
+  scaledRowLogSumExp,
+  softmaxRowsUnchecked,
+  toBinary,
+} from './softmax.js';
+
+export interface ReliabilityBin {
+  lower: number;
+  upper: number;
+  count: number;
+  /** Mean confidence of the bin's samples; NaN for an empty bin. */
+  meanConfidence: number;
+  /** Fraction of the bin's samples that are correct; NaN for an empty bin. */
+  accuracy: number;
+}
+
+export interface CalibrationMetrics {
+  n: number;
+  accuracy: number;
+  ece: number;
+  nll: number;
+  brier: number;
+  bins: ReliabilityBin[];
+  temperature: number;
+  numBins: number;
+}
+
+export const DEFAULT_NUM_BINS = 15;
+export const DEFAULT_TEMPERATURE_BOUNDS: readonly [number, number] = [0.01, 100];
+
+/** Row-wise softmax(logits / temperature) of a row-major n x c matrix, stable, in float64. */
+export function softmaxRows(logits: Float32Array, n: number, c: number, temperature = 1): Float64Array {
+  checkMatrix('softmaxRows', 'logits', logits, n, c);
+  checkTemperature('softmaxRows', 'temperature', temperature);
+  return softmaxRowsUnchecked(logits, n, c, temperature);
+}
+
+function checkNumBins(fn: string, numBins: number): void {
+  if (!Number.isInteger(numBins) || numBins < 1) throw new HoloclipError(`${fn}: numBins must be a positive integer, got ${numBins}`);
+}
+
+/** Bin edges exactly as numpy.linspace(0, 1, numBins + 1). */
+function binEdges(numBins: number): Float64Array {
+  const edges = new Float64Array(numBins + 1);
+  const step = 1 / numBins;
+  for (let i = 0; i < numBins; i++) edges[i] = i * step;
+  edges[numBins] = 1;
+  return edges;
+}
+
+/**
+ * Expected calibration error over equal-width bins (default 15) of (0, 1]; membership is
+ * lower < confidence <= upper, and a confidence of exactly 0 goes to the first bin. Returns the ECE and
+ * every bin (empty bins have count 0 and NaN mean confidence / accuracy).
+ */
+export function expectedCalibrationError(
+  confidences: ArrayLike<number>,
+  correct: ArrayLike<number | boolean>,
+  numBins = DEFAULT_NUM_BINS,
+): { ece: number; bins: ReliabilityBin[] } {
+  const fn = 'expectedCalibrationError';
+  checkNumBins(fn, numBins);
+  const n = confidences.length;
+  const hits = toBinary(fn, 'correct', correct, n);
+  checkNonEmpty(fn, 'confidences', n);
+  checkFinite(fn, 'confidences', confidences);
+  for (let i = 0; i < n; i++) {
+    const p = confidences[i];
+    if (p < 0 || p > 1) throw new HoloclipError(`${fn}: confidence out of range at index ${i}: ${p} (expected a value in [0, 1])`);
+  }
+  const edges = binEdges(numBins);
+  const count = new Float64Array(numBins);
+  const confSum = new Float64Array(numBins);
+  const hitSum = new Float64Array(numBins);
+  for (let i = 0; i < n; i++) {
+    const p = confidences[i];
+    let b = Math.min(numBins - 1, Math.max(0, Math.ceil(p * numBins) - 1));
+    // Settle the bin against the exact edges (the product above can be off by one at an edge).
+    while (b > 0 && p <= edges[b]) b--;
+    while (b < numBins - 1 && p > edges[b + 1]) b++;
+    count[b]++;
+    confSum[b] += p;
+    hitSum[b] += hits[i];
+  }
+  let ece = 0;
+  const bins: ReliabilityBin[] = [];
+  for (let b = 0; b < numBins; b++) {
+    const k = count[b];
+    if (k === 0) {
+      bins.push({ lower: edges[b], upper: edges[b + 1], count: 0, meanConfidence: Number.NaN, accuracy: Number.NaN });
+      continue;
+    }
+    const meanConfidence = confSum[b] / k;
+    const accuracy = hitSum[b] / k;
+    ece += (k / n) * Math.abs(accuracy - meanConfidence);
+    bins.push({ lower: edges[b], upper: edges[b + 1], count: k, meanConfidence, accuracy });
+  }
+  return { ece, bins };
+}
+
+function checkScored(fn: string, logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature: number): void {
+  checkMatrix(fn, 'logits', logits, n, c);
+  checkNonEmpty(fn, 'logits', n);
+  checkLabels(fn, labels, n, c);
+  checkTemperature(fn, 'temperature', temperature);
+}
+
+function nllUnchecked(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature: number): number {
+  const scaled = new Float64Array(c);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const lse = scaledRowLogSumExp(logits, i * c, c, temperature, scaled);
+    total += lse - scaled[labels[i]];
+  }
+  return total / n;
+}
+
+/** Mean negative log-likelihood -log softmax(logits / T)[label], via log-sum-exp (no probability clipping). */
+export function negativeLogLikelihood(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature = 1): number {
+  checkScored('negativeLogLikelihood', logits, n, c, labels, temperature);
+  return nllUnchecked(logits, n, c, labels, temperature);
+}
+
+function brierUnchecked(probs: Float64Array, n: number, c: number, labels: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const off = i * c;
+    let s = 0;
+    for (let j = 0; j < c; j++) {
+      const d = probs[off + j] - (j === labels[i] ? 1 : 0);
+      s += d * d;
+    }
+    total += s;
+  }
+  return total / n;
+}
+
+/**
+ * Multi-class Brier score: the mean over samples of sum_k (p_k - onehot_k)^2 with p = softmax(logits / T).
+ * Ranges over [0, 2]; it is not divided by the number of classes.
+ */
+export function brierScore(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature = 1): number {
+  checkScored('brierScore', logits, n, c, labels, temperature);
+  return brierUnchecked(softmaxRowsUnchecked(logits, n, c, temperature), n, c, labels);
+}
+
+/**
+ * Accuracy, ECE (with reliability bins), NLL and Brier score of softmax(logits / T). Confidence is the
+ * largest probability; a sample is correct when the argmax of its logits (first index on ties) equals its
+ * label.
+ */
+export function calibrationMetrics(
+  logits: Float32Array,
+  n: number,
+  c: number,
+  labels: ArrayLike<number>,
+  options: { numBins?: number; temperature?: number } = {},
+): CalibrationMetrics {
+  const fn = 'calibrationMetrics';
+  const temperature = options.temperature ?? 1;
+  const numBins = options.numBins ?? DEFAULT_NUM_BINS;
+  checkScored(fn, logits, n, c, labels, temperature);
+  checkNumBins(fn, numBins);
+  const probs = softmaxRowsUnchecked(logits, n, c, temperature);
+  const confidences = maxSoftmaxRows(logits, n, c, temperature);
+  const preds = argmaxRows(logits, n, c);
+  const correct = new Uint8Array(n);
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    if (preds[i] === labels[i]) {
+      correct[i] = 1;
+      hits++;
+    }
+  }
+  const { ece, bins } = expectedCalibrationError(confidences, correct, numBins);
+  return {
+    n,
+    accuracy: hits / n,
+    ece,
+    nll: nllUnchecked(logits, n, c, labels, temperature),
+    brier: brierUnchecked(probs, n, c, labels),
+    bins,
+    temperature,
+    numBins,
+  };
+}
+
+interface BetaEval {
+  /** dNLL/dbeta = mean_i (E_p[z_i] - z_i[label]) */
+  grad: number;
+  /** d2NLL/dbeta2 = mean_i Var_p[z_i] >= 0 */
+  hess: number;
+}
+
+/** Derivatives of NLL(beta) = mean_i (logsumexp(beta z_i) - beta z_i[label]) with respect to beta = 1 / T. */
+function betaDerivatives(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array): BetaEval {
+  let grad = 0;
+  let hess = 0;
+  for (let i = 0; i < n; i++) {
+    const off = i * c;
+    let max = -Infinity;
+    for (let j = 0; j < c; j++) {
+      const s = beta * logits[off + j];
+      if (s > max) max = s;
+    }
+    let sum = 0;
+    let mean = 0;
+    for (let j = 0; j < c; j++) {
+      const e = Math.exp(beta * logits[off + j] - max);
+      w[j] = e;
+      sum += e;
+      mean += e * logits[off + j];
+    }
+    mean /= sum;
+    let variance = 0;
+    for (let j = 0; j < c; j++) {
+      const d = logits[off + j] - mean;
+      variance += w[j] * d * d;
+    }
+    grad += mean - logits[off + labels[i]];
+    hess += variance / sum;
+  }
+  return { grad: grad / n, hess: hess / n };
+}
+
+/**
+ * Temperature scaling (Guo et al. 2017): T = argmin over [lower, upper] (default [0.01, 100]) of
+ * NLL(logits / T).
+ *
+ * NLL is a convex function of beta = 1 / T (a mean of log-sum-exps of functions linear in beta, minus a
+ * linear term), so it has a single minimum over the bracket and its derivative in beta is monotone.
+ * The minimiser is a safeguarded Newton iteration on that derivative in beta (exact first and second
+ * derivatives; a step that leaves the current bracket is replaced by geometric bisection), stopped when
+ * the relative change in T is at most `tolerance` (default 1e-10). When the derivative does not change
+ * sign over the bracket the minimum is at the corresponding bound. When the NLL does not depend on T at
+ * all (e.g. every row constant) T = 1, clamped into the bracket. `evaluations` counts passes over the
+ * logits, including the NLL before and after. Agrees with scipy.optimize.minimize_scalar(method='bounded')
+ * on T to well within 1e-4.
+ */
+export function fitTemperature(
+  logits: Float32Array,
+  n: number,
+  c: number,
+  labels: ArrayLike<number>,
+  options: { lower?: number; upper?: number; tolerance?: number } = {},
+): { temperature: number; nllBefore: number; nllAfter: number; evaluations: number } {
+  const fn = 'fitTemperature';
+  const lower = options.lower ?? DEFAULT_TEMPERATURE_BOUNDS[0];
+  const upper = options.upper ?? DEFAULT_TEMPERATURE_BOUNDS[1];
+  const tolerance = options.tolerance ?? 1e-10;
+  checkScored(fn, logits, n, c, labels, 1);
+  checkTemperature(fn, 'lower', lower);
+  checkTemperature(fn, 'upper', upper);
+  if (!(lower < upper)) throw new HoloclipError(`${fn}: lower (${lower}) must be below upper (${upper})`);
+  if (!Number.isFinite(tolerance) || tolerance <= 0) throw new HoloclipError(`${fn}: tolerance must be a finite number > 0, got ${tolerance}`);
+
+  const w = new Float64Array(c);
+  let evaluations = 0;
+  const derivatives = (beta: number): BetaEval => {
+    evaluations++;
+    return betaDerivatives(logits, n, c, labels, beta, w);
+  };
+
+  let lo = 1 / upper;
+  let hi = 1 / lower;
+  let temperature: number;
+  const atLo = derivatives(lo);
+  const atHi = derivatives(hi);
+  if (atLo.grad >= 0) {
+    // NLL non-decreasing in beta over the bracket: minimum at T = upper, unless it is flat (T = 1).
+    temperature = atHi.grad <= 0 ? Math.min(upper, Math.max(lower, 1)) : upper;
+  } else if (atHi.grad <= 0) {
+    temperature = lower; // NLL still decreasing at T = lower
+  } else {
+    let beta = 1 >= lo && 1 <= hi ? 1 : Math.sqrt(lo * hi);
+    for (let iter = 0; iter < 200; iter++) {
+      const { grad, hess } = derivatives(beta);
+      if (grad === 0) break;
+      if (grad < 0) lo = beta;
+      else hi = beta;
+      let next = beta - grad / hess;
+      if (!(hess > 0) || !(next > lo && next < hi)) next = Math.sqrt(lo * hi);
+      const done = Math.abs(next - beta) <= tolerance * beta || hi - lo <= tolerance * lo;
+      beta = next;
+      if (done) break;
+    }
+    temperature = Math.min(upper, Math.max(lower, 1 / beta));
+  }
+  const nllBefore = nllUnchecked(logits, n, c, labels, 1);
+  const nllAfter = nllUnchecked(logits, n, c, labels, temperature);
+  evaluations += 2;
+  return { temperature, nllBefore, nllAfter, evaluations };
+}

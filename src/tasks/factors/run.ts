@@ -1,0 +1,95 @@
+/**
+ * `eval factors`: zero-shot predictions on ImageNet images joined, by file name, with ImageNet-X
+ * annotations -> per-factor accuracy, error ratio and the worst factor (Idrissi et al. 2022).
+ * Also writes the predictions in imagenetx's `model_predictions` CSV layout, so they can be
+ * re-scored with `holoclip score factors`.
+ */
+import path from 'node:path';
+import { openDataset } from '../../data/index.js';
+import { HoloclipError } from '../../errors.js';
+import { readFactorAnnotations, readPrototypicalPaths } from '../../formats/index.js';
+import { factorMetrics, type FactorMetrics } from '../../metrics/factors.js';
+import { predictionConfidence } from '../../models/scoring.js';
+import { writeFileAtomic } from '../../store/atomic.js';
+import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../eval-context.js';
+import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
+import { TEMPLATE_AGGREGATION } from '../zeroshot/classifier.js';
+import { classificationMetrics } from '../zeroshot/run.js';
+import { loadTemplates } from '../zeroshot/templates.js';
+
+export interface FactorsOptions extends CommonEvalOptions {
+  readonly data: string;
+  readonly classnames?: string;
+  readonly templates?: string;
+  readonly templatesKey?: string;
+  readonly annotations: string;
+  readonly prototypical?: string;
+  readonly out: string;
+}
+
+export type FactorsTaskMetrics = FactorMetrics & { top1_all_images: number; label_mismatches: number };
+
+export async function runFactors(options: FactorsOptions): Promise<ResultEnvelope<FactorsTaskMetrics>> {
+  const tStart = performance.now();
+  const dataset = await openDataset({ path: options.data, classnames: options.classnames });
+  const annotations = await readFactorAnnotations(options.annotations);
+  const exclude = options.prototypical ? await readPrototypicalPaths(options.prototypical) : undefined;
+  const templateSet = await loadTemplates(options.templates, options.templatesKey);
+  const byName = new Map(annotations.map((a) => [a.file_name, a]));
+  if (!dataset.items.some((it) => byName.has(path.basename(it.id)))) {
+    throw new HoloclipError(`no image of ${dataset.source} has an annotation in ${options.annotations} (annotations are joined by file name, e.g. ${annotations[0]?.file_name ?? '?'})`);
+  }
+  const ctx = await EvalContext.open(options);
+  try {
+    const set = await ctx.embed(dataset);
+    const c = dataset.classnames.length;
+    const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
+    const { logits } = ctx.scores(set, classifier);
+    const targets = Int32Array.from(set.ok, (it) => it.label);
+    const { preds, top1 } = classificationMetrics(logits, set.n, c, targets);
+    const confidence = predictionConfidence(logits, set.n, c, ctx.rule.kind);
+    const correctByFile = new Map<string, boolean>();
+    let labelMismatches = 0;
+    set.ok.forEach((item, i) => {
+      const name = path.basename(item.id);
+      if (correctByFile.has(name)) throw new HoloclipError(`${dataset.source} holds two images named ${name}; ImageNet-X joins by file name`);
+      correctByFile.set(name, preds[i] === item.label);
+      const ann = byName.get(name);
+      if (ann && ann.label !== item.label) labelMismatches++;
+    });
+    if (labelMismatches > 0) {
+      options.warn(`WARNING: ${labelMismatches} images have a dataset label different from the ImageNet-X class; is the class order ImageNet's (sorted wnids)?`);
+    }
+    const metrics: FactorsTaskMetrics = { ...factorMetrics(annotations, correctByFile, { exclude }), top1_all_images: top1, label_mismatches: labelMismatches };
+    const result: ResultEnvelope<FactorsTaskMetrics> = {
+      task: 'factors',
+      holoclip_version: HOLOCLIP_VERSION,
+      created: new Date().toISOString(),
+      model: ctx.modelRecord(),
+      dataset: ctx.datasetRecord(set),
+      metrics,
+      conventions: {
+        annotations: path.resolve(options.annotations),
+        join: 'dataset images joined to annotations by file name',
+        correct: 'zero-shot prediction equals the dataset label',
+        overall_accuracy: 'accuracy over the annotated images evaluated (as imagenetx aggregates)',
+        error_ratio: '(1 - accuracy on images with the factor) / (1 - overall accuracy)',
+        prototypical: options.prototypical ? `images listed in ${path.resolve(options.prototypical)} dropped` : 'kept',
+        templates: templateSet.templates,
+        templates_source: templateSet.source,
+        template_aggregation: TEMPLATE_AGGREGATION,
+        ...ctx.preprocessConventions(),
+      },
+      cache: { store: ctx.store.root, images_inferred: set.inferred, classifier_key: classifier.cacheKey },
+      timing: { total_s: (performance.now() - tStart) / 1000 },
+    };
+    const dir = path.resolve(options.out);
+    const csv = set.ok.map((item, i) => `${path.basename(item.id)},${preds[i]},${confidence[i]}`);
+    await writeFileAtomic(path.join(dir, 'predictions.csv'), `file_name,predicted_class,predicted_probability\n${csv.join('\n')}\n`);
+    await writeFailures(dir, [{ name: 'data', failures: set.failures }]);
+    await writeResult(dir, result);
+    return result;
+  } finally {
+    await ctx.close();
+  }
+}

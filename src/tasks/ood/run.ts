@@ -1,0 +1,132 @@
+/**
+ * `eval ood`: zero-shot scores of an ID set and of unlabelled OOD sets -> AUROC, AUPR-In/Out,
+ * FPR@95TPR per (OOD set, score). Scores are higher for more in-distribution inputs: MSP, MaxLogit
+ * and Energy use the logits (logit_scale * cosine (+ bias)); MCM uses the raw cosines (tau = 1).
+ */
+import path from 'node:path';
+import { openDataset, openImageList } from '../../data/index.js';
+import { HoloclipError } from '../../errors.js';
+import { energyScores, maxLogitScores, mcmScores, mspScores, oodMetrics, type OodConvention, type OodMetrics, type OodScoreName } from '../../metrics/ood.js';
+import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions, type EmbeddedSet } from '../eval-context.js';
+import { writeFailures, writeJsonlAtomic, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
+import { TEMPLATE_AGGREGATION } from '../zeroshot/classifier.js';
+import { classificationMetrics } from '../zeroshot/run.js';
+import { loadTemplates } from '../zeroshot/templates.js';
+
+export const OOD_SCORES: readonly OodScoreName[] = ['msp', 'maxlogit', 'energy', 'mcm'];
+
+export interface OodOptions extends CommonEvalOptions {
+  readonly data: string;
+  readonly classnames?: string;
+  readonly templates?: string;
+  readonly templatesKey?: string;
+  readonly ood: ReadonlyArray<{ name: string; path: string }>;
+  readonly scores: readonly OodScoreName[];
+  readonly convention: OodConvention;
+  readonly out: string;
+}
+
+export interface OodTaskMetrics {
+  id_top1: number;
+  sets: Record<string, Partial<Record<OodScoreName, OodMetrics>>>;
+  /** Mean over OOD sets, per score. */
+  mean: Partial<Record<OodScoreName, { auroc: number; fpr_at_95_tpr: number; aupr_in: number; aupr_out: number }>>;
+}
+
+function computeScores(name: OodScoreName, logits: Float32Array, cosines: Float32Array, n: number, c: number): Float64Array {
+  switch (name) {
+    case 'msp':
+      return mspScores(logits, n, c);
+    case 'maxlogit':
+      return maxLogitScores(logits, n, c);
+    case 'energy':
+      return energyScores(logits, n, c);
+    case 'mcm':
+      return mcmScores(cosines, n, c);
+  }
+}
+
+export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTaskMetrics>> {
+  const tStart = performance.now();
+  if (options.ood.length === 0) throw new HoloclipError('give at least one OOD set with --ood NAME=PATH');
+  const idData = await openDataset({ path: options.data, classnames: options.classnames });
+  const oodData = [];
+  for (const o of options.ood) {
+    if (o.name === 'id') throw new HoloclipError('the OOD set name "id" is reserved; use --ood NAME=PATH');
+    oodData.push({ name: o.name, dataset: await openImageList(o.path) });
+  }
+  const templateSet = await loadTemplates(options.templates, options.templatesKey);
+  const ctx = await EvalContext.open(options);
+  try {
+    const c = idData.classnames.length;
+    const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
+    const idSet = await ctx.embed(idData, 'id');
+    const id = ctx.scores(idSet, classifier);
+    const idScores = new Map(options.scores.map((s) => [s, computeScores(s, id.logits, id.cosines, idSet.n, c)]));
+    const acc = classificationMetrics(id.logits, idSet.n, c, Int32Array.from(idSet.ok, (it) => it.label));
+
+    const perSample: Array<Record<string, unknown>> = [];
+    const addRows = (setName: string, set: EmbeddedSet, scores: Map<OodScoreName, Float64Array>) => {
+      set.ok.forEach((item, i) => {
+        const row: Record<string, unknown> = { set: setName, id: item.id };
+        for (const [s, v] of scores) row[s] = v[i];
+        perSample.push(row);
+      });
+    };
+    addRows('id', idSet, idScores);
+
+    const metrics: OodTaskMetrics = { id_top1: acc.top1, sets: {}, mean: {} };
+    const embedded: Array<{ name: string; set: EmbeddedSet }> = [{ name: 'id', set: idSet }];
+    for (const o of oodData) {
+      const set = await ctx.embed(o.dataset, `ood ${o.name}`);
+      embedded.push({ name: o.name, set });
+      const sc = ctx.scores(set, classifier);
+      const scores = new Map(options.scores.map((s) => [s, computeScores(s, sc.logits, sc.cosines, set.n, c)]));
+      metrics.sets[o.name] = {};
+      for (const s of options.scores) metrics.sets[o.name][s] = oodMetrics(idScores.get(s) as Float64Array, scores.get(s) as Float64Array, options.convention);
+      addRows(o.name, set, scores);
+    }
+    for (const s of options.scores) {
+      const rows = Object.values(metrics.sets).map((m) => m[s] as OodMetrics);
+      const mean = (f: (m: OodMetrics) => number) => rows.reduce((a, m) => a + f(m), 0) / rows.length;
+      metrics.mean[s] = { auroc: mean((m) => m.auroc), fpr_at_95_tpr: mean((m) => m.fpr_at_95_tpr), aupr_in: mean((m) => m.aupr_in), aupr_out: mean((m) => m.aupr_out) };
+    }
+
+    const datasets: Record<string, DatasetRecord> = {};
+    for (const e of embedded) datasets[e.name] = ctx.datasetRecord(e.set);
+    const anyMetrics = Object.values(metrics.sets)[0]?.[options.scores[0]];
+    const result: ResultEnvelope<OodTaskMetrics> = {
+      task: 'ood',
+      holoclip_version: HOLOCLIP_VERSION,
+      created: new Date().toISOString(),
+      model: ctx.modelRecord(),
+      datasets,
+      metrics,
+      conventions: {
+        positive_class: options.convention,
+        fpr_at_95_tpr: anyMetrics?.convention_note ?? '',
+        scores: {
+          msp: 'max softmax probability of the logits (logit_scale * cosine (+ bias))',
+          maxlogit: 'max logit',
+          energy: 'T * logsumexp(logits / T), T = 1',
+          mcm: 'max softmax of cosine / tau on raw cosines (no logit scale), tau = 1 (MCM, Ming et al. 2022)',
+        },
+        score_direction: 'higher = more in-distribution',
+        templates: templateSet.templates,
+        templates_source: templateSet.source,
+        template_aggregation: TEMPLATE_AGGREGATION,
+        classnames: idData.classnames,
+        ...ctx.preprocessConventions(),
+      },
+      cache: { store: ctx.store.root, images_inferred: embedded.reduce((s, e) => s + e.set.inferred, 0), classifier_key: classifier.cacheKey },
+      timing: { total_s: (performance.now() - tStart) / 1000 },
+    };
+    const dir = path.resolve(options.out);
+    await writeJsonlAtomic(path.join(dir, 'ood_scores.jsonl'), perSample);
+    await writeFailures(dir, embedded.map((e) => ({ name: e.name, failures: e.set.failures })));
+    await writeResult(dir, result);
+    return result;
+  } finally {
+    await ctx.close();
+  }
+}
