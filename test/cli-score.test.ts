@@ -126,4 +126,12 @@ test('score effective-robustness against the imagenet-testbed table', { skip: !h
   assert.ok(Math.abs(r.metrics.effective_robustness) < 0.05, 'resnet50 lies near the ImageNet line');
   assert.ok(r.metrics.bootstrap.er_low <= r.metrics.effective_robustness && r.metrics.effective_robustness <= r.metrics.bootstrap.er_high);
   assert.equal(r.metrics.model_id_accuracy < 1, true, 'percent converted to fractions');
+  // the evaluated model's accuracies from two eval zeroshot results
+  const work = await tmp();
+  await fs.writeFile(path.join(work, 'id.json'), JSON.stringify({ metrics: { top1: 0.7 } }));
+  await fs.writeFile(path.join(work, 'shift.json'), JSON.stringify({ metrics: { top1: 0.66 } }));
+  const mine = await scoreJson(['effective-robustness', '--baselines', table, '--id-column', 'val', '--shift-column', 'imagenetv2-matched-frequency-format-val', '--id-result', path.join(work, 'id.json'), '--shift-result', path.join(work, 'shift.json'), '--bootstrap', '50']);
+  assert.equal(mine.metrics.model_id_accuracy, 0.7);
+  assert.ok(Math.abs(mine.metrics.effective_robustness - (0.66 - mine.metrics.predicted_shift_accuracy)) < 1e-12);
+  assert.match(await scoreError(['effective-robustness', '--baselines', table, '--id-column', 'val', '--shift-column', 'nope', '--id-acc', '0.5', '--shift-acc', '0.4']), /nope/);
 });

@@ -26,6 +26,9 @@ export function registerScore(program: Command): void {
     .option('--id-column <name>', 'effective-robustness: ID accuracy column (e.g. val)')
     .option('--shift-column <name>', 'effective-robustness: shifted accuracy column (e.g. imagenetv2-matched-frequency-format-val)')
     .option('--baseline-models <list>', 'effective-robustness: comma-separated model names to fit on (default: every row)', list)
+    .option('--baseline-models-file <file>', 'effective-robustness: model names to fit on, one per line')
+    .option('--id-result <result.json>', 'effective-robustness: take the ID accuracy (metrics.top1) from an eval zeroshot result')
+    .option('--shift-result <result.json>', 'effective-robustness: take the shifted accuracy (metrics.top1) from an eval zeroshot result')
     .option('--model <name>', 'effective-robustness: take the evaluated model\'s accuracies from this row of the table (and leave it out of the fit)')
     .option('--id-acc <x>', 'effective-robustness: the evaluated model\'s ID accuracy (fraction)', finiteNumber)
     .option('--shift-acc <y>', 'effective-robustness: the evaluated model\'s shifted accuracy (fraction)', finiteNumber)
@@ -37,6 +40,8 @@ export function registerScore(program: Command): void {
     .option('--prototypical <csv>', 'factors: drop the images in ImageNet-X\'s prototypical_paths.csv')
     .option('--decisions <csv...>', 'shape-bias: raw decision CSVs (texture-vs-shape layout), pooled')
     .option('--subject-prefix <p>', 'shape-bias: only decisions of subjects whose name starts with p (e.g. "subject-" for humans)')
+    .option('--by-subject', 'shape-bias: also report each subject (subj column) separately')
+    .option('--pool <prefix>', 'shape-bias: report subjects starting with prefix as one group, e.g. "subject-" for the humans (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--similarity <file>', 'retrieval: similarity matrix images x texts (.npy)')
     .option('--text-image <file>', 'retrieval: image index of each text (.npy or one per line)')
     .option('--k <list>', 'retrieval: K values', (v: string) => list(v).map((x) => positiveInt(x)))
@@ -49,7 +54,7 @@ Examples:
   holoclip score ood --id-scores id.txt --ood-scores ood.txt
   holoclip score effective-robustness --baselines robustness_top1s.csv --id-column val \\
       --shift-column imagenetv2-matched-frequency-format-val --id-acc 0.68 --shift-acc 0.62
-  holoclip score shape-bias --decisions raw-data/*.csv --subject-prefix subject-
+  holoclip score shape-bias --decisions raw-data/*.csv --by-subject --pool subject-
   holoclip score factors --predictions pred_ResNet50.csv --annotations imagenet_x_val_multi_factor.jsonl`,
     )
     .action(async (metricArg: string, flags: ScoreInputs & { json?: boolean }) => {

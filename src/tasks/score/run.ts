@@ -2,8 +2,10 @@
  * `holoclip score <metric>`: any metric on predictions made elsewhere (files), in the same result
  * envelope as the eval tasks (model: null, inputs recorded under conventions.inputs).
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HoloclipError } from '../../errors.js';
+import { readClassnames } from '../../data/index.js';
+import { HoloclipError, errorMessage } from '../../errors.js';
 import { readBaselineTable, readFactorAnnotations, readImagenetxPredictions, readPrototypicalPaths, readRawDecisions } from '../../formats/index.js';
 import { brierScore, calibrationMetrics, fitTemperature, negativeLogLikelihood } from '../../metrics/calibration.js';
 import { correctnessFromPredictions, factorMetrics } from '../../metrics/factors.js';
@@ -34,6 +36,9 @@ export interface ScoreInputs {
   idColumn?: string;
   shiftColumn?: string;
   baselineModels?: string[];
+  baselineModelsFile?: string;
+  idResult?: string;
+  shiftResult?: string;
   model?: string;
   idAcc?: number;
   shiftAcc?: number;
@@ -45,6 +50,8 @@ export interface ScoreInputs {
   prototypical?: string;
   decisions?: string[];
   subjectPrefix?: string;
+  bySubject?: boolean;
+  pool?: string[];
   similarity?: string;
   textImage?: string;
   k?: number[];
@@ -71,6 +78,19 @@ async function logitsAndLabels(inputs: ScoreInputs, metric: string): Promise<{ m
   const labels = await readLabels(need(inputs.labels, '--labels FILE', metric), m.cols);
   requireSameLength({ length: m.rows }, labels, `${m.rows} logit rows vs ${labels.length} labels`);
   return { m, labels };
+}
+
+/** metrics.top1 of a holoclip result.json (e.g. an `eval zeroshot` run). */
+async function top1Of(file: string): Promise<number> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    throw new HoloclipError(`cannot read result ${file}: ${errorMessage(err)}`);
+  }
+  const top1 = (value as { metrics?: { top1?: unknown } } | null)?.metrics?.top1;
+  if (typeof top1 !== 'number') throw new HoloclipError(`result ${file} has no metrics.top1 (expected the result.json of an eval zeroshot run)`);
+  return top1;
 }
 
 function oodScoreOf(name: OodScoreName, m: Matrix): Float64Array {
@@ -142,9 +162,11 @@ export async function runScore(metric: ScoreMetric, inputs: ScoreInputs): Promis
       const file = need(inputs.baselines, '--baselines CSV', metric);
       const idColumn = need(inputs.idColumn, '--id-column NAME', metric);
       const shiftColumn = need(inputs.shiftColumn, '--shift-column NAME', metric);
-      const table = await readBaselineTable(file, { modelColumn: inputs.modelColumn, idColumn, shiftColumn, models: inputs.baselineModels });
-      let modelId = inputs.idAcc;
-      let modelShift = inputs.shiftAcc;
+      let models = inputs.baselineModels;
+      if (inputs.baselineModelsFile) models = [...(models ?? []), ...(await readClassnames(inputs.baselineModelsFile))];
+      const table = await readBaselineTable(file, { modelColumn: inputs.modelColumn, idColumn, shiftColumn, models });
+      let modelId = inputs.idAcc ?? (inputs.idResult ? await top1Of(inputs.idResult) : undefined);
+      let modelShift = inputs.shiftAcc ?? (inputs.shiftResult ? await top1Of(inputs.shiftResult) : undefined);
       let baseId = table.id;
       let baseShift = table.shift;
       if (inputs.model !== undefined) {
@@ -155,8 +177,8 @@ export async function runScore(metric: ScoreMetric, inputs: ScoreInputs): Promis
         baseId = table.id.filter((_, j) => j !== i);
         baseShift = table.shift.filter((_, j) => j !== i);
       }
-      const idAcc = need(modelId, '--id-acc X (or --model NAME from the table)', metric);
-      const shiftAcc = need(modelShift, '--shift-acc Y (or --model NAME from the table)', metric);
+      const idAcc = need(modelId, '--id-acc X, --id-result RUN/result.json or --model NAME', metric);
+      const shiftAcc = need(modelShift, '--shift-acc Y, --shift-result RUN/result.json or --model NAME', metric);
       for (const [v, f] of [[idAcc, '--id-acc'], [shiftAcc, '--shift-acc']] as const) {
         if (!(v >= 0 && v <= 1)) throw new HoloclipError(`${f} must be an accuracy in [0, 1] (got ${v})`);
       }
@@ -191,10 +213,31 @@ export async function runScore(metric: ScoreMetric, inputs: ScoreInputs): Promis
       const kept = inputs.subjectPrefix ? trials.filter((t) => t.subject.startsWith(inputs.subjectPrefix as string)) : trials;
       if (kept.length === 0) throw new HoloclipError(`no decisions${inputs.subjectPrefix ? ` from subjects starting with "${inputs.subjectPrefix}"` : ''} in ${files.join(', ')}`);
       const subjects = [...new Set(kept.map((t) => t.subject))];
-      return envelope(metric, { ...shapeBias(kept), subjects }, {
+      const metrics: Record<string, unknown> = { ...shapeBias(kept), subjects };
+      if (inputs.bySubject || (inputs.pool ?? []).length > 0) {
+        // One group per subject; subjects starting with a --pool prefix form one group "<prefix>*".
+        const groupOf = (subject: string) => {
+          const p = (inputs.pool ?? []).find((prefix) => subject.startsWith(prefix));
+          return p === undefined ? subject : `${p}*`;
+        };
+        const groups = new Map<string, typeof kept>();
+        for (const t of kept) {
+          const g = groupOf(t.subject);
+          const list = groups.get(g) ?? [];
+          list.push(t);
+          groups.set(g, list);
+        }
+        const out: Record<string, { shape_bias: number; shape_decisions: number; texture_decisions: number; n_trials: number; subjects: number }> = {};
+        for (const [g, list] of groups) {
+          const r = shapeBias(list);
+          out[g] = { shape_bias: r.shape_bias, shape_decisions: r.shape_decisions, texture_decisions: r.texture_decisions, n_trials: r.n_trials, subjects: new Set(list.map((t) => t.subject)).size };
+        }
+        metrics.groups = out;
+      }
+      return envelope(metric, metrics, {
         shape_bias: 'shape decisions / (shape + texture decisions); trials whose shape and texture category are equal are dropped (Geirhos et al. 2019, model-vs-human)',
-        pooled: `${subjects.length} subject(s) pooled`,
-      }, { decisions: files.map((f) => path.resolve(f)), subject_prefix: inputs.subjectPrefix ?? null });
+        pooled: `${subjects.length} subject(s) pooled in the top-level figures${metrics.groups ? '; groups: one per subject, --pool prefixes merged' : ''}`,
+      }, { decisions: files.map((f) => path.resolve(f)), subject_prefix: inputs.subjectPrefix ?? null, pool: inputs.pool ?? [] });
     }
     case 'retrieval': {
       const sim = await readMatrix(need(inputs.similarity, '--similarity FILE (images x texts)', metric), 'similarity');
