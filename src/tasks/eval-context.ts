@@ -3,6 +3,7 @@
  * source, the preprocessing, and the cached embedding of datasets and texts. Tasks compose these;
  * none of them runs a model directly, so every task reads the same cached arrays.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dataset, DatasetItem } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
@@ -22,7 +23,8 @@ import type { ProgressSink } from '../util/progress.js';
 import type { ModelRecord, DatasetRecord } from './result-envelope.js';
 import { buildZeroShotClassifier, type ClassifierWeights } from './zeroshot/classifier.js';
 
-export const HOLOCLIP_VERSION = '0.1.0';
+/** holoclip's version, from package.json (same relative path from src/ and dist/). */
+export const HOLOCLIP_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface CommonEvalOptions {
   readonly model: string;
@@ -172,6 +174,11 @@ export class EvalContext {
   scores(set: EmbeddedSet, classifier: ClassifierWeights): { cosines: Float32Array; logits: Float32Array } {
     const cosines = cosineMatrix(set.embeddings, set.n, classifier.weights, classifier.classes, set.dim);
     return { cosines, logits: logitsFromCosine(cosines, this.rule) };
+  }
+
+  /** The first fields of every task's result.json. */
+  envelopeHead(task: string): { task: string; holoclip_version: string; created: string; model: ModelRecord } {
+    return { task, holoclip_version: HOLOCLIP_VERSION, created: new Date().toISOString(), model: this.modelRecord() };
   }
 
   modelRecord(): ModelRecord {

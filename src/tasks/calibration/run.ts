@@ -8,10 +8,10 @@ import { openDataset, type Dataset } from '../../data/index.js';
 import { HoloclipError } from '../../errors.js';
 import { calibrationMetrics, fitTemperature, type CalibrationMetrics } from '../../metrics/calibration.js';
 import { createRng } from '../../metrics/random.js';
-import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions, type EmbeddedSet } from '../eval-context.js';
+import { EvalContext, type CommonEvalOptions, type EmbeddedSet } from '../eval-context.js';
 import { writeFailures, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
 import { writeJsonAtomic } from '../../store/atomic.js';
-import { TEMPLATE_AGGREGATION } from '../zeroshot/classifier.js';
+import { templateConventions } from '../zeroshot/classifier.js';
 import { loadTemplates } from '../zeroshot/templates.js';
 
 export interface CalibrationOptions extends CommonEvalOptions {
@@ -142,10 +142,7 @@ export async function runCalibration(options: CalibrationOptions): Promise<Resul
     const datasets: Record<string, DatasetRecord> = {};
     for (const e of embedded) datasets[e.name] = ctx.datasetRecord(e.set);
     const result: ResultEnvelope<CalibrationTaskMetrics> = {
-      task: 'calibration',
-      holoclip_version: HOLOCLIP_VERSION,
-      created: new Date().toISOString(),
-      model: ctx.modelRecord(),
+      ...ctx.envelopeHead('calibration'),
       datasets,
       metrics,
       conventions: {
@@ -154,9 +151,7 @@ export async function runCalibration(options: CalibrationOptions): Promise<Resul
         nll: 'mean negative log softmax probability of the true class',
         brier: 'mean over samples of sum over classes (p_k - onehot_k)^2',
         temperature: `${splitNote}; T = argmin NLL(logits / T) (bounded 1-D minimisation), applied unchanged to every shifted set`,
-        templates: templateSet.templates,
-        templates_source: templateSet.source,
-        template_aggregation: TEMPLATE_AGGREGATION,
+        ...templateConventions(templateSet),
         classnames: idData.classnames,
         ...ctx.preprocessConventions(),
       },

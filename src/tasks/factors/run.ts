@@ -11,9 +11,9 @@ import { readFactorAnnotations, readPrototypicalPaths } from '../../formats/inde
 import { factorMetrics, type FactorMetrics } from '../../metrics/factors.js';
 import { predictionConfidence } from '../../models/scoring.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../eval-context.js';
+import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
 import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
-import { TEMPLATE_AGGREGATION } from '../zeroshot/classifier.js';
+import { templateConventions } from '../zeroshot/classifier.js';
 import { classificationMetrics } from '../zeroshot/run.js';
 import { loadTemplates } from '../zeroshot/templates.js';
 
@@ -62,10 +62,7 @@ export async function runFactors(options: FactorsOptions): Promise<ResultEnvelop
     }
     const metrics: FactorsTaskMetrics = { ...factorMetrics(annotations, correctByFile, { exclude }), top1_all_images: top1, label_mismatches: labelMismatches };
     const result: ResultEnvelope<FactorsTaskMetrics> = {
-      task: 'factors',
-      holoclip_version: HOLOCLIP_VERSION,
-      created: new Date().toISOString(),
-      model: ctx.modelRecord(),
+      ...ctx.envelopeHead('factors'),
       dataset: ctx.datasetRecord(set),
       metrics,
       conventions: {
@@ -75,9 +72,7 @@ export async function runFactors(options: FactorsOptions): Promise<ResultEnvelop
         overall_accuracy: 'accuracy over the annotated images evaluated (as imagenetx aggregates)',
         error_ratio: '(1 - accuracy on images with the factor) / (1 - overall accuracy)',
         prototypical: options.prototypical ? `images listed in ${path.resolve(options.prototypical)} dropped` : 'kept',
-        templates: templateSet.templates,
-        templates_source: templateSet.source,
-        template_aggregation: TEMPLATE_AGGREGATION,
+        ...templateConventions(templateSet),
         ...ctx.preprocessConventions(),
       },
       cache: { store: ctx.store.root, images_inferred: set.inferred, classifier_key: classifier.cacheKey },

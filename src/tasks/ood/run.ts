@@ -7,9 +7,9 @@ import path from 'node:path';
 import { openDataset, openImageList } from '../../data/index.js';
 import { HoloclipError } from '../../errors.js';
 import { energyScores, maxLogitScores, mcmScores, mspScores, oodMetrics, type OodConvention, type OodMetrics, type OodScoreName } from '../../metrics/ood.js';
-import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions, type EmbeddedSet } from '../eval-context.js';
+import { EvalContext, type CommonEvalOptions, type EmbeddedSet } from '../eval-context.js';
 import { writeFailures, writeJsonlAtomic, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
-import { TEMPLATE_AGGREGATION } from '../zeroshot/classifier.js';
+import { templateConventions } from '../zeroshot/classifier.js';
 import { classificationMetrics } from '../zeroshot/run.js';
 import { loadTemplates } from '../zeroshot/templates.js';
 
@@ -96,10 +96,7 @@ export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTas
     for (const e of embedded) datasets[e.name] = ctx.datasetRecord(e.set);
     const anyMetrics = Object.values(metrics.sets)[0]?.[options.scores[0]];
     const result: ResultEnvelope<OodTaskMetrics> = {
-      task: 'ood',
-      holoclip_version: HOLOCLIP_VERSION,
-      created: new Date().toISOString(),
-      model: ctx.modelRecord(),
+      ...ctx.envelopeHead('ood'),
       datasets,
       metrics,
       conventions: {
@@ -112,9 +109,7 @@ export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTas
           mcm: 'max softmax of cosine / tau on raw cosines (no logit scale), tau = 1 (MCM, Ming et al. 2022)',
         },
         score_direction: 'higher = more in-distribution',
-        templates: templateSet.templates,
-        templates_source: templateSet.source,
-        template_aggregation: TEMPLATE_AGGREGATION,
+        ...templateConventions(templateSet),
         classnames: idData.classnames,
         ...ctx.preprocessConventions(),
       },

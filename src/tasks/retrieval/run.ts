@@ -9,7 +9,7 @@ import { HoloclipError } from '../../errors.js';
 import { retrievalRecall, type RetrievalMetrics } from '../../metrics/retrieval.js';
 import { matmulTransposed } from '../../metrics/vector.js';
 import { writeNpyAtomic } from '../../store/npy.js';
-import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../eval-context.js';
+import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
 import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
 
 export interface RetrievalOptions extends CommonEvalOptions {
@@ -41,10 +41,7 @@ export async function runRetrieval(options: RetrievalOptions): Promise<ResultEnv
     const similarity = matmulTransposed(set.embeddings, set.n, text.data, texts.length, set.dim);
     const metrics = retrievalRecall(similarity, set.n, texts.length, textImage, [...options.ks]);
     const result: ResultEnvelope<RetrievalMetrics> = {
-      task: 'retrieval',
-      holoclip_version: HOLOCLIP_VERSION,
-      created: new Date().toISOString(),
-      model: ctx.modelRecord(),
+      ...ctx.envelopeHead('retrieval'),
       dataset: { ...ctx.datasetRecord(set), num_classes: 0 },
       metrics,
       conventions: {

@@ -12,9 +12,9 @@ import { softmaxRows } from '../../metrics/calibration.js';
 import { argmaxRows } from '../../metrics/classification.js';
 import { decisionsFromProbabilities, parseCueConflictName, shapeBias, type CueConflictTrial, type ShapeBiasResult } from '../../metrics/shape-bias.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../eval-context.js';
+import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
 import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
-import { TEMPLATE_AGGREGATION } from '../zeroshot/classifier.js';
+import { templateConventions } from '../zeroshot/classifier.js';
 import { loadTemplates } from '../zeroshot/templates.js';
 
 export interface ShapeBiasOptions extends CommonEvalOptions {
@@ -78,19 +78,14 @@ export async function runShapeBias(options: ShapeBiasOptions): Promise<ResultEnv
     const trials: CueConflictTrial[] = set.ok.map((item, i) => ({ image: path.basename(item.id), ...stimuli[item.index], decision: decisions[i] }));
     const metrics = shapeBias(trials);
     const result: ResultEnvelope<ShapeBiasResult> = {
-      task: 'shape-bias',
-      holoclip_version: HOLOCLIP_VERSION,
-      created: new Date().toISOString(),
-      model: ctx.modelRecord(),
+      ...ctx.envelopeHead('shape-bias'),
       dataset: ctx.datasetRecord(set),
       metrics,
       conventions: {
         decisions: head,
         shape_bias: 'shape decisions / (shape + texture decisions); stimuli whose shape and texture category are equal are dropped (Geirhos et al. 2019, model-vs-human)',
         categories,
-        templates: templateSet.templates,
-        templates_source: templateSet.source,
-        template_aggregation: TEMPLATE_AGGREGATION,
+        ...templateConventions(templateSet),
         ...ctx.preprocessConventions(),
       },
       cache: { store: ctx.store.root, images_inferred: set.inferred },

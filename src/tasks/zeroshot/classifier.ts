@@ -13,6 +13,11 @@ import { fillTemplate } from './templates.js';
 
 export const TEMPLATE_AGGREGATION = 'mean of L2-normalised template embeddings, L2-normalised again';
 
+/** How a task's text classifier was built, for result.json conventions. */
+export function templateConventions(set: { templates: readonly string[]; source: string }): Record<string, unknown> {
+  return { templates: [...set.templates], templates_source: set.source, template_aggregation: TEMPLATE_AGGREGATION };
+}
+
 export interface ClassifierWeights {
   /** classes x dim, rows L2-normalised. */
   readonly weights: Float32Array;

@@ -5,12 +5,10 @@
 import { openDataset } from '../../data/index.js';
 import { argmaxRows, meanPerClassRecall, topKAccuracy } from '../../metrics/classification.js';
 import { predictionConfidence } from '../../models/scoring.js';
-import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../eval-context.js';
-import { TEMPLATE_AGGREGATION } from './classifier.js';
+import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
+import { templateConventions } from './classifier.js';
 import { writeZeroShotRun, type ZeroShotResult } from './result.js';
 import { loadTemplates } from './templates.js';
-
-export { HOLOCLIP_VERSION };
 
 export interface ZeroShotOptions extends CommonEvalOptions {
   readonly data: string;
@@ -63,16 +61,11 @@ export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotRes
     const tEnd = performance.now();
 
     const result: ZeroShotResult = {
-      task: 'zeroshot',
-      holoclip_version: HOLOCLIP_VERSION,
-      created: new Date().toISOString(),
-      model: ctx.modelRecord(),
+      ...ctx.envelopeHead('zeroshot'),
       dataset: ctx.datasetRecord(set),
       metrics,
       conventions: {
-        templates: templateSet.templates,
-        templates_source: templateSet.source,
-        template_aggregation: TEMPLATE_AGGREGATION,
+        ...templateConventions(templateSet),
         classnames: dataset.classnames,
         ...ctx.preprocessConventions(),
         logits: ctx.rule.kind === 'softmax' ? 'logit_scale * cosine' : 'logit_scale * cosine + logit_bias',
