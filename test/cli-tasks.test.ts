@@ -206,3 +206,33 @@ test('eval factors: zero-shot predictions joined with ImageNet-X-style annotatio
   assert.equal(rescored.code, 0, rescored.stderr);
   assert.equal((JSON.parse(rescored.stdout) as Json).metrics.overall_accuracy, r.metrics.overall_accuracy);
 });
+
+test('an image classifier (pixel_values -> logits + id2label) evaluates through the same CLI', async () => {
+  const work = await tmp();
+  const data = path.join(work, 'data');
+  await makeImageFolder(data, ['cat', 'dog', 'tree'], 3);
+  const model = path.resolve('models', 'fixtures', 'tiny-classifier');
+  const store = path.join(work, 'store');
+  const res = await runCli(['eval', 'zeroshot', '--model', model, '--data', data, '--store', store, '--out', path.join(work, 'run')]);
+  assert.equal(res.code, 0, res.stderr);
+  const r = await readJson(path.join(work, 'run', 'result.json'));
+  assert.equal(r.model.logit_scale_source, 'classifier-logits');
+  assert.equal(r.model.model_type, 'holoclip-classifier');
+  assert.match(r.conventions.logits, /classifier's own logits/);
+  assert.equal(r.dataset.n, 9);
+  // OOD works with msp/maxlogit/energy; MCM is skipped with a warning (no cosines)
+  await makeImageFolder(path.join(work, 'ood'), ['x'], 3);
+  const ood = await runCli(['eval', 'ood', '--model', model, '--data', data, '--ood', `noise=${path.join(work, 'ood')}`, '--store', store, '--out', path.join(work, 'ood-run')]);
+  assert.equal(ood.code, 0, ood.stderr);
+  assert.match(ood.stderr, /MCM needs cosine similarities/);
+  const o = await readJson(path.join(work, 'ood-run', 'result.json'));
+  assert.deepEqual(Object.keys(o.metrics.sets.noise), ['msp', 'maxlogit', 'energy']);
+  // a dataset class the classifier does not know is a one-line error
+  await makeImageFolder(path.join(work, 'other'), ['cat', 'zebra'], 1);
+  const bad = await runCli(['eval', 'zeroshot', '--model', model, '--data', path.join(work, 'other'), '--store', store, '--out', path.join(work, 'bad')]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr.trim(), /^holoclip: classifier .* has no class named "zebra"/);
+  // retrieval needs a text tower
+  const inspect = await runCli(['model', 'inspect', model]);
+  assert.match(inspect.stdout, /classes\s+6: airplane, bird/);
+});

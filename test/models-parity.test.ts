@@ -102,3 +102,22 @@ test('tiny-clip fp16 and q8 variants load and stay close to fp32', async () => {
     }
   }
 });
+
+test('tiny-classifier: logits match torch within 1e-4 and the class list comes from id2label', async () => {
+  const { openModel } = await import('../src/models/open-model.js');
+  const { ImageClassifierModel } = await import('../src/models/image-classifier.js');
+  const dir = path.join(path.dirname(fixtureDir('tiny-clip')), 'tiny-classifier');
+  const model = await openModel(dir, { threads: 1 });
+  try {
+    assert.ok(model instanceof ImageClassifierModel);
+    assert.deepEqual(model.folder.labels, ['airplane', 'bird', 'car', 'cat', 'dog', 'tree']);
+    const pixels = await f32(`${dir}.reference`, 'pixel_values.npy');
+    const [n, , h, w] = pixels.shape;
+    const out = await model.embedImages(pixels.data, n, h, w);
+    const ref = await f32(`${dir}.reference`, 'logits.npy');
+    assert.equal(out.dim, 6);
+    assert.ok(maxAbsDiff(out.data, ref.data) < 1e-4, `classifier logits differ by ${maxAbsDiff(out.data, ref.data)}`);
+  } finally {
+    await model.dispose();
+  }
+});

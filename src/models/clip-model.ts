@@ -7,6 +7,7 @@ import os from 'node:os';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { l2NormalizeRows } from '../metrics/vector.js';
 import type { Dtype } from './dtype.js';
+import type { ImageEncoder } from './image-encoder.js';
 import { inspectModelFolder, type ModelFolder } from './model-folder.js';
 import { transformers } from './transformers-env.js';
 
@@ -25,7 +26,8 @@ export interface TowerInfo {
   readonly outputNames: readonly string[];
 }
 
-export class ClipFamilyModel {
+export class ClipFamilyModel implements ImageEncoder {
+  readonly kind = 'two-tower' as const;
   readonly folder: ModelFolder;
   readonly threads: number;
   private visionPromise: Promise<PretrainedModel> | null = null;
@@ -45,6 +47,15 @@ export class ClipFamilyModel {
 
   get modelType(): string {
     return this.folder.family.modelType;
+  }
+  get dir(): string {
+    return this.folder.dir;
+  }
+  get dtype(): string {
+    return this.folder.dtype;
+  }
+  get imageFile(): string {
+    return this.folder.files.vision;
   }
 
   /** onnxruntime session options shared by every session holoclip creates (also used by the benchmark). */

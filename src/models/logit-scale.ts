@@ -17,7 +17,7 @@ import { l2NormalizeRows } from '../metrics/vector.js';
 import type { ClipFamilyModel } from './clip-model.js';
 import { readModelCard } from './model-card.js';
 
-export type LogitScaleSource = 'flag' | 'model-card' | 'recovered-from-model.onnx' | 'config-init-fallback';
+export type LogitScaleSource = 'flag' | 'model-card' | 'recovered-from-model.onnx' | 'config-init-fallback' | 'classifier-logits';
 
 export interface LogitScale {
   /** Multiplier applied to cosine similarities (already exponentiated, e.g. 100 for OpenAI CLIP). */

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { FileHashIndex } from '../store/hash.js';
+import type { ClassifierFolder } from './image-classifier.js';
 import type { ModelFolder } from './model-folder.js';
 
 export interface ModelIdentity {
@@ -13,6 +14,17 @@ export interface ModelIdentity {
   readonly vision: Record<string, string>;
   /** The files that shape text embeddings. */
   readonly text: Record<string, string>;
+}
+
+/** Identity of a classifier folder: config, preprocessor config, the model file (+ card). */
+export async function identifyClassifier(folder: ClassifierFolder, hashIndex: FileHashIndex): Promise<ModelIdentity> {
+  const f = folder.files;
+  const rel = (p: string) => path.relative(folder.dir, p).split(path.sep).join('/');
+  const out: Record<string, string> = {};
+  for (const file of [f.model, f.config, f.preprocessorConfig]) out[rel(file)] = await hashIndex.hashFile(file);
+  const all = { ...out };
+  if (f.modelCard) all[rel(f.modelCard)] = await hashIndex.hashFile(f.modelCard);
+  return { all, vision: out, text: {} };
 }
 
 export async function identifyModel(folder: ModelFolder, hashIndex: FileHashIndex): Promise<ModelIdentity> {

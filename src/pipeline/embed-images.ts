@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import type { DatasetItem } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
 import type { ImagePreprocessor } from '../image/index.js';
-import type { ClipFamilyModel } from '../models/clip-model.js';
+import type { ImageEncoder } from '../models/image-encoder.js';
 import type { EmbeddingSpace } from '../store/embedding-store.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -29,7 +29,7 @@ export interface ItemFailure {
 
 export interface EmbedImagesOptions {
   readonly items: readonly DatasetItem[];
-  readonly model: ClipFamilyModel;
+  readonly model: ImageEncoder;
   readonly preprocessor: ImagePreprocessor;
   readonly space: EmbeddingSpace;
   readonly hashIndex: FileHashIndex;
@@ -105,7 +105,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   progress.start(options.label ?? 'embedding images', items.length, 'img');
   progress.update(cached);
   if (todo.length > 0) {
-    const decoder = await DecodeClient.start({ modelDir: model.folder.dir, mode: preprocessor.mode, concurrency: decodeConcurrency });
+    const decoder = await DecodeClient.start({ modelDir: model.dir, mode: preprocessor.mode, concurrency: decodeConcurrency });
     try {
       const requests: Array<Promise<DecodeResponse>> = [];
       let cursor = 0;
@@ -147,7 +147,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
           }
           const { data, dim } = await model.embedImages(input, n, h, w);
           if (dim !== space.dim) {
-            throw new HoloclipError(`${model.folder.files.vision} returned ${dim}-dimensional embeddings, expected ${space.dim}`);
+            throw new HoloclipError(`${model.imageFile} returned ${dim}-dimensional embeddings, expected ${space.dim}`);
           }
           await space.appendChunk(newKeys, data);
           for (const k of newKeys) pendingKeys.delete(k);

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ImagePreprocessor } from '../image/index.js';
-import type { ClipFamilyModel } from '../models/clip-model.js';
+import type { ImageEncoder } from '../models/image-encoder.js';
 import type { ModelIdentity } from '../models/model-identity.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import type { EmbeddingSpace, EmbeddingStore } from '../store/embedding-store.js';
@@ -15,7 +15,7 @@ import { readJsonIfExists } from '../store/json-file.js';
 
 export interface ImageSpaceInputs {
   readonly store: EmbeddingStore;
-  readonly model: ClipFamilyModel;
+  readonly model: ImageEncoder;
   readonly identity: ModelIdentity;
   readonly preprocessor: ImagePreprocessor;
 }
@@ -24,12 +24,12 @@ export function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>): Record<
   return {
     kind: 'image-embeddings',
     model_type: inputs.model.modelType,
-    dtype: inputs.model.folder.dtype,
+    dtype: inputs.model.dtype,
     files: inputs.identity.vision,
     preprocess: inputs.preprocessor.description,
     // sharp/libvips decode and resample the pixels: an upgrade may change them, so it starts a new space.
     decoder: `sharp ${sharp.versions.sharp} libvips ${sharp.versions.vips}`,
-    normalised: 'L2',
+    normalised: inputs.model.kind === 'classifier' ? 'no (classifier logits)' : 'L2',
   };
 }
 

@@ -10,9 +10,11 @@ import { HoloclipError } from '../errors.js';
 import { createPreprocessor, type ImagePreprocessor, type PreprocessMode } from '../image/index.js';
 import { l2NormalizeRows } from '../metrics/vector.js';
 import { ClipFamilyModel } from '../models/clip-model.js';
+import { ImageClassifierModel, mapClassesToLabels } from '../models/image-classifier.js';
+import { openModel, type AnyModel } from '../models/open-model.js';
 import type { Dtype } from '../models/dtype.js';
 import { resolveLogitScale, type LogitScale } from '../models/logit-scale.js';
-import { identifyModel, type ModelIdentity } from '../models/model-identity.js';
+import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { cosineMatrix, logitsFromCosine, type ScoringRule } from '../models/scoring.js';
 import { embedImages, type ItemFailure } from '../pipeline/embed-images.js';
 import { openImageSpace } from '../pipeline/image-space.js';
@@ -39,6 +41,14 @@ export interface CommonEvalOptions {
   readonly warn: (message: string) => void;
 }
 
+/**
+ * How dataset classes are scored: a zero-shot text head (two-tower models), or the columns of a
+ * classifier's own logits matched by class name.
+ */
+export type ClassHead =
+  | (ClassifierWeights & { kind: 'text' })
+  | { kind: 'label-map'; columns: Int32Array; classes: number; cacheKey: string; fromCache: boolean };
+
 /** A dataset after embedding: the images that could be read, their L2-normalised embeddings, and what failed. */
 export interface EmbeddedSet {
   readonly dataset: Dataset;
@@ -58,7 +68,7 @@ export class EvalContext {
 
   private constructor(
     readonly options: CommonEvalOptions,
-    readonly model: ClipFamilyModel,
+    readonly model: AnyModel,
     readonly store: EmbeddingStore,
     readonly hashIndex: FileHashIndex,
     readonly identity: ModelIdentity,
@@ -70,19 +80,26 @@ export class EvalContext {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
       throw new HoloclipError(`--batch-size must be a positive integer (got ${options.batchSize})`);
     }
-    const model = await ClipFamilyModel.open(options.model, { dtype: options.dtype, threads: options.threads });
+    const model = await openModel(options.model, { dtype: options.dtype, threads: options.threads });
     try {
       const store = await EmbeddingStore.open(options.store);
       const hashIndex = await FileHashIndex.open(store.root);
-      const identity = await identifyModel(model.folder, hashIndex);
-      const preprocessor = await createPreprocessor(model.folder.dir, options.preprocess);
-      const logitScale = await resolveLogitScale(model, {
-        flagScale: options.logitScale,
-        flagBias: options.logitBias,
-        cacheDir: path.join(store.root, 'logit-scale'),
-        hashFile: (f) => hashIndex.hashFile(f),
-        warn: options.warn,
-      });
+      const preprocessor = await createPreprocessor(model.dir, options.preprocess);
+      let identity: ModelIdentity;
+      let logitScale: LogitScale;
+      if (model instanceof ImageClassifierModel) {
+        identity = await identifyClassifier(model.folder, hashIndex);
+        logitScale = { scale: 1, bias: 0, source: 'classifier-logits', detail: `${model.imageFile} outputs logits over its ${model.folder.labels.length} classes` };
+      } else {
+        identity = await identifyModel(model.folder, hashIndex);
+        logitScale = await resolveLogitScale(model, {
+          flagScale: options.logitScale,
+          flagBias: options.logitBias,
+          cacheDir: path.join(store.root, 'logit-scale'),
+          hashFile: (f) => hashIndex.hashFile(f),
+          warn: options.warn,
+        });
+      }
       return new EvalContext(options, model, store, hashIndex, identity, preprocessor, logitScale);
     } catch (err) {
       await model.dispose();
@@ -91,7 +108,14 @@ export class EvalContext {
   }
 
   get rule(): ScoringRule {
-    return { kind: this.model.folder.family.scoring, scale: this.logitScale.scale, bias: this.logitScale.bias };
+    const kind = this.model instanceof ClipFamilyModel ? this.model.folder.family.scoring : 'softmax';
+    return { kind, scale: this.logitScale.scale, bias: this.logitScale.bias };
+  }
+
+  /** The two-tower model, or a clear error for tasks that need a text tower. */
+  twoTower(what: string): ClipFamilyModel {
+    if (this.model instanceof ClipFamilyModel) return this.model;
+    throw new HoloclipError(`${what} needs a model with a text tower; ${this.model.dir} is an image classifier`);
   }
 
   private space(): Promise<EmbeddingSpace> {
@@ -128,8 +152,15 @@ export class EvalContext {
     };
   }
 
-  /** Zero-shot class weights (template ensemble), cached in the store. */
-  async classifier(classnames: readonly string[], templates: readonly string[]): Promise<ClassifierWeights> {
+  /**
+   * The class head for a dataset: zero-shot class weights (template ensemble, cached in the store)
+   * for two-tower models; for a classifier, its logit columns matched to the class names.
+   */
+  async classifier(classnames: readonly string[], templates: readonly string[]): Promise<ClassHead> {
+    if (this.model instanceof ImageClassifierModel) {
+      const columns = mapClassesToLabels(classnames, this.model.folder.labels, this.model.dir);
+      return { kind: 'label-map', columns, classes: classnames.length, cacheKey: 'classifier-labels', fromCache: true };
+    }
     const weights = await buildZeroShotClassifier({
       model: this.model,
       textFilesHash: this.identity.text,
@@ -142,13 +173,14 @@ export class EvalContext {
     if (weights.dim !== space.dim) {
       throw new HoloclipError(`text embeddings have ${weights.dim} dimensions but image embeddings ${space.dim}: ${this.model.folder.dir} mixes towers from different models`);
     }
-    return weights;
+    return { ...weights, kind: 'text' };
   }
 
   /** L2-normalised embeddings of arbitrary texts (e.g. captions), cached in the store by content. */
   async textEmbeddings(texts: readonly string[], label = 'texts'): Promise<{ data: Float32Array; dim: number; key: string; fromCache: boolean }> {
-    const meta = { kind: 'text-embeddings', model_type: this.model.modelType, dtype: this.model.folder.dtype, files: this.identity.text, texts: [...texts] };
+    const meta = { kind: 'text-embeddings', model_type: this.model.modelType, dtype: this.model.dtype, files: this.identity.text, texts: [...texts] };
     const key = canonicalKey(meta);
+    const model = this.twoTower('text retrieval');
     const hit = await this.store.getTextMatrix(key);
     if (hit && hit.count === texts.length) return { data: hit.rows, dim: hit.dim, key, fromCache: true };
     const progress = this.options.progress;
@@ -157,7 +189,7 @@ export class EvalContext {
     let out: Float32Array | null = null;
     let dim = 0;
     for (let i = 0; i < texts.length; i += batch) {
-      const emb = await this.model.embedTexts(texts.slice(i, i + batch));
+      const emb = await model.embedTexts(texts.slice(i, i + batch));
       dim = emb.dim;
       out ??= new Float32Array(texts.length * dim);
       out.set(emb.data, i * dim);
@@ -170,9 +202,18 @@ export class EvalContext {
     return { data, dim, key, fromCache: false };
   }
 
-  /** Cosines and logits (scale * cos + bias) of an embedded set against class weights. */
-  scores(set: EmbeddedSet, classifier: ClassifierWeights): { cosines: Float32Array; logits: Float32Array } {
-    const cosines = cosineMatrix(set.embeddings, set.n, classifier.weights, classifier.classes, set.dim);
+  /**
+   * Logits of an embedded set for the head's classes: scale * cos + bias for a text head (with the
+   * cosines, which MCM uses), or the classifier's own logits for its matched columns (no cosines).
+   */
+  scores(set: EmbeddedSet, head: ClassHead): { cosines: Float32Array | null; logits: Float32Array } {
+    if (head.kind === 'label-map') {
+      const c = head.classes;
+      const logits = new Float32Array(set.n * c);
+      for (let i = 0; i < set.n; i++) for (let j = 0; j < c; j++) logits[i * c + j] = set.embeddings[i * set.dim + head.columns[j]];
+      return { cosines: null, logits };
+    }
+    const cosines = cosineMatrix(set.embeddings, set.n, head.weights, head.classes, set.dim);
     return { cosines, logits: logitsFromCosine(cosines, this.rule) };
   }
 
@@ -183,9 +224,9 @@ export class EvalContext {
 
   modelRecord(): ModelRecord {
     return {
-      path: this.model.folder.dir,
+      path: this.model.dir,
       model_type: this.model.modelType,
-      dtype: this.model.folder.dtype,
+      dtype: this.model.dtype,
       logit_scale: this.logitScale.scale,
       logit_bias: this.logitScale.bias,
       logit_scale_source: this.logitScale.source,

@@ -3,14 +3,29 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import path from 'node:path';
 import { loadPreprocessSpec, describePreprocess } from '../../image/index.js';
-import { ClipFamilyModel } from '../../models/clip-model.js';
+import { ImageClassifierModel } from '../../models/image-classifier.js';
+import { openModel } from '../../models/open-model.js';
 import { DTYPES, type Dtype } from '../../models/dtype.js';
 import { resolveLogitScale } from '../../models/logit-scale.js';
 import { EmbeddingStore } from '../../store/embedding-store.js';
 import { FileHashIndex } from '../../store/hash.js';
 
 export async function inspectModelCommand(dir: string, dtype: Dtype, storeDir: string): Promise<string> {
-  const model = await ClipFamilyModel.open(dir, { dtype });
+  const opened = await openModel(dir, { dtype });
+  if (opened instanceof ImageClassifierModel) {
+    const f = opened.folder;
+    const spec = await loadPreprocessSpec(f.dir);
+    await opened.dispose();
+    return `${[
+      `folder       ${f.dir}`,
+      `model_type   ${opened.modelType} (image classifier: pixel_values -> logits, scored with softmax)`,
+      `model        ${path.relative(f.dir, f.files.model)}`,
+      `classes      ${f.labels.length}: ${f.labels.slice(0, 8).join(', ')}${f.labels.length > 8 ? ', ...' : ''}`,
+      `model card   ${f.files.modelCard ? 'holoclip.json' : '(none)'}`,
+      `preprocess   ${describePreprocess(spec, 'fast')}`,
+    ].join('\n')}\n`;
+  }
+  const model = opened;
   try {
     const store = await EmbeddingStore.open(storeDir);
     const hashIndex = await FileHashIndex.open(store.root);

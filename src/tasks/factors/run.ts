@@ -41,9 +41,9 @@ export async function runFactors(options: FactorsOptions): Promise<ResultEnvelop
   }
   const ctx = await EvalContext.open(options);
   try {
-    const set = await ctx.embed(dataset);
     const c = dataset.classnames.length;
     const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
+    const set = await ctx.embed(dataset);
     const { logits } = ctx.scores(set, classifier);
     const targets = Int32Array.from(set.ok, (it) => it.label);
     const { preds, top1 } = classificationMetrics(logits, set.n, c, targets);

@@ -33,7 +33,7 @@ export interface OodTaskMetrics {
   mean: Partial<Record<OodScoreName, { auroc: number; fpr_at_95_tpr: number; aupr_in: number; aupr_out: number }>>;
 }
 
-function computeScores(name: OodScoreName, logits: Float32Array, cosines: Float32Array, n: number, c: number): Float64Array {
+function computeScores(name: OodScoreName, logits: Float32Array, cosines: Float32Array | null, n: number, c: number): Float64Array {
   switch (name) {
     case 'msp':
       return mspScores(logits, n, c);
@@ -42,6 +42,7 @@ function computeScores(name: OodScoreName, logits: Float32Array, cosines: Float3
     case 'energy':
       return energyScores(logits, n, c);
     case 'mcm':
+      if (!cosines) throw new HoloclipError('the MCM score needs cosine similarities, which an image classifier does not have; use --score msp,maxlogit,energy');
       return mcmScores(cosines, n, c);
   }
 }
@@ -58,11 +59,17 @@ export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTas
   const templateSet = await loadTemplates(options.templates, options.templatesKey);
   const ctx = await EvalContext.open(options);
   try {
+    let scoreNames = options.scores;
+    if (ctx.model.kind === 'classifier' && scoreNames.includes('mcm')) {
+      scoreNames = scoreNames.filter((s) => s !== 'mcm');
+      options.warn('MCM needs cosine similarities; skipping it for this image classifier');
+      if (scoreNames.length === 0) throw new HoloclipError('no OOD score left: an image classifier has no cosines for MCM; use --score msp,maxlogit,energy');
+    }
     const c = idData.classnames.length;
     const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
     const idSet = await ctx.embed(idData, 'id');
     const id = ctx.scores(idSet, classifier);
-    const idScores = new Map(options.scores.map((s) => [s, computeScores(s, id.logits, id.cosines, idSet.n, c)]));
+    const idScores = new Map(scoreNames.map((s) => [s, computeScores(s, id.logits, id.cosines, idSet.n, c)]));
     const acc = classificationMetrics(id.logits, idSet.n, c, Int32Array.from(idSet.ok, (it) => it.label));
 
     const perSample: Array<Record<string, unknown>> = [];
@@ -81,12 +88,12 @@ export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTas
       const set = await ctx.embed(o.dataset, `ood ${o.name}`);
       embedded.push({ name: o.name, set });
       const sc = ctx.scores(set, classifier);
-      const scores = new Map(options.scores.map((s) => [s, computeScores(s, sc.logits, sc.cosines, set.n, c)]));
+      const scores = new Map(scoreNames.map((s) => [s, computeScores(s, sc.logits, sc.cosines, set.n, c)]));
       metrics.sets[o.name] = {};
-      for (const s of options.scores) metrics.sets[o.name][s] = oodMetrics(idScores.get(s) as Float64Array, scores.get(s) as Float64Array, options.convention);
+      for (const s of scoreNames) metrics.sets[o.name][s] = oodMetrics(idScores.get(s) as Float64Array, scores.get(s) as Float64Array, options.convention);
       addRows(o.name, set, scores);
     }
-    for (const s of options.scores) {
+    for (const s of scoreNames) {
       const rows = Object.values(metrics.sets).map((m) => m[s] as OodMetrics);
       const mean = (f: (m: OodMetrics) => number) => rows.reduce((a, m) => a + f(m), 0) / rows.length;
       metrics.mean[s] = { auroc: mean((m) => m.auroc), fpr_at_95_tpr: mean((m) => m.fpr_at_95_tpr), aupr_in: mean((m) => m.aupr_in), aupr_out: mean((m) => m.aupr_out) };
@@ -94,7 +101,7 @@ export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTas
 
     const datasets: Record<string, DatasetRecord> = {};
     for (const e of embedded) datasets[e.name] = ctx.datasetRecord(e.set);
-    const anyMetrics = Object.values(metrics.sets)[0]?.[options.scores[0]];
+    const anyMetrics = Object.values(metrics.sets)[0]?.[scoreNames[0]];
     const result: ResultEnvelope<OodTaskMetrics> = {
       ...ctx.envelopeHead('ood'),
       datasets,

@@ -92,7 +92,7 @@ export async function runShapeBias(options: ShapeBiasOptions): Promise<ResultEnv
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
     const dir = path.resolve(options.out);
-    await writeFileAtomic(path.join(dir, 'decisions.csv'), decisionsCsv(path.basename(ctx.model.folder.dir), trials));
+    await writeFileAtomic(path.join(dir, 'decisions.csv'), decisionsCsv(path.basename(ctx.model.dir), trials));
     await writeFailures(dir, [{ name: 'data', failures: set.failures }]);
     await writeResult(dir, result);
     return result;

@@ -48,10 +48,12 @@ export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotRes
   const templateSet = await loadTemplates(options.templates, options.templatesKey);
   const ctx = await EvalContext.open(options);
   try {
-    const set = await ctx.embed(dataset);
-    const tEmbedded = performance.now();
+    // The class head first: a class the model cannot score is reported before any image work.
+    const tOpened = performance.now();
     const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
     const tClassifier = performance.now();
+    const set = await ctx.embed(dataset);
+    const tEmbedded = performance.now();
 
     const c = dataset.classnames.length;
     const { logits } = ctx.scores(set, classifier);
@@ -68,7 +70,7 @@ export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotRes
         ...templateConventions(templateSet),
         classnames: dataset.classnames,
         ...ctx.preprocessConventions(),
-        logits: ctx.rule.kind === 'softmax' ? 'logit_scale * cosine' : 'logit_scale * cosine + logit_bias',
+        logits: ctx.model.kind === 'classifier' ? "the classifier's own logits for the dataset's classes, matched by name (templates unused)" : ctx.rule.kind === 'softmax' ? 'logit_scale * cosine' : 'logit_scale * cosine + logit_bias',
         confidence: ctx.rule.kind === 'softmax' ? 'max softmax probability' : 'sigmoid of the max logit',
         ...classificationConventions(c),
       },
@@ -83,8 +85,8 @@ export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotRes
         total_s: (tEnd - tStart) / 1000,
         cache_lookup_s: set.seconds.lookup,
         embed_s: set.seconds.embed,
-        classifier_s: (tClassifier - tEmbedded) / 1000,
-        metrics_s: (tEnd - tClassifier) / 1000,
+        classifier_s: (tClassifier - tOpened) / 1000,
+        metrics_s: (tEnd - tEmbedded) / 1000,
         images_per_s: set.inferred > 0 ? set.inferred / set.seconds.embed : null,
         batch_size: options.batchSize,
         threads: ctx.model.threads,
