@@ -156,6 +156,7 @@ test('logit scale: --logit-scale flag, holoclip.json card, and a loud fallback w
   const rc = await readResult(path.join(work, 'card'));
   assert.equal(rc.model.logit_scale_source, 'model-card');
   assert.equal(rc.model.logit_scale, 33.3);
+  assert.deepEqual(rc.model.card, { logit_scale: 33.3, architecture: 'ViT-tiny' }, 'the model card is recorded as model metadata');
 
   await fs.rm(path.join(model, 'holoclip.json'));
   await fs.rm(path.join(model, 'onnx', 'model.onnx'));

@@ -7,7 +7,8 @@ import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { HoloclipError, errorMessage } from '../errors.js';
 
-export const ModelCardSchema = z.object({
+/** Known fields are validated; other fields (e.g. training details) are kept as they are. */
+export const ModelCardSchema = z.looseObject({
   name: z.string().optional(),
   logit_scale: z.number().positive().optional(),
   logit_bias: z.number().optional(),
@@ -17,6 +18,9 @@ export const ModelCardSchema = z.object({
   loss: z.string().optional(),
   fine_tuned: z.union([z.boolean(), z.string()]).optional(),
   notes: z.string().optional(),
+  seed: z.number().int().optional(),
+  data_sha256: z.string().optional(),
+  files_sha256: z.record(z.string(), z.string()).optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 

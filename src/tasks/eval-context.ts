@@ -14,6 +14,7 @@ import { ImageClassifierModel, mapClassesToLabels } from '../models/image-classi
 import { openModel, type AnyModel } from '../models/open-model.js';
 import type { Dtype } from '../models/dtype.js';
 import { resolveLogitScale, type LogitScale } from '../models/logit-scale.js';
+import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { cosineMatrix, logitsFromCosine, type ScoringRule } from '../models/scoring.js';
 import { embedImages, type ItemFailure } from '../pipeline/embed-images.js';
@@ -74,6 +75,7 @@ export class EvalContext {
     readonly identity: ModelIdentity,
     readonly preprocessor: ImagePreprocessor,
     readonly logitScale: LogitScale,
+    readonly card: ModelCard | null,
   ) {}
 
   static async open(options: CommonEvalOptions): Promise<EvalContext> {
@@ -100,7 +102,9 @@ export class EvalContext {
           warn: options.warn,
         });
       }
-      return new EvalContext(options, model, store, hashIndex, identity, preprocessor, logitScale);
+      const cardFile = model.folder.files.modelCard;
+      const card = cardFile ? await readModelCard(cardFile) : null;
+      return new EvalContext(options, model, store, hashIndex, identity, preprocessor, logitScale, card);
     } catch (err) {
       await model.dispose();
       throw err;
@@ -233,6 +237,7 @@ export class EvalContext {
       logit_scale_detail: this.logitScale.detail,
       scoring: this.rule.kind,
       files_sha256: this.identity.all,
+      card: this.card,
     };
   }
 

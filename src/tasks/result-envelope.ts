@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SkippedFiles } from '../data/index.js';
 import type { ScoreKind } from '../models/families.js';
+import type { ModelCard } from '../models/model-card.js';
 import type { LogitScaleSource } from '../models/logit-scale.js';
 import type { ItemFailure } from '../pipeline/embed-images.js';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
@@ -20,6 +21,8 @@ export interface ModelRecord {
   logit_scale_detail: string;
   scoring: ScoreKind;
   files_sha256: Record<string, string>;
+  /** The folder's holoclip.json model card (architecture, training data, size, loss, fine-tuning), if any. */
+  card: ModelCard | null;
 }
 
 export interface DatasetRecord {
