@@ -9,6 +9,7 @@ import { registerEvalTasks } from './commands/eval-tasks.js';
 import { registerEvalZeroShot } from './commands/eval-zeroshot.js';
 import { registerModelInspect } from './commands/model-inspect.js';
 import { registerScore } from './commands/score.js';
+import { registerBench } from './commands/bench.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerEvalZeroShot(evalCmd);
   registerEvalTasks(evalCmd);
   registerScore(program);
+  registerBench(program);
   registerModelInspect(program);
   return program;
 }
