@@ -5,13 +5,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { parseCueConflictName } from '../src/metrics/shape-bias.js';
 import { runCli } from './helpers/cli.js';
-import { fixtureDir } from './helpers/fixtures.js';
+import { REPO_ROOT, fixtureDir } from './helpers/fixtures.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -64,6 +64,7 @@ test('emoji-shift: manifest, class list and split sizes', async () => {
   assert.equal(manifest.splits['far-ood'].images, 200);
   assert.equal(manifest.splits['cue-conflict'].images, 160);
   assert.equal(manifest.splits.train.images, n * 8 * 3);
+  assert.equal(manifest.splits.test.images, n * 4 * 3);
 
   const names = (await fs.readFile(path.join(out, 'classnames.txt'), 'utf8')).trimEnd().split('\n');
   assert.equal(names.length, n);
@@ -178,6 +179,41 @@ test('emoji-shift: eval zeroshot runs on a domain with --classnames', async () =
   const result = JSON.parse(await fs.readFile(path.join(work, 'run', 'result.json'), 'utf8')) as Json;
   assert.equal(result.dataset.n, manifest.classes * 8);
   assert.equal(result.dataset.num_classes, manifest.classes);
+});
+
+const ZOO = path.join(REPO_ROOT, 'models', 'zoo');
+const hasZoo = existsSync(path.join(ZOO, 'base', 'holoclip.json'));
+
+async function zooTop1(member: string, style: string): Promise<{ measured: number; card: number }> {
+  const card = JSON.parse(await fs.readFile(path.join(ZOO, member, 'holoclip.json'), 'utf8')) as Json;
+  const runDir = path.join(work, `zoo-${member}-${style}`);
+  const res = await runCli([
+    'eval', 'zeroshot',
+    '--model', path.join(ZOO, member),
+    '--data', path.join(out, 'domains', style),
+    '--classnames', path.join(out, 'classnames.txt'),
+    '--store', path.join(work, 'store'),
+    '--out', runDir,
+    '--quiet',
+  ]);
+  assert.equal(res.code, 0, res.stderr);
+  const result = JSON.parse(await fs.readFile(path.join(runDir, 'result.json'), 'utf8')) as Json;
+  const cardTop1 = (card.python_zero_shot_top1 ?? card.python_top1)[style] as number;
+  return { measured: result.metrics.top1 as number, card: cardTop1 };
+}
+
+test('mini zoo: base and the fine-tuned classifier evaluate through the CLI with the accuracy of their cards', { skip: !hasZoo && 'no models/zoo in this checkout' }, async () => {
+  // The cards hold the accuracy the training script measured in torch (template "a photo of a {}.",
+  // which is also holoclip's default); holoclip must reproduce it within 3 images of 588 / 1176.
+  const baseTrain = await zooTop1('base', 'noto');
+  assert.ok(Math.abs(baseTrain.measured - baseTrain.card) <= 3 / 1176, JSON.stringify(baseTrain));
+  const baseShift = await zooTop1('base', 'fluent-3d');
+  assert.ok(Math.abs(baseShift.measured - baseShift.card) <= 3 / 588, JSON.stringify(baseShift));
+  // Genuinely trained: far above chance on a training style, clearly lower under the style shift.
+  assert.ok(baseTrain.measured > 10 / manifest.classes, JSON.stringify(baseTrain));
+  assert.ok(baseShift.measured < baseTrain.measured - 0.05, JSON.stringify(baseShift));
+  const clf = await zooTop1('finetuned-classifier', 'fluent-3d');
+  assert.ok(Math.abs(clf.measured - clf.card) <= 3 / 588, JSON.stringify(clf));
 });
 
 test('bench: list names emoji-shift; an unknown benchmark is a one-line error', async () => {

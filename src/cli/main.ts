@@ -10,6 +10,7 @@ import { registerEvalZeroShot } from './commands/eval-zeroshot.js';
 import { registerModelInspect } from './commands/model-inspect.js';
 import { registerScore } from './commands/score.js';
 import { registerBench } from './commands/bench.js';
+import { registerRun } from './commands/run.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEvalZeroShot(evalCmd);
   registerEvalTasks(evalCmd);
   registerScore(program);
+  registerRun(program);
   registerBench(program);
   registerModelInspect(program);
   return program;

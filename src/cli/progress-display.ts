@@ -52,7 +52,7 @@ class BarDisplay implements ProgressSink {
     this.bar = new cliProgress.SingleBar(
       {
         stream: this.stream,
-        format: `${label.padEnd(22)} {bar} {value}/{total} ${unit} | {rate} ${unit}/s | ETA {etaText}`,
+        format: `${label.padEnd(22)} {bar} {value}/{total} ${unit} | {rate} ${unit}/s | ETA {etaText}{detail}`,
         hideCursor: true,
         clearOnComplete: false,
         barsize: 30,
@@ -60,7 +60,11 @@ class BarDisplay implements ProgressSink {
       },
       cliProgress.Presets.shades_classic,
     );
-    this.bar.start(total, 0, { rate: '-', etaText: '--' });
+    this.bar.start(total, 0, { rate: '-', etaText: '--', detail: '' });
+  }
+
+  detail(text: string): void {
+    this.bar?.update({ detail: text === '' ? '' : ` | ${text}` });
   }
 
   update(done: number): void {
@@ -101,8 +105,13 @@ class LineDisplay implements ProgressSink {
   private started = false;
   private lastFraction = 0;
   private startedAt = 0;
+  private detailText = '';
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  detail(text: string): void {
+    this.detailText = text;
+  }
 
   start(label: string, total: number, unit: string): void {
     this.label = label;
@@ -136,7 +145,7 @@ class LineDisplay implements ProgressSink {
     const eta = rate > 0 ? (this.total - done) / rate : Number.NaN;
     const pct = this.total > 0 ? ((100 * done) / this.total).toFixed(0) : '100';
     this.stream.write(
-      `${this.label}: ${done}/${this.total} ${this.unit} (${pct}%), ${rate > 0 ? rate.toFixed(1) : '-'} ${this.unit}/s, ETA ${formatEta(eta)}\n`,
+      `${this.label}: ${done}/${this.total} ${this.unit} (${pct}%), ${rate > 0 ? rate.toFixed(1) : '-'} ${this.unit}/s, ETA ${formatEta(eta)}${this.detailText ? ` [${this.detailText}]` : ''}\n`,
     );
   }
 

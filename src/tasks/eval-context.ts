@@ -25,6 +25,7 @@ import { FileHashIndex } from '../store/hash.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { ModelRecord, DatasetRecord } from './result-envelope.js';
 import { buildZeroShotClassifier, type ClassifierWeights } from './zeroshot/classifier.js';
+import type { TemplateSet } from './zeroshot/templates.js';
 
 /** holoclip's version, from package.json (same relative path from src/ and dist/). */
 export const HOLOCLIP_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -40,6 +41,13 @@ export interface CommonEvalOptions {
   readonly threads?: number;
   readonly progress: ProgressSink;
   readonly warn: (message: string) => void;
+  /**
+   * An open context to reuse (a suite runs many tasks on one model); the task then leaves it open.
+   * Its model, store and preprocessing win over the fields above.
+   */
+  readonly context?: EvalContext;
+  /** Templates already loaded (a suite's prompt set); wins over `templates` / `templatesKey`. */
+  readonly templateSet?: TemplateSet;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface ProgressSink {
   finish(): void;
   /** A line of information that must not be swallowed by the bar. */
   log(message: string): void;
+  /** Optional: what the current phase is working on now (e.g. "unit 3/71: base x noto"), shown with the count. */
+  detail?(text: string): void;
 }
 
 export const silentProgress: ProgressSink = {

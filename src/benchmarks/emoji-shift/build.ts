@@ -13,7 +13,7 @@
  *   far-ood/<k>.png          flags, symbols and procedural textures (unlabelled)
  *   cue-conflict/<shape>/<shape><i>-<texture><j>.png   silhouette of one class filled with tiles of another
  *   retrieval/images/<k>.png, retrieval/captions.jsonl
- *   train.jsonl, test-<style>.jsonl   {"path", "label"} manifests
+ *   train.jsonl, test-<style>.jsonl, test.jsonl (all test styles)   {"path", "label"} manifests
  *   ATTRIBUTION.txt          the licences of the art the images were made from
  *
  * The build is deterministic: the same seed and package versions give the same bytes. It is written
@@ -42,7 +42,7 @@ import {
 } from './sources.js';
 
 /** Bump when the output changes for the same seed and packages (it invalidates built copies). */
-export const EMOJI_SHIFT_VERSION = '1.0.0';
+export const EMOJI_SHIFT_VERSION = '1.1.0';
 export const EMOJI_SHIFT_DEFAULT_SEED = 0;
 
 export const IMAGE_SIZE = 96;
@@ -412,6 +412,9 @@ async function buildInto(
 
   splits.train = { path: 'train.jsonl', images: jsonl.train.length, kind: 'jsonl' };
   for (const style of TEST_STYLES) splits[`test-${style}`] = { path: `test-${style}.jsonl`, images: jsonl[`test-${style}`].length, kind: 'jsonl' };
+  // All test styles in one manifest: the in-distribution set of the OOD task (near-OOD is in these styles).
+  jsonl.test = TEST_STYLES.flatMap((style) => jsonl[`test-${style}`]);
+  splits.test = { path: 'test.jsonl', images: jsonl.test.length, kind: 'jsonl' };
 
   // Render.
   const jobList = [...jobs.values()];

@@ -79,9 +79,9 @@ export async function runCalibration(options: CalibrationOptions): Promise<Resul
   }
   const calData = options.calibrationData ? await openDataset({ path: options.calibrationData, classnames: options.classnames }) : null;
   if (calData) sameClasses(idData, calData);
-  const templateSet = await loadTemplates(options.templates, options.templatesKey);
+  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
 
-  const ctx = await EvalContext.open(options);
+  const ctx = options.context ?? (await EvalContext.open(options));
   try {
     const c = idData.classnames.length;
     const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
@@ -164,6 +164,6 @@ export async function runCalibration(options: CalibrationOptions): Promise<Resul
     await writeResult(dir, result);
     return result;
   } finally {
-    await ctx.close();
+    if (!options.context) await ctx.close();
   }
 }

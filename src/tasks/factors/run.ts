@@ -34,12 +34,12 @@ export async function runFactors(options: FactorsOptions): Promise<ResultEnvelop
   const dataset = await openDataset({ path: options.data, classnames: options.classnames });
   const annotations = await readFactorAnnotations(options.annotations);
   const exclude = options.prototypical ? await readPrototypicalPaths(options.prototypical) : undefined;
-  const templateSet = await loadTemplates(options.templates, options.templatesKey);
+  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
   const byName = new Map(annotations.map((a) => [a.file_name, a]));
   if (!dataset.items.some((it) => byName.has(path.basename(it.id)))) {
     throw new HoloclipError(`no image of ${dataset.source} has an annotation in ${options.annotations} (annotations are joined by file name, e.g. ${annotations[0]?.file_name ?? '?'})`);
   }
-  const ctx = await EvalContext.open(options);
+  const ctx = options.context ?? (await EvalContext.open(options));
   try {
     const c = dataset.classnames.length;
     const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
@@ -85,6 +85,6 @@ export async function runFactors(options: FactorsOptions): Promise<ResultEnvelop
     await writeResult(dir, result);
     return result;
   } finally {
-    await ctx.close();
+    if (!options.context) await ctx.close();
   }
 }

@@ -56,8 +56,8 @@ export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTas
     if (o.name === 'id') throw new HoloclipError('the OOD set name "id" is reserved; use --ood NAME=PATH');
     oodData.push({ name: o.name, dataset: await openImageList(o.path) });
   }
-  const templateSet = await loadTemplates(options.templates, options.templatesKey);
-  const ctx = await EvalContext.open(options);
+  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
+  const ctx = options.context ?? (await EvalContext.open(options));
   try {
     let scoreNames = options.scores;
     if (ctx.model.kind === 'classifier' && scoreNames.includes('mcm')) {
@@ -129,6 +129,6 @@ export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTas
     await writeResult(dir, result);
     return result;
   } finally {
-    await ctx.close();
+    if (!options.context) await ctx.close();
   }
 }

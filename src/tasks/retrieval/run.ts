@@ -21,7 +21,7 @@ export interface RetrievalOptions extends CommonEvalOptions {
 export async function runRetrieval(options: RetrievalOptions): Promise<ResultEnvelope<RetrievalMetrics>> {
   const tStart = performance.now();
   const manifest = await openCaptionManifest(options.data);
-  const ctx = await EvalContext.open(options);
+  const ctx = options.context ?? (await EvalContext.open(options));
   try {
     const set = await ctx.embed(manifest.dataset);
     // Captions of images that could not be read are dropped with them (counted in dataset.failed).
@@ -60,6 +60,6 @@ export async function runRetrieval(options: RetrievalOptions): Promise<ResultEnv
     await writeResult(dir, result);
     return result;
   } finally {
-    await ctx.close();
+    if (!options.context) await ctx.close();
   }
 }

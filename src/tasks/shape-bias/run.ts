@@ -43,10 +43,10 @@ export async function runShapeBias(options: ShapeBiasOptions): Promise<ResultEnv
   if (dataset.kind !== 'imagefolder') throw new HoloclipError(`shape-bias data ${dataset.source} must be a folder of shape-category folders holding <shape>N-<texture>M.png stimuli`);
   // Category names are the shape folders (sorted), whatever names the prompts use.
   const categories = [...new Set(dataset.items.map((it) => it.id.split('/')[0]))].sort();
-  const templateSet = await loadTemplates(options.templates, options.templatesKey);
+  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
   const stimuli = dataset.items.map((it) => parseCueConflictName(path.basename(it.id)));
 
-  const ctx = await EvalContext.open(options);
+  const ctx = options.context ?? (await EvalContext.open(options));
   try {
     const set = await ctx.embed(dataset, 'stimuli');
     let decisions: string[];
@@ -97,6 +97,6 @@ export async function runShapeBias(options: ShapeBiasOptions): Promise<ResultEnv
     await writeResult(dir, result);
     return result;
   } finally {
-    await ctx.close();
+    if (!options.context) await ctx.close();
   }
 }

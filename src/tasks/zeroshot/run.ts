@@ -45,8 +45,8 @@ export function classificationConventions(c: number): Record<string, string> {
 export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotResult> {
   const tStart = performance.now();
   const dataset = await openDataset({ path: options.data, classnames: options.classnames });
-  const templateSet = await loadTemplates(options.templates, options.templatesKey);
-  const ctx = await EvalContext.open(options);
+  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
+  const ctx = options.context ?? (await EvalContext.open(options));
   try {
     // The class head first: a class the model cannot score is reported before any image work.
     const tOpened = performance.now();
@@ -95,6 +95,6 @@ export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotRes
     await writeZeroShotRun(options.out, result, { items: set.ok, preds, confidence, logits, failures: set.failures });
     return result;
   } finally {
-    await ctx.close();
+    if (!options.context) await ctx.close();
   }
 }

@@ -1,0 +1,135 @@
+/** `holoclip run SUITE` and `holoclip suite check|schema`: declarative suites of models x datasets x tasks. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import path from 'node:path';
+import { writeJsonAtomic } from '../../store/atomic.js';
+import { loadSuite, type ResolvedSuite } from '../../suite/load-suite.js';
+import { parseShard, planSuite } from '../../suite/plan.js';
+import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
+import { suiteJsonSchema } from '../../suite/schema.js';
+import { onInterrupt, positiveInt } from '../common-options.js';
+import { createProgressDisplay } from '../progress-display.js';
+
+interface RunFlags {
+  shard?: { index: number; count: number };
+  store?: string;
+  out?: string;
+  benchmarksDir?: string;
+  threads?: number;
+  preprocess: 'fast' | 'reference';
+  report: boolean;
+  quiet?: boolean;
+}
+
+function shardOption(value: string): { index: number; count: number } {
+  const s = parseShard(value);
+  if (!s) throw new InvalidArgumentError('expected i/N with 1 <= i <= N, e.g. 1/4');
+  return s;
+}
+
+function rel(p: string): string {
+  const r = path.relative(process.cwd(), p);
+  return r === '' ? '.' : r.startsWith('..') ? p : r;
+}
+
+function describePlan(suite: ResolvedSuite): string {
+  const plan = planSuite(suite);
+  const lines = [
+    `suite ${suite.name} (${rel(suite.file)}): ${suite.models.length} models, ${suite.datasets.size} datasets, ${suite.prompts.size} prompt sets, ${suite.tasks.length} tasks`,
+    `  models      ${suite.models.map((m) => `${m.name}${m.kind === 'classifier' ? ' (classifier)' : ''}`).join(', ')}`,
+    `  tasks       ${suite.tasks.map((t) => `${t.id} (${t.type})`).join(', ')}`,
+    `  units       ${plan.embedding.length} embedding (model x dataset), ${plan.metric.length} metric (model x task)${plan.skipped.length ? `, ${plan.skipped.length} not applicable` : ''}`,
+    `  store       ${rel(suite.store)}`,
+    `  out         ${rel(suite.out)}`,
+  ];
+  for (const s of plan.skipped) lines.push(`  skipped     ${s.model} / ${s.task}: ${s.reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function formatRunSummary(s: RunSuiteSummary): string {
+  const lines = [
+    `suite                  ${s.suite}${s.shard ? ` (shard ${s.shard})` : ''}`,
+    `embedding units        ${s.embeddingUnits.thisProcess}${s.shard ? ` of ${s.embeddingUnits.total}` : ''}, ${s.imagesInferred} images inferred`,
+  ];
+  if (s.files) {
+    lines.push(`metric units           ${s.metricUnits.total}: ${s.metricUnits.computed} computed, ${s.metricUnits.cached} already done${s.skipped ? `; ${s.skipped} not applicable` : ''}`);
+    lines.push(`results                ${rel(s.files.results)}`);
+    lines.push(`table                  ${rel(s.files.csv)}`);
+    if (s.files.report) lines.push(`report                 ${rel(s.files.report)}`);
+  } else {
+    lines.push('metrics                not computed by a shard: run the suite without --shard to finish and aggregate');
+  }
+  lines.push(`time                   ${s.seconds.toFixed(1)} s`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a suite file: every model x dataset x task it declares, resumable, then results.json, results.csv and an HTML report')
+    .argument('[suite]', 'suite file (YAML)', 'suites/demo.yaml')
+    .option('--shard <i/N>', 'embed only the i-th of N deterministic shares of the embedding units (several processes sharing one --store), then stop', shardOption)
+    .option('--store <dir>', 'embedding store (default: the suite\'s `store`, else .holoclip)')
+    .option('--out <dir>', 'output folder (default: the suite\'s `out`, else runs/<suite name>)')
+    .option('--benchmarks-dir <dir>', 'where built-in benchmarks are built (default .holoclip/benchmarks)')
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
+    .addOption(new Option('--preprocess <mode>', 'fast: sharp pipeline; reference: transformers.js image processor').choices(['fast', 'reference']).default('fast'))
+    .option('--no-report', 'do not write report/index.html')
+    .option('--quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      `
+The suite expands to embedding units (model x dataset) and metric units (model x task). Both are
+content-addressed and written atomically: a killed run resumes where it stopped, and a finished one
+reruns in seconds with no inference. Every problem of the suite file is reported at once before
+any work starts (holoclip suite check validates without running).
+
+Several processes or machines can share one store:
+  holoclip run suite.yaml --shard 1/2 &  holoclip run suite.yaml --shard 2/2 ; wait
+  holoclip run suite.yaml                 # finishes whatever is missing and aggregates
+
+Writes to the output folder: results.json, results.csv (tidy: one row per model x dataset x
+metric, with the model metadata columns), report/index.html, and units/<model>/<unit>/ (each
+unit's own result.json, predictions, logits).
+
+Examples:
+  npm start                                # = holoclip run suites/demo.yaml (the mini zoo on emoji-shift)
+  holoclip run my-suite.yaml --out runs/nightly --store /shared/holoclip-store`,
+    )
+    .action(async (file: string, flags: RunFlags) => {
+      const suite = await loadSuite(file, { store: flags.store, out: flags.out, benchmarksDir: flags.benchmarksDir });
+      const progress = createProgressDisplay(process.stderr, flags.quiet === true);
+      onInterrupt(() => {
+        progress.finish();
+        process.stderr.write('\nholoclip: interrupted; finished units are kept, rerun the same command to resume\n');
+      });
+      if (flags.quiet !== true) process.stderr.write(describePlan(suite));
+      const summary = await runSuite(suite, {
+        shard: flags.shard,
+        threads: flags.threads,
+        preprocess: flags.preprocess,
+        report: flags.report,
+        progress,
+        warn: (m) => progress.log(`warning: ${m}`),
+      });
+      process.stdout.write(formatRunSummary(summary));
+    });
+
+  const suiteCmd = program.command('suite').description('suite files: validate one, or print the JSON Schema for editors');
+  suiteCmd
+    .command('check')
+    .description('validate a suite file (all problems at once) and print its plan; runs nothing')
+    .argument('<suite>', 'suite file (YAML)')
+    .action(async (file: string) => {
+      const suite = await loadSuite(file);
+      process.stdout.write(describePlan(suite));
+    });
+  suiteCmd
+    .command('schema')
+    .description('print the suite file\'s JSON Schema (draft 2020-12), e.g. for yaml-language-server')
+    .option('--out <file>', 'write it to a file instead of stdout')
+    .action(async (flags: { out?: string }) => {
+      const schema = suiteJsonSchema();
+      if (flags.out) await writeJsonAtomic(flags.out, schema);
+      else process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
+    });
+}

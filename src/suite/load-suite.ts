@@ -1,0 +1,401 @@
+/**
+ * Reads a suite file and resolves it against the file system: model globs, built-in datasets, prompt
+ * files, task references. Every problem is collected and reported at once, each with its place in
+ * the file (`tasks[2].ood[0]`), before any benchmark is built or any image is read.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { glob } from 'tinyglobby';
+import { parseDocument } from 'yaml';
+import { HoloclipError, errorMessage } from '../errors.js';
+import type { Dtype } from '../models/dtype.js';
+import { readModelCard, type ModelCard } from '../models/model-card.js';
+import { inspectAnyModel } from '../models/open-model.js';
+import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../tasks/zeroshot/templates.js';
+import { builtinPaths, parseBuiltin, type BuiltinRef, type DatasetRole } from './builtins.js';
+import type { FactorName, ModelFactors, TaskType } from './results-types.js';
+import { suiteSchema, type DatasetEntry, type ModelEntry, type SuiteFile, type TaskEntry } from './schema.js';
+
+/** All the problems of a suite file, one per line, each prefixed with its place in the file. */
+export class SuiteError extends HoloclipError {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was run:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export interface ResolvedModel {
+  readonly name: string;
+  readonly dir: string;
+  readonly dtype: Dtype;
+  readonly kind: 'two-tower' | 'classifier';
+  readonly modelType: string;
+  readonly logitScale?: number;
+  readonly logitBias?: number;
+  readonly card: ModelCard | null;
+  readonly metadata: ModelFactors;
+  readonly metadataSource: Record<FactorName, 'suite' | 'card' | 'unknown'>;
+}
+
+export interface ResolvedDataset {
+  readonly name: string;
+  /** As written in the suite. */
+  readonly spec: string;
+  readonly path: string;
+  readonly classnames?: string;
+  readonly builtin: BuiltinRef | null;
+  /** How tasks read it (from the built-in table, or from the tasks that use a path dataset). */
+  readonly role: DatasetRole;
+}
+
+export interface ResolvedPromptSet {
+  readonly name: string;
+  readonly set: TemplateSet;
+}
+
+/** A task with its id (the suite's, or its type; "-2", "-3"... for repeated types). */
+export type ResolvedTask = TaskEntry & { readonly id: string };
+
+export interface ResolvedSuite {
+  readonly file: string;
+  readonly dir: string;
+  readonly sha256: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly store: string;
+  readonly out: string;
+  readonly benchmarksDir: string;
+  readonly batchSize: number;
+  readonly reference: string;
+  readonly models: readonly ResolvedModel[];
+  readonly datasets: ReadonlyMap<string, ResolvedDataset>;
+  readonly prompts: ReadonlyMap<string, ResolvedPromptSet>;
+  /** The prompt set tasks use when they name none. */
+  readonly defaultPrompts: string;
+  readonly tasks: readonly ResolvedTask[];
+  /** Built-in benchmarks the suite uses (built before the run). */
+  readonly benchmarks: readonly string[];
+}
+
+export interface LoadSuiteOptions {
+  /** Overrides of the suite's store / out / benchmarks folder (CLI flags), relative to the cwd. */
+  readonly store?: string;
+  readonly out?: string;
+  readonly benchmarksDir?: string;
+}
+
+/** The datasets a task reads, with the role each one must play. */
+export function taskDatasets(task: TaskEntry): Array<{ name: string; role: DatasetRole | 'images'; where: string }> {
+  switch (task.type) {
+    case 'zeroshot':
+      return task.datasets.map((name, i) => ({ name, role: 'labelled', where: `datasets[${i}]` }));
+    case 'effective-robustness':
+      return [{ name: task.id_dataset, role: 'labelled', where: 'id_dataset' }, ...task.shifts.map((name, i) => ({ name, role: 'labelled' as const, where: `shifts[${i}]` }))];
+    case 'calibration':
+      return [
+        { name: task.dataset, role: 'labelled', where: 'dataset' },
+        ...(task.calibration_dataset ? [{ name: task.calibration_dataset, role: 'labelled' as const, where: 'calibration_dataset' }] : []),
+        ...(task.shifts ?? []).map((name, i) => ({ name, role: 'labelled' as const, where: `shifts[${i}]` })),
+      ];
+    case 'ood':
+      return [{ name: task.dataset, role: 'labelled', where: 'dataset' }, ...task.ood.map((name, i) => ({ name, role: 'images' as const, where: `ood[${i}]` }))];
+    case 'shape-bias':
+      return [{ name: task.dataset, role: 'cue-conflict', where: 'dataset' }];
+    case 'retrieval':
+      return [{ name: task.dataset, role: 'captions', where: 'dataset' }];
+    case 'factors':
+      return [{ name: task.dataset, role: 'labelled', where: 'dataset' }];
+  }
+}
+
+/** Whether a dataset of `role` can serve where a task needs `need`. */
+function roleFits(role: DatasetRole, need: DatasetRole | 'images'): boolean {
+  if (need === 'images') return role !== 'captions';
+  return role === need;
+}
+
+function formatIssuePath(p: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const k of p) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
+  return out === '' ? '(top level)' : out;
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+const FACTOR_KEYS = ['architecture', 'training_data', 'training_size', 'loss', 'fine_tuned'] as const;
+
+/** Suite metadata wins over the model card; a card's fine_tuned text ("cross-entropy on ...") means true. */
+function resolveFactors(entry: ModelEntry, card: ModelCard | null, dtype: Dtype): { metadata: ModelFactors; source: Record<FactorName, 'suite' | 'card' | 'unknown'> } {
+  const metadata: ModelFactors = { architecture: null, training_data: null, training_size: null, loss: null, fine_tuned: null, dtype };
+  const source = { dtype: 'suite' } as Record<FactorName, 'suite' | 'card' | 'unknown'>;
+  for (const key of FACTOR_KEYS) {
+    const fromSuite = entry[key];
+    const fromCard = card?.[key];
+    if (fromSuite !== undefined) {
+      (metadata as unknown as Record<string, unknown>)[key] = fromSuite;
+      source[key] = 'suite';
+    } else if (fromCard !== undefined) {
+      (metadata as unknown as Record<string, unknown>)[key] = key === 'fine_tuned' && typeof fromCard === 'string' ? fromCard.trim() !== '' && fromCard !== 'false' : fromCard;
+      source[key] = 'card';
+    } else {
+      source[key] = 'unknown';
+    }
+  }
+  return { metadata, source };
+}
+
+async function resolveModels(suite: SuiteFile, dir: string, problems: string[]): Promise<ResolvedModel[]> {
+  const models: ResolvedModel[] = [];
+  for (const [i, entry] of suite.models.entries()) {
+    const where = `models[${i}].path`;
+    const pattern = path.resolve(dir, entry.path);
+    let dirs: string[];
+    if (/[*?[\]{}]/.test(entry.path)) {
+      const matches = await glob(path.relative(dir, pattern).split(path.sep).join('/'), { cwd: dir, onlyDirectories: true, absolute: true, expandDirectories: false });
+      dirs = matches.map((m) => m.replace(/[\\/]+$/, '')).sort();
+      if (dirs.length === 0) {
+        problems.push(`${where}: "${entry.path}" matches no folder (relative to ${dir})`);
+        continue;
+      }
+      if (entry.name && dirs.length > 1) problems.push(`models[${i}].name: "${entry.name}" names one model but "${entry.path}" matches ${dirs.length} folders`);
+      // A glob picks model folders only: a README or a stray folder is not an error.
+      const usable: string[] = [];
+      for (const d of dirs) if (await exists(path.join(d, 'config.json'))) usable.push(d);
+      dirs = usable;
+      if (dirs.length === 0) problems.push(`${where}: "${entry.path}" matches folders, but none holds a config.json model`);
+    } else {
+      if (!(await isDirectory(pattern))) {
+        problems.push(`${where}: model folder ${pattern} does not exist`);
+        continue;
+      }
+      dirs = [pattern];
+    }
+    const dtype = entry.dtype ?? 'fp32';
+    for (const d of dirs) {
+      try {
+        const inspected = await inspectAnyModel(d, dtype);
+        const cardFile = inspected.folder.files.modelCard;
+        const card = cardFile ? await readModelCard(cardFile) : null;
+        const { metadata, source } = resolveFactors(entry, card, dtype);
+        models.push({
+          name: entry.name ?? path.basename(d),
+          dir: d,
+          dtype,
+          kind: inspected.kind,
+          modelType: inspected.kind === 'classifier' ? 'holoclip-classifier' : inspected.folder.family.modelType,
+          logitScale: entry.logit_scale,
+          logitBias: entry.logit_bias,
+          card,
+          metadata,
+          metadataSource: source,
+        });
+      } catch (err) {
+        problems.push(`${where}: ${errorMessage(err)}`);
+      }
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const m of models) {
+    const other = seen.get(m.name);
+    if (other) problems.push(`models: two models are named "${m.name}" (${other} and ${m.dir}); give one a name:`);
+    seen.set(m.name, m.dir);
+  }
+  return models;
+}
+
+function resolveDatasets(suite: SuiteFile, dir: string, benchmarksDir: string, roles: Map<string, DatasetRole>, problems: string[]): Map<string, ResolvedDataset> {
+  const out = new Map<string, ResolvedDataset>();
+  for (const [name, entry] of Object.entries(suite.datasets) as Array<[string, DatasetEntry]>) {
+    const spec = typeof entry === 'string' ? entry : entry.path;
+    const builtin = typeof entry === 'string' ? parseBuiltin(entry) : null;
+    if (builtin && 'error' in builtin) {
+      problems.push(`datasets.${name}: ${builtin.error}`);
+      continue;
+    }
+    if (builtin) {
+      const p = builtinPaths(builtin, benchmarksDir);
+      out.set(name, { name, spec, path: p.path, classnames: p.classnames, builtin, role: builtin.info.role });
+      continue;
+    }
+    const classnames = typeof entry === 'string' || entry.classnames === undefined ? undefined : path.resolve(dir, entry.classnames);
+    out.set(name, { name, spec, path: path.resolve(dir, spec), classnames, builtin: null, role: roles.get(name) ?? 'labelled' });
+  }
+  return out;
+}
+
+async function checkPathDatasets(datasets: Map<string, ResolvedDataset>, problems: string[]): Promise<void> {
+  for (const d of datasets.values()) {
+    if (d.builtin) continue;
+    if (!(await exists(d.path))) problems.push(`datasets.${d.name}: ${d.path} does not exist`);
+    else if (d.role === 'captions' && !d.path.endsWith('.jsonl')) problems.push(`datasets.${d.name}: a retrieval dataset must be a .jsonl caption manifest ({"path", "captions"} per line), got ${d.path}`);
+    else if ((d.role === 'unlabelled' || d.role === 'cue-conflict') && !(await isDirectory(d.path))) problems.push(`datasets.${d.name}: ${d.path} must be a folder of images`);
+    if (d.classnames && !(await exists(d.classnames))) problems.push(`datasets.${d.name}.classnames: ${d.classnames} does not exist`);
+  }
+}
+
+async function resolvePrompts(suite: SuiteFile, dir: string, problems: string[]): Promise<Map<string, ResolvedPromptSet>> {
+  const out = new Map<string, ResolvedPromptSet>();
+  for (const [name, entry] of Object.entries(suite.prompts ?? {})) {
+    const where = `prompts.${name}`;
+    try {
+      let set: TemplateSet;
+      if (Array.isArray(entry) || entry.templates) {
+        const templates = Array.isArray(entry) ? entry : (entry.templates ?? []);
+        if (!Array.isArray(entry) && (entry.file || entry.key)) throw new HoloclipError('give either templates or file (+ key), not both');
+        const bad = templates.findIndex((t) => !t.includes(PLACEHOLDER));
+        if (bad >= 0) throw new HoloclipError(`template ${bad} "${templates[bad]}" has no ${PLACEHOLDER} placeholder for the class name`);
+        set = { templates: [...templates], source: `suite prompt set "${name}"` };
+      } else if (entry.file) {
+        set = await loadTemplates(path.resolve(dir, entry.file), entry.key);
+      } else {
+        throw new HoloclipError('give templates (a list) or a file');
+      }
+      out.set(name, { name, set });
+    } catch (err) {
+      problems.push(`${where}: ${errorMessage(err)}`);
+    }
+  }
+  return out;
+}
+
+function assignTaskIds(tasks: readonly TaskEntry[]): ResolvedTask[] {
+  const count = new Map<string, number>();
+  return tasks.map((t) => {
+    if (t.id) return { ...t, id: t.id };
+    const n = (count.get(t.type) ?? 0) + 1;
+    count.set(t.type, n);
+    return { ...t, id: n === 1 ? t.type : `${t.type}-${n}` };
+  });
+}
+
+function checkTasks(tasks: readonly ResolvedTask[], suite: SuiteFile, datasets: Map<string, ResolvedDataset>, promptNames: ReadonlySet<string>, models: readonly ResolvedModel[], problems: string[]): void {
+  const ids = new Map<string, number>();
+  const modelNames = new Set(models.map((m) => m.name));
+  tasks.forEach((task, i) => {
+    const at = `tasks[${i}]`;
+    const prev = ids.get(task.id);
+    if (prev !== undefined) problems.push(`${at}.id: "${task.id}" is also the id of tasks[${prev}]; task ids must be unique`);
+    ids.set(task.id, i);
+    for (const ref of taskDatasets(task)) {
+      const d = datasets.get(ref.name);
+      if (!d) {
+        if (!(ref.name in suite.datasets)) problems.push(`${at}.${ref.where}: no dataset named "${ref.name}" (datasets: ${Object.keys(suite.datasets).join(', ') || 'none'})`);
+        continue;
+      }
+      if (!roleFits(d.role, ref.role)) {
+        const need = ref.role === 'images' ? 'an image folder' : ref.role === 'labelled' ? 'a labelled dataset (ImageFolder or .jsonl manifest)' : ref.role === 'captions' ? 'a caption manifest' : 'a cue-conflict folder';
+        problems.push(`${at}.${ref.where}: "${ref.name}" (${d.spec}) is ${d.role === 'labelled' ? 'a labelled dataset' : `a ${d.role} dataset`}, but ${task.type} needs ${need} here`);
+      }
+    }
+    const promptRefs = task.type === 'zeroshot' ? (task.prompts ?? []) : 'prompts' in task && task.prompts ? [task.prompts] : [];
+    for (const p of promptRefs) if (!promptNames.has(p)) problems.push(`${at}.prompts: no prompt set named "${p}" (prompt sets: ${[...promptNames].join(', ') || 'none'})`);
+    if (task.type === 'effective-robustness') {
+      task.shifts.forEach((s, j) => {
+        if (s === task.id_dataset) problems.push(`${at}.shifts[${j}]: "${s}" is the ID dataset; a shift must be another dataset`);
+      });
+      if (Array.isArray(task.baselines)) {
+        task.baselines.forEach((b, j) => {
+          if (!modelNames.has(b)) problems.push(`${at}.baselines[${j}]: no model named "${b}" (models: ${[...modelNames].join(', ')})`);
+        });
+      } else if (models.length < 2) {
+        problems.push(`${at}: effective robustness fits a line over the baseline models; the suite has ${models.length} model, it needs at least 2 (or give baselines)`);
+      }
+    }
+    if (task.type === 'calibration' && task.calibration_dataset && task.calibration_fraction !== undefined) {
+      problems.push(`${at}: give calibration_dataset or calibration_fraction, not both`);
+    }
+    if (task.type === 'ood') {
+      task.ood.forEach((o, j) => {
+        if (o === task.dataset) problems.push(`${at}.ood[${j}]: "${o}" is the ID dataset`);
+      });
+      if (task.scores?.includes('mcm') && models.every((m) => m.kind === 'classifier')) problems.push(`${at}.scores: mcm needs cosine similarities; every model of the suite is an image classifier`);
+    }
+  });
+}
+
+/**
+ * Parse, validate and resolve a suite file. Throws SuiteError with every problem found; throws
+ * nothing else for problems in the file.
+ */
+export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {}): Promise<ResolvedSuite> {
+  const file = path.resolve(fileArg);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new HoloclipError(`cannot read suite file ${file}: ${errorMessage(err)}`);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new SuiteError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  const parsed = suiteSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    throw new SuiteError(
+      file,
+      parsed.error.issues.map((issue) => {
+        if (issue.code === 'unrecognized_keys') return `${formatIssuePath(issue.path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+        return `${formatIssuePath(issue.path)}: ${issue.message}`;
+      }),
+    );
+  }
+  const suite = parsed.data;
+  const dir = path.dirname(file);
+  const problems: string[] = [];
+  const benchmarksDir = path.resolve(options.benchmarksDir ?? suite.benchmarks_dir ?? path.join('.holoclip', 'benchmarks'));
+
+  // A path dataset's role comes from the tasks that read it (first use wins; conflicts are reported).
+  const tasks = assignTaskIds(suite.tasks);
+  const roles = new Map<string, DatasetRole>();
+  for (const t of tasks) for (const ref of taskDatasets(t)) if (!roles.has(ref.name)) roles.set(ref.name, ref.role === 'images' ? 'unlabelled' : ref.role);
+
+  const models = await resolveModels(suite, dir, problems);
+  const datasets = resolveDatasets(suite, dir, benchmarksDir, roles, problems);
+  await checkPathDatasets(datasets, problems);
+  const prompts = await resolvePrompts(suite, dir, problems);
+  let defaultPrompts = prompts.keys().next().value as string | undefined;
+  if (defaultPrompts === undefined) {
+    defaultPrompts = 'default';
+    prompts.set('default', { name: 'default', set: { templates: [DEFAULT_TEMPLATE], source: 'default' } });
+  }
+  checkTasks(tasks, suite, datasets, new Set(prompts.keys()), models, problems);
+  const reference = suite.reference ?? models[0]?.name ?? '';
+  if (suite.reference && !models.some((m) => m.name === suite.reference)) problems.push(`reference: no model named "${suite.reference}" (models: ${models.map((m) => m.name).join(', ')})`);
+  const used = new Set(tasks.flatMap((t) => taskDatasets(t).map((r) => r.name)));
+  if (problems.length > 0) throw new SuiteError(file, problems);
+
+  const benchmarks = [...new Set([...datasets.values()].filter((d) => d.builtin && used.has(d.name)).map((d) => d.builtin!.benchmark))].sort();
+  return {
+    file,
+    dir,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    name: suite.name,
+    description: suite.description ?? null,
+    store: path.resolve(options.store ?? suite.store ?? '.holoclip'),
+    out: path.resolve(options.out ?? suite.out ?? path.join('runs', suite.name)),
+    benchmarksDir,
+    batchSize: suite.batch_size ?? 32,
+    reference,
+    models,
+    datasets,
+    prompts,
+    defaultPrompts,
+    tasks,
+    benchmarks,
+  };
+}
+
+export type { TaskType };

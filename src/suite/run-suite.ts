@@ -1,0 +1,299 @@
+/**
+ * `holoclip run`: build the built-in benchmarks, open every dataset, then
+ *   1. embedding units (model x dataset) fill the shared store; `--shard i/N` stops after its share;
+ *   2. metric units (model x task) whose result folder is missing are computed from the cache;
+ *   3. aggregation writes results.json, results.csv and the report.
+ * Every write is atomic and every unit is keyed by content, so a killed run resumes where it
+ * stopped and a finished one reruns with no inference.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { findBenchmark } from '../benchmarks/index.js';
+import type { Dataset } from '../data/index.js';
+import { HoloclipError } from '../errors.js';
+import type { PreprocessMode } from '../image/index.js';
+import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
+import { inspectAnyModel } from '../models/open-model.js';
+import { canonicalKey } from '../store/canonical-json.js';
+import { FileHashIndex } from '../store/hash.js';
+import { runCalibration } from '../tasks/calibration/run.js';
+import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../tasks/eval-context.js';
+import { runFactors } from '../tasks/factors/run.js';
+import { OOD_SCORES, runOod } from '../tasks/ood/run.js';
+import { runRetrieval } from '../tasks/retrieval/run.js';
+import { runShapeBias } from '../tasks/shape-bias/run.js';
+import { runZeroShot } from '../tasks/zeroshot/run.js';
+import type { ProgressSink } from '../util/progress.js';
+import { aggregateSuite, type UnitResult } from './aggregate.js';
+import { SuiteError, type ResolvedModel, type ResolvedSuite } from './load-suite.js';
+import { datasetFingerprint, openSuiteDatasets, type OpenedDataset } from './open-datasets.js';
+import { metricUnitId, planSuite, shardUnits, type MetricUnit } from './plan.js';
+import { writeSuiteOutputs } from './write-outputs.js';
+import { EmbeddingPhaseProgress, MetricPhaseProgress } from './suite-progress.js';
+
+export interface RunSuiteOptions {
+  readonly shard?: { index: number; count: number };
+  readonly threads?: number;
+  readonly preprocess?: PreprocessMode;
+  /** Write report/index.html (default true). */
+  readonly report?: boolean;
+  readonly progress: ProgressSink;
+  readonly warn: (message: string) => void;
+}
+
+export interface RunSuiteSummary {
+  readonly suite: string;
+  readonly shard: string | null;
+  readonly models: number;
+  readonly embeddingUnits: { total: number; thisProcess: number };
+  readonly imagesInferred: number;
+  readonly metricUnits: { total: number; computed: number; cached: number };
+  readonly skipped: number;
+  readonly out: string;
+  readonly files: { results: string; csv: string; report: string | null } | null;
+  readonly seconds: number;
+}
+
+interface ModelRuntime {
+  readonly model: ResolvedModel;
+  readonly identity: ModelIdentity;
+}
+
+function unitLabel(u: MetricUnit): string {
+  const raw = u.kind === 'zeroshot' ? `zeroshot-${u.dataset}${u.prompts ? `-${u.prompts}` : ''}` : u.task.id;
+  return raw.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** The unit's content key: everything its numbers depend on, and nothing else (no paths, no times). */
+function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, preprocess: PreprocessMode): string {
+  const datasets = u.kind === 'zeroshot' ? [u.dataset] : datasetNames(u);
+  const { id: _id, ...taskConfig } = u.kind === 'task' ? u.task : { id: '' };
+  return canonicalKey({
+    holoclip: HOLOCLIP_VERSION,
+    kind: u.kind,
+    model: { files: rt.identity.all, dtype: rt.model.dtype, logit_scale: rt.model.logitScale ?? null, logit_bias: rt.model.logitBias ?? null, preprocess },
+    task: taskConfig,
+    datasets: Object.fromEntries(datasets.map((d) => [d, fingerprints.get(d) ?? null])),
+    templates: u.prompts ? suite.prompts.get(u.prompts)?.set.templates ?? null : null,
+  });
+}
+
+function datasetNames(u: MetricUnit & { kind: 'task' }): string[] {
+  const t = u.task;
+  switch (t.type) {
+    case 'calibration':
+      return [t.dataset, ...(t.calibration_dataset ? [t.calibration_dataset] : []), ...(t.shifts ?? [])];
+    case 'ood':
+      return [t.dataset, ...t.ood];
+    case 'effective-robustness':
+      return [t.id_dataset, ...t.shifts];
+    case 'zeroshot':
+      return t.datasets;
+    default:
+      return [t.dataset];
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalContext, common: CommonEvalOptions, opened: ReadonlyMap<string, OpenedDataset>, dir: string): Promise<void> {
+  const ds = (name: string) => {
+    const d = opened.get(name);
+    if (!d) throw new HoloclipError(`internal: dataset ${name} was not opened`);
+    return d.resolved;
+  };
+  const templateSet = u.prompts ? suite.prompts.get(u.prompts)?.set : undefined;
+  const base = { ...common, context: ctx, templateSet, out: dir };
+  if (u.kind === 'zeroshot') {
+    const d = ds(u.dataset);
+    await runZeroShot({ ...base, data: d.path, classnames: d.classnames });
+    return;
+  }
+  const t = u.task;
+  switch (t.type) {
+    case 'calibration': {
+      const d = ds(t.dataset);
+      await runCalibration({
+        ...base,
+        data: d.path,
+        classnames: d.classnames,
+        shifts: (t.shifts ?? []).map((s) => ({ name: s, path: ds(s).path })),
+        calibrationData: t.calibration_dataset ? ds(t.calibration_dataset).path : undefined,
+        calibrationFraction: t.calibration_fraction ?? 0.5,
+        seed: t.seed ?? 0,
+        bins: t.bins ?? 15,
+      });
+      return;
+    }
+    case 'ood': {
+      const d = ds(t.dataset);
+      const scores = (t.scores ?? [...OOD_SCORES]).filter((s) => s !== 'mcm' || ctx.model.kind !== 'classifier');
+      await runOod({ ...base, data: d.path, classnames: d.classnames, ood: t.ood.map((o) => ({ name: o, path: ds(o).path })), scores, convention: t.convention ?? 'id-positive' });
+      return;
+    }
+    case 'shape-bias':
+      await runShapeBias({ ...base, data: ds(t.dataset).path, classnames: ds(t.dataset).classnames });
+      return;
+    case 'retrieval':
+      await runRetrieval({ ...base, data: ds(t.dataset).path, ks: t.ks ?? [1, 5, 10] });
+      return;
+    case 'factors': {
+      const d = ds(t.dataset);
+      await runFactors({ ...base, data: d.path, classnames: d.classnames, annotations: path.resolve(suite.dir, t.annotations), prototypical: t.prototypical ? path.resolve(suite.dir, t.prototypical) : undefined });
+      return;
+    }
+    case 'zeroshot':
+    case 'effective-robustness':
+      throw new HoloclipError(`internal: ${t.type} has no metric unit of its own`);
+  }
+}
+
+export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): Promise<RunSuiteSummary> {
+  const t0 = performance.now();
+  const preprocess = options.preprocess ?? 'fast';
+  const { progress } = options;
+
+  // 1. Built-in benchmarks (a no-op when up to date).
+  for (const name of suite.benchmarks) {
+    const b = findBenchmark(name);
+    if (!b) throw new HoloclipError(`internal: unknown benchmark ${name}`);
+    await b.build({ out: path.join(suite.benchmarksDir, name), progress });
+  }
+
+  // 2. Open every dataset the plan reads; all problems at once, before any inference.
+  const plan = planSuite(suite);
+  const needed = new Set(plan.embedding.map((u) => u.dataset));
+  const { opened, problems } = await openSuiteDatasets(suite, needed);
+  if (problems.length > 0) throw new SuiteError(suite.file, problems);
+
+  const hashIndex = await FileHashIndex.open(suite.store);
+  const runtimes = new Map<string, ModelRuntime>();
+  for (const m of suite.models) {
+    const inspected = await inspectAnyModel(m.dir, m.dtype);
+    const identity = inspected.kind === 'classifier' ? await identifyClassifier(inspected.folder, hashIndex) : await identifyModel(inspected.folder, hashIndex);
+    runtimes.set(m.name, { model: m, identity });
+  }
+  const commonFor = (m: ResolvedModel, sink: ProgressSink): CommonEvalOptions => ({
+    model: m.dir,
+    dtype: m.dtype,
+    batchSize: suite.batchSize,
+    store: suite.store,
+    preprocess,
+    logitScale: m.logitScale,
+    logitBias: m.logitBias,
+    threads: options.threads,
+    progress: sink,
+    warn: options.warn,
+  });
+
+  // 3. Embedding units (this shard's share).
+  const embeddingUnits = options.shard ? shardUnits(plan.embedding, options.shard) : [...plan.embedding];
+  const sizeOf = (name: string): Dataset => opened.get(name)!.dataset;
+  const totalImages = embeddingUnits.reduce((n, u) => n + sizeOf(u.dataset).items.length, 0);
+  const suiteProgress = new EmbeddingPhaseProgress(progress, totalImages, embeddingUnits.length);
+  let imagesInferred = 0;
+  const byModel = new Map<string, string[]>();
+  for (const u of embeddingUnits) byModel.set(u.model, [...(byModel.get(u.model) ?? []), u.dataset]);
+  const contexts = new Map<string, EvalContext>();
+  const contextFor = async (m: ResolvedModel, sink: ProgressSink): Promise<EvalContext> => {
+    let ctx = contexts.get(m.name);
+    if (!ctx) {
+      ctx = await EvalContext.open(commonFor(m, sink));
+      contexts.set(m.name, ctx);
+    }
+    return ctx;
+  };
+  try {
+    if (embeddingUnits.length > 0) suiteProgress.begin();
+    for (const m of suite.models) {
+      const datasets = byModel.get(m.name);
+      if (!datasets) continue;
+      const ctx = await contextFor(m, suiteProgress);
+      for (const name of datasets) {
+        const d = sizeOf(name);
+        suiteProgress.beginUnit(`${m.name} x ${name}`, d.items.length);
+        const set = await ctx.embed(d, `${m.name} x ${name}`);
+        suiteProgress.endUnit();
+        imagesInferred += set.inferred;
+      }
+      // One model at a time in memory: the metric phase reopens it only if a unit is missing.
+      await ctx.close();
+      contexts.delete(m.name);
+    }
+    if (embeddingUnits.length > 0) suiteProgress.end();
+    await hashIndex.save();
+
+    if (options.shard) {
+      return {
+        suite: suite.name,
+        shard: `${options.shard.index}/${options.shard.count}`,
+        models: suite.models.length,
+        embeddingUnits: { total: plan.embedding.length, thisProcess: embeddingUnits.length },
+        imagesInferred,
+        metricUnits: { total: plan.metric.length, computed: 0, cached: 0 },
+        skipped: plan.skipped.length,
+        out: suite.out,
+        files: null,
+        seconds: (performance.now() - t0) / 1000,
+      };
+    }
+
+    // 4. Metric units: content keys from model files and dataset bytes (stat-cached hashes).
+    const fingerprints = new Map<string, string>();
+    for (const [name, d] of opened) fingerprints.set(name, await datasetFingerprint(d.dataset, hashIndex));
+    await hashIndex.save();
+    const unitResults: UnitResult[] = [];
+    const metricProgress = new MetricPhaseProgress(progress, plan.metric.length);
+    metricProgress.begin();
+    let computed = 0;
+    let cached = 0;
+    for (const m of suite.models) {
+      const rt = runtimes.get(m.name)!;
+      const units = plan.metric.filter((u) => u.model === m.name);
+      for (const u of units) {
+        const key = unitKey(u, suite, rt, fingerprints, preprocess);
+        const dir = path.join(suite.out, 'units', m.name, `${unitLabel(u)}.${key.slice(0, 16)}`);
+        metricProgress.beginUnit(metricUnitId(u).replace(/\|/g, ' / '));
+        if (await exists(path.join(dir, 'result.json'))) {
+          cached++;
+        } else {
+          const ctx = await contextFor(m, metricProgress);
+          await runMetricUnit(u, suite, ctx, commonFor(m, metricProgress), opened, dir);
+          computed++;
+        }
+        metricProgress.endUnit();
+        unitResults.push({ unit: u, dir });
+      }
+      const ctx = contexts.get(m.name);
+      if (ctx) {
+        await ctx.close();
+        contexts.delete(m.name);
+      }
+    }
+
+    metricProgress.end();
+
+    // 5. Aggregation and report.
+    const results = await aggregateSuite(suite, plan, unitResults, opened);
+    const files = await writeSuiteOutputs(results, suite.out, { report: options.report !== false });
+    return {
+      suite: suite.name,
+      shard: null,
+      models: suite.models.length,
+      embeddingUnits: { total: plan.embedding.length, thisProcess: embeddingUnits.length },
+      imagesInferred,
+      metricUnits: { total: plan.metric.length, computed, cached },
+      skipped: plan.skipped.length,
+      out: suite.out,
+      files,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    for (const ctx of contexts.values()) await ctx.close();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The files a finished suite run leaves in its output folder, each written atomically:
+ *   results.json        SuiteResults (everything the report shows)
+ *   results.csv         tidy: one row per model x task x dataset x prompt set x variant x metric,
+ *                       with the model's metadata columns (pandas.read_csv / a spreadsheet)
+ *   report/index.html   the self-contained report
+ */
+import path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
+import type { SuiteResults } from './results-types.js';
+
+export const CSV_COLUMNS = [
+  'model',
+  'model_type',
+  'architecture',
+  'training_data',
+  'training_size',
+  'loss',
+  'fine_tuned',
+  'dtype',
+  'task',
+  'type',
+  'dataset',
+  'prompts',
+  'variant',
+  'metric',
+  'value',
+] as const;
+
+function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** results.csv: RFC 4180, "\n" line ends, empty cells for missing values, numbers in full precision. */
+export function resultsCsv(results: SuiteResults): string {
+  const models = new Map(results.models.map((m) => [m.name, m]));
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of results.rows) {
+    const m = models.get(r.model);
+    const md = m?.metadata;
+    lines.push(
+      [r.model, m?.model_type, md?.architecture, md?.training_data, md?.training_size, md?.loss, md?.fine_tuned, md?.dtype, r.task, r.type, r.dataset, r.prompts, r.variant, r.metric, r.value]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function writeSuiteOutputs(results: SuiteResults, outDir: string, options: { report: boolean }): Promise<{ results: string; csv: string; report: string | null }> {
+  const resultsFile = path.join(outDir, 'results.json');
+  const csvFile = path.join(outDir, 'results.csv');
+  await writeJsonAtomic(resultsFile, results);
+  await writeFileAtomic(csvFile, resultsCsv(results));
+  // vega is loaded only when a report is written (shards and --no-report runs never need it).
+  const report = options.report ? await (await import('../report/index.js')).writeReport(results, path.join(outDir, 'report')) : null;
+  return { results: resultsFile, csv: csvFile, report };
+}
