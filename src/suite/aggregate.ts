@@ -50,7 +50,7 @@ async function readJson(file: string): Promise<Json> {
 
 /** Conventions worth recording once per task type (the long lists stay in the unit folders). */
 function conventionSummary(conventions: Json): Json {
-  const { classnames: _c, templates: _t, ...rest } = conventions;
+  const { classnames: _c, templates: _t, templates_source: _s, ...rest } = conventions;
   return rest;
 }
 
@@ -119,7 +119,7 @@ export async function aggregateSuite(suite: ResolvedSuite, plan: SuitePlan, unit
       kind: m.kind,
       metadata: m.metadata,
       metadata_source: m.metadataSource,
-      logit_scale: num(rec.logit_scale) ?? Number.NaN,
+      logit_scale: num(rec.logit_scale),
       logit_bias: num(rec.logit_bias) ?? 0,
       logit_scale_source: typeof rec.logit_scale_source === 'string' ? rec.logit_scale_source : 'unknown',
       files_sha256: obj(rec.files_sha256) as Record<string, string>,
@@ -221,7 +221,7 @@ async function unitRows(m: ResolvedModel, task: ResolvedTask, prompts: string | 
       push(m.name, task, task.dataset, prompts, null, 'temperature', metrics.temperature);
       const rel = await readJson(path.join(dir, 'reliability.json'));
       const relSets = obj(rel.sets);
-      const detail: CalibrationDetail = { task: task.id, model: m.name, prompts, temperature: num(metrics.temperature) ?? Number.NaN, bins: num(rel.bins) ?? 0, sets: {} };
+      const detail: CalibrationDetail = { task: task.id, model: m.name, prompts, temperature: num(metrics.temperature), bins: num(rel.bins) ?? 0, sets: {} };
       for (const [s, v] of Object.entries(relSets)) {
         detail.sets[setName(s)] = { n: num(obj(sets[s]).n) ?? 0, before: bins(obj(v).before), after: bins(obj(v).after) };
       }

@@ -14,8 +14,9 @@ import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { inspectAnyModel } from '../models/open-model.js';
 import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../tasks/zeroshot/templates.js';
 import { builtinPaths, parseBuiltin, type BuiltinRef, type DatasetRole } from './builtins.js';
-import type { FactorName, ModelFactors, TaskType } from './results-types.js';
-import { suiteSchema, type DatasetEntry, type ModelEntry, type SuiteFile, type TaskEntry } from './schema.js';
+import type { FactorName, MetadataSource, ModelFactors, TaskType } from './results-types.js';
+import type { z } from 'zod';
+import { datasetEntrySchema, modelEntrySchema, promptSetSchema, suiteSchema, taskSchema, type DatasetEntry, type ModelEntry, type SuiteFile, type TaskEntry } from './schema.js';
 
 /** All the problems of a suite file, one per line, each prefixed with its place in the file. */
 export class SuiteError extends HoloclipError {
@@ -37,7 +38,7 @@ export interface ResolvedModel {
   readonly logitBias?: number;
   readonly card: ModelCard | null;
   readonly metadata: ModelFactors;
-  readonly metadataSource: Record<FactorName, 'suite' | 'card' | 'unknown'>;
+  readonly metadataSource: Record<FactorName, MetadataSource>;
 }
 
 export interface ResolvedDataset {
@@ -111,6 +112,13 @@ export function taskDatasets(task: TaskEntry): Array<{ name: string; role: Datas
   }
 }
 
+const ROLE_DESCRIPTION: Record<DatasetRole, string> = {
+  labelled: 'a labelled dataset',
+  unlabelled: 'an unlabelled image folder',
+  'cue-conflict': 'a cue-conflict folder',
+  captions: 'a caption manifest',
+};
+
 /** Whether a dataset of `role` can serve where a task needs `need`. */
 function roleFits(role: DatasetRole, need: DatasetRole | 'images'): boolean {
   if (need === 'images') return role !== 'captions';
@@ -140,9 +148,9 @@ async function exists(p: string): Promise<boolean> {
 const FACTOR_KEYS = ['architecture', 'training_data', 'training_size', 'loss', 'fine_tuned'] as const;
 
 /** Suite metadata wins over the model card; a card's fine_tuned text ("cross-entropy on ...") means true. */
-function resolveFactors(entry: ModelEntry, card: ModelCard | null, dtype: Dtype): { metadata: ModelFactors; source: Record<FactorName, 'suite' | 'card' | 'unknown'> } {
+function resolveFactors(entry: ModelEntry, card: ModelCard | null, dtype: Dtype): { metadata: ModelFactors; source: Record<FactorName, MetadataSource> } {
   const metadata: ModelFactors = { architecture: null, training_data: null, training_size: null, loss: null, fine_tuned: null, dtype };
-  const source = { dtype: 'suite' } as Record<FactorName, 'suite' | 'card' | 'unknown'>;
+  const source = { dtype: entry.dtype ? 'suite' : 'default' } as Record<FactorName, MetadataSource>;
   for (const key of FACTOR_KEYS) {
     const fromSuite = entry[key];
     const fromCard = card?.[key];
@@ -159,9 +167,10 @@ function resolveFactors(entry: ModelEntry, card: ModelCard | null, dtype: Dtype)
   return { metadata, source };
 }
 
-async function resolveModels(suite: SuiteFile, dir: string, problems: string[]): Promise<ResolvedModel[]> {
+async function resolveModels(suite: SuiteFile, positions: readonly number[], dir: string, problems: string[]): Promise<ResolvedModel[]> {
   const models: ResolvedModel[] = [];
-  for (const [i, entry] of suite.models.entries()) {
+  for (const [k, entry] of suite.models.entries()) {
+    const i = positions[k];
     const where = `models[${i}].path`;
     const pattern = path.resolve(dir, entry.path);
     let dirs: string[];
@@ -273,6 +282,86 @@ async function resolvePrompts(suite: SuiteFile, dir: string, problems: string[])
   return out;
 }
 
+function schemaProblems(issues: readonly z.core.$ZodIssue[], prefix: ReadonlyArray<PropertyKey> = []): string[] {
+  return issues.map((issue) => {
+    const where = formatIssuePath([...prefix, ...issue.path]);
+    if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `${where}: missing (required, ${issue.expected})`;
+    return `${where}: ${issue.message}`;
+  });
+}
+
+/** Where each kept model / task entry stands in the file (entries that failed validation are left out). */
+interface Positions {
+  models: number[];
+  tasks: number[];
+}
+
+/**
+ * Validates the whole file, and when it is invalid keeps the entries that are valid on their own, so
+ * that the checks against the file system and between entries (a missing model folder, a task naming
+ * a dataset that does not exist) still run and every problem is reported in one go. Returns null
+ * when not even that is possible (the file is not a mapping).
+ */
+function parseLeniently(raw: unknown, problems: string[], positions: Positions): SuiteFile | null {
+  const full = suiteSchema.safeParse(raw);
+  if (full.success) {
+    positions.models.push(...full.data.models.map((_, i) => i));
+    positions.tasks.push(...full.data.tasks.map((_, i) => i));
+    return full.data;
+  }
+  problems.push(...schemaProblems(full.error.issues));
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const o = raw as Record<string, unknown>;
+  // An entry whose only fault is an unknown key is checked further without that key.
+  const valid = <T>(schema: z.ZodType<T>, value: unknown): T | undefined => {
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    const unknown = r.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys : []));
+    if (unknown.length === 0 || !value || typeof value !== 'object') return undefined;
+    const stripped = Object.fromEntries(Object.entries(value).filter(([k]) => !unknown.includes(k)));
+    const again = schema.safeParse(stripped);
+    return again.success ? again.data : undefined;
+  };
+  const list = <T>(schema: z.ZodType<T>, value: unknown, index: number[]): T[] => {
+    const out: T[] = [];
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        const ok = valid(schema, v);
+        if (ok !== undefined) {
+          out.push(ok);
+          index.push(i);
+        }
+      });
+    }
+    return out;
+  };
+  const record = <T>(schema: z.ZodType<T>, value: unknown): Record<string, T> => {
+    const out: Record<string, T> = {};
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        const ok = valid(schema, v);
+        if (ok !== undefined) out[k] = ok;
+      }
+    }
+    return out;
+  };
+  return {
+    name: typeof o.name === 'string' && o.name !== '' ? o.name : 'suite',
+    reference: typeof o.reference === 'string' ? o.reference : undefined,
+    models: list(modelEntrySchema, o.models, positions.models),
+    datasets: record(datasetEntrySchema, o.datasets),
+    prompts: record(promptSetSchema, o.prompts),
+    tasks: list(taskSchema, o.tasks, positions.tasks),
+  };
+}
+
+/** Dataset names the file declares, valid or not (an invalid one has its own problem already). */
+function declaredDatasets(raw: unknown): Set<string> {
+  const d = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>).datasets : undefined;
+  return new Set(d && typeof d === 'object' && !Array.isArray(d) ? Object.keys(d) : []);
+}
+
 function assignTaskIds(tasks: readonly TaskEntry[]): ResolvedTask[] {
   const count = new Map<string, number>();
   return tasks.map((t) => {
@@ -283,10 +372,11 @@ function assignTaskIds(tasks: readonly TaskEntry[]): ResolvedTask[] {
   });
 }
 
-function checkTasks(tasks: readonly ResolvedTask[], suite: SuiteFile, datasets: Map<string, ResolvedDataset>, promptNames: ReadonlySet<string>, models: readonly ResolvedModel[], problems: string[]): void {
+function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[], declared: ReadonlySet<string>, datasets: Map<string, ResolvedDataset>, promptNames: ReadonlySet<string>, models: readonly ResolvedModel[], problems: string[]): void {
   const ids = new Map<string, number>();
   const modelNames = new Set(models.map((m) => m.name));
-  tasks.forEach((task, i) => {
+  tasks.forEach((task, k) => {
+    const i = positions[k];
     const at = `tasks[${i}]`;
     const prev = ids.get(task.id);
     if (prev !== undefined) problems.push(`${at}.id: "${task.id}" is also the id of tasks[${prev}]; task ids must be unique`);
@@ -294,12 +384,12 @@ function checkTasks(tasks: readonly ResolvedTask[], suite: SuiteFile, datasets: 
     for (const ref of taskDatasets(task)) {
       const d = datasets.get(ref.name);
       if (!d) {
-        if (!(ref.name in suite.datasets)) problems.push(`${at}.${ref.where}: no dataset named "${ref.name}" (datasets: ${Object.keys(suite.datasets).join(', ') || 'none'})`);
+        if (!declared.has(ref.name)) problems.push(`${at}.${ref.where}: no dataset named "${ref.name}" (datasets: ${[...declared].join(', ') || 'none'})`);
         continue;
       }
       if (!roleFits(d.role, ref.role)) {
         const need = ref.role === 'images' ? 'an image folder' : ref.role === 'labelled' ? 'a labelled dataset (ImageFolder or .jsonl manifest)' : ref.role === 'captions' ? 'a caption manifest' : 'a cue-conflict folder';
-        problems.push(`${at}.${ref.where}: "${ref.name}" (${d.spec}) is ${d.role === 'labelled' ? 'a labelled dataset' : `a ${d.role} dataset`}, but ${task.type} needs ${need} here`);
+        problems.push(`${at}.${ref.where}: "${ref.name}" (${d.spec}) is ${ROLE_DESCRIPTION[d.role]}, but ${task.type} needs ${need} here`);
       }
     }
     const promptRefs = task.type === 'zeroshot' ? (task.prompts ?? []) : 'prompts' in task && task.prompts ? [task.prompts] : [];
@@ -342,19 +432,12 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) throw new SuiteError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
-  const parsed = suiteSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    throw new SuiteError(
-      file,
-      parsed.error.issues.map((issue) => {
-        if (issue.code === 'unrecognized_keys') return `${formatIssuePath(issue.path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-        return `${formatIssuePath(issue.path)}: ${issue.message}`;
-      }),
-    );
-  }
-  const suite = parsed.data;
-  const dir = path.dirname(file);
+  const raw: unknown = doc.toJS();
   const problems: string[] = [];
+  const positions: Positions = { models: [], tasks: [] };
+  const suite = parseLeniently(raw, problems, positions);
+  if (!suite) throw new SuiteError(file, problems);
+  const dir = path.dirname(file);
   const benchmarksDir = path.resolve(options.benchmarksDir ?? suite.benchmarks_dir ?? path.join('.holoclip', 'benchmarks'));
 
   // A path dataset's role comes from the tasks that read it (first use wins; conflicts are reported).
@@ -362,7 +445,7 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
   const roles = new Map<string, DatasetRole>();
   for (const t of tasks) for (const ref of taskDatasets(t)) if (!roles.has(ref.name)) roles.set(ref.name, ref.role === 'images' ? 'unlabelled' : ref.role);
 
-  const models = await resolveModels(suite, dir, problems);
+  const models = await resolveModels(suite, positions.models, dir, problems);
   const datasets = resolveDatasets(suite, dir, benchmarksDir, roles, problems);
   await checkPathDatasets(datasets, problems);
   const prompts = await resolvePrompts(suite, dir, problems);
@@ -371,7 +454,7 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
     defaultPrompts = 'default';
     prompts.set('default', { name: 'default', set: { templates: [DEFAULT_TEMPLATE], source: 'default' } });
   }
-  checkTasks(tasks, suite, datasets, new Set(prompts.keys()), models, problems);
+  checkTasks(tasks, positions.tasks, declaredDatasets(raw), datasets, new Set(prompts.keys()), models, problems);
   const reference = suite.reference ?? models[0]?.name ?? '';
   if (suite.reference && !models.some((m) => m.name === suite.reference)) problems.push(`reference: no model named "${suite.reference}" (models: ${models.map((m) => m.name).join(', ')})`);
   const used = new Set(tasks.flatMap((t) => taskDatasets(t).map((r) => r.name)));

@@ -21,6 +21,8 @@ export interface ModelFactors {
 }
 
 export type FactorName = keyof ModelFactors;
+/** The suite file, the model folder's holoclip.json card, holoclip's default (dtype fp32), or nobody. */
+export type MetadataSource = 'suite' | 'card' | 'default' | 'unknown';
 export const FACTOR_NAMES: readonly FactorName[] = ['architecture', 'training_data', 'training_size', 'loss', 'fine_tuned', 'dtype'];
 
 export interface SuiteModel {
@@ -34,8 +36,9 @@ export interface SuiteModel {
   kind: 'two-tower' | 'classifier';
   metadata: ModelFactors;
   /** Where each metadata field came from. */
-  metadata_source: Record<FactorName, 'suite' | 'card' | 'unknown'>;
-  logit_scale: number;
+  metadata_source: Record<FactorName, MetadataSource>;
+  /** null when no unit of the model ran (every task skipped). */
+  logit_scale: number | null;
   logit_bias: number;
   logit_scale_source: string;
   files_sha256: Record<string, string>;
@@ -100,7 +103,7 @@ export interface CalibrationDetail {
   task: string;
   model: string;
   prompts: string | null;
-  temperature: number;
+  temperature: number | null;
   bins: number;
   /** Per evaluated set ("id" = the held-out part of the ID set, then each shift set). */
   sets: Record<string, { n: number; before: ReliabilityBin[]; after: ReliabilityBin[] }>;

@@ -262,6 +262,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
         if (await exists(path.join(dir, 'result.json'))) {
           cached++;
         } else {
+          // A unit folder without result.json is what a killed run left: start it afresh.
+          await fs.rm(dir, { recursive: true, force: true });
           const ctx = await contextFor(m, metricProgress);
           await runMetricUnit(u, suite, ctx, commonFor(m, metricProgress), opened, dir);
           computed++;

@@ -6,7 +6,7 @@
  *   report/index.html   the self-contained report
  */
 import path from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
+import { removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
 import type { SuiteResults } from './results-types.js';
 
 export const CSV_COLUMNS = [
@@ -50,6 +50,9 @@ export function resultsCsv(results: SuiteResults): string {
 }
 
 export async function writeSuiteOutputs(results: SuiteResults, outDir: string, options: { report: boolean }): Promise<{ results: string; csv: string; report: string | null }> {
+  // Temp files a killed aggregation left (one aggregating process per output folder).
+  await removeStaleTempFiles(outDir, 0);
+  await removeStaleTempFiles(path.join(outDir, 'report'), 0);
   const resultsFile = path.join(outDir, 'results.json');
   const csvFile = path.join(outDir, 'results.csv');
   await writeJsonAtomic(resultsFile, results);
