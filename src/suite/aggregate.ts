@@ -26,8 +26,10 @@ import type {
 
 export interface UnitResult {
   readonly unit: MetricUnit;
-  /** The unit's result folder (result.json, and reliability.json for calibration). */
+  /** The unit's result folder in the store (result.json, and reliability.json for calibration). */
   readonly dir: string;
+  /** A readable name for the unit (e.g. "zeroshot-noto-single", or the task id). */
+  readonly label: string;
 }
 
 type Json = Record<string, unknown>;

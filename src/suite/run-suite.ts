@@ -1,12 +1,12 @@
 /**
  * `holoclip run`: build the built-in benchmarks, open every dataset, then
  *   1. embedding units (model x dataset) fill the shared store; `--shard i/N` stops after its share;
- *   2. metric units (model x task) whose result folder is missing are computed from the cache;
+ *   2. metric units (model x task) missing from the store (`<store>/units/<key>/`) are computed from
+ *      the cached embeddings;
  *   3. aggregation writes results.json, results.csv and the report.
  * Every write is atomic and every unit is keyed by content, so a killed run resumes where it
  * stopped and a finished one reruns with no inference.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { findBenchmark } from '../benchmarks/index.js';
 import type { Dataset } from '../data/index.js';
@@ -16,6 +16,7 @@ import { identifyClassifier, identifyModel, type ModelIdentity } from '../models
 import { inspectAnyModel } from '../models/open-model.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
+import { UnitResultStore } from '../store/unit-results.js';
 import { runCalibration } from '../tasks/calibration/run.js';
 import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../tasks/eval-context.js';
 import { runFactors } from '../tasks/factors/run.js';
@@ -92,13 +93,6 @@ function datasetNames(u: MetricUnit & { kind: 'task' }): string[] {
     default:
       return [t.dataset];
   }
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalContext, common: CommonEvalOptions, opened: ReadonlyMap<string, OpenedDataset>, dir: string): Promise<void> {
@@ -247,6 +241,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     const fingerprints = new Map<string, string>();
     for (const [name, d] of opened) fingerprints.set(name, await datasetFingerprint(d.dataset, hashIndex));
     await hashIndex.save();
+    const unitStore = new UnitResultStore(suite.store);
+    await unitStore.removeStale();
     const unitResults: UnitResult[] = [];
     const metricProgress = new MetricPhaseProgress(progress, plan.metric.length);
     metricProgress.begin();
@@ -257,19 +253,16 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
       const units = plan.metric.filter((u) => u.model === m.name);
       for (const u of units) {
         const key = unitKey(u, suite, rt, fingerprints, preprocess);
-        const dir = path.join(suite.out, 'units', m.name, `${unitLabel(u)}.${key.slice(0, 16)}`);
         metricProgress.beginUnit(metricUnitId(u).replace(/\|/g, ' / '));
-        if (await exists(path.join(dir, 'result.json'))) {
+        if (await unitStore.isDone(key)) {
           cached++;
         } else {
-          // A unit folder without result.json is what a killed run left: start it afresh.
-          await fs.rm(dir, { recursive: true, force: true });
           const ctx = await contextFor(m, metricProgress);
-          await runMetricUnit(u, suite, ctx, commonFor(m, metricProgress), opened, dir);
+          await unitStore.compute(key, (dir) => runMetricUnit(u, suite, ctx, commonFor(m, metricProgress), opened, dir));
           computed++;
         }
         metricProgress.endUnit();
-        unitResults.push({ unit: u, dir });
+        unitResults.push({ unit: u, dir: unitStore.dirFor(key), label: unitLabel(u) });
       }
       const ctx = contexts.get(m.name);
       if (ctx) {
@@ -282,7 +275,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
 
     // 5. Aggregation and report.
     const results = await aggregateSuite(suite, plan, unitResults, opened);
-    const files = await writeSuiteOutputs(results, suite.out, { report: options.report !== false });
+    const files = await writeSuiteOutputs(results, suite.out, { report: options.report !== false, units: unitResults });
     return {
       suite: suite.name,
       shard: null,

@@ -4,9 +4,12 @@
  *   results.csv         tidy: one row per model x task x dataset x prompt set x variant x metric,
  *                       with the model's metadata columns (pandas.read_csv / a spreadsheet)
  *   report/index.html   the self-contained report
+ *   units.json          where each metric unit's own results are in the store (predictions, logits...)
  */
 import path from 'node:path';
 import { removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
+import type { UnitResult } from './aggregate.js';
+import { metricUnitId } from './plan.js';
 import type { SuiteResults } from './results-types.js';
 
 export const CSV_COLUMNS = [
@@ -49,7 +52,24 @@ export function resultsCsv(results: SuiteResults): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function writeSuiteOutputs(results: SuiteResults, outDir: string, options: { report: boolean }): Promise<{ results: string; csv: string; report: string | null }> {
+/** units.json: each metric unit (model, task, dataset, prompt set) and its result folder in the store. */
+export function unitsIndex(units: readonly UnitResult[]): Array<Record<string, string | null>> {
+  return units.map((u) => ({
+    unit: metricUnitId(u.unit),
+    model: u.unit.model,
+    task: u.unit.kind === 'zeroshot' ? 'zeroshot' : u.unit.task.id,
+    dataset: u.unit.kind === 'zeroshot' ? u.unit.dataset : null,
+    prompts: u.unit.prompts,
+    name: u.label,
+    dir: u.dir,
+  }));
+}
+
+export async function writeSuiteOutputs(
+  results: SuiteResults,
+  outDir: string,
+  options: { report: boolean; units: readonly UnitResult[] },
+): Promise<{ results: string; csv: string; report: string | null }> {
   // Temp files a killed aggregation left (one aggregating process per output folder).
   await removeStaleTempFiles(outDir, 0);
   await removeStaleTempFiles(path.join(outDir, 'report'), 0);
@@ -57,6 +77,7 @@ export async function writeSuiteOutputs(results: SuiteResults, outDir: string, o
   const csvFile = path.join(outDir, 'results.csv');
   await writeJsonAtomic(resultsFile, results);
   await writeFileAtomic(csvFile, resultsCsv(results));
+  await writeJsonAtomic(path.join(outDir, 'units.json'), unitsIndex(options.units));
   // vega is loaded only when a report is written (shards and --no-report runs never need it).
   const report = options.report ? await (await import('../report/index.js')).writeReport(results, path.join(outDir, 'report')) : null;
   return { results: resultsFile, csv: csvFile, report };

@@ -88,8 +88,8 @@ Several processes or machines can share one store:
   holoclip run suite.yaml                 # finishes whatever is missing and aggregates
 
 Writes to the output folder: results.json, results.csv (tidy: one row per model x dataset x
-metric, with the model metadata columns), report/index.html, and units/<model>/<unit>/ (each
-unit's own result.json, predictions, logits).
+metric, with the model metadata columns), report/index.html, and units.json (where each unit's
+own result.json, predictions and logits are: <store>/units/<key>/).
 
 Examples:
   npm start                                # = holoclip run suites/demo.yaml (the mini zoo on emoji-shift)
