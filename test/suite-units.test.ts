@@ -53,7 +53,9 @@ test('unit store: a unit appears whole or not at all; a second writer of the sam
     }));
     assert.equal(await store.isDone('k2'), false);
     // A writer that forgets result.json does not put an incomplete unit in place.
-    await assert.rejects(store.compute('k3', async (out) => fs.mkdir(out, { recursive: true })));
+    await assert.rejects(store.compute('k3', async (out) => {
+      await fs.mkdir(out, { recursive: true });
+    }));
     assert.deepEqual(await fs.readdir(path.join(dir, 'units')), ['k1']);
   });
 });
