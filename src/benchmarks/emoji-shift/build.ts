@@ -278,6 +278,17 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
   const tmp = `${out}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     const manifest = await buildInto(tmp, seed, packages, progress, options.concurrency ?? 8);
+    // Another process (a second shard of a suite) may have put the same build in place meanwhile:
+    // keep it rather than swap a folder other processes may be reading.
+    const builtByOther = async () => {
+      const now = await readManifest(path.join(out, 'manifest.json'));
+      return upToDate(now, seed, packages) ? now : null;
+    };
+    const other = options.force ? null : await builtByOther();
+    if (other) {
+      await rm(tmp, { recursive: true, force: true });
+      return { manifest: other, built: false, seconds: (performance.now() - t0) / 1000, out };
+    }
     // Swap into place: the old build (if any) moves aside first, then goes.
     let old: string | null = null;
     try {
@@ -287,7 +298,14 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
-    await rename(tmp, out);
+    try {
+      await rename(tmp, out);
+    } catch (err) {
+      const raced = (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) && !options.force ? await builtByOther() : null;
+      if (!raced) throw err;
+      await rm(tmp, { recursive: true, force: true });
+      return { manifest: raced, built: false, seconds: (performance.now() - t0) / 1000, out };
+    }
     if (old) await rm(old, { recursive: true, force: true });
     return { manifest, built: true, seconds: (performance.now() - t0) / 1000, out };
   } catch (err) {
