@@ -13,7 +13,7 @@ const nonEmpty = z.string().min(1);
 const modelMetadata = {
   architecture: nonEmpty.optional().describe('image-tower architecture, e.g. "vit-b/32", "convnext-base"'),
   training_data: nonEmpty.optional().describe('training distribution, e.g. "laion2b", "openai-wit"'),
-  training_size: z.number().positive().optional().describe('number of training images or image-text pairs'),
+  training_size: z.number().nonnegative().optional().describe('number of training images or image-text pairs (0: untrained)'),
   loss: nonEmpty.optional().describe('"softmax" (CLIP InfoNCE), "sigmoid" (SigLIP), "cross-entropy" (classifier), ...'),
   fine_tuned: z.boolean().optional().describe('fine-tuned after contrastive pre-training'),
 };

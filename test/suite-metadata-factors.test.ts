@@ -1,0 +1,86 @@
+/**
+ * A suite of models without holoclip.json cards (the fixtures), whose metadata comes from the suite
+ * file, with an ImageNet-X factors task: the metadata lands in results.json / results.csv with its
+ * source, and the factor rows equal what `holoclip eval factors` computes for the same model.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SuiteResults } from '../src/suite/results-types.js';
+import { runCli, writeTestImage } from './helpers/cli.js';
+import { fixtureDir } from './helpers/fixtures.js';
+
+const FACTORS = ['pose', 'background', 'pattern', 'color', 'smaller', 'shape', 'partial_view', 'subcategory', 'texture', 'larger', 'darker', 'object_blocking', 'person_blocking', 'style', 'brighter', 'multiple_objects'];
+
+test('suite: metadata from the suite file for card-less models; factors rows equal eval factors', async () => {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-suite-factors-'));
+  try {
+    const ann: string[] = [];
+    let seed = 700;
+    for (const [label, cls] of ['car', 'cat', 'dog'].entries()) {
+      for (let i = 0; i < 4; i++) {
+        const name = `${cls}_${i}.JPEG`;
+        await writeTestImage(path.join(work, 'val', cls, name), seed++, 90, 70, 'jpeg');
+        const f = Object.fromEntries(FACTORS.map((n, j) => [n, j === (i + label) % 5 ? 1 : 0]));
+        ann.push(JSON.stringify({ file_name: name, class: label, ...f }));
+      }
+    }
+    await fs.writeFile(path.join(work, 'ann.jsonl'), `${ann.join('\n')}\n`);
+    const suite = path.join(work, 'suite.yaml');
+    await fs.writeFile(
+      suite,
+      `name: fixtures
+models:
+  - path: ${JSON.stringify(fixtureDir('tiny-clip'))}
+    architecture: vit-micro
+    training_data: random-init
+    training_size: 0
+  - path: ${JSON.stringify(fixtureDir('tiny-siglip'))}
+    name: siglip
+    loss: sigmoid
+    fine_tuned: false
+datasets:
+  val: val
+tasks:
+  - type: zeroshot
+    datasets: [val]
+  - type: factors
+    dataset: val
+    annotations: ann.jsonl
+`,
+    );
+    const store = path.join(work, 'store');
+    const res = await runCli(['run', suite, '--store', store, '--out', path.join(work, 'out'), '--no-report', '--quiet']);
+    assert.equal(res.code, 0, res.stderr);
+    const results = JSON.parse(await fs.readFile(path.join(work, 'out', 'results.json'), 'utf8')) as SuiteResults;
+    const [clip, siglip] = results.models;
+    assert.equal(clip.name, 'tiny-clip');
+    assert.deepEqual(clip.metadata, { architecture: 'vit-micro', training_data: 'random-init', training_size: 0, loss: null, fine_tuned: null, dtype: 'fp32' });
+    assert.deepEqual(clip.metadata_source, { dtype: 'default', architecture: 'suite', training_data: 'suite', training_size: 'suite', loss: 'unknown', fine_tuned: 'unknown' });
+    assert.equal(siglip.name, 'siglip');
+    assert.equal(siglip.model_type, 'siglip');
+    assert.equal(siglip.metadata.loss, 'sigmoid');
+    assert.equal(siglip.metadata.fine_tuned, false);
+    assert.equal(results.reference_model, 'tiny-clip');
+
+    const csv = await fs.readFile(path.join(work, 'out', 'results.csv'), 'utf8');
+    assert.match(csv, /^tiny-clip,clip,vit-micro,random-init,0,,,fp32,zeroshot,zeroshot,val,default,,top1,/m);
+
+    // The same numbers as the single-model command.
+    const single = await runCli(['eval', 'factors', '--model', fixtureDir('tiny-clip'), '--data', path.join(work, 'val'), '--annotations', path.join(work, 'ann.jsonl'), '--store', store, '--out', path.join(work, 'single'), '--quiet']);
+    assert.equal(single.code, 0, single.stderr);
+    const r = JSON.parse(await fs.readFile(path.join(work, 'single', 'result.json'), 'utf8')) as { metrics: { overall_accuracy: number; factors: Array<{ factor: string; accuracy: number; error_ratio: number }> } };
+    const rows = results.rows.filter((x) => x.model === 'tiny-clip' && x.type === 'factors');
+    assert.equal(rows.find((x) => x.metric === 'overall_accuracy')?.value, r.metrics.overall_accuracy);
+    for (const f of r.metrics.factors) {
+      assert.equal(rows.find((x) => x.variant === f.factor && x.metric === 'accuracy')?.value, f.accuracy, f.factor);
+      const er = rows.find((x) => x.variant === f.factor && x.metric === 'error_ratio')?.value;
+      assert.equal(er, Number.isFinite(f.error_ratio) ? f.error_ratio : null, f.factor);
+    }
+    assert.ok(rows.length >= 1 + 2 * 5, `${rows.length} factor rows`);
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+});
