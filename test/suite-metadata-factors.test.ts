@@ -1,7 +1,8 @@
 /**
  * A suite of models without holoclip.json cards (the fixtures), whose metadata comes from the suite
- * file, with an ImageNet-X factors task: the metadata lands in results.json / results.csv with its
- * source, and the factor rows equal what `holoclip eval factors` computes for the same model.
+ * file, with an ImageNet-X factors task and corruptions: the metadata lands in results.json /
+ * results.csv with its source, the factor rows equal what `holoclip eval factors` computes for the
+ * same model, and a corrupted dataset gives the numbers of the corruption task.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,16 +44,20 @@ models:
     fine_tuned: false
 datasets:
   val: val
+  val-noise: { path: val, corruption: "gaussian_noise:3" }
 tasks:
   - type: zeroshot
-    datasets: [val]
+    datasets: [val, val-noise]
   - type: factors
     dataset: val
     annotations: ann.jsonl
+  - type: corruption
+    dataset: val
+    corruptions: ["gaussian_noise:3", brightness]
 `,
     );
     const store = path.join(work, 'store');
-    const res = await runCli(['run', suite, '--store', store, '--out', path.join(work, 'out'), '--no-report', '--quiet']);
+    const res = await runCli(['run', suite, '--store', store, '--out', path.join(work, 'out'), '--quiet']);
     assert.equal(res.code, 0, res.stderr);
     const results = JSON.parse(await fs.readFile(path.join(work, 'out', 'results.json'), 'utf8')) as SuiteResults;
     const [clip, siglip] = results.models;
@@ -80,6 +85,21 @@ tasks:
       assert.equal(er, Number.isFinite(f.error_ratio) ? f.error_ratio : null, f.factor);
     }
     assert.ok(rows.length >= 1 + 2 * 5, `${rows.length} factor rows`);
+
+    // A corrupted dataset in any task, and the corruption task: the same corrupted images, the same numbers.
+    const noisy = results.rows.find((x) => x.model === 'tiny-clip' && x.type === 'zeroshot' && x.dataset === 'val-noise' && x.metric === 'top1');
+    const cell = results.rows.find((x) => x.model === 'tiny-clip' && x.type === 'corruption' && x.variant === 'gaussian_noise:3' && x.metric === 'top1');
+    assert.ok(noisy && cell);
+    assert.equal(noisy.value, cell.value);
+    const corruptionRows = results.rows.filter((x) => x.model === 'siglip' && x.type === 'corruption');
+    assert.deepEqual(
+      corruptionRows.filter((x) => x.metric === 'top1').map((x) => x.variant),
+      ['gaussian_noise:3', 'brightness:1', 'brightness:2', 'brightness:3', 'brightness:4', 'brightness:5'],
+    );
+    assert.ok(corruptionRows.some((x) => x.metric === 'mca' && x.value !== null));
+    assert.equal(corruptionRows.find((x) => x.metric === 'mce')?.value, null, 'no reference errors, no mCE');
+    const html = await fs.readFile(path.join(work, 'out', 'report', 'index.html'), 'utf8');
+    assert.ok(html.includes('id="section-corruption"') && html.includes('id="table-corruption'), 'the report has the corruption table');
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import { registerModelInspect } from './commands/model-inspect.js';
 import { registerScore } from './commands/score.js';
 import { registerBench } from './commands/bench.js';
 import { registerRun } from './commands/run.js';
+import { registerCorrupt } from './commands/corrupt.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEvalTasks(evalCmd);
   registerScore(program);
   registerRun(program);
+  registerCorrupt(program);
   registerBench(program);
   registerModelInspect(program);
   return program;

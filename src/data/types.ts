@@ -1,3 +1,5 @@
+import type { CorruptionSpec } from '../corruptions/registry.js';
+
 /** One image of a dataset: where it is and its class. No pixels are loaded. */
 export interface DatasetItem {
   /** Position in dataset order (0-based). */
@@ -32,6 +34,11 @@ export interface Dataset {
   /** File paths only (cheap metadata), in dataset order. */
   readonly items: readonly DatasetItem[];
   readonly skipped: SkippedFiles;
+  /**
+   * A corrupted version of the data (ImageNet-C / 3DCC): every task embeds the corrupted images
+   * instead of the files. `depthPaths` maps item index -> depth map for 3D corruptions.
+   */
+  readonly corruption?: { readonly spec: CorruptionSpec; readonly depthPaths?: ReadonlyMap<number, string> };
 }
 
 export interface DatasetSpec {

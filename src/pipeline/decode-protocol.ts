@@ -1,4 +1,5 @@
 /** Messages between the embedding pipeline and its decode worker (see decode-worker.ts). */
+import type { CorruptionSpec } from '../corruptions/registry.js';
 import type { PreprocessMode } from '../image/index.js';
 
 export interface DecodeWorkerInit {
@@ -6,15 +7,22 @@ export interface DecodeWorkerInit {
   readonly mode: PreprocessMode;
   /** Images decoded concurrently inside the worker. */
   readonly concurrency: number;
+  /** Corrupt every image (ImageNet-C geometry) before the model's preprocessing. */
+  readonly corruption?: CorruptionSpec;
 }
 
 export interface DecodeRequest {
   readonly batchId: number;
-  readonly items: ReadonlyArray<{ readonly index: number; readonly path: string }>;
+  /** `depth`: the image's depth map and its content key (null if it could not be hashed), for 3D corruptions. */
+  readonly items: ReadonlyArray<{ readonly index: number; readonly path: string; readonly depth?: { readonly path: string; readonly key: string | null } }>;
 }
 
+/**
+ * `fileKey`: sha256 of the file's bytes (recorded in the hash index); `key`: the store key of the
+ * embedding (the same, or for a corrupted image the key derived from it).
+ */
 export type DecodedItem =
-  | { readonly index: number; readonly ok: true; readonly key: string; readonly size: number; readonly mtimeMs: number; readonly row: number }
+  | { readonly index: number; readonly ok: true; readonly key: string; readonly fileKey: string; readonly size: number; readonly mtimeMs: number; readonly row: number }
   | { readonly index: number; readonly ok: false; readonly error: string };
 
 export interface DecodeResponse {

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { corrupt, corruptedKey, encodePng, loadForCorruption } from '../corruptions/apply.js';
+import { loadAlignedDepth } from '../corruptions/depth-alignment.js';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { createPreprocessor } from '../image/index.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -45,16 +47,25 @@ try {
           const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : errorMessage(err);
           return { index: item.index, ok: false, error: new ImageReadError(item.path, reason).message };
         }
-        const key = createHash('sha256').update(bytes).digest('hex');
-        const row = nextRow++;
-        rowOf.set(item.index, row);
+        const fileKey = createHash('sha256').update(bytes).digest('hex');
+        let key = fileKey;
         try {
-          await preprocessor.processInto(bytes, item.path, pixels, row * pixelsPerImage);
+          let input = bytes;
+          if (init.corruption) {
+            // ImageNet-C: 256/224 geometry, the corruption, then the model's preprocessing as usual.
+            const { image, geometry } = await loadForCorruption(bytes, item.path);
+            const depth = item.depth ? await loadAlignedDepth(item.depth.path, geometry) : null;
+            input = await encodePng(corrupt(image, init.corruption, fileKey, depth?.map));
+            key = corruptedKey(fileKey, init.corruption, item.depth ? (item.depth.key ?? depth?.key ?? null) : null);
+          }
+          const row = nextRow++;
+          rowOf.set(item.index, row);
+          await preprocessor.processInto(input, item.path, pixels, row * pixelsPerImage);
+          return { index: item.index, ok: true, key, fileKey, size: st.size, mtimeMs: st.mtimeMs, row };
         } catch (err) {
           const message = err instanceof ImageReadError ? err.message : new ImageReadError(item.path, errorMessage(err)).message;
           return { index: item.index, ok: false, error: message };
         }
-        return { index: item.index, ok: true, key, size: st.size, mtimeMs: st.mtimeMs, row };
       });
       post({ type: 'batch', batch: { batchId: req.batchId, items, pixels } }, [pixels.buffer as ArrayBuffer]);
     })().catch((err: unknown) => post({ type: 'fatal', error: errorMessage(err) }));

@@ -9,6 +9,8 @@
  * Identical files (same sha256) are embedded once.
  */
 import { promises as fs } from 'node:fs';
+import { corruptedKey } from '../corruptions/apply.js';
+import type { CorruptionSpec } from '../corruptions/registry.js';
 import type { DatasetItem } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
 import type { ImagePreprocessor } from '../image/index.js';
@@ -43,6 +45,12 @@ export interface EmbedImagesOptions {
   readonly progress: ProgressSink;
   /** Seconds between saves of the file hash index during long runs (default 30). */
   readonly saveEverySeconds?: number;
+  /**
+   * Embed a corrupted version of every image (the store key extends the file's key with the
+   * corruption); `depthPaths` gives each item's depth map (by item index) for 3D corruptions.
+   */
+  readonly corruption?: CorruptionSpec;
+  readonly depthPaths?: ReadonlyMap<number, string>;
 }
 
 export interface EmbedImagesResult {
@@ -77,8 +85,31 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const keys = new Array<string | undefined>(items.length);
   const failures: ItemFailure[] = [];
 
-  // 1. Which items are already embedded? A stat per file, no reads.
-  const hashes = await mapLimit(items, 16, (item) => knownHash(hashIndex, item));
+  // 1. Which items are already embedded? A stat per file (and depth map), no reads.
+  const corruption = options.corruption;
+  const storeKey = async (item: DatasetItem): Promise<string | undefined> => {
+    const h = await knownHash(hashIndex, item);
+    if (h === undefined || !corruption) return h;
+    const depthPath = options.depthPaths?.get(item.index);
+    if (depthPath === undefined) return corruptedKey(h, corruption, null);
+    const d = await depthKey(depthPath);
+    return d === undefined ? undefined : corruptedKey(h, corruption, d);
+  };
+  // Depth maps are hashed here (once; then by stat) and their keys sent to the worker with the path.
+  const depthKeys = new Map<string, string>();
+  const depthKey = async (file: string): Promise<string | undefined> => {
+    let k = depthKeys.get(file);
+    if (k === undefined) {
+      try {
+        k = await hashIndex.hashFile(file);
+      } catch {
+        return undefined; // unreadable: the worker reports it as the item's failure
+      }
+      depthKeys.set(file, k);
+    }
+    return k;
+  };
+  const hashes = await mapLimit(items, 16, storeKey);
   const todo: DatasetItem[] = [];
   let cached = 0;
   for (let i = 0; i < items.length; i++) {
@@ -105,14 +136,22 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   progress.start(options.label ?? 'embedding images', items.length, 'img');
   progress.update(cached);
   if (todo.length > 0) {
-    const decoder = await DecodeClient.start({ modelDir: model.dir, mode: preprocessor.mode, concurrency: decodeConcurrency });
+    const decoder = await DecodeClient.start({ modelDir: model.dir, mode: preprocessor.mode, concurrency: decodeConcurrency, corruption });
     try {
       const requests: Array<Promise<DecodeResponse>> = [];
       let cursor = 0;
       const request = () => {
         const slice = todo.slice(cursor, cursor + batchSize);
         cursor += slice.length;
-        requests.push(decoder.decode(slice.map((it) => ({ index: it.index, path: it.path }))));
+        requests.push(
+          decoder.decode(
+            slice.map((it) => {
+              const depthPath = options.depthPaths?.get(it.index);
+              const key = depthPath === undefined ? undefined : depthKeys.get(depthPath);
+              return { index: it.index, path: it.path, depth: depthPath === undefined ? undefined : { path: depthPath, key: key ?? null } };
+            }),
+          ),
+        );
       };
       while (requests.length < prefetch && cursor < todo.length) request();
       let processed = 0;
@@ -127,7 +166,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
             failures.push({ index: item.index, id: item.id, path: item.path, error: r.error });
             continue;
           }
-          hashIndex.record(item.path, r, r.key);
+          hashIndex.record(item.path, r, r.fileKey);
           keys[r.index] = r.key;
           if (space.has(r.key) || pendingKeys.has(r.key)) continue; // same bytes as an image already embedded
           pendingKeys.add(r.key);

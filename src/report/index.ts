@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { createContext, type Section } from './blocks.js';
 import { escapeHtml, figure, page, section } from './html.js';
 import { renderSvg } from './render-svg.js';
-import { accuracySection, calibrationSection, effectiveRobustnessSection, factorsSection, oodSection, retrievalSection, shapeBiasSection } from './sections-tasks.js';
+import { accuracySection, calibrationSection, corruptionSection, effectiveRobustnessSection, factorsSection, oodSection, retrievalSection, shapeBiasSection } from './sections-tasks.js';
 import { differencesSection, headerHtml, modelsSection, skippedSection, summarySection } from './sections-overview.js';
 
 export { describeDifferences } from './differences.js';
@@ -35,6 +35,7 @@ export function buildSections(results: SuiteResults): { header: string; sections
     shapeBiasSection(ctx),
     retrievalSection(ctx),
     factorsSection(ctx),
+    corruptionSection(ctx),
     skippedSection(ctx),
   ].filter((s): s is Section => s !== undefined);
   return { header: headerHtml(ctx, sections), sections };

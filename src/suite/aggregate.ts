@@ -253,6 +253,20 @@ async function unitRows(m: ResolvedModel, task: ResolvedTask, prompts: string | 
       }
       return;
     }
+    case 'corruption': {
+      const clean = obj(metrics.clean);
+      push(m.name, task, task.dataset, prompts, null, 'clean_top1', clean.top1);
+      for (const k of ['mca', 'mce', 'relative_mce']) push(m.name, task, task.dataset, prompts, null, k, metrics[k]);
+      for (const c of Array.isArray(metrics.corruptions) ? metrics.corruptions : []) {
+        const row = obj(c);
+        for (const k of ['mean_top1', 'ce', 'relative_ce']) push(m.name, task, task.dataset, prompts, String(row.corruption), k, row[k]);
+      }
+      for (const c of Array.isArray(metrics.cells) ? metrics.cells : []) {
+        const cell = obj(c);
+        push(m.name, task, task.dataset, prompts, `${String(cell.corruption)}:${String(cell.severity)}`, 'top1', cell.top1);
+      }
+      return;
+    }
     case 'factors': {
       push(m.name, task, task.dataset, prompts, null, 'overall_accuracy', metrics.overall_accuracy);
       const factors = Array.isArray(metrics.factors) ? metrics.factors : [];

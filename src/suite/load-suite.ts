@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { parseDocument } from 'yaml';
+import { parseCorruptions, type CorruptionSpec } from '../corruptions/registry.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import type { Dtype } from '../models/dtype.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
@@ -50,6 +51,10 @@ export interface ResolvedDataset {
   readonly builtin: BuiltinRef | null;
   /** How tasks read it (from the built-in table, or from the tasks that use a path dataset). */
   readonly role: DatasetRole;
+  /** A corrupted version of the data (`corruption: NAME:SEVERITY`). */
+  readonly corruption: CorruptionSpec | null;
+  /** Where 3D corruptions find depth maps (default: next to each image). */
+  readonly depthDir?: string;
 }
 
 export interface ResolvedPromptSet {
@@ -108,6 +113,7 @@ export function taskDatasets(task: TaskEntry): Array<{ name: string; role: Datas
     case 'retrieval':
       return [{ name: task.dataset, role: 'captions', where: 'dataset' }];
     case 'factors':
+    case 'corruption':
       return [{ name: task.dataset, role: 'labelled', where: 'dataset' }];
   }
 }
@@ -231,18 +237,28 @@ function resolveDatasets(suite: SuiteFile, dir: string, benchmarksDir: string, r
   const out = new Map<string, ResolvedDataset>();
   for (const [name, entry] of Object.entries(suite.datasets) as Array<[string, DatasetEntry]>) {
     const spec = typeof entry === 'string' ? entry : entry.path;
-    const builtin = typeof entry === 'string' ? parseBuiltin(entry) : null;
+    const builtin = parseBuiltin(spec);
     if (builtin && 'error' in builtin) {
       problems.push(`datasets.${name}: ${builtin.error}`);
       continue;
     }
+    let corruption: CorruptionSpec | null = null;
+    if (typeof entry !== 'string' && entry.corruption) {
+      try {
+        corruption = parseCorruptions(entry.corruption, entry.corruption_seed ?? 0)[0];
+      } catch (err) {
+        problems.push(`datasets.${name}.corruption: ${errorMessage(err)}`);
+      }
+    }
+    const depthDir = typeof entry !== 'string' && entry.depth_dir ? path.resolve(dir, entry.depth_dir) : undefined;
     if (builtin) {
       const p = builtinPaths(builtin, benchmarksDir);
-      out.set(name, { name, spec, path: p.path, classnames: p.classnames, builtin, role: builtin.info.role });
+      const classnames = typeof entry !== 'string' && entry.classnames ? path.resolve(dir, entry.classnames) : p.classnames;
+      out.set(name, { name, spec, path: p.path, classnames, builtin, role: builtin.info.role, corruption, depthDir });
       continue;
     }
     const classnames = typeof entry === 'string' || entry.classnames === undefined ? undefined : path.resolve(dir, entry.classnames);
-    out.set(name, { name, spec, path: path.resolve(dir, spec), classnames, builtin: null, role: roles.get(name) ?? 'labelled' });
+    out.set(name, { name, spec, path: path.resolve(dir, spec), classnames, builtin: null, role: roles.get(name) ?? 'labelled', corruption, depthDir });
   }
   return out;
 }
@@ -408,6 +424,14 @@ function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[]
     }
     if (task.type === 'calibration' && task.calibration_dataset && task.calibration_fraction !== undefined) {
       problems.push(`${at}: give calibration_dataset or calibration_fraction, not both`);
+    }
+    if (task.type === 'corruption') {
+      try {
+        parseCorruptions(Array.isArray(task.corruptions) ? task.corruptions.join(',') : task.corruptions, task.seed ?? 0);
+      } catch (err) {
+        problems.push(`${at}.corruptions: ${errorMessage(err).replace(/^--corruption /, '')}`);
+      }
+      if (datasets.get(task.dataset)?.corruption) problems.push(`${at}.dataset: "${task.dataset}" is already a corrupted dataset; give the clean one`);
     }
     if (task.type === 'ood') {
       task.ood.forEach((o, j) => {

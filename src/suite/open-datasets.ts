@@ -4,6 +4,8 @@
  * are collected so that all of them are reported before any inference.
  */
 import { createHash } from 'node:crypto';
+import { findDepthMap } from '../corruptions/depth-maps.js';
+import { findCorruption } from '../corruptions/registry.js';
 import { openCaptionManifest, openDataset, openImageList, type Dataset } from '../data/index.js';
 import { errorMessage } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
@@ -36,9 +38,28 @@ export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet
     const d = suite.datasets.get(name);
     if (!d) continue;
     try {
-      const dataset = await openOne(d);
-      if (dataset.items.length === 0) problems.push(`datasets.${name}: ${d.path} holds no images`);
-      else opened.set(name, { resolved: d, dataset });
+      let dataset = await openOne(d);
+      if (dataset.items.length === 0) {
+        problems.push(`datasets.${name}: ${d.path} holds no images`);
+        continue;
+      }
+      if (d.corruption) {
+        const depthPaths = new Map<number, string>();
+        if (findCorruption(d.corruption.name)?.needsDepth) {
+          const missing: string[] = [];
+          for (const item of dataset.items) {
+            const found = await findDepthMap(item.path, { depthDir: d.depthDir, datasetRoot: dataset.root });
+            if (found) depthPaths.set(item.index, found);
+            else missing.push(item.id);
+          }
+          if (missing.length > 0) {
+            problems.push(`datasets.${name}.corruption: ${d.corruption.name} needs a depth map per image; ${missing.length} of ${dataset.items.length} have none (first: ${missing[0]}); put <image>.depth.npy next to each image or give depth_dir`);
+            continue;
+          }
+        }
+        dataset = { ...dataset, corruption: { spec: d.corruption, depthPaths } };
+      }
+      opened.set(name, { resolved: d, dataset });
     } catch (err) {
       problems.push(`datasets.${name}: ${errorMessage(err)}`);
     }
@@ -60,7 +81,12 @@ export async function datasetFingerprint(dataset: Dataset, hashIndex: FileHashIn
     }
   });
   const h = createHash('sha256');
-  h.update(JSON.stringify({ kind: dataset.kind, classnames: dataset.classnames }));
-  dataset.items.forEach((item, i) => h.update(`\n${item.id}\t${item.label}\t${hashes[i]}`));
+  const c = dataset.corruption;
+  h.update(JSON.stringify({ kind: dataset.kind, classnames: dataset.classnames, corruption: c ? c.spec : null }));
+  for (const [i, item] of dataset.items.entries()) {
+    const depth = c?.depthPaths?.get(item.index);
+    const depthHash = depth ? await hashIndex.hashFile(depth).catch(() => 'unreadable') : '';
+    h.update(`\n${item.id}\t${item.label}\t${hashes[i]}${depth ? `\t${depthHash}` : ''}`);
+  }
   return h.digest('hex');
 }

@@ -53,7 +53,7 @@ export interface SuiteDataset {
   num_classes: number;
 }
 
-export type TaskType = 'zeroshot' | 'effective-robustness' | 'calibration' | 'ood' | 'shape-bias' | 'retrieval' | 'factors';
+export type TaskType = 'zeroshot' | 'effective-robustness' | 'calibration' | 'ood' | 'shape-bias' | 'retrieval' | 'factors' | 'corruption';
 
 /**
  * One measurement: the tidy form, one row per model x task x dataset x prompt set x metric.

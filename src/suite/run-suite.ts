@@ -17,7 +17,9 @@ import { inspectAnyModel } from '../models/open-model.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
 import { UnitResultStore } from '../store/unit-results.js';
+import { parseCorruptions } from '../corruptions/registry.js';
 import { runCalibration } from '../tasks/calibration/run.js';
+import { runCorruptionEval } from '../tasks/corruption/run.js';
 import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../tasks/eval-context.js';
 import { runFactors } from '../tasks/factors/run.js';
 import { OOD_SCORES, runOod } from '../tasks/ood/run.js';
@@ -96,16 +98,19 @@ function datasetNames(u: MetricUnit & { kind: 'task' }): string[] {
 }
 
 async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalContext, common: CommonEvalOptions, opened: ReadonlyMap<string, OpenedDataset>, dir: string): Promise<void> {
-  const ds = (name: string) => {
+  // Tasks get the datasets the suite opened (with their corruption, if any), not paths to reopen.
+  const get = (name: string) => {
     const d = opened.get(name);
     if (!d) throw new HoloclipError(`internal: dataset ${name} was not opened`);
-    return d.resolved;
+    return d;
   };
+  const ds = (name: string) => get(name).resolved;
+  const data = (name: string) => get(name).dataset;
   const templateSet = u.prompts ? suite.prompts.get(u.prompts)?.set : undefined;
   const base = { ...common, context: ctx, templateSet, out: dir };
   if (u.kind === 'zeroshot') {
     const d = ds(u.dataset);
-    await runZeroShot({ ...base, data: d.path, classnames: d.classnames });
+    await runZeroShot({ ...base, data: data(u.dataset), classnames: d.classnames });
     return;
   }
   const t = u.task;
@@ -114,10 +119,10 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
       const d = ds(t.dataset);
       await runCalibration({
         ...base,
-        data: d.path,
+        data: data(t.dataset),
         classnames: d.classnames,
-        shifts: (t.shifts ?? []).map((s) => ({ name: s, path: ds(s).path })),
-        calibrationData: t.calibration_dataset ? ds(t.calibration_dataset).path : undefined,
+        shifts: (t.shifts ?? []).map((s) => ({ name: s, path: data(s) })),
+        calibrationData: t.calibration_dataset ? data(t.calibration_dataset) : undefined,
         calibrationFraction: t.calibration_fraction ?? 0.5,
         seed: t.seed ?? 0,
         bins: t.bins ?? 15,
@@ -127,18 +132,30 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
     case 'ood': {
       const d = ds(t.dataset);
       const scores = (t.scores ?? [...OOD_SCORES]).filter((s) => s !== 'mcm' || ctx.model.kind !== 'classifier');
-      await runOod({ ...base, data: d.path, classnames: d.classnames, ood: t.ood.map((o) => ({ name: o, path: ds(o).path })), scores, convention: t.convention ?? 'id-positive' });
+      await runOod({ ...base, data: data(t.dataset), classnames: d.classnames, ood: t.ood.map((o) => ({ name: o, path: data(o) })), scores, convention: t.convention ?? 'id-positive' });
       return;
     }
     case 'shape-bias':
-      await runShapeBias({ ...base, data: ds(t.dataset).path, classnames: ds(t.dataset).classnames });
+      await runShapeBias({ ...base, data: data(t.dataset), classnames: ds(t.dataset).classnames });
       return;
     case 'retrieval':
       await runRetrieval({ ...base, data: ds(t.dataset).path, ks: t.ks ?? [1, 5, 10] });
       return;
+    case 'corruption': {
+      const d = ds(t.dataset);
+      await runCorruptionEval({
+        ...base,
+        data: data(t.dataset),
+        classnames: d.classnames,
+        corruptions: parseCorruptions(Array.isArray(t.corruptions) ? t.corruptions.join(',') : t.corruptions, t.seed ?? 0),
+        depthDir: t.depth_dir ? path.resolve(suite.dir, t.depth_dir) : d.depthDir,
+        referenceErrors: t.reference_errors ? path.resolve(suite.dir, t.reference_errors) : undefined,
+      });
+      return;
+    }
     case 'factors': {
       const d = ds(t.dataset);
-      await runFactors({ ...base, data: d.path, classnames: d.classnames, annotations: path.resolve(suite.dir, t.annotations), prototypical: t.prototypical ? path.resolve(suite.dir, t.prototypical) : undefined });
+      await runFactors({ ...base, data: data(t.dataset), classnames: d.classnames, annotations: path.resolve(suite.dir, t.annotations), prototypical: t.prototypical ? path.resolve(suite.dir, t.prototypical) : undefined });
       return;
     }
     case 'zeroshot':

@@ -32,8 +32,15 @@ export const modelEntrySchema = z
 export const datasetEntrySchema = z.union([
   nonEmpty.describe('a built-in split ("emoji-shift/noto") or a path relative to the suite file'),
   z.strictObject({
-    path: nonEmpty.describe('ImageFolder directory, .jsonl manifest, unlabelled image folder, caption .jsonl, or cue-conflict folder'),
+    path: nonEmpty.describe('a built-in split, or an ImageFolder directory, .jsonl manifest, unlabelled image folder, caption .jsonl, or cue-conflict folder (relative to the suite file)'),
     classnames: nonEmpty.optional().describe('class-name file (one per line or a JSON array), relative to the suite file'),
+    corruption: z
+      .string()
+      .regex(/^[a-z0-9_]+:[1-5]$/, 'NAME:SEVERITY, e.g. gaussian_noise:3')
+      .optional()
+      .describe('evaluate a corrupted version of the data (ImageNet-C / 3DCC, generated on the fly): NAME:SEVERITY'),
+    corruption_seed: z.number().int().min(0).optional().describe('global seed of the random corruptions (default 0)'),
+    depth_dir: nonEmpty.optional().describe('3D corruptions: folder with each image\'s depth map at its relative path (default: <image>.depth.npy next to it)'),
   }),
 ]);
 
@@ -95,6 +102,18 @@ export const taskSchema = z.discriminatedUnion('type', [
     id: name.optional(),
     dataset: name.describe('a caption manifest (.jsonl: {"path", "captions"})'),
     ks: z.array(z.number().int().min(1)).min(1).optional().describe('Recall@K values (default 1, 5, 10)'),
+  }),
+  z.strictObject({
+    type: z.literal('corruption'),
+    id: name.optional(),
+    dataset: name.describe('a labelled dataset, evaluated clean and under each corruption'),
+    corruptions: z
+      .union([nonEmpty, z.array(nonEmpty).min(1)])
+      .describe('NAME:SEVERITY, NAME (severities 1-5), imagenet-c, imagenet-c-extra, 3dcc or all; a string (comma-separated) or a list'),
+    seed: z.number().int().min(0).optional().describe('global seed of the random corruptions (default 0)'),
+    reference_errors: nonEmpty.optional().describe('CSV of a reference model\'s errors (corruption,severity,error) for mCE, relative to the suite file'),
+    depth_dir: nonEmpty.optional().describe('3D corruptions: folder with each image\'s depth map at its relative path'),
+    prompts,
   }),
   z.strictObject({
     type: z.literal('factors'),

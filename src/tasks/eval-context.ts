@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
 import type { Dataset, DatasetItem } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
 import { createPreprocessor, type ImagePreprocessor, type PreprocessMode } from '../image/index.js';
@@ -135,10 +136,15 @@ export class EvalContext {
     return this.spacePromise;
   }
 
-  /** Embed (or read from the store) every image of a dataset. Fails only if no image can be read. */
-  async embed(dataset: Dataset, label = 'images'): Promise<EmbeddedSet> {
+  /**
+   * Embed (or read from the store) every image of a dataset, or of its corrupted version. Fails only
+   * if no image can be read.
+   */
+  async embed(dataset: Dataset, label = 'images', transform: { corruption?: CorruptionSpec; depthPaths?: ReadonlyMap<number, string> } = {}): Promise<EmbeddedSet> {
     const space = await this.space();
     const res = await embedImages({
+      corruption: transform.corruption ?? dataset.corruption?.spec,
+      depthPaths: transform.depthPaths ?? dataset.corruption?.depthPaths,
       items: dataset.items,
       model: this.model,
       preprocessor: this.preprocessor,
@@ -260,6 +266,7 @@ export class EvalContext {
       skipped: set.dataset.skipped,
       classnames_source: set.dataset.classnamesSource,
       images_inferred: set.inferred,
+      ...(set.dataset.corruption ? { corruption: corruptionLabel(set.dataset.corruption.spec), corruption_seed: set.dataset.corruption.spec.seed } : {}),
     };
   }
 

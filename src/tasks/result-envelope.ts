@@ -35,6 +35,9 @@ export interface DatasetRecord {
   skipped: SkippedFiles;
   classnames_source: string;
   images_inferred: number;
+  /** "name:severity" when the data were corrupted on the fly. */
+  corruption?: string;
+  corruption_seed?: number;
 }
 
 export interface ResultEnvelope<M> {

@@ -4,7 +4,8 @@
  * ID data (or a separate calibration set) and applied unchanged to every other set.
  */
 import path from 'node:path';
-import { openDataset, type Dataset } from '../../data/index.js';
+import type { Dataset } from '../../data/index.js';
+import { openDataRef, type DataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { calibrationMetrics, fitTemperature, type CalibrationMetrics } from '../../metrics/calibration.js';
 import { createRng } from '../../metrics/random.js';
@@ -15,12 +16,12 @@ import { templateConventions } from '../zeroshot/classifier.js';
 import { loadTemplates } from '../zeroshot/templates.js';
 
 export interface CalibrationOptions extends CommonEvalOptions {
-  readonly data: string;
+  readonly data: DataRef;
   readonly classnames?: string;
   readonly templates?: string;
   readonly templatesKey?: string;
-  readonly shifts: ReadonlyArray<{ name: string; path: string }>;
-  readonly calibrationData?: string;
+  readonly shifts: ReadonlyArray<{ name: string; path: DataRef }>;
+  readonly calibrationData?: DataRef;
   readonly calibrationFraction: number;
   readonly seed: number;
   readonly bins: number;
@@ -69,15 +70,15 @@ export function sameClasses(a: Dataset, b: Dataset): void {
 
 export async function runCalibration(options: CalibrationOptions): Promise<ResultEnvelope<CalibrationTaskMetrics>> {
   const tStart = performance.now();
-  const idData = await openDataset({ path: options.data, classnames: options.classnames });
+  const idData = await openDataRef(options.data, options.classnames);
   const shifts: Array<{ name: string; dataset: Dataset }> = [];
   for (const s of options.shifts) {
     if (s.name === 'id' || s.name === 'calibration') throw new HoloclipError(`shift set name "${s.name}" is reserved; name it differently (NAME=PATH)`);
-    const d = await openDataset({ path: s.path, classnames: options.classnames });
+    const d = await openDataRef(s.path, options.classnames);
     sameClasses(idData, d);
     shifts.push({ name: s.name, dataset: d });
   }
-  const calData = options.calibrationData ? await openDataset({ path: options.calibrationData, classnames: options.classnames }) : null;
+  const calData = options.calibrationData ? await openDataRef(options.calibrationData, options.classnames) : null;
   if (calData) sameClasses(idData, calData);
   const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
 

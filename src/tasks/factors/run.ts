@@ -5,7 +5,7 @@
  * re-scored with `holoclip score factors`.
  */
 import path from 'node:path';
-import { openDataset } from '../../data/index.js';
+import { openDataRef, type DataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { readFactorAnnotations, readPrototypicalPaths } from '../../formats/index.js';
 import { factorMetrics, type FactorMetrics } from '../../metrics/factors.js';
@@ -18,7 +18,7 @@ import { classificationMetrics } from '../zeroshot/run.js';
 import { loadTemplates } from '../zeroshot/templates.js';
 
 export interface FactorsOptions extends CommonEvalOptions {
-  readonly data: string;
+  readonly data: DataRef;
   readonly classnames?: string;
   readonly templates?: string;
   readonly templatesKey?: string;
@@ -31,7 +31,7 @@ export type FactorsTaskMetrics = FactorMetrics & { top1_all_images: number; labe
 
 export async function runFactors(options: FactorsOptions): Promise<ResultEnvelope<FactorsTaskMetrics>> {
   const tStart = performance.now();
-  const dataset = await openDataset({ path: options.data, classnames: options.classnames });
+  const dataset = await openDataRef(options.data, options.classnames);
   const annotations = await readFactorAnnotations(options.annotations);
   const exclude = options.prototypical ? await readPrototypicalPaths(options.prototypical) : undefined;
   const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));

@@ -4,7 +4,8 @@
  * and Energy use the logits (logit_scale * cosine (+ bias)); MCM uses the raw cosines (tau = 1).
  */
 import path from 'node:path';
-import { openDataset, openImageList } from '../../data/index.js';
+import { openImageList } from '../../data/index.js';
+import { openDataRef, type DataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { energyScores, maxLogitScores, mcmScores, mspScores, oodMetrics, type OodConvention, type OodMetrics, type OodScoreName } from '../../metrics/ood.js';
 import { EvalContext, type CommonEvalOptions, type EmbeddedSet } from '../eval-context.js';
@@ -16,11 +17,11 @@ import { loadTemplates } from '../zeroshot/templates.js';
 export const OOD_SCORES: readonly OodScoreName[] = ['msp', 'maxlogit', 'energy', 'mcm'];
 
 export interface OodOptions extends CommonEvalOptions {
-  readonly data: string;
+  readonly data: DataRef;
   readonly classnames?: string;
   readonly templates?: string;
   readonly templatesKey?: string;
-  readonly ood: ReadonlyArray<{ name: string; path: string }>;
+  readonly ood: ReadonlyArray<{ name: string; path: DataRef }>;
   readonly scores: readonly OodScoreName[];
   readonly convention: OodConvention;
   readonly out: string;
@@ -50,11 +51,11 @@ function computeScores(name: OodScoreName, logits: Float32Array, cosines: Float3
 export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTaskMetrics>> {
   const tStart = performance.now();
   if (options.ood.length === 0) throw new HoloclipError('give at least one OOD set with --ood NAME=PATH');
-  const idData = await openDataset({ path: options.data, classnames: options.classnames });
+  const idData = await openDataRef(options.data, options.classnames);
   const oodData = [];
   for (const o of options.ood) {
     if (o.name === 'id') throw new HoloclipError('the OOD set name "id" is reserved; use --ood NAME=PATH');
-    oodData.push({ name: o.name, dataset: await openImageList(o.path) });
+    oodData.push({ name: o.name, dataset: typeof o.path === 'string' ? await openImageList(o.path) : o.path });
   }
   const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
   const ctx = options.context ?? (await EvalContext.open(options));

@@ -5,7 +5,8 @@
  * category's member classes (model-vs-human), given --imagenet-classnames and --category-mapping.
  */
 import path from 'node:path';
-import { openDataset, readClassnames } from '../../data/index.js';
+import { readClassnames } from '../../data/index.js';
+import { openDataRef, type DataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { readCategoryMapping } from '../../formats/index.js';
 import { softmaxRows } from '../../metrics/calibration.js';
@@ -18,7 +19,7 @@ import { templateConventions } from '../zeroshot/classifier.js';
 import { loadTemplates } from '../zeroshot/templates.js';
 
 export interface ShapeBiasOptions extends CommonEvalOptions {
-  readonly data: string;
+  readonly data: DataRef;
   readonly classnames?: string;
   readonly templates?: string;
   readonly templatesKey?: string;
@@ -39,7 +40,7 @@ export async function runShapeBias(options: ShapeBiasOptions): Promise<ResultEnv
   if ((options.imagenetClassnames === undefined) !== (options.categoryMapping === undefined)) {
     throw new HoloclipError('the 1000-way mode needs both --imagenet-classnames and --category-mapping');
   }
-  const dataset = await openDataset({ path: options.data, classnames: options.imagenetClassnames ? undefined : options.classnames });
+  const dataset = await openDataRef(options.data, options.imagenetClassnames ? undefined : options.classnames);
   if (dataset.kind !== 'imagefolder') throw new HoloclipError(`shape-bias data ${dataset.source} must be a folder of shape-category folders holding <shape>N-<texture>M.png stimuli`);
   // Category names are the shape folders (sorted), whatever names the prompts use.
   const categories = [...new Set(dataset.items.map((it) => it.id.split('/')[0]))].sort();

@@ -2,7 +2,7 @@
  * `eval zeroshot`: model + dataset -> cached image embeddings + cached class weights -> logits ->
  * top-1 / top-5 / mean per-class recall, written to a run directory.
  */
-import { openDataset } from '../../data/index.js';
+import { openDataRef, type DataRef } from '../../data/open-dataset.js';
 import { argmaxRows, meanPerClassRecall, topKAccuracy } from '../../metrics/classification.js';
 import { predictionConfidence } from '../../models/scoring.js';
 import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
@@ -11,7 +11,7 @@ import { writeZeroShotRun, type ZeroShotResult } from './result.js';
 import { loadTemplates } from './templates.js';
 
 export interface ZeroShotOptions extends CommonEvalOptions {
-  readonly data: string;
+  readonly data: DataRef;
   readonly classnames?: string;
   readonly templates?: string;
   readonly templatesKey?: string;
@@ -44,7 +44,7 @@ export function classificationConventions(c: number): Record<string, string> {
 
 export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotResult> {
   const tStart = performance.now();
-  const dataset = await openDataset({ path: options.data, classnames: options.classnames });
+  const dataset = await openDataRef(options.data, options.classnames);
   const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
   const ctx = options.context ?? (await EvalContext.open(options));
   try {

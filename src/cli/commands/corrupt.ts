@@ -1,0 +1,148 @@
+/** `holoclip corrupt`: write corrupted copies of a dataset (ImageNet-C layout), a contact sheet, or list the corruptions. */
+import { type Command, Option } from 'commander';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { contactSheet } from '../../corruptions/contact-sheet.js';
+import { findDepthMap } from '../../corruptions/depth-maps.js';
+import { loadAlignedDepth } from '../../corruptions/depth-alignment.js';
+import { cropGeometry } from '../../corruptions/apply.js';
+import { CORRUPTIONS, findCorruption, parseCorruptions } from '../../corruptions/registry.js';
+import { writeCorrupted, type CorruptedFormat } from '../../corruptions/write-corrupted.js';
+import { openDataset, openImageList, type Dataset } from '../../data/index.js';
+import { HoloclipError } from '../../errors.js';
+import { readHeader } from '../../image/decode.js';
+import { writeFileAtomic } from '../../store/atomic.js';
+import { nonNegativeInt, onInterrupt, positiveInt } from '../common-options.js';
+import { createProgressDisplay } from '../progress-display.js';
+
+interface Flags {
+  data?: string;
+  corruption?: string;
+  out?: string;
+  seed: number;
+  format: CorruptedFormat;
+  depthDir?: string;
+  contactSheet?: string;
+  image?: string;
+  tile: number;
+  list?: boolean;
+  quiet?: boolean;
+}
+
+function listCorruptions(): string {
+  const lines = ['name                 benchmark         family    random  depth  deviation from the reference'];
+  for (const c of CORRUPTIONS) {
+    lines.push(`${c.name.padEnd(20)} ${c.benchmark.padEnd(17)} ${c.family.padEnd(9)} ${(c.random ? 'yes' : 'no').padEnd(7)} ${(c.needsDepth ? 'yes' : 'no').padEnd(6)} ${c.deviation ?? '-'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** An ImageFolder / manifest, or (when it has no class folders) any folder of images. */
+async function openAnyDataset(p: string): Promise<Dataset> {
+  try {
+    return await openDataset({ path: p });
+  } catch (err) {
+    if ((await fs.stat(p).catch(() => null))?.isDirectory()) return openImageList(p);
+    throw err;
+  }
+}
+
+export function registerCorrupt(program: Command): void {
+  program
+    .command('corrupt')
+    .description('write corrupted copies of a dataset in the ImageNet-C layout (<corruption>/<severity>/<class>/<file>), or a contact sheet of every corruption x severity')
+    .option('--data <path>', 'dataset: ImageFolder, .jsonl manifest or a folder of images')
+    .option('--corruption <spec>', 'NAME:SEVERITY, NAME (severities 1-5), imagenet-c, imagenet-c-extra, 3dcc or all, comma-separated', 'all')
+    .option('--out <dir>', 'output folder for the corrupted copies')
+    .option('--seed <n>', 'global seed of the random corruptions (the same as eval --corruption-seed)', nonNegativeInt, 0)
+    .addOption(new Option('--format <f>', 'png (lossless) or jpeg (quality 85, like the published ImageNet-C files)').choices(['png', 'jpeg']).default('png'))
+    .option('--depth-dir <dir>', '3D corruptions: folder holding each image\'s depth map at its relative path (default: <image>.depth.npy/.png next to it)')
+    .option('--contact-sheet <file.png>', 'write one PNG with every selected corruption x severity applied to one image (--image, or the first image of --data)')
+    .option('--image <file>', 'the image of the contact sheet')
+    .option('--tile <px>', 'contact sheet tile size (the 224 px images are scaled to it)', positiveInt, 160)
+    .option('--list', 'list the corruptions, their families and their deviations from the reference implementations')
+    .option('--quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      `
+Every image is resized (shortest edge 256) and centre-cropped to 224 x 224 before it is corrupted, as
+ImageNet-C was made. Random corruptions are seeded per image from (seed, sha256 of the file, corruption,
+severity): the same image gets the same pixels in every run and process, here and in eval --corruption.
+
+Examples:
+  holoclip corrupt --list
+  holoclip corrupt --data ~/data/imagenet/val --corruption imagenet-c --out ~/data/imagenet-c-holoclip
+  holoclip corrupt --data val --corruption all --contact-sheet sheet.png
+  holoclip corrupt --data rgbd --corruption 3dcc --depth-dir rgbd-depth --out rgbd-3dcc`,
+    )
+    .action(async (flags: Flags) => {
+      if (flags.list) {
+        process.stdout.write(listCorruptions());
+        return;
+      }
+      if (!flags.contactSheet && !flags.out) throw new HoloclipError('give --out DIR (corrupted copies), --contact-sheet FILE.png, or --list');
+      const specs = parseCorruptions(flags.corruption ?? 'all', flags.seed);
+      const progress = createProgressDisplay(process.stderr, flags.quiet === true);
+      onInterrupt(() => {
+        progress.finish();
+        process.stderr.write('\nholoclip: interrupted; finished files are kept, rerun the same command to continue\n');
+      });
+
+      if (flags.contactSheet) {
+        let file = flags.image;
+        let dataset: Dataset | null = null;
+        if (!file) {
+          if (!flags.data) throw new HoloclipError('--contact-sheet needs --image FILE or --data PATH (its first image is used)');
+          dataset = await openAnyDataset(flags.data);
+          file = dataset.items[0]?.path;
+          if (!file) throw new HoloclipError(`${flags.data} holds no images`);
+        }
+        const bytes = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {
+          throw new HoloclipError(`cannot read ${file}: ${err.message}`);
+        });
+        let depth;
+        if (specs.some((s) => findCorruption(s.name)?.needsDepth)) {
+          const depthFile = await findDepthMap(file, { depthDir: flags.depthDir, datasetRoot: dataset?.root ?? path.dirname(file) });
+          if (depthFile) {
+            const header = await readHeader(bytes, file);
+            depth = (await loadAlignedDepth(depthFile, cropGeometry(header.width, header.height))).map;
+          }
+        }
+        const sheet = await contactSheet(bytes, file, specs, { depth, tile: flags.tile });
+        await writeFileAtomic(flags.contactSheet, sheet.png);
+        process.stdout.write(`contact sheet          ${path.resolve(flags.contactSheet)}: ${file}, ${sheet.rows.length} corruptions x ${new Set(specs.map((s) => s.severity)).size} severities\n`);
+        for (const s of sheet.skipped) process.stdout.write(`skipped                ${s}\n`);
+        if (!flags.out) return;
+      }
+
+      if (!flags.data) throw new HoloclipError('--out needs --data PATH');
+      const dataset = await openAnyDataset(flags.data);
+      const depthPaths = new Map<number, string>();
+      const needDepth = specs.filter((s) => findCorruption(s.name)?.needsDepth);
+      if (needDepth.length > 0) {
+        const missing: string[] = [];
+        for (const item of dataset.items) {
+          const d = await findDepthMap(item.path, { depthDir: flags.depthDir, datasetRoot: dataset.root });
+          if (d) depthPaths.set(item.index, d);
+          else missing.push(item.id);
+        }
+        if (missing.length > 0) {
+          throw new HoloclipError(`${needDepth[0].name} needs a depth map per image; ${missing.length} of ${dataset.items.length} have none (first: ${missing[0]}); put <image>.depth.npy or .depth.png next to each image, or give --depth-dir`);
+        }
+      }
+      const out = path.resolve(flags.out as string);
+      const t0 = performance.now();
+      const res = await writeCorrupted({ dataset, specs, out, format: flags.format, depthPaths, progress });
+      process.stdout.write(
+        [
+          `dataset                ${dataset.source}: ${dataset.items.length} images`,
+          `corruptions            ${new Set(specs.map((s) => s.name)).size} (${specs.length} corruption x severity)`,
+          `written                ${res.written} files, ${res.kept} already there`,
+          ...(res.failures.length > 0 ? [`FAILED                 ${res.failures.length} images (first: ${res.failures[0].id}: ${res.failures[0].error})`] : []),
+          `time                   ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+          `out                    ${out}/<corruption>/<severity>/...`,
+        ].join('\n') + '\n',
+      );
+      if (res.failures.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,17 @@
+/**
+ * A depth map aligned with the pixels a corruption sees: read from its file, resized like the image
+ * (shortest edge to 256, bilinear) and centre-cropped to 224 (depth-maps.ts `cropResizeDepth`). Its
+ * content hash is part of the corrupted image's cache key.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { CropGeometry } from './apply.js';
+import { cropResizeDepth, decodeDepthNpy, decodeDepthPng } from './depth-maps.js';
+import type { DepthMap } from './types.js';
+
+export async function loadAlignedDepth(file: string, g: CropGeometry): Promise<{ map: DepthMap; key: string }> {
+  const bytes = await fs.readFile(file);
+  const key = createHash('sha256').update(bytes).digest('hex');
+  const depth = file.toLowerCase().endsWith('.npy') ? decodeDepthNpy(bytes, file) : await decodeDepthPng(bytes, file);
+  return { map: cropResizeDepth(depth, g), key };
+}

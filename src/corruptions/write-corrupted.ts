@@ -1,0 +1,84 @@
+/**
+ * `holoclip corrupt --out DIR`: corrupted copies of a dataset in the ImageNet-C folder layout,
+ * `<corruption>/<severity>/<relative path of the image>` (for an ImageFolder: `<class>/<file>`),
+ * for use by other tools. Files are written atomically and existing ones are kept, so an
+ * interrupted run resumes.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Dataset } from '../data/index.js';
+import { errorMessage } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { sha256 } from '../store/hash.js';
+import { mapLimit } from '../util/concurrency.js';
+import type { ProgressSink } from '../util/progress.js';
+import { corrupt, encodePng, loadForCorruption } from './apply.js';
+import { loadAlignedDepth } from './depth-alignment.js';
+import { findCorruption, type CorruptionSpec } from './registry.js';
+
+export type CorruptedFormat = 'png' | 'jpeg';
+
+export interface WriteCorruptedOptions {
+  readonly dataset: Dataset;
+  readonly specs: readonly CorruptionSpec[];
+  readonly out: string;
+  /** png (lossless, default) or jpeg (quality 85, as the published ImageNet-C files). */
+  readonly format: CorruptedFormat;
+  /** Depth map per item index, for 3D corruptions. */
+  readonly depthPaths?: ReadonlyMap<number, string>;
+  readonly progress: ProgressSink;
+  readonly concurrency?: number;
+}
+
+export interface WriteCorruptedResult {
+  written: number;
+  kept: number;
+  failures: Array<{ id: string; error: string }>;
+}
+
+export function corruptedPath(out: string, spec: CorruptionSpec, itemId: string, format: CorruptedFormat): string {
+  const rel = itemId.replace(/\.[^./]+$/, '') + (format === 'png' ? '.png' : '.jpg');
+  return path.join(out, spec.name, String(spec.severity), ...rel.split('/'));
+}
+
+export async function writeCorrupted(options: WriteCorruptedOptions): Promise<WriteCorruptedResult> {
+  const { dataset, specs, out, format, progress } = options;
+  const result: WriteCorruptedResult = { written: 0, kept: 0, failures: [] };
+  progress.start('corrupting', dataset.items.length * specs.length, 'img');
+  let done = 0;
+  await mapLimit(dataset.items, options.concurrency ?? 2, async (item) => {
+    const targets = specs.map((spec) => ({ spec, file: corruptedPath(out, spec, item.id, format) }));
+    const missing = [];
+    for (const t of targets) {
+      if (await fs.access(t.file).then(() => true, () => false)) result.kept++;
+      else missing.push(t);
+    }
+    if (missing.length > 0) {
+      try {
+        const bytes = await fs.readFile(item.path);
+        const key = sha256(bytes);
+        const { image, geometry } = await loadForCorruption(bytes, item.path);
+        const depthPath = options.depthPaths?.get(item.index);
+        const depth = depthPath && missing.some((t) => findCorruption(t.spec.name)?.needsDepth) ? (await loadAlignedDepth(depthPath, geometry)).map : undefined;
+        for (const t of missing) {
+          const corrupted = corrupt(image, t.spec, key, depth);
+          const encoded =
+            format === 'png'
+              ? await encodePng(corrupted, 6)
+              : await sharp(Buffer.from(corrupted.data.buffer, corrupted.data.byteOffset, corrupted.data.length), { raw: { width: corrupted.width, height: corrupted.height, channels: 3 } })
+                  .jpeg({ quality: 85 })
+                  .toBuffer();
+          await writeFileAtomic(t.file, encoded);
+          result.written++;
+        }
+      } catch (err) {
+        result.failures.push({ id: item.id, error: errorMessage(err) });
+      }
+    }
+    done += targets.length;
+    progress.update(done);
+  });
+  progress.finish();
+  return result;
+}

@@ -1,0 +1,135 @@
+/**
+ * `eval zeroshot --corruption ...`: zero-shot accuracy on corrupted versions of a dataset, generated
+ * on the fly (ImageNet-C geometry, seeded per image) and cached like any embedding. Reports top-1 per
+ * corruption and severity, the clean top-1, the mean over severities, the mean corruption accuracy,
+ * and mCE / relative mCE against a reference model's errors when given.
+ */
+import path from 'node:path';
+import { CORRUPTION_GEOMETRY } from '../../corruptions/apply.js';
+import { findDepthMap } from '../../corruptions/depth-maps.js';
+import { corruptionLabel, findCorruption, type CorruptionSpec } from '../../corruptions/registry.js';
+import type { Dataset } from '../../data/index.js';
+import { openDataRef } from '../../data/open-dataset.js';
+import { HoloclipError } from '../../errors.js';
+import { readReferenceErrors } from '../../formats/reference-errors.js';
+import { summarizeCorruptions, type CorruptionSummary, type ReferenceErrors } from '../../metrics/corruption.js';
+import { writeFileAtomic } from '../../store/atomic.js';
+import { EvalContext } from '../eval-context.js';
+import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
+import { templateConventions } from '../zeroshot/classifier.js';
+import { classificationConventions, classificationMetrics, type ZeroShotOptions } from '../zeroshot/run.js';
+import { loadTemplates } from '../zeroshot/templates.js';
+
+export interface CorruptionEvalOptions extends ZeroShotOptions {
+  readonly corruptions: readonly CorruptionSpec[];
+  /** A folder holding depth maps at the images' relative paths (3D corruptions). */
+  readonly depthDir?: string;
+  /** CSV of a reference model's errors (corruption,severity,error) for mCE. */
+  readonly referenceErrors?: string;
+}
+
+export interface CorruptionCellResult {
+  corruption: string;
+  severity: number;
+  n: number;
+  top1: number;
+  top5: number | null;
+}
+
+export interface CorruptionTaskMetrics extends CorruptionSummary {
+  clean: { n: number; top1: number; top5: number | null };
+  cells: CorruptionCellResult[];
+}
+
+/** Depth map of every item, or a clear error naming how many (and which first) have none. */
+async function depthPathsFor(dataset: Dataset, spec: CorruptionSpec, depthDir: string | undefined): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  const missing: string[] = [];
+  for (const item of dataset.items) {
+    const found = await findDepthMap(item.path, { depthDir, datasetRoot: dataset.root });
+    if (found) out.set(item.index, found);
+    else missing.push(item.id);
+  }
+  if (missing.length > 0) {
+    throw new HoloclipError(
+      `${spec.name} needs a depth map per image; ${missing.length} of ${dataset.items.length} images have none (first: ${missing[0]}). Put <image>.depth.npy or <image>.depth.png next to each image, or give --depth-dir DIR holding them at the images' relative paths`,
+    );
+  }
+  return out;
+}
+
+function csvTable(metrics: CorruptionTaskMetrics): string {
+  const lines = ['corruption,severity,n,top1,top5,error'];
+  lines.push(`clean,0,${metrics.clean.n},${metrics.clean.top1},${metrics.clean.top5 ?? ''},${1 - metrics.clean.top1}`);
+  for (const c of metrics.cells) lines.push(`${c.corruption},${c.severity},${c.n},${c.top1},${c.top5 ?? ''},${1 - c.top1}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runCorruptionEval(options: CorruptionEvalOptions): Promise<ResultEnvelope<CorruptionTaskMetrics>> {
+  const tStart = performance.now();
+  if (options.corruptions.length === 0) throw new HoloclipError('no corruption to evaluate');
+  const dataset = await openDataRef(options.data, options.classnames);
+  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
+  const reference: ReferenceErrors | null = options.referenceErrors ? await readReferenceErrors(options.referenceErrors) : null;
+  // Depth maps are looked up before any inference, so a missing one fails fast.
+  const depth = new Map<string, Map<number, string>>();
+  for (const spec of options.corruptions) {
+    if (findCorruption(spec.name)?.needsDepth && !depth.has(spec.name)) depth.set(spec.name, await depthPathsFor(dataset, spec, options.depthDir));
+  }
+  const ctx = options.context ?? (await EvalContext.open(options));
+  try {
+    const head = await ctx.classifier(dataset.classnames, templateSet.templates);
+    const c = dataset.classnames.length;
+    const evaluate = async (label: string, transform: Parameters<EvalContext['embed']>[2]) => {
+      const set = await ctx.embed(dataset, label, transform);
+      const { logits } = ctx.scores(set, head);
+      const targets = Int32Array.from(set.ok, (item) => item.label);
+      const m = classificationMetrics(logits, set.n, c, targets);
+      return { set, top1: m.top1, top5: m.top5 };
+    };
+    const clean = await evaluate('clean', {});
+    const cells: CorruptionCellResult[] = [];
+    const failures = [{ name: 'clean', failures: clean.set.failures }];
+    let inferred = clean.set.inferred;
+    const inferredBy: Record<string, number> = { clean: clean.set.inferred };
+    for (const spec of options.corruptions) {
+      const r = await evaluate(corruptionLabel(spec), { corruption: spec, depthPaths: depth.get(spec.name) });
+      cells.push({ corruption: spec.name, severity: spec.severity, n: r.set.n, top1: r.top1, top5: r.top5 });
+      inferredBy[corruptionLabel(spec)] = r.set.inferred;
+      failures.push({ name: corruptionLabel(spec), failures: r.set.failures });
+      inferred += r.set.inferred;
+    }
+    const summary = summarizeCorruptions(cells, clean.top1, reference);
+    const metrics: CorruptionTaskMetrics = { clean: { n: clean.set.n, top1: clean.top1, top5: clean.top5 }, cells, ...summary };
+    const seeds = [...new Set(options.corruptions.map((s) => s.seed))];
+    const result: ResultEnvelope<CorruptionTaskMetrics> = {
+      ...ctx.envelopeHead('corruption'),
+      dataset: ctx.datasetRecord(clean.set),
+      metrics,
+      conventions: {
+        corruption_geometry: `decode (EXIF-oriented), resize the shortest edge to ${CORRUPTION_GEOMETRY.resize} (sharp, lanczos3), centre-crop ${CORRUPTION_GEOMETRY.crop}, corrupt the ${CORRUPTION_GEOMETRY.crop}x${CORRUPTION_GEOMETRY.crop} RGB pixels, then the model's own preprocessing (ImageNet-C protocol)`,
+        corruption_seed: `global seed ${seeds.join(', ')}; each image's stream is seeded from (global seed, sha256 of the image file, corruption, severity)`,
+        corruption_deviations: Object.fromEntries(
+          [...new Set(options.corruptions.map((s) => s.name))].map((n) => [n, findCorruption(n)?.deviation ?? null]).filter(([, d]) => d !== null),
+        ),
+        mca: 'mean over corruptions of the mean top-1 over the severities measured',
+        mce: reference
+          ? `CE_c = sum_s err(c,s) / sum_s ref_err(c,s) over the reference in ${path.resolve(reference.source)} (a reference mean over severities 1-5 is used as such when only it is given); mCE = mean CE over the corruptions the reference covers; relative CE uses (err - clean err) / (ref err - ref clean err). Ratios: the reference model = 1 (papers print x100)`
+          : 'not computed: no --reference-errors',
+        ...templateConventions(templateSet),
+        classnames: dataset.classnames,
+        ...ctx.preprocessConventions(),
+        ...classificationConventions(c),
+      },
+      cache: { store: ctx.store.root, images_inferred: inferred, images_inferred_by_set: inferredBy, classifier_key: head.cacheKey },
+      timing: { total_s: (performance.now() - tStart) / 1000 },
+    };
+    const dir = path.resolve(options.out);
+    await writeFileAtomic(path.join(dir, 'corruption_table.csv'), csvTable(metrics));
+    await writeFailures(dir, failures);
+    await writeResult(dir, result);
+    return result;
+  } finally {
+    if (!options.context) await ctx.close();
+  }
+}
