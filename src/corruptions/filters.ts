@@ -177,10 +177,31 @@ export function correlate1d(src: Float64Array, width: number, height: number, ax
   const w0 = w[r];
   if (axis === 1) {
     const line = new Float64Array(width + 2 * r);
+    const w4 = width - (width % 4);
     for (let y = 0; y < height; y++) {
       const base = y * width;
       for (let t = 0; t < line.length; t++) line[t] = src[base + idx[t]];
-      for (let x = 0; x < width; x++) {
+      // Four outputs at a time, each with its own accumulator (same per-output order, no shared dependency chain).
+      let x = 0;
+      for (; x < w4; x += 4) {
+        const c = x + r;
+        let a0 = line[c] * w0;
+        let a1 = line[c + 1] * w0;
+        let a2 = line[c + 2] * w0;
+        let a3 = line[c + 3] * w0;
+        for (let j = r; j >= 1; j--) {
+          const wj = w[r - j];
+          a0 += (line[c - j] + line[c + j]) * wj;
+          a1 += (line[c + 1 - j] + line[c + 1 + j]) * wj;
+          a2 += (line[c + 2 - j] + line[c + 2 + j]) * wj;
+          a3 += (line[c + 3 - j] + line[c + 3 + j]) * wj;
+        }
+        out[base + x] = a0;
+        out[base + x + 1] = a1;
+        out[base + x + 2] = a2;
+        out[base + x + 3] = a3;
+      }
+      for (; x < width; x++) {
         const c = x + r;
         let acc = line[c] * w0;
         for (let j = r; j >= 1; j--) acc += (line[c - j] + line[c + j]) * w[r - j];
@@ -275,19 +296,6 @@ export function gaussianFilter(src: Float64Array, width: number, height: number,
   if (!(sigma > 1e-15)) return Float64Array.from(src);
   const k = gaussianKernel1d(sigma, truncate);
   return correlate1d(correlate1d(src, width, height, 0, k, mode), width, height, 1, k, mode);
-}
-
-/** gaussianFilter on each channel of an interleaved RGB float array (skimage `channel_axis=-1`). */
-export function gaussianFilterRgb(src: Float64Array, width: number, height: number, sigma: number, mode: BorderMode = 'nearest'): Float64Array {
-  const n = width * height;
-  const out = new Float64Array(n * 3);
-  const plane = new Float64Array(n);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < n; i++) plane[i] = src[i * 3 + c];
-    const f = gaussianFilter(plane, width, height, sigma, mode);
-    for (let i = 0; i < n; i++) out[i * 3 + c] = f[i];
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- OpenCV kernels and filter2D

@@ -10,13 +10,6 @@ import type { RgbImage } from './types.js';
 
 export type FloatArray = Float64Array | Float32Array;
 
-/** One channel of an image, row-major, width * height values. */
-export interface Plane {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Float64Array;
-}
-
 export function assertRgbImage(image: RgbImage): void {
   const { width, height, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -52,15 +45,6 @@ export function toUnitPlanes(image: RgbImage): [Float64Array, Float64Array, Floa
     b[i] = src[j + 2] / 255;
   }
   return [r, g, b];
-}
-
-/** The 8-bit values of one channel as float64 (0..255). */
-export function channelPlane(image: RgbImage, channel: 0 | 1 | 2): Float64Array {
-  const n = image.width * image.height;
-  const out = new Float64Array(n);
-  const src = image.data;
-  for (let i = 0, j = channel; i < n; i++, j += 3) out[i] = src[j];
-  return out;
 }
 
 /** `np.uint8(np.clip(x, 0, 1) * 255)` for an interleaved array: clip, scale, truncate. */

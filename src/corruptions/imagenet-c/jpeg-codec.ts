@@ -7,7 +7,8 @@
  * fixed-point colour conversions (jccolor.c / jdcolor.c). Entropy coding is lossless and is skipped.
  *
  * It is synchronous (the `Corruption.apply` contract is synchronous, which rules out sharp's async codec) and
- * bit-exact against PIL 9.4 + libjpeg-turbo 2.1 on the goldens (see test/corruptions-imagenet-c.test.ts).
+ * bit-exact against PIL 9.4 + libjpeg-turbo 2.1 (the goldens) and against sharp's own libjpeg-turbo round trip
+ * (test/corruptions-imagenet-c.test.ts).
  * The code is written anew from the algorithms' descriptions; constants are libjpeg's.
  */
 import type { RgbImage } from '../types.js';
