@@ -141,3 +141,27 @@ test('3D corruptions: depth maps next to the images are used; without them, a cl
   const r2 = JSON.parse(await fs.readFile(path.join(work, 'depth2', 'result.json'), 'utf8')) as Json;
   assert.equal(r2.cache.images_inferred_by_set['near_focus:3'], 1, 'only the image whose depth map changed');
 });
+
+test('3D corruptions with --depth-model: depth maps estimated once, cached in the store, reused', async () => {
+  const plain = path.join(work, 'plain');
+  await makeImageFolder(plain, ['cat', 'dog'], 1, { width: 120, height: 100 });
+  const store = path.join(work, 'store-dm');
+  const args = ['eval', 'zeroshot', '--model', model(), '--data', plain, '--corruption', 'near_focus:2,flash:4', '--depth-model', fixtureDir('tiny-depth'), '--store', store, '--quiet'];
+  const first = await runCli([...args, '--out', path.join(work, 'dm1')]);
+  assert.equal(first.code, 0, first.stderr);
+  const r1 = JSON.parse(await fs.readFile(path.join(work, 'dm1', 'result.json'), 'utf8')) as Json;
+  assert.equal(r1.cache.depth_maps_estimated, 2);
+  assert.match(r1.conventions.depth_maps, /0 from files .*2 estimated by .*tiny-depth/);
+  assert.equal((await fs.readdir(path.join(store, 'depth'))).length, 1, 'one folder per depth model');
+  const second = await runCli([...args, '--out', path.join(work, 'dm2')]);
+  assert.equal(second.code, 0, second.stderr);
+  const r2 = JSON.parse(await fs.readFile(path.join(work, 'dm2', 'result.json'), 'utf8')) as Json;
+  assert.equal(r2.cache.depth_maps_estimated, 0);
+  assert.equal(r2.cache.images_inferred, 0);
+  assert.deepEqual(r2.metrics, r1.metrics);
+
+  const sheet = path.join(work, 'sheet3d.png');
+  const res = await runCli(['corrupt', '--data', plain, '--corruption', '3dcc', '--depth-model', fixtureDir('tiny-depth'), '--store', store, '--contact-sheet', sheet, '--tile', '64']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /9 corruptions x 5 severities/);
+});

@@ -53,8 +53,9 @@ export interface ResolvedDataset {
   readonly role: DatasetRole;
   /** A corrupted version of the data (`corruption: NAME:SEVERITY`). */
   readonly corruption: CorruptionSpec | null;
-  /** Where 3D corruptions find depth maps (default: next to each image). */
+  /** Where 3D corruptions find depth maps (default: next to each image), or estimate them. */
   readonly depthDir?: string;
+  readonly depthModel?: string;
 }
 
 export interface ResolvedPromptSet {
@@ -251,14 +252,15 @@ function resolveDatasets(suite: SuiteFile, dir: string, benchmarksDir: string, r
       }
     }
     const depthDir = typeof entry !== 'string' && entry.depth_dir ? path.resolve(dir, entry.depth_dir) : undefined;
+    const depthModel = typeof entry !== 'string' && entry.depth_model ? path.resolve(dir, entry.depth_model) : undefined;
     if (builtin) {
       const p = builtinPaths(builtin, benchmarksDir);
       const classnames = typeof entry !== 'string' && entry.classnames ? path.resolve(dir, entry.classnames) : p.classnames;
-      out.set(name, { name, spec, path: p.path, classnames, builtin, role: builtin.info.role, corruption, depthDir });
+      out.set(name, { name, spec, path: p.path, classnames, builtin, role: builtin.info.role, corruption, depthDir, depthModel });
       continue;
     }
     const classnames = typeof entry === 'string' || entry.classnames === undefined ? undefined : path.resolve(dir, entry.classnames);
-    out.set(name, { name, spec, path: path.resolve(dir, spec), classnames, builtin: null, role: roles.get(name) ?? 'labelled', corruption, depthDir });
+    out.set(name, { name, spec, path: path.resolve(dir, spec), classnames, builtin: null, role: roles.get(name) ?? 'labelled', corruption, depthDir, depthModel });
   }
   return out;
 }

@@ -4,7 +4,8 @@
  * are collected so that all of them are reported before any inference.
  */
 import { createHash } from 'node:crypto';
-import { findDepthMap } from '../corruptions/depth-maps.js';
+import { completeWithDepthModel, findDepthMaps, missingDepthError, type FoundDepthMaps } from '../corruptions/depth-sources.js';
+import type { ProgressSink } from '../util/progress.js';
 import { findCorruption } from '../corruptions/registry.js';
 import { openCaptionManifest, openDataset, openImageList, type Dataset } from '../data/index.js';
 import { errorMessage } from '../errors.js';
@@ -31,9 +32,14 @@ async function openOne(d: ResolvedDataset): Promise<Dataset> {
   }
 }
 
-export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet<string>): Promise<{ opened: Map<string, OpenedDataset>; problems: string[] }> {
+/**
+ * Opens the datasets. Depth maps that a depth model must estimate are not computed here (that is
+ * inference, and every problem must be known first): `estimateSuiteDepth` does it afterwards.
+ */
+export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet<string>): Promise<{ opened: Map<string, OpenedDataset>; problems: string[]; pendingDepth: PendingDepth[] }> {
   const opened = new Map<string, OpenedDataset>();
   const problems: string[] = [];
+  const pendingDepth: PendingDepth[] = [];
   for (const name of names) {
     const d = suite.datasets.get(name);
     if (!d) continue;
@@ -44,18 +50,15 @@ export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet
         continue;
       }
       if (d.corruption) {
-        const depthPaths = new Map<number, string>();
+        let depthPaths = new Map<number, string>();
         if (findCorruption(d.corruption.name)?.needsDepth) {
-          const missing: string[] = [];
-          for (const item of dataset.items) {
-            const found = await findDepthMap(item.path, { depthDir: d.depthDir, datasetRoot: dataset.root });
-            if (found) depthPaths.set(item.index, found);
-            else missing.push(item.id);
-          }
-          if (missing.length > 0) {
-            problems.push(`datasets.${name}.corruption: ${d.corruption.name} needs a depth map per image; ${missing.length} of ${dataset.items.length} have none (first: ${missing[0]}); put <image>.depth.npy next to each image or give depth_dir`);
+          const found = await findDepthMaps(dataset, d.depthDir);
+          if (found.missing.length > 0 && !d.depthModel) {
+            problems.push(`datasets.${name}.corruption: ${missingDepthError(d.corruption.name, found.missing, dataset.items.length).message.replace(/--depth-dir DIR/, 'depth_dir').replace(/--depth-model DIR/, 'depth_model')}`);
             continue;
           }
+          depthPaths = found.paths;
+          if (found.missing.length > 0 && d.depthModel) pendingDepth.push({ name, found, modelDir: d.depthModel });
         }
         dataset = { ...dataset, corruption: { spec: d.corruption, depthPaths } };
       }
@@ -64,7 +67,23 @@ export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet
       problems.push(`datasets.${name}: ${errorMessage(err)}`);
     }
   }
-  return { opened, problems };
+  return { opened, problems, pendingDepth };
+}
+
+export interface PendingDepth {
+  readonly name: string;
+  readonly found: FoundDepthMaps;
+  readonly modelDir: string;
+}
+
+/** Estimates the depth maps of corrupted datasets that lack them (cached in the store) and attaches them. */
+export async function estimateSuiteDepth(opened: Map<string, OpenedDataset>, pending: readonly PendingDepth[], store: { root: string; hashIndex: FileHashIndex }, progress: ProgressSink): Promise<void> {
+  for (const p of pending) {
+    const o = opened.get(p.name);
+    if (!o?.dataset.corruption) continue;
+    const { paths } = await completeWithDepthModel(p.found, p.modelDir, store, progress);
+    opened.set(p.name, { ...o, dataset: { ...o.dataset, corruption: { ...o.dataset.corruption, depthPaths: paths } } });
+  }
 }
 
 /**

@@ -29,7 +29,7 @@ import { runZeroShot } from '../tasks/zeroshot/run.js';
 import type { ProgressSink } from '../util/progress.js';
 import { aggregateSuite, type UnitResult } from './aggregate.js';
 import { SuiteError, type ResolvedModel, type ResolvedSuite } from './load-suite.js';
-import { datasetFingerprint, openSuiteDatasets, type OpenedDataset } from './open-datasets.js';
+import { datasetFingerprint, estimateSuiteDepth, openSuiteDatasets, type OpenedDataset } from './open-datasets.js';
 import { metricUnitId, planSuite, shardUnits, type MetricUnit } from './plan.js';
 import { writeSuiteOutputs } from './write-outputs.js';
 import { EmbeddingPhaseProgress, MetricPhaseProgress } from './suite-progress.js';
@@ -149,6 +149,7 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
         classnames: d.classnames,
         corruptions: parseCorruptions(Array.isArray(t.corruptions) ? t.corruptions.join(',') : t.corruptions, t.seed ?? 0),
         depthDir: t.depth_dir ? path.resolve(suite.dir, t.depth_dir) : d.depthDir,
+        depthModel: t.depth_model ? path.resolve(suite.dir, t.depth_model) : d.depthModel,
         referenceErrors: t.reference_errors ? path.resolve(suite.dir, t.reference_errors) : undefined,
       });
       return;
@@ -179,10 +180,11 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
   // 2. Open every dataset the plan reads; all problems at once, before any inference.
   const plan = planSuite(suite);
   const needed = new Set(plan.embedding.map((u) => u.dataset));
-  const { opened, problems } = await openSuiteDatasets(suite, needed);
+  const { opened, problems, pendingDepth } = await openSuiteDatasets(suite, needed);
   if (problems.length > 0) throw new SuiteError(suite.file, problems);
 
   const hashIndex = await FileHashIndex.open(suite.store);
+  await estimateSuiteDepth(opened, pendingDepth, { root: suite.store, hashIndex }, progress);
   const runtimes = new Map<string, ModelRuntime>();
   for (const m of suite.models) {
     const inspected = await inspectAnyModel(m.dir, m.dtype);

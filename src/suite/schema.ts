@@ -41,6 +41,7 @@ export const datasetEntrySchema = z.union([
       .describe('evaluate a corrupted version of the data (ImageNet-C / 3DCC, generated on the fly): NAME:SEVERITY'),
     corruption_seed: z.number().int().min(0).optional().describe('global seed of the random corruptions (default 0)'),
     depth_dir: nonEmpty.optional().describe('3D corruptions: folder with each image\'s depth map at its relative path (default: <image>.depth.npy next to it)'),
+    depth_model: nonEmpty.optional().describe('3D corruptions: a depth-estimation model folder for images without a depth map (maps cached in the store)'),
   }),
 ]);
 
@@ -113,6 +114,7 @@ export const taskSchema = z.discriminatedUnion('type', [
     seed: z.number().int().min(0).optional().describe('global seed of the random corruptions (default 0)'),
     reference_errors: nonEmpty.optional().describe('CSV of a reference model\'s errors (corruption,severity,error) for mCE, relative to the suite file'),
     depth_dir: nonEmpty.optional().describe('3D corruptions: folder with each image\'s depth map at its relative path'),
+    depth_model: nonEmpty.optional().describe('3D corruptions: a depth-estimation model folder for images without a depth map'),
     prompts,
   }),
   z.strictObject({

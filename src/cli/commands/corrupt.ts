@@ -5,6 +5,8 @@ import path from 'node:path';
 import { contactSheet } from '../../corruptions/contact-sheet.js';
 import { findDepthMap } from '../../corruptions/depth-maps.js';
 import { loadAlignedDepth } from '../../corruptions/depth-alignment.js';
+import { completeWithDepthModel, findDepthMaps, missingDepthError } from '../../corruptions/depth-sources.js';
+import { FileHashIndex } from '../../store/hash.js';
 import { cropGeometry } from '../../corruptions/apply.js';
 import { CORRUPTIONS, findCorruption, parseCorruptions } from '../../corruptions/registry.js';
 import { writeCorrupted, type CorruptedFormat } from '../../corruptions/write-corrupted.js';
@@ -22,6 +24,8 @@ interface Flags {
   seed: number;
   format: CorruptedFormat;
   depthDir?: string;
+  depthModel?: string;
+  store: string;
   contactSheet?: string;
   image?: string;
   tile: number;
@@ -35,6 +39,18 @@ function listCorruptions(): string {
     lines.push(`${c.name.padEnd(20)} ${c.benchmark.padEnd(17)} ${c.family.padEnd(9)} ${(c.random ? 'yes' : 'no').padEnd(7)} ${(c.needsDepth ? 'yes' : 'no').padEnd(6)} ${c.deviation ?? '-'}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Runs `fn` with the store's hash index (for the depth-map cache) and saves it afterwards. */
+async function withDepthStore<T>(storeDir: string, fn: (store: { root: string; hashIndex: FileHashIndex }) => Promise<T>): Promise<T> {
+  const root = path.resolve(storeDir);
+  await fs.mkdir(root, { recursive: true });
+  const hashIndex = await FileHashIndex.open(root);
+  try {
+    return await fn({ root, hashIndex });
+  } finally {
+    await hashIndex.save();
+  }
 }
 
 /** An ImageFolder / manifest, or (when it has no class folders) any folder of images. */
@@ -57,6 +73,8 @@ export function registerCorrupt(program: Command): void {
     .option('--seed <n>', 'global seed of the random corruptions (the same as eval --corruption-seed)', nonNegativeInt, 0)
     .addOption(new Option('--format <f>', 'png (lossless) or jpeg (quality 85, like the published ImageNet-C files)').choices(['png', 'jpeg']).default('png'))
     .option('--depth-dir <dir>', '3D corruptions: folder holding each image\'s depth map at its relative path (default: <image>.depth.npy/.png next to it)')
+    .option('--depth-model <dir>', '3D corruptions: a depth-estimation model folder for images without a depth map (maps cached in --store)')
+    .option('--store <dir>', 'where estimated depth maps are cached', '.holoclip')
     .option('--contact-sheet <file.png>', 'write one PNG with every selected corruption x severity applied to one image (--image, or the first image of --data)')
     .option('--image <file>', 'the image of the contact sheet')
     .option('--tile <px>', 'contact sheet tile size (the 224 px images are scaled to it)', positiveInt, 160)
@@ -102,7 +120,12 @@ Examples:
         });
         let depth;
         if (specs.some((s) => findCorruption(s.name)?.needsDepth)) {
-          const depthFile = await findDepthMap(file, { depthDir: flags.depthDir, datasetRoot: dataset?.root ?? path.dirname(file) });
+          let depthFile = await findDepthMap(file, { depthDir: flags.depthDir, datasetRoot: dataset?.root ?? path.dirname(file) });
+          if (!depthFile && flags.depthModel) {
+            const one: Dataset = { kind: 'images', root: path.dirname(file), source: file, classnames: [], classnamesSource: 'none', items: [{ index: 0, id: path.basename(file), path: path.resolve(file), label: -1 }], skipped: { hidden: 0, nonImage: 0, examples: [] } };
+            const found = { paths: new Map<number, string>(), missing: [...one.items] };
+            depthFile = (await withDepthStore(flags.store, (store) => completeWithDepthModel(found, flags.depthModel as string, store, progress))).paths.get(0) ?? null;
+          }
           if (depthFile) {
             const header = await readHeader(bytes, file);
             depth = (await loadAlignedDepth(depthFile, cropGeometry(header.width, header.height))).map;
@@ -117,18 +140,12 @@ Examples:
 
       if (!flags.data) throw new HoloclipError('--out needs --data PATH');
       const dataset = await openAnyDataset(flags.data);
-      const depthPaths = new Map<number, string>();
-      const needDepth = specs.filter((s) => findCorruption(s.name)?.needsDepth);
-      if (needDepth.length > 0) {
-        const missing: string[] = [];
-        for (const item of dataset.items) {
-          const d = await findDepthMap(item.path, { depthDir: flags.depthDir, datasetRoot: dataset.root });
-          if (d) depthPaths.set(item.index, d);
-          else missing.push(item.id);
-        }
-        if (missing.length > 0) {
-          throw new HoloclipError(`${needDepth[0].name} needs a depth map per image; ${missing.length} of ${dataset.items.length} have none (first: ${missing[0]}); put <image>.depth.npy or .depth.png next to each image, or give --depth-dir`);
-        }
+      let depthPaths = new Map<number, string>();
+      const needDepth = specs.find((s) => findCorruption(s.name)?.needsDepth);
+      if (needDepth) {
+        const found = await findDepthMaps(dataset, flags.depthDir);
+        if (found.missing.length > 0 && !flags.depthModel) throw missingDepthError(needDepth.name, found.missing, dataset.items.length);
+        depthPaths = flags.depthModel ? (await withDepthStore(flags.store, (store) => completeWithDepthModel(found, flags.depthModel as string, store, progress))).paths : found.paths;
       }
       const out = path.resolve(flags.out as string);
       const t0 = performance.now();

@@ -14,6 +14,7 @@ interface Flags extends ModelFlags {
   corruption?: string;
   corruptionSeed: number;
   depthDir?: string;
+  depthModel?: string;
   referenceErrors?: string;
 }
 
@@ -28,6 +29,7 @@ export function registerEvalZeroShot(evalCmd: Command): void {
     .option('--corruption <spec>', 'evaluate corrupted versions of the data: NAME:SEVERITY, NAME (severities 1-5), imagenet-c, imagenet-c-extra, 3dcc or all, comma-separated (see holoclip corrupt --list)')
     .option('--corruption-seed <n>', 'global seed of the random corruptions', nonNegativeInt, 0)
     .option('--depth-dir <dir>', '3D corruptions: folder holding each image\'s depth map (.npy or 16-bit .png) at its relative path')
+    .option('--depth-model <dir>', '3D corruptions: a depth-estimation model folder (transformers.js layout, e.g. a Depth Anything / DPT export) for images without a depth map; maps are cached in the store')
     .option('--reference-errors <csv>', 'a reference model\'s errors (corruption,severity,error; e.g. AlexNet) for mCE and relative mCE');
   addModelOptions(addClassifierOptions(cmd))
     .addHelpText(
@@ -45,7 +47,7 @@ does no image inference and an interrupted run resumes from its last finished ba
       const base = { ...evalOptions(flags), data: flags.data, classnames: flags.classnames, templates: flags.templates, templatesKey: flags.templatesKey, out: flags.out };
       if (flags.corruption !== undefined) {
         const corruptions = parseCorruptions(flags.corruption, flags.corruptionSeed);
-        const result = await runCorruptionEval({ ...base, corruptions, depthDir: flags.depthDir, referenceErrors: flags.referenceErrors });
+        const result = await runCorruptionEval({ ...base, corruptions, depthDir: flags.depthDir, depthModel: flags.depthModel, referenceErrors: flags.referenceErrors });
         process.stdout.write(formatCorruptionSummary(result, flags.out));
         return;
       }

@@ -6,9 +6,8 @@
  */
 import path from 'node:path';
 import { CORRUPTION_GEOMETRY } from '../../corruptions/apply.js';
-import { findDepthMap } from '../../corruptions/depth-maps.js';
+import { completeWithDepthModel, findDepthMaps, missingDepthError } from '../../corruptions/depth-sources.js';
 import { corruptionLabel, findCorruption, type CorruptionSpec } from '../../corruptions/registry.js';
-import type { Dataset } from '../../data/index.js';
 import { openDataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { readReferenceErrors } from '../../formats/reference-errors.js';
@@ -24,6 +23,8 @@ export interface CorruptionEvalOptions extends ZeroShotOptions {
   readonly corruptions: readonly CorruptionSpec[];
   /** A folder holding depth maps at the images' relative paths (3D corruptions). */
   readonly depthDir?: string;
+  /** A depth-estimation model for images without a depth map (maps cached in the store). */
+  readonly depthModel?: string;
   /** CSV of a reference model's errors (corruption,severity,error) for mCE. */
   readonly referenceErrors?: string;
 }
@@ -41,22 +42,6 @@ export interface CorruptionTaskMetrics extends CorruptionSummary {
   cells: CorruptionCellResult[];
 }
 
-/** Depth map of every item, or a clear error naming how many (and which first) have none. */
-async function depthPathsFor(dataset: Dataset, spec: CorruptionSpec, depthDir: string | undefined): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
-  const missing: string[] = [];
-  for (const item of dataset.items) {
-    const found = await findDepthMap(item.path, { depthDir, datasetRoot: dataset.root });
-    if (found) out.set(item.index, found);
-    else missing.push(item.id);
-  }
-  if (missing.length > 0) {
-    throw new HoloclipError(
-      `${spec.name} needs a depth map per image; ${missing.length} of ${dataset.items.length} images have none (first: ${missing[0]}). Put <image>.depth.npy or <image>.depth.png next to each image, or give --depth-dir DIR holding them at the images' relative paths`,
-    );
-  }
-  return out;
-}
 
 function csvTable(metrics: CorruptionTaskMetrics): string {
   const lines = ['corruption,severity,n,top1,top5,error'];
@@ -71,13 +56,20 @@ export async function runCorruptionEval(options: CorruptionEvalOptions): Promise
   const dataset = await openDataRef(options.data, options.classnames);
   const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
   const reference: ReferenceErrors | null = options.referenceErrors ? await readReferenceErrors(options.referenceErrors) : null;
-  // Depth maps are looked up before any inference, so a missing one fails fast.
-  const depth = new Map<string, Map<number, string>>();
-  for (const spec of options.corruptions) {
-    if (findCorruption(spec.name)?.needsDepth && !depth.has(spec.name)) depth.set(spec.name, await depthPathsFor(dataset, spec, options.depthDir));
-  }
+  // Depth maps are looked up before any inference, so a missing one fails fast (unless a depth model
+  // is given to estimate it, once the store is open).
+  const needsDepth = options.corruptions.find((s) => findCorruption(s.name)?.needsDepth);
+  const found = needsDepth ? await findDepthMaps(dataset, options.depthDir) : null;
+  if (needsDepth && found && found.missing.length > 0 && !options.depthModel) throw missingDepthError(needsDepth.name, found.missing, dataset.items.length);
   const ctx = options.context ?? (await EvalContext.open(options));
   try {
+    let depthPaths: Map<number, string> | undefined;
+    let depthEstimated = 0;
+    if (found) {
+      const complete = options.depthModel ? await completeWithDepthModel(found, options.depthModel, { root: ctx.store.root, hashIndex: ctx.hashIndex }, options.progress, options.threads) : { paths: found.paths, computed: 0 };
+      depthPaths = complete.paths;
+      depthEstimated = complete.computed;
+    }
     const head = await ctx.classifier(dataset.classnames, templateSet.templates);
     const c = dataset.classnames.length;
     const evaluate = async (label: string, transform: Parameters<EvalContext['embed']>[2]) => {
@@ -93,7 +85,7 @@ export async function runCorruptionEval(options: CorruptionEvalOptions): Promise
     let inferred = clean.set.inferred;
     const inferredBy: Record<string, number> = { clean: clean.set.inferred };
     for (const spec of options.corruptions) {
-      const r = await evaluate(corruptionLabel(spec), { corruption: spec, depthPaths: depth.get(spec.name) });
+      const r = await evaluate(corruptionLabel(spec), { corruption: spec, depthPaths: findCorruption(spec.name)?.needsDepth ? depthPaths : undefined });
       cells.push({ corruption: spec.name, severity: spec.severity, n: r.set.n, top1: r.top1, top5: r.top5 });
       inferredBy[corruptionLabel(spec)] = r.set.inferred;
       failures.push({ name: corruptionLabel(spec), failures: r.set.failures });
@@ -108,6 +100,11 @@ export async function runCorruptionEval(options: CorruptionEvalOptions): Promise
       metrics,
       conventions: {
         corruption_geometry: `decode (EXIF-oriented), resize the shortest edge to ${CORRUPTION_GEOMETRY.resize} (sharp, lanczos3), centre-crop ${CORRUPTION_GEOMETRY.crop}, corrupt the ${CORRUPTION_GEOMETRY.crop}x${CORRUPTION_GEOMETRY.crop} RGB pixels, then the model's own preprocessing (ImageNet-C protocol)`,
+        ...(found
+          ? {
+              depth_maps: `${found.paths.size} from files (next to the images${options.depthDir ? ` or under ${path.resolve(options.depthDir)}` : ''})${options.depthModel ? `, ${found.missing.length} estimated by ${path.resolve(options.depthModel)} (disparity min-max normalised to [0.05, 1] and inverted; cached in the store)` : ''}`,
+            }
+          : {}),
         corruption_seed: `global seed ${seeds.join(', ')}; each image's stream is seeded from (global seed, sha256 of the image file, corruption, severity)`,
         corruption_deviations: Object.fromEntries(
           [...new Set(options.corruptions.map((s) => s.name))].map((n) => [n, findCorruption(n)?.deviation ?? null]).filter(([, d]) => d !== null),
@@ -121,7 +118,7 @@ export async function runCorruptionEval(options: CorruptionEvalOptions): Promise
         ...ctx.preprocessConventions(),
         ...classificationConventions(c),
       },
-      cache: { store: ctx.store.root, images_inferred: inferred, images_inferred_by_set: inferredBy, classifier_key: head.cacheKey },
+      cache: { store: ctx.store.root, images_inferred: inferred, images_inferred_by_set: inferredBy, depth_maps_estimated: depthEstimated, classifier_key: head.cacheKey },
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
     const dir = path.resolve(options.out);
