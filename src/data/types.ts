@@ -10,6 +10,16 @@ export interface DatasetItem {
   path: string;
   /** Class index into `Dataset.classnames`; -1 in unlabelled datasets. */
   label: number;
+  /**
+   * Any-of labels (ObjectNet): a prediction counts as correct when it is any of these class indices;
+   * `label` is then the first of them.
+   */
+  labels?: readonly number[];
+  /**
+   * Where the bytes are when they are not the file at `path` (a WebDataset member): `path` is then a
+   * display name (`<tar>#<member>`), and the image is `size` bytes at `offset` in `tar`.
+   */
+  source?: { readonly kind: 'tar'; readonly tar: string; readonly offset: number; readonly size: number };
 }
 
 export interface SkippedFiles {
@@ -39,6 +49,18 @@ export interface Dataset {
    * instead of the files. `depthPaths` maps item index -> depth map for 3D corruptions.
    */
   readonly corruption?: { readonly spec: CorruptionSpec; readonly depthPaths?: ReadonlyMap<number, string> };
+  /** Pixels cropped from every border before preprocessing (ObjectNet: 2, as its authors specify). */
+  readonly cropBorder?: number;
+  /** Which dataset layout read it (e.g. "imagenet-r"), and how its classes relate to a larger list. */
+  readonly adapter?: {
+    readonly type: string;
+    /** E.g. the 200 ImageNet-1k classes of ImageNet-R: `of` names the full list, `indices` the members, in label order. */
+    readonly subset?: { readonly of: string; readonly indices: readonly number[] };
+    /** Zero-shot templates shipped with the dataset (CLIP_benchmark WebDataset shards). */
+    readonly templates?: readonly string[];
+    /** Anything else worth recording in results (mapping files, skipped classes...). */
+    readonly notes?: Readonly<Record<string, string | number>>;
+  };
 }
 
 export interface DatasetSpec {
