@@ -7,7 +7,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const FIXTURE_MODELS = ['tiny-clip', 'tiny-siglip'] as const;
 export type FixtureModel = (typeof FIXTURE_MODELS)[number];
 
-export function fixtureDir(name: FixtureModel): string {
+export function fixtureDir(name: FixtureModel | 'tiny-depth' | 'tiny-classifier'): string {
   return path.join(REPO_ROOT, 'models', 'fixtures', name);
 }
 
