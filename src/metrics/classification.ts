@@ -68,3 +68,34 @@ export function perClassRecall(preds: ArrayLike<number>, targets: ArrayLike<numb
   for (let j = 0; j < c; j++) out[j] = support[j] > 0 ? hits[j] / support[j] : Number.NaN;
   return out;
 }
+
+/**
+ * Top-k accuracy with any-of targets (ObjectNet's protocol): row i is correct when any class in
+ * `targetSets[i]` ranks among its k highest logits.
+ */
+export function topKAnyOfAccuracy(logits: Float32Array, n: number, c: number, targetSets: ReadonlyArray<readonly number[]>, k: number): number {
+  if (n === 0) return Number.NaN;
+  let correct = 0;
+  for (let i = 0; i < n; i++) if (targetSets[i].some((t) => targetRank(logits, c, i, t) < k)) correct++;
+  return correct / n;
+}
+
+/**
+ * Mean per-class recall with any-of targets: rows are grouped by their target set (one group per
+ * true class, e.g. per ObjectNet class), recall = fraction of the group's rows whose prediction is in
+ * the set; the mean is over groups.
+ */
+export function meanPerGroupAnyOfRecall(preds: ArrayLike<number>, targetSets: ReadonlyArray<readonly number[]>): number {
+  const groups = new Map<string, { hit: number; n: number }>();
+  targetSets.forEach((set, i) => {
+    const key = [...set].sort((a, b) => a - b).join(',');
+    const g = groups.get(key) ?? { hit: 0, n: 0 };
+    g.n++;
+    if (set.includes(preds[i])) g.hit++;
+    groups.set(key, g);
+  });
+  if (groups.size === 0) return Number.NaN;
+  let sum = 0;
+  for (const g of groups.values()) sum += g.hit / g.n;
+  return sum / groups.size;
+}

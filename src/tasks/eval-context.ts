@@ -267,6 +267,8 @@ export class EvalContext {
       classnames_source: set.dataset.classnamesSource,
       images_inferred: set.inferred,
       ...(set.dataset.corruption ? { corruption: corruptionLabel(set.dataset.corruption.spec), corruption_seed: set.dataset.corruption.spec.seed } : {}),
+      ...(set.dataset.adapter ? { adapter: { type: set.dataset.adapter.type, ...(set.dataset.adapter.subset ? { class_subset: { of: set.dataset.adapter.subset.of, size: set.dataset.adapter.subset.indices.length, indices: [...set.dataset.adapter.subset.indices] } } : {}), ...(set.dataset.adapter.notes ? { notes: { ...set.dataset.adapter.notes } } : {}) } } : {}),
+      ...(set.dataset.cropBorder ? { crop_border: set.dataset.cropBorder } : {}),
     };
   }
 

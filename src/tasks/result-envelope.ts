@@ -38,6 +38,9 @@ export interface DatasetRecord {
   /** "name:severity" when the data were corrupted on the fly. */
   corruption?: string;
   corruption_seed?: number;
+  /** The dataset layout that read it, and the class subset (ImageNet-R/A, ObjectNet) it evaluates with. */
+  adapter?: { type: string; class_subset?: { of: string; size: number; indices: number[] }; notes?: Record<string, string | number> };
+  crop_border?: number;
 }
 
 export interface ResultEnvelope<M> {

@@ -3,7 +3,7 @@
  * top-1 / top-5 / mean per-class recall, written to a run directory.
  */
 import { openDataRef, type DataRef } from '../../data/open-dataset.js';
-import { argmaxRows, meanPerClassRecall, topKAccuracy } from '../../metrics/classification.js';
+import { argmaxRows, meanPerClassRecall, meanPerGroupAnyOfRecall, topKAccuracy, topKAnyOfAccuracy } from '../../metrics/classification.js';
 import { predictionConfidence } from '../../models/scoring.js';
 import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
 import { templateConventions } from './classifier.js';
@@ -24,9 +24,20 @@ export interface ZeroShotMetrics {
   mean_per_class_recall: number;
 }
 
-/** The accuracy metrics of a logits matrix, as every classification task reports them. */
-export function classificationMetrics(logits: Float32Array, n: number, c: number, targets: Int32Array): ZeroShotMetrics & { preds: Int32Array } {
+/**
+ * The accuracy metrics of a logits matrix, as every classification task reports them. With
+ * `anyOf` (ObjectNet), a row is correct when its prediction is any class of its set.
+ */
+export function classificationMetrics(logits: Float32Array, n: number, c: number, targets: Int32Array, anyOf?: ReadonlyArray<readonly number[]>): ZeroShotMetrics & { preds: Int32Array } {
   const preds = argmaxRows(logits, n, c);
+  if (anyOf) {
+    return {
+      top1: topKAnyOfAccuracy(logits, n, c, anyOf, 1),
+      top5: c >= 5 ? topKAnyOfAccuracy(logits, n, c, anyOf, 5) : null,
+      mean_per_class_recall: meanPerGroupAnyOfRecall(preds, anyOf),
+      preds,
+    };
+  }
   return {
     top1: topKAccuracy(logits, n, c, targets, 1),
     top5: c >= 5 ? topKAccuracy(logits, n, c, targets, 5) : null,
@@ -45,7 +56,10 @@ export function classificationConventions(c: number): Record<string, string> {
 export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotResult> {
   const tStart = performance.now();
   const dataset = await openDataRef(options.data, options.classnames);
-  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
+  const shipped = dataset.adapter?.templates;
+  const templateSet =
+    options.templateSet ??
+    (options.templates === undefined && shipped && shipped.length > 0 ? { templates: [...shipped], source: `the dataset's own templates (${dataset.adapter?.type ?? 'dataset'})` } : await loadTemplates(options.templates, options.templatesKey));
   const ctx = options.context ?? (await EvalContext.open(options));
   try {
     // The class head first: a class the model cannot score is reported before any image work.
@@ -58,7 +72,8 @@ export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotRes
     const c = dataset.classnames.length;
     const { logits } = ctx.scores(set, classifier);
     const targets = Int32Array.from(set.ok, (item) => item.label);
-    const { preds, ...metrics } = classificationMetrics(logits, set.n, c, targets);
+    const anyOf = set.ok.some((item) => item.labels) ? set.ok.map((item) => item.labels ?? [item.label]) : undefined;
+    const { preds, ...metrics } = classificationMetrics(logits, set.n, c, targets, anyOf);
     const confidence = predictionConfidence(logits, set.n, c, ctx.rule.kind);
     const tEnd = performance.now();
 
@@ -73,6 +88,7 @@ export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotRes
         logits: ctx.model.kind === 'classifier' ? "the classifier's own logits for the dataset's classes, matched by name (templates unused)" : ctx.rule.kind === 'softmax' ? 'logit_scale * cosine' : 'logit_scale * cosine + logit_bias',
         confidence: ctx.rule.kind === 'softmax' ? 'max softmax probability' : 'sigmoid of the max logit',
         ...classificationConventions(c),
+        ...(anyOf ? { any_of_labels: 'a prediction is correct when it is any class mapped to the true class (ObjectNet protocol); mean per-class recall groups images by their set of correct classes' } : {}),
       },
       cache: {
         store: ctx.store.root,
