@@ -12,6 +12,7 @@ import { registerScore } from './commands/score.js';
 import { registerBench } from './commands/bench.js';
 import { registerRun } from './commands/run.js';
 import { registerCorrupt } from './commands/corrupt.js';
+import { registerData } from './commands/data.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerScore(program);
   registerRun(program);
   registerCorrupt(program);
+  registerData(program);
   registerBench(program);
   registerModelInspect(program);
   return program;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { HoloclipError } from '../errors.js';
 import { openImageFolder } from './imagefolder.js';
 import { openJsonlManifest } from './jsonl-manifest.js';
+import { openTypedDataset, parseTypedSpec } from './typed-spec.js';
 import type { Dataset, DatasetSpec } from './types.js';
 
 /**
@@ -10,6 +11,8 @@ import type { Dataset, DatasetSpec } from './types.js';
  * and labels only; images are neither opened nor decoded.
  */
 export async function openDataset(spec: DatasetSpec): Promise<Dataset> {
+  const typed = parseTypedSpec(spec.path);
+  if (typed) return openTypedDataset(typed, spec.classnames);
   const source = path.resolve(spec.path);
   const classnames = spec.classnames === undefined ? undefined : path.resolve(spec.classnames);
   let isDir: boolean;

@@ -1,5 +1,6 @@
 /** Messages between the embedding pipeline and its decode worker (see decode-worker.ts). */
 import type { CorruptionSpec } from '../corruptions/registry.js';
+import type { DatasetItem } from '../data/index.js';
 import type { PreprocessMode } from '../image/index.js';
 
 export interface DecodeWorkerInit {
@@ -9,17 +10,28 @@ export interface DecodeWorkerInit {
   readonly concurrency: number;
   /** Corrupt every image (ImageNet-C geometry) before the model's preprocessing. */
   readonly corruption?: CorruptionSpec;
+  /** Pixels cropped from every border of each decoded image first (ObjectNet), before any corruption. */
+  readonly cropBorder?: number;
 }
 
 export interface DecodeRequest {
   readonly batchId: number;
-  /** `depth`: the image's depth map and its content key (null if it could not be hashed), for 3D corruptions. */
-  readonly items: ReadonlyArray<{ readonly index: number; readonly path: string; readonly depth?: { readonly path: string; readonly key: string | null } }>;
+  /**
+   * `source`: where the bytes are when not at `path` (a tar member; `path` is then a display name).
+   * `depth`: the image's depth map and its content key (null if it could not be hashed), for 3D corruptions.
+   */
+  readonly items: ReadonlyArray<{
+    readonly index: number;
+    readonly path: string;
+    readonly source?: DatasetItem['source'];
+    readonly depth?: { readonly path: string; readonly key: string | null };
+  }>;
 }
 
 /**
  * `fileKey`: sha256 of the file's bytes (recorded in the hash index); `key`: the store key of the
- * embedding (the same, or for a corrupted image the key derived from it).
+ * embedding (the same, or for a cropped and/or corrupted image the key derived from it). `size` and
+ * `mtimeMs`: the stat the bytes were read under (for a tar member: its size and the tar's mtime).
  */
 export type DecodedItem =
   | { readonly index: number; readonly ok: true; readonly key: string; readonly fileKey: string; readonly size: number; readonly mtimeMs: number; readonly row: number }

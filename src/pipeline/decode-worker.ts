@@ -4,18 +4,19 @@
  * the next batch is prepared while the model runs the current one.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { corrupt, corruptedKey, encodePng, loadForCorruption } from '../corruptions/apply.js';
 import { loadAlignedDepth } from '../corruptions/depth-alignment.js';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { createPreprocessor } from '../image/index.js';
 import { mapLimit } from '../util/concurrency.js';
+import { croppedKey, cropBorderPng, readItemBytes, TarHandles } from './item-bytes.js';
 import type { DecodedItem, DecodeRequest, DecodeWorkerInit, WorkerMessage } from './decode-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('decode-worker.ts must run as a worker thread');
 const init = workerData as DecodeWorkerInit;
+const cropBorder = init.cropBorder ?? 0;
 
 const post = (msg: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
@@ -30,43 +31,48 @@ try {
       const pixels = new Float32Array(req.items.length * pixelsPerImage);
       let nextRow = 0;
       const rowOf = new Map<number, number>();
-      const items = await mapLimit(req.items, init.concurrency, async (item): Promise<DecodedItem> => {
-        let bytes: Buffer;
-        let st: { size: number; mtimeMs: number };
-        try {
-          const handle = await fs.open(item.path, 'r');
+      // One handle per tar shard for the whole batch: its members are read with positional reads.
+      const tars = new TarHandles();
+      let items: DecodedItem[];
+      try {
+        items = await mapLimit(req.items, init.concurrency, async (item): Promise<DecodedItem> => {
+          let bytes: Buffer;
+          let st: { size: number; mtimeMs: number };
           try {
-            const s = await handle.stat();
-            st = { size: s.size, mtimeMs: s.mtimeMs };
-            bytes = await handle.readFile();
-          } finally {
-            await handle.close();
+            ({ bytes, stat: st } = await readItemBytes(item, tars));
+          } catch (err) {
+            const message = err instanceof ImageReadError ? err.message : new ImageReadError(item.path, errorMessage(err)).message;
+            return { index: item.index, ok: false, error: message };
           }
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : errorMessage(err);
-          return { index: item.index, ok: false, error: new ImageReadError(item.path, reason).message };
-        }
-        const fileKey = createHash('sha256').update(bytes).digest('hex');
-        let key = fileKey;
-        try {
-          let input = bytes;
-          if (init.corruption) {
-            // ImageNet-C: 256/224 geometry, the corruption, then the model's preprocessing as usual.
-            const { image, geometry } = await loadForCorruption(bytes, item.path);
-            const depth = item.depth ? await loadAlignedDepth(item.depth.path, geometry) : null;
-            input = await encodePng(corrupt(image, init.corruption, fileKey, depth?.map));
-            key = corruptedKey(fileKey, init.corruption, item.depth ? (item.depth.key ?? depth?.key ?? null) : null);
+          const fileKey = createHash('sha256').update(bytes).digest('hex');
+          let key = fileKey;
+          try {
+            let input = bytes;
+            if (cropBorder > 0) {
+              // Crop first, then corrupt: the corruption sees the image as the dataset defines it.
+              input = await cropBorderPng(input, item.path, cropBorder);
+              key = croppedKey(fileKey, cropBorder);
+            }
+            if (init.corruption) {
+              // ImageNet-C: 256/224 geometry, the corruption, then the model's preprocessing as usual.
+              // `key` (the clean image's key, cropped or not) also seeds the random corruptions.
+              const { image, geometry } = await loadForCorruption(input, item.path);
+              const depth = item.depth ? await loadAlignedDepth(item.depth.path, geometry) : null;
+              input = await encodePng(corrupt(image, init.corruption, key, depth?.map));
+              key = corruptedKey(key, init.corruption, item.depth ? (item.depth.key ?? depth?.key ?? null) : null);
+            }
+            const row = nextRow++;
+            rowOf.set(item.index, row);
+            await preprocessor.processInto(input, item.path, pixels, row * pixelsPerImage);
+            return { index: item.index, ok: true, key, fileKey, size: st.size, mtimeMs: st.mtimeMs, row };
+          } catch (err) {
+            const message = err instanceof ImageReadError ? err.message : new ImageReadError(item.path, errorMessage(err)).message;
+            return { index: item.index, ok: false, error: message };
           }
-          const row = nextRow++;
-          rowOf.set(item.index, row);
-          await preprocessor.processInto(input, item.path, pixels, row * pixelsPerImage);
-          return { index: item.index, ok: true, key, fileKey, size: st.size, mtimeMs: st.mtimeMs, row };
-        } catch (err) {
-          const message = err instanceof ImageReadError ? err.message : new ImageReadError(item.path, errorMessage(err)).message;
-          return { index: item.index, ok: false, error: message };
-        }
-      });
+        });
+      } finally {
+        await tars.close();
+      }
       post({ type: 'batch', batch: { batchId: req.batchId, items, pixels } }, [pixels.buffer as ArrayBuffer]);
     })().catch((err: unknown) => post({ type: 'fatal', error: errorMessage(err) }));
   });

@@ -3,12 +3,12 @@
  * embedding pipeline. Cached rows are looked up by the sha256 of the image file's bytes, so a
  * rerun does no inference and a killed run resumes from its last finished batch.
  *
- * Flow for images not yet in the store: [decode worker] read bytes -> sha256 -> preprocess (sharp,
- * a few in flight) -> pixel batch -> [main thread] model -> one store chunk per batch. The worker
+ * Flow for images not yet in the store: [decode worker] read bytes (a file, or a member of a tar
+ * shard) -> sha256 -> [crop border] -> [corrupt] -> preprocess (sharp, a few in flight) -> pixel
+ * batch -> [main thread] model -> one store chunk per batch. The worker
  * prepares the next batches while the model runs, so the model (the slowest stage) stays busy.
  * Identical files (same sha256) are embedded once.
  */
-import { promises as fs } from 'node:fs';
 import { corruptedKey } from '../corruptions/apply.js';
 import type { CorruptionSpec } from '../corruptions/registry.js';
 import type { DatasetItem } from '../data/index.js';
@@ -21,6 +21,7 @@ import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
 import { DecodeClient } from './decode-client.js';
 import type { DecodeResponse } from './decode-protocol.js';
+import { croppedKey, ItemStatCache } from './item-bytes.js';
 
 export interface ItemFailure {
   readonly index: number;
@@ -51,6 +52,11 @@ export interface EmbedImagesOptions {
    */
   readonly corruption?: CorruptionSpec;
   readonly depthPaths?: ReadonlyMap<number, string>;
+  /**
+   * Pixels removed from every border before preprocessing (Dataset.cropBorder, ObjectNet: 2). It
+   * changes the pixels, so the store key extends the file's key (before any corruption's).
+   */
+  readonly cropBorder?: number;
 }
 
 export interface EmbedImagesResult {
@@ -66,12 +72,16 @@ export interface EmbedImagesResult {
   readonly seconds: { lookup: number; embed: number };
 }
 
-/** Known content hash if the file is unchanged since it was hashed; undefined if it must be read. */
-async function knownHash(index: FileHashIndex, item: DatasetItem): Promise<string | undefined> {
+/**
+ * Known content hash if the item is unchanged since it was hashed; undefined if it must be read.
+ * A tar member is remembered under its display path with the member's size and the tar's mtime
+ * (see ItemStatCache): `item.path` itself does not exist then.
+ */
+async function knownHash(index: FileHashIndex, item: DatasetItem, stats: ItemStatCache): Promise<string | undefined> {
   const entry = index.peek(item.path);
   if (!entry) return undefined;
   try {
-    const st = await fs.stat(item.path);
+    const st = await stats.stat(item);
     return st.size === entry.size && st.mtimeMs === entry.mtimeMs ? entry.sha256 : undefined;
   } catch {
     return undefined;
@@ -87,8 +97,13 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
 
   // 1. Which items are already embedded? A stat per file (and depth map), no reads.
   const corruption = options.corruption;
+  const cropBorder = options.cropBorder ?? 0;
+  if (!Number.isInteger(cropBorder) || cropBorder < 0) throw new HoloclipError(`cropBorder must be a non-negative integer (got ${cropBorder})`);
+  const stats = new ItemStatCache();
+  // The same composition as the decode worker's: file key -> cropped -> corrupted.
   const storeKey = async (item: DatasetItem): Promise<string | undefined> => {
-    const h = await knownHash(hashIndex, item);
+    const fileHash = await knownHash(hashIndex, item, stats);
+    const h = fileHash !== undefined && cropBorder > 0 ? croppedKey(fileHash, cropBorder) : fileHash;
     if (h === undefined || !corruption) return h;
     const depthPath = options.depthPaths?.get(item.index);
     if (depthPath === undefined) return corruptedKey(h, corruption, null);
@@ -136,7 +151,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   progress.start(options.label ?? 'embedding images', items.length, 'img');
   progress.update(cached);
   if (todo.length > 0) {
-    const decoder = await DecodeClient.start({ modelDir: model.dir, mode: preprocessor.mode, concurrency: decodeConcurrency, corruption });
+    const decoder = await DecodeClient.start({ modelDir: model.dir, mode: preprocessor.mode, concurrency: decodeConcurrency, corruption, cropBorder });
     try {
       const requests: Array<Promise<DecodeResponse>> = [];
       let cursor = 0;
@@ -148,7 +163,12 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
             slice.map((it) => {
               const depthPath = options.depthPaths?.get(it.index);
               const key = depthPath === undefined ? undefined : depthKeys.get(depthPath);
-              return { index: it.index, path: it.path, depth: depthPath === undefined ? undefined : { path: depthPath, key: key ?? null } };
+              return {
+                index: it.index,
+                path: it.path,
+                source: it.source,
+                depth: depthPath === undefined ? undefined : { path: depthPath, key: key ?? null },
+              };
             }),
           ),
         );

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { parseDocument } from 'yaml';
 import { parseCorruptions, type CorruptionSpec } from '../corruptions/registry.js';
+import { datasetTypes, parseTypedSpec } from '../data/typed-spec.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import type { Dtype } from '../models/dtype.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
@@ -53,6 +54,8 @@ export interface ResolvedDataset {
   readonly role: DatasetRole;
   /** A corrupted version of the data (`corruption: NAME:SEVERITY`). */
   readonly corruption: CorruptionSpec | null;
+  /** A named layout (`imagenet-r`, `objectnet`, `webdataset`, `karpathy`...) read by its adapter. */
+  readonly type?: string;
   /** Where 3D corruptions find depth maps (default: next to each image), or estimate them. */
   readonly depthDir?: string;
   readonly depthModel?: string;
@@ -260,6 +263,18 @@ function resolveDatasets(suite: SuiteFile, dir: string, benchmarksDir: string, r
       continue;
     }
     const classnames = typeof entry === 'string' || entry.classnames === undefined ? undefined : path.resolve(dir, entry.classnames);
+    // A named layout: `TYPE:PATH`, or `{ type, path }`.
+    const typed = typeof entry !== 'string' && entry.type ? { type: entry.type, path: entry.path } : parseTypedSpec(spec);
+    if (typed) {
+      const known = datasetTypes().find((t) => t.name === typed.type);
+      if (!known) {
+        problems.push(`datasets.${name}.type: unknown dataset type "${typed.type}" (types: ${datasetTypes().map((t) => t.name).join(', ')})`);
+        continue;
+      }
+      const role: DatasetRole = known.captions ? 'captions' : typed.type === 'ood-images' ? 'unlabelled' : 'labelled';
+      out.set(name, { name, spec, path: path.resolve(dir, typed.path), classnames, builtin: null, role, corruption, depthDir, depthModel, type: typed.type });
+      continue;
+    }
     out.set(name, { name, spec, path: path.resolve(dir, spec), classnames, builtin: null, role: roles.get(name) ?? 'labelled', corruption, depthDir, depthModel });
   }
   return out;
@@ -269,7 +284,7 @@ async function checkPathDatasets(datasets: Map<string, ResolvedDataset>, problem
   for (const d of datasets.values()) {
     if (d.builtin) continue;
     if (!(await exists(d.path))) problems.push(`datasets.${d.name}: ${d.path} does not exist`);
-    else if (d.role === 'captions' && !d.path.endsWith('.jsonl')) problems.push(`datasets.${d.name}: a retrieval dataset must be a .jsonl caption manifest ({"path", "captions"} per line), got ${d.path}`);
+    else if (d.role === 'captions' && !d.type && !d.path.endsWith('.jsonl')) problems.push(`datasets.${d.name}: a retrieval dataset must be a .jsonl caption manifest ({"path", "captions"} per line), got ${d.path}`);
     else if ((d.role === 'unlabelled' || d.role === 'cue-conflict') && !(await isDirectory(d.path))) problems.push(`datasets.${d.name}: ${d.path} must be a folder of images`);
     if (d.classnames && !(await exists(d.classnames))) problems.push(`datasets.${d.name}.classnames: ${d.classnames} does not exist`);
   }

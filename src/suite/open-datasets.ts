@@ -8,6 +8,8 @@ import { completeWithDepthModel, findDepthMaps, missingDepthError, type FoundDep
 import type { ProgressSink } from '../util/progress.js';
 import { findCorruption } from '../corruptions/registry.js';
 import { openCaptionManifest, openDataset, openImageList, type Dataset } from '../data/index.js';
+import { openTypedCaptions, openTypedDataset } from '../data/typed-spec.js';
+import { HoloclipError } from '../errors.js';
 import { errorMessage } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -20,6 +22,14 @@ export interface OpenedDataset {
 }
 
 async function openOne(d: ResolvedDataset): Promise<Dataset> {
+  if (d.type) {
+    if (d.role === 'captions') {
+      const captions = await openTypedCaptions(`${d.type}:${d.path}`);
+      if (!captions) throw new HoloclipError(`internal: ${d.type} is not a caption type`);
+      return captions.dataset;
+    }
+    return openTypedDataset({ type: d.type, path: d.path }, d.classnames);
+  }
   switch (d.role) {
     case 'labelled':
       return openDataset({ path: d.path, classnames: d.classnames });

@@ -139,7 +139,7 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
       await runShapeBias({ ...base, data: data(t.dataset), classnames: ds(t.dataset).classnames });
       return;
     case 'retrieval':
-      await runRetrieval({ ...base, data: ds(t.dataset).path, ks: t.ks ?? [1, 5, 10] });
+      await runRetrieval({ ...base, data: ds(t.dataset).type ? `${ds(t.dataset).type}:${ds(t.dataset).path}` : ds(t.dataset).path, ks: t.ks ?? [1, 5, 10] });
       return;
     case 'corruption': {
       const d = ds(t.dataset);

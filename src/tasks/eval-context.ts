@@ -145,6 +145,7 @@ export class EvalContext {
     const res = await embedImages({
       corruption: transform.corruption ?? dataset.corruption?.spec,
       depthPaths: transform.depthPaths ?? dataset.corruption?.depthPaths,
+      cropBorder: dataset.cropBorder,
       items: dataset.items,
       model: this.model,
       preprocessor: this.preprocessor,

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { openCaptionManifest } from '../../data/index.js';
+import { openTypedCaptions } from '../../data/typed-spec.js';
 import { HoloclipError } from '../../errors.js';
 import { retrievalRecall, type RetrievalMetrics } from '../../metrics/retrieval.js';
 import { matmulTransposed } from '../../metrics/vector.js';
@@ -20,7 +21,7 @@ export interface RetrievalOptions extends CommonEvalOptions {
 
 export async function runRetrieval(options: RetrievalOptions): Promise<ResultEnvelope<RetrievalMetrics>> {
   const tStart = performance.now();
-  const manifest = await openCaptionManifest(options.data);
+  const manifest = (await openTypedCaptions(options.data)) ?? (await openCaptionManifest(options.data));
   const ctx = options.context ?? (await EvalContext.open(options));
   try {
     const set = await ctx.embed(manifest.dataset);
