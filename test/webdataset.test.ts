@@ -14,10 +14,11 @@ import { openImageFolder, type Dataset, type DatasetItem } from '../src/data/ind
 import { openWebDataset } from '../src/data/webdataset.js';
 import { embedImages } from '../src/pipeline/embed-images.js';
 import { openImageSpace } from '../src/pipeline/image-space.js';
-import { croppedKey } from '../src/pipeline/item-bytes.js';
+import { croppedKey, hashItem } from '../src/pipeline/item-bytes.js';
+import { FileHashIndex } from '../src/store/hash.js';
 import { EvalContext } from '../src/tasks/eval-context.js';
 import { silentProgress } from '../src/util/progress.js';
-import { writeTestImage } from './helpers/cli.js';
+import { runCli, writeTestImage } from './helpers/cli.js';
 import { fixtureDir } from './helpers/fixtures.js';
 import { writeTar } from './helpers/tar-writer.js';
 import { withTempDir } from './helpers/temp-dir.js';
@@ -163,6 +164,12 @@ test('embedding tar members: bit-identical to the files, cached on rerun, nothin
       const tarStat = await fs.stat(shards[0]);
       assert.deepEqual(entry && { size: entry.size, mtimeMs: entry.mtimeMs, sha256: entry.sha256 }, { size: ds.items[0].source?.size, mtimeMs: tarStat.mtimeMs, sha256: fromTar.keys[0] });
 
+      // hashItem (dataset fingerprints): from the index, or by reading the member into a fresh one.
+      assert.equal(await hashItem(ds.items[0], ctxA.hashIndex), fromTar.keys[0]);
+      const fresh = await FileHashIndex.open(path.join(dir, 'store-fresh'));
+      assert.equal(await hashItem(ds.items[2], fresh), fromTar.keys[2]);
+      assert.equal(fresh.peek(ds.items[2].path)?.sha256, fromTar.keys[2]);
+
       // Rerun: every key comes from the hash index (no read, no inference). From here on one space
       // instance (an instance does not see rows another one appends) is used through embedImages.
       const space = await openImageSpace({ store: ctxA.store, model: ctxA.model, identity: ctxA.identity, preprocessor: ctxA.preprocessor });
@@ -233,5 +240,20 @@ test('a missing or truncated shard fails only its items, with the display path',
     } finally {
       await ctx.close();
     }
+  });
+});
+
+test('CLI: eval zeroshot --data webdataset:DIR uses the shipped templates and the cache (built CLI)', async () => {
+  await withTempDir(async (dir) => {
+    const { wds } = await buildDatasets(dir);
+    const args = ['eval', 'zeroshot', '--model', fixtureDir('tiny-clip'), '--data', `webdataset:${wds}`, '--store', path.join(dir, 'store'), '--out', path.join(dir, 'out')];
+    const first = await runCli(args);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /4 images, 3 classes/);
+    assert.match(first.stdout, /templates\s+2 \(the dataset's own templates \(webdataset\)\)/);
+    assert.match(first.stdout, /4 computed, 0 from cache/);
+    const second = await runCli(args);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /0 computed, 4 from cache/);
   });
 });

@@ -11,6 +11,7 @@ import type { Dataset } from '../data/index.js';
 import { errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { sha256 } from '../store/hash.js';
+import { readItemBytes, TarHandles } from '../pipeline/item-bytes.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
 import { corrupt, encodePng, loadForCorruption } from './apply.js';
@@ -47,6 +48,8 @@ export async function writeCorrupted(options: WriteCorruptedOptions): Promise<Wr
   const result: WriteCorruptedResult = { written: 0, kept: 0, failures: [] };
   progress.start('corrupting', dataset.items.length * specs.length, 'img');
   let done = 0;
+  // Tar members (WebDataset shards) are read in place; plain files as usual.
+  const tars = new TarHandles();
   await mapLimit(dataset.items, options.concurrency ?? 2, async (item) => {
     const targets = specs.map((spec) => ({ spec, file: corruptedPath(out, spec, item.id, format) }));
     const missing = [];
@@ -56,7 +59,7 @@ export async function writeCorrupted(options: WriteCorruptedOptions): Promise<Wr
     }
     if (missing.length > 0) {
       try {
-        const bytes = await fs.readFile(item.path);
+        const { bytes } = await readItemBytes(item, tars);
         const key = sha256(bytes);
         const { image, geometry } = await loadForCorruption(bytes, item.path);
         const depthPath = options.depthPaths?.get(item.index);
@@ -79,6 +82,7 @@ export async function writeCorrupted(options: WriteCorruptedOptions): Promise<Wr
     done += targets.length;
     progress.update(done);
   });
+  await tars.close();
   progress.finish();
   return result;
 }

@@ -333,7 +333,10 @@ function parsePax(data: Buffer, where: string): { path?: string; size?: number }
     const key = rec.slice(0, eq);
     const value = rec.slice(eq + 1);
     if (key === 'path') out.path = value;
-    else if (key === 'size') out.size = Number(value);
+    else if (key === 'size') {
+      out.size = Number(value);
+      if (!Number.isSafeInteger(out.size) || out.size < 0) throw new HoloclipError(`corrupt pax header at ${where}: size=${value}`);
+    }
     i += len;
   }
   return out;

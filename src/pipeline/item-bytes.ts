@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import type { DatasetItem } from '../data/index.js';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { decodeRaw, readHeader, toRgb3 } from '../image/decode.js';
+import { sha256, type FileHashIndex } from '../store/hash.js';
 
 /** What the decode worker needs to find an item's bytes (a DecodeRequest item's fields). */
 export interface ItemLocation {
@@ -114,6 +115,28 @@ export async function readItemBytes(item: ItemLocation, tars: TarHandles): Promi
   }
   if (bytesRead !== size) throw new ImageReadError(item.path, `shard ${tar} is truncated or changed since it was listed (${bytesRead} of ${size} bytes at offset ${offset})`);
   return { bytes, stat: { size, mtimeMs: opened.mtimeMs } };
+}
+
+/**
+ * sha256 of an item's bytes through the hash index, like `FileHashIndex.hashFile` for a plain file
+ * (which cannot stat the display path of a tar member): an unchanged member costs one (cached)
+ * stat of its tar, a new one one positional read. For code outside the embedding pipeline that
+ * fingerprints datasets (suite result keys).
+ */
+export async function hashItem(item: ItemLocation, index: FileHashIndex, stats: ItemStatCache = new ItemStatCache()): Promise<string> {
+  if (!item.source) return index.hashFile(item.path);
+  const st = await stats.stat(item);
+  const known = index.peek(item.path);
+  if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.sha256;
+  const tars = new TarHandles();
+  try {
+    const { bytes, stat } = await readItemBytes(item, tars);
+    const digest = sha256(bytes);
+    index.record(item.path, stat, digest);
+    return digest;
+  } finally {
+    await tars.close();
+  }
 }
 
 function readFailureReason(err: unknown, what: 'file' | 'shard'): string {

@@ -12,6 +12,7 @@ import { openTypedCaptions, openTypedDataset } from '../data/typed-spec.js';
 import { HoloclipError } from '../errors.js';
 import { errorMessage } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
+import { hashItem, ItemStatCache } from '../pipeline/item-bytes.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ResolvedDataset, ResolvedSuite } from './load-suite.js';
 
@@ -102,20 +103,21 @@ export async function estimateSuiteDepth(opened: Map<string, OpenedDataset>, pen
  * moved dataset keeps its results.
  */
 export async function datasetFingerprint(dataset: Dataset, hashIndex: FileHashIndex): Promise<string> {
+  const stats = new ItemStatCache();
   const hashes = await mapLimit(dataset.items, 8, async (item) => {
     try {
-      return await hashIndex.hashFile(item.path);
+      return await hashItem(item, hashIndex, stats);
     } catch (err) {
       return `unreadable:${errorMessage(err)}`;
     }
   });
   const h = createHash('sha256');
   const c = dataset.corruption;
-  h.update(JSON.stringify({ kind: dataset.kind, classnames: dataset.classnames, corruption: c ? c.spec : null }));
+  h.update(JSON.stringify({ kind: dataset.kind, classnames: dataset.classnames, corruption: c ? c.spec : null, crop_border: dataset.cropBorder ?? 0 }));
   for (const [i, item] of dataset.items.entries()) {
     const depth = c?.depthPaths?.get(item.index);
     const depthHash = depth ? await hashIndex.hashFile(depth).catch(() => 'unreadable') : '';
-    h.update(`\n${item.id}\t${item.label}\t${hashes[i]}${depth ? `\t${depthHash}` : ''}`);
+    h.update(`\n${item.id}\t${item.labels ? item.labels.join('|') : item.label}\t${hashes[i]}${depth ? `\t${depthHash}` : ''}`);
   }
   return h.digest('hex');
 }
