@@ -113,7 +113,7 @@ export async function readdirOrFail(dir: string): Promise<Dirent[]> {
 }
 
 /** Directory, or symlink to one (followed, like os.walk(followlinks=True)); broken links count as files. */
-async function isDirectoryEntry(parent: string, entry: Dirent): Promise<boolean> {
+export async function isDirectoryEntry(parent: string, entry: Dirent): Promise<boolean> {
   if (entry.isDirectory()) return true;
   if (!entry.isSymbolicLink()) return false;
   try {

@@ -1,11 +1,10 @@
-import type { Dirent } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
 import { compareCodePoints } from '../../store/canonical-json.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { IMAGE_EXTENSIONS, isHiddenName } from '../image-extensions.js';
-import { listImages, readdirOrFail, SkipCounter } from '../imagefolder.js';
+import { isDirectoryEntry, listImages, readdirOrFail, SkipCounter } from '../imagefolder.js';
 import type { DatasetItem } from '../types.js';
 
 const READDIR_CONCURRENCY = 16;
@@ -24,15 +23,7 @@ export async function requireDir(root: string, type: string, layout: string): Pr
 }
 
 /** Directory, or symlink to one (followed, as ImageFolder does). */
-export async function isDir(parent: string, entry: Dirent): Promise<boolean> {
-  if (entry.isDirectory()) return true;
-  if (!entry.isSymbolicLink()) return false;
-  try {
-    return (await stat(path.join(parent, entry.name))).isDirectory();
-  } catch {
-    return false;
-  }
-}
+export const isDir = isDirectoryEntry;
 
 /**
  * The non-hidden sub-folders of `dir` (code-point sorted) and its plain files. Hidden entries are
