@@ -98,6 +98,14 @@ tasks:
     );
     assert.ok(corruptionRows.some((x) => x.metric === 'mca' && x.value !== null));
     assert.equal(corruptionRows.find((x) => x.metric === 'mce')?.value, null, 'no reference errors, no mCE');
+    // The corrupted images are embedding units (shared by shards): the corruption unit itself infers nothing.
+    const check = await runCli(['suite', 'check', suite]);
+    assert.match(check.stdout, /units +16 embedding/, '2 models x (val, val-noise, 6 corrupted versions)');
+    const index = JSON.parse(await fs.readFile(path.join(work, 'out', 'units.json'), 'utf8')) as Array<{ unit: string; dir: string }>;
+    const unit = index.find((u) => u.unit === 'siglip|corruption');
+    assert.ok(unit);
+    const unitResult = JSON.parse(await fs.readFile(path.join(unit.dir, 'result.json'), 'utf8')) as { cache: { images_inferred: number } };
+    assert.equal(unitResult.cache.images_inferred, 0);
     const html = await fs.readFile(path.join(work, 'out', 'report', 'index.html'), 'utf8');
     assert.ok(html.includes('id="section-corruption"') && html.includes('id="table-corruption'), 'the report has the corruption table');
   } finally {

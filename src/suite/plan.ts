@@ -9,12 +9,15 @@
  * Effective robustness has no unit of its own: it is a fit across models, computed at aggregation
  * from the zero-shot units it adds to the plan.
  */
+import { corruptionLabel, findCorruption, parseCorruptions, type CorruptionSpec } from '../corruptions/registry.js';
 import type { ResolvedModel, ResolvedSuite, ResolvedTask } from './load-suite.js';
 import { taskDatasets } from './load-suite.js';
 
 export interface EmbeddingUnit {
   readonly model: string;
   readonly dataset: string;
+  /** A corruption task's corrupted version of the dataset (depth-free corruptions only). */
+  readonly corruption?: CorruptionSpec;
 }
 
 export type MetricUnit =
@@ -69,6 +72,15 @@ export function planSuite(suite: ResolvedSuite): SuitePlan {
         continue;
       }
       for (const ref of taskDatasets(task)) embedding.set(`${model.name}|${ref.name}`, { model: model.name, dataset: ref.name });
+      if (task.type === 'corruption') {
+        // The corrupted versions are embedding units too, so shards share them. 3D corruptions, whose
+        // depth maps may need a depth model first, are embedded by the task's metric unit instead.
+        const specs = parseCorruptions(Array.isArray(task.corruptions) ? task.corruptions.join(',') : task.corruptions, task.seed ?? 0);
+        for (const spec of specs) {
+          if (findCorruption(spec.name)?.needsDepth) continue;
+          embedding.set(`${model.name}|${task.dataset}|${corruptionLabel(spec)}|${spec.seed}`, { model: model.name, dataset: task.dataset, corruption: spec });
+        }
+      }
       switch (task.type) {
         case 'zeroshot': {
           const sets = model.kind === 'classifier' ? [null] : (task.prompts ?? [suite.defaultPrompts]);

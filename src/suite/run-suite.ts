@@ -17,7 +17,7 @@ import { inspectAnyModel } from '../models/open-model.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
 import { UnitResultStore } from '../store/unit-results.js';
-import { parseCorruptions } from '../corruptions/registry.js';
+import { corruptionLabel, parseCorruptions } from '../corruptions/registry.js';
 import { runCalibration } from '../tasks/calibration/run.js';
 import { runCorruptionEval } from '../tasks/corruption/run.js';
 import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../tasks/eval-context.js';
@@ -30,7 +30,7 @@ import type { ProgressSink } from '../util/progress.js';
 import { aggregateSuite, type UnitResult } from './aggregate.js';
 import { SuiteError, type ResolvedModel, type ResolvedSuite } from './load-suite.js';
 import { datasetFingerprint, estimateSuiteDepth, openSuiteDatasets, type OpenedDataset } from './open-datasets.js';
-import { metricUnitId, planSuite, shardUnits, type MetricUnit } from './plan.js';
+import { metricUnitId, planSuite, shardUnits, type EmbeddingUnit, type MetricUnit } from './plan.js';
 import { writeSuiteOutputs } from './write-outputs.js';
 import { EmbeddingPhaseProgress, MetricPhaseProgress } from './suite-progress.js';
 
@@ -210,8 +210,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
   const totalImages = embeddingUnits.reduce((n, u) => n + sizeOf(u.dataset).items.length, 0);
   const suiteProgress = new EmbeddingPhaseProgress(progress, totalImages, embeddingUnits.length);
   let imagesInferred = 0;
-  const byModel = new Map<string, string[]>();
-  for (const u of embeddingUnits) byModel.set(u.model, [...(byModel.get(u.model) ?? []), u.dataset]);
+  const byModel = new Map<string, EmbeddingUnit[]>();
+  for (const u of embeddingUnits) byModel.set(u.model, [...(byModel.get(u.model) ?? []), u]);
   const contexts = new Map<string, EvalContext>();
   const contextFor = async (m: ResolvedModel, sink: ProgressSink): Promise<EvalContext> => {
     let ctx = contexts.get(m.name);
@@ -224,13 +224,14 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
   try {
     if (embeddingUnits.length > 0) suiteProgress.begin();
     for (const m of suite.models) {
-      const datasets = byModel.get(m.name);
-      if (!datasets) continue;
+      const units = byModel.get(m.name);
+      if (!units) continue;
       const ctx = await contextFor(m, suiteProgress);
-      for (const name of datasets) {
-        const d = sizeOf(name);
-        suiteProgress.beginUnit(`${m.name} x ${name}`, d.items.length);
-        const set = await ctx.embed(d, `${m.name} x ${name}`);
+      for (const unit of units) {
+        const d = sizeOf(unit.dataset);
+        const label = `${m.name} x ${unit.dataset}${unit.corruption ? ` (${corruptionLabel(unit.corruption)})` : ''}`;
+        suiteProgress.beginUnit(label, d.items.length);
+        const set = await ctx.embed(d, label, unit.corruption ? { corruption: unit.corruption } : {});
         suiteProgress.endUnit();
         imagesInferred += set.inferred;
       }

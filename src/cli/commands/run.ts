@@ -37,7 +37,7 @@ function describePlan(suite: ResolvedSuite): string {
     `suite ${suite.name} (${rel(suite.file)}): ${suite.models.length} models, ${suite.datasets.size} datasets, ${suite.prompts.size} prompt sets, ${suite.tasks.length} tasks`,
     `  models      ${suite.models.map((m) => `${m.name}${m.kind === 'classifier' ? ' (classifier)' : ''}`).join(', ')}`,
     `  tasks       ${suite.tasks.map((t) => `${t.id} (${t.type})`).join(', ')}`,
-    `  units       ${plan.embedding.length} embedding (model x dataset), ${plan.metric.length} metric (model x task)${plan.skipped.length ? `, ${plan.skipped.length} not applicable` : ''}`,
+    `  units       ${plan.embedding.length} embedding (model x dataset, and x corruption), ${plan.metric.length} metric (model x task)${plan.skipped.length ? `, ${plan.skipped.length} not applicable` : ''}`,
     `  store       ${rel(suite.store)}`,
     `  out         ${rel(suite.out)}`,
   ];
