@@ -32,6 +32,7 @@ import { transformers } from '../models/transformers-env.js';
 import { isErrno } from '../store/atomic.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { sha256File, type FileHashIndex } from '../store/hash.js';
+import { hashItem, ItemStatCache, readItemBytes, TarHandles } from '../pipeline/item-bytes.js';
 import { writeNpyAtomic } from '../store/npy.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { DepthMap } from './types.js';
@@ -254,14 +255,17 @@ export async function depthMapsFromModel(
   const paths = new Map<number, string>();
   const failures: Array<{ id: string; error: string }> = [];
   let computed = 0;
+  // Images may be plain files or WebDataset tar members (read in place).
+  const stats = new ItemStatCache();
+  const tars = new TarHandles();
   progress.start('estimating depth', items.length, 'img');
   try {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       try {
-        const file = depthCachePath(cacheRoot, model, await hashIndex.hashFile(item.path));
+        const file = depthCachePath(cacheRoot, model, await hashItem(item, hashIndex, stats));
         if (!(await isFile(file))) {
-          const depth = await model.estimate(await fs.readFile(item.path), item.path);
+          const depth = await model.estimate((await readItemBytes(item, tars)).bytes, item.path);
           await writeNpyAtomic(file, depth.data, [depth.height, depth.width]);
           computed++;
         }
@@ -274,6 +278,7 @@ export async function depthMapsFromModel(
       progress.update(i + 1);
     }
   } finally {
+    await tars.close();
     await hashIndex.save();
     progress.finish();
   }
