@@ -36,6 +36,14 @@ test('--data imagenet-r:PATH: a 3-way sub-head of the classes present, recorded 
     const logits = await readNpy(path.join(work, 'run', 'logits.npy'));
     assert.deepEqual(logits.shape, [6, 3], 'logits over the 3-way head');
 
+    // CLIP_benchmark's 80 ImageNet templates, by their reference-data name.
+    const t = await runCli(['eval', 'zeroshot', '--model', fixtureDir('tiny-clip'), '--data', `imagenet-r:${path.join(work, 'imagenet-r')}`, '--templates', 'clip_benchmark/en_zeroshot_classification_templates.json', '--templates-key', 'imagenet1k', '--store', path.join(work, 'store'), '--out', path.join(work, 'run80'), '--quiet'], { env });
+    assert.equal(t.code, 0, t.stderr);
+    const r80 = JSON.parse(await fs.readFile(path.join(work, 'run80', 'result.json'), 'utf8')) as Json;
+    assert.equal(r80.conventions.templates.length, 80);
+    assert.equal(r80.conventions.templates_source, `${path.join(SHARED, 'clip_benchmark', 'en_zeroshot_classification_templates.json')}#imagenet1k`);
+    assert.equal(r80.cache.images_inferred, 0, 'same images, same store');
+
     const bad = await runCli(['eval', 'zeroshot', '--model', fixtureDir('tiny-clip'), '--data', `imagenet-r:${path.join(work, 'nope')}`, '--out', path.join(work, 'x')], { env });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /nope/);

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
+import { findResource, isOffline, resourcePath } from '../../refdata/index.js';
 
 export const DEFAULT_TEMPLATE = 'a photo of a {c}.';
 export const PLACEHOLDER = '{c}';
@@ -34,7 +35,12 @@ export async function loadTemplates(spec: string | undefined, key?: string): Pro
     if (key) throw new HoloclipError('--templates-key applies to a JSON templates file, not a literal template');
     return { templates: [spec], source: 'literal' };
   }
-  const file = path.resolve(spec);
+  // A registered reference file (e.g. clip_benchmark/en_zeroshot_classification_templates.json) that is
+  // not a local path is taken from the reference-data directory (downloaded and verified if needed).
+  let file = path.resolve(spec);
+  if (findResource(spec) && !(await fs.stat(file).then(() => true, () => false))) {
+    file = await resourcePath(spec, { offline: isOffline() });
+  }
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
