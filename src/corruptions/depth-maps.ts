@@ -20,34 +20,15 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { HoloclipError, errorMessage } from '../errors.js';
-import { decodeNpy } from '../store/npy.js';
+import { decodeNpy, parseNpyHeader } from '../store/npy.js';
 import type { DepthMap } from './types.js';
-
-const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 
 /** Header fields of a .npy buffer (enough to handle the 16-bit dtypes `decodeNpy` does not). */
 function npyHeader(buf: Buffer, source: string): { descr: string; fortran: boolean; shape: number[]; dataStart: number } {
   const bad = (what: string): HoloclipError => new HoloclipError(`${source} is not a valid .npy file: ${what}`);
-  if (buf.length < 10 || !buf.subarray(0, 6).equals(NPY_MAGIC)) throw bad('missing \\x93NUMPY magic');
-  const major = buf[6];
-  if (major !== 1 && major !== 2 && major !== 3) throw bad(`unsupported format version ${major}`);
-  const headerStart = major === 1 ? 10 : 12;
-  if (buf.length < headerStart) throw bad('truncated header');
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const dataStart = headerStart + headerLen;
-  if (dataStart > buf.length) throw bad('truncated header');
-  const header = buf.toString(major === 3 ? 'utf8' : 'latin1', headerStart, dataStart);
-  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(header)?.[1];
-  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw bad('header lacks descr, fortran_order or shape');
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => Number(s.replace(/L$/, '')));
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(`bad shape (${shapeText})`);
-  return { descr, fortran: fortran === 'True', shape, dataStart };
+  const h = parseNpyHeader(buf, bad);
+  if (h.descr === undefined) throw bad('header lacks descr, fortran_order or shape');
+  return { ...h, descr: h.descr };
 }
 
 /** (height, width) of a depth array: 2-D, or 3-D with a singleton first or last axis. */

@@ -105,14 +105,20 @@ export function encodeNpy(data: NpyData, shape: readonly number[]): Buffer {
   return Buffer.concat([header, body], header.length + body.length);
 }
 
+/** The header of a `.npy` buffer: element type descriptor, memory order, shape and where the data begins. */
+export interface NpyHeader {
+  /** numpy's dtype descriptor, e.g. `<f4`; undefined for a structured or unreadable one. */
+  descr: string | undefined;
+  fortran: boolean;
+  shape: number[];
+  dataStart: number;
+}
+
 /**
- * Decode a `.npy` buffer. `source` (a file name) is used in error messages. The returned data
- * is a view on `buf` when alignment allows, otherwise a copy.
+ * Parse a `.npy` header (formats 1-3). `bad(what)` builds the error for a malformed buffer, so
+ * callers that read other dtypes (16-bit depth maps) word their errors as `decodeNpy` does.
  */
-export function decodeNpy(buf: Buffer, source = '.npy data'): NpyArray {
-  assertLittleEndianHost();
-  const bad = (what: string): HoloclipError =>
-    new HoloclipError(`${source} is not a valid .npy file: ${what}; re-create it (e.g. with numpy.save)`);
+export function parseNpyHeader(buf: Buffer, bad: (what: string) => Error): NpyHeader {
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) throw bad('missing \\x93NUMPY magic');
   const major = buf[6];
   let headerLen: number;
@@ -135,17 +141,6 @@ export function decodeNpy(buf: Buffer, source = '.npy data'): NpyArray {
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (fortran === undefined || shapeText === undefined) throw bad('header lacks fortran_order or shape');
-  if (descr === undefined) {
-    throw new HoloclipError(`${source}: unsupported .npy dtype (structured or unreadable descr); expected one of float32, float64, int32, int64, uint8`);
-  }
-  const dtype = DTYPE_OF_DESCR[descr];
-  if (dtype === undefined) {
-    const hint = descr.startsWith('>') ? ' (big-endian; save it as little-endian, e.g. arr.astype(arr.dtype.newbyteorder("<")))' : '';
-    throw new HoloclipError(`${source}: unsupported .npy dtype '${descr}'${hint}; expected one of float32, float64, int32, int64, uint8 (little-endian)`);
-  }
-  if (fortran === 'True') {
-    throw new HoloclipError(`${source}: Fortran-order .npy arrays are not supported; save a C-order copy (numpy.ascontiguousarray)`);
-  }
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
@@ -155,6 +150,29 @@ export function decodeNpy(buf: Buffer, source = '.npy data'): NpyArray {
       if (!Number.isSafeInteger(v) || v < 0) throw bad(`bad shape (${shapeText})`);
       return v;
     });
+  return { descr, fortran: fortran === 'True', shape, dataStart };
+}
+
+/**
+ * Decode a `.npy` buffer. `source` (a file name) is used in error messages. The returned data
+ * is a view on `buf` when alignment allows, otherwise a copy.
+ */
+export function decodeNpy(buf: Buffer, source = '.npy data'): NpyArray {
+  assertLittleEndianHost();
+  const bad = (what: string): HoloclipError =>
+    new HoloclipError(`${source} is not a valid .npy file: ${what}; re-create it (e.g. with numpy.save)`);
+  const { descr, fortran, shape, dataStart } = parseNpyHeader(buf, bad);
+  if (descr === undefined) {
+    throw new HoloclipError(`${source}: unsupported .npy dtype (structured or unreadable descr); expected one of float32, float64, int32, int64, uint8`);
+  }
+  const dtype = DTYPE_OF_DESCR[descr];
+  if (dtype === undefined) {
+    const hint = descr.startsWith('>') ? ' (big-endian; save it as little-endian, e.g. arr.astype(arr.dtype.newbyteorder("<")))' : '';
+    throw new HoloclipError(`${source}: unsupported .npy dtype '${descr}'${hint}; expected one of float32, float64, int32, int64, uint8 (little-endian)`);
+  }
+  if (fortran) {
+    throw new HoloclipError(`${source}: Fortran-order .npy arrays are not supported; save a C-order copy (numpy.ascontiguousarray)`);
+  }
   const count = shapeSize(shape);
   const byteLength = count * ITEM_SIZE[dtype];
   if (buf.length - dataStart !== byteLength) {
