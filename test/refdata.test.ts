@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { HoloclipError } from '../src/errors.js';
 import {
   RESOURCES,
@@ -23,6 +21,7 @@ import {
   verifyResource,
   type RefResource,
 } from '../src/refdata/index.js';
+import { runCli, type CliResult } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import { SHARED_REFDATA, buildRefdataMirror } from './helpers/refdata-mirror.js';
 import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
@@ -262,34 +261,10 @@ test('refdata derive: human_categories_wnids.json is computed from human_categor
     });
   }));
 
-// --- CLI through a fresh commander program (main.ts registers `data` separately) -----------------
+// --- CLI: the built holoclip ------------------------------------------------------------------------
 
-function runDataCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const mod = pathToFileURL(path.join(REPO_ROOT, 'src', 'cli', 'commands', 'data.ts')).href;
-  const script = `
-import { Command } from 'commander';
-import { registerData } from ${JSON.stringify(mod)};
-const program = new Command().name('holoclip').exitOverride();
-registerData(program);
-try {
-  await program.parseAsync(process.argv.slice(1), { from: 'user' });
-} catch (err) {
-  if (typeof err?.code === 'string' && err.code.startsWith('commander.')) process.exitCode = err.exitCode === 0 ? 0 : 2;
-  else { process.stderr.write('holoclip: ' + err.message + '\\n'); process.exitCode = 1; }
-}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runDataCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runCli(args, { env });
 }
 
 test('refdata CLI: data list on the mirror shows every resource verified; data path prints the path', { skip: NO_SHARED }, async () => {
