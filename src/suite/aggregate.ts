@@ -11,7 +11,7 @@ import { effectiveRobustness, fitBaseline, predictedShiftAccuracy, type Accuracy
 import { HOLOCLIP_VERSION } from '../tasks/eval-context.js';
 import type { OpenedDataset } from './open-datasets.js';
 import type { ResolvedModel, ResolvedSuite, ResolvedTask } from './load-suite.js';
-import { promptsFor, zeroshotUnitId, type MetricUnit, type SuitePlan } from './plan.js';
+import { metricUnitId, promptsFor, taskUnitId, zeroshotUnitId, type MetricUnit, type SuitePlan } from './plan.js';
 import type {
   CalibrationDetail,
   EffectiveRobustnessDetail,
@@ -64,8 +64,7 @@ function relativeTo(dir: string, p: string): string {
 export async function aggregateSuite(suite: ResolvedSuite, plan: SuitePlan, units: readonly UnitResult[], opened: ReadonlyMap<string, OpenedDataset>): Promise<SuiteResults> {
   const results = new Map<string, { unit: MetricUnit; result: Json; dir: string }>();
   for (const u of units) {
-    const id = u.unit.kind === 'zeroshot' ? zeroshotUnitId(u.unit) : `${u.unit.model}|${u.unit.task.id}`;
-    results.set(id, { unit: u.unit, result: await readJson(path.join(u.dir, 'result.json')), dir: u.dir });
+    results.set(metricUnitId(u.unit), { unit: u.unit, result: await readJson(path.join(u.dir, 'result.json')), dir: u.dir });
   }
   const rows: ResultRow[] = [];
   const skipped: SkippedUnit[] = plan.skipped.map((s) => ({ ...s }));
@@ -104,7 +103,7 @@ export async function aggregateSuite(suite: ResolvedSuite, plan: SuitePlan, unit
         break;
       default:
         for (const m of suite.models) {
-          const r = results.get(`${m.name}|${task.id}`);
+          const r = results.get(taskUnitId(m.name, task.id));
           if (!r) continue;
           note(task.type, r.result);
           await unitRows(m, task, r.unit.prompts, r.result, r.dir, push, details);

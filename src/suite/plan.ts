@@ -52,8 +52,12 @@ export function zeroshotUnitId(u: { model: string; dataset: string; prompts: str
   return `${u.model}|zeroshot|${u.dataset}|${u.prompts ?? '-'}`;
 }
 
+export function taskUnitId(model: string, taskId: string): string {
+  return `${model}|${taskId}`;
+}
+
 export function metricUnitId(u: MetricUnit): string {
-  return u.kind === 'zeroshot' ? zeroshotUnitId(u) : `${u.model}|${u.task.id}`;
+  return u.kind === 'zeroshot' ? zeroshotUnitId(u) : taskUnitId(u.model, u.task.id);
 }
 
 export function planSuite(suite: ResolvedSuite): SuitePlan {

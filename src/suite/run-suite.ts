@@ -28,7 +28,7 @@ import { runShapeBias } from '../tasks/shape-bias/run.js';
 import { runZeroShot } from '../tasks/zeroshot/run.js';
 import type { ProgressSink } from '../util/progress.js';
 import { aggregateSuite, type UnitResult } from './aggregate.js';
-import { SuiteError, type ResolvedModel, type ResolvedSuite } from './load-suite.js';
+import { SuiteError, taskDatasets, type ResolvedModel, type ResolvedSuite } from './load-suite.js';
 import { datasetFingerprint, estimateSuiteDepth, openSuiteDatasets, type OpenedDataset } from './open-datasets.js';
 import { metricUnitId, planSuite, shardUnits, type EmbeddingUnit, type MetricUnit } from './plan.js';
 import { writeSuiteOutputs } from './write-outputs.js';
@@ -69,7 +69,7 @@ function unitLabel(u: MetricUnit): string {
 
 /** The unit's content key: everything its numbers depend on, and nothing else (no paths, no times). */
 function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, preprocess: PreprocessMode): string {
-  const datasets = u.kind === 'zeroshot' ? [u.dataset] : datasetNames(u);
+  const datasets = u.kind === 'zeroshot' ? [u.dataset] : taskDatasets(u.task).map((r) => r.name);
   const { id: _id, ...taskConfig } = u.kind === 'task' ? u.task : { id: '' };
   return canonicalKey({
     holoclip: HOLOCLIP_VERSION,
@@ -79,22 +79,6 @@ function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerpr
     datasets: Object.fromEntries(datasets.map((d) => [d, fingerprints.get(d) ?? null])),
     templates: u.prompts ? suite.prompts.get(u.prompts)?.set.templates ?? null : null,
   });
-}
-
-function datasetNames(u: MetricUnit & { kind: 'task' }): string[] {
-  const t = u.task;
-  switch (t.type) {
-    case 'calibration':
-      return [t.dataset, ...(t.calibration_dataset ? [t.calibration_dataset] : []), ...(t.shifts ?? [])];
-    case 'ood':
-      return [t.dataset, ...t.ood];
-    case 'effective-robustness':
-      return [t.id_dataset, ...t.shifts];
-    case 'zeroshot':
-      return t.datasets;
-    default:
-      return [t.dataset];
-  }
 }
 
 async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalContext, common: CommonEvalOptions, opened: ReadonlyMap<string, OpenedDataset>, dir: string): Promise<void> {
