@@ -4,9 +4,8 @@
  */
 import { Command } from 'commander';
 import { HoloclipError, errorMessage } from '../errors.js';
-import { HOLOCLIP_VERSION } from '../tasks/eval-context.js';
-import { registerEvalTasks } from './commands/eval-tasks.js';
-import { registerEvalZeroShot } from './commands/eval-zeroshot.js';
+import { HOLOCLIP_VERSION } from '../util/version.js';
+import { registerEval } from './commands/eval.js';
 import { registerModelInspect } from './commands/model-inspect.js';
 import { registerScore } from './commands/score.js';
 import { registerBench } from './commands/bench.js';
@@ -25,8 +24,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
 
   const evalCmd = program.command('eval').description('evaluate a model on datasets (embeddings cached in the store)');
-  registerEvalZeroShot(evalCmd);
-  registerEvalTasks(evalCmd);
+  registerEval(evalCmd);
   registerScore(program);
   registerRun(program);
   registerCorrupt(program);

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { HoloclipError } from '../errors.js';
+import { resolveUserPath } from '../util/paths.js';
 import { openImageFolder } from './imagefolder.js';
 import { openJsonlManifest } from './jsonl-manifest.js';
 import { openTypedDataset, parseTypedSpec } from './typed-spec.js';
@@ -13,8 +13,8 @@ import type { Dataset, DatasetSpec } from './types.js';
 export async function openDataset(spec: DatasetSpec): Promise<Dataset> {
   const typed = parseTypedSpec(spec.path);
   if (typed) return openTypedDataset(typed, spec.classnames);
-  const source = path.resolve(spec.path);
-  const classnames = spec.classnames === undefined ? undefined : path.resolve(spec.classnames);
+  const source = resolveUserPath(spec.path);
+  const classnames = spec.classnames === undefined ? undefined : resolveUserPath(spec.classnames);
   let isDir: boolean;
   try {
     const st = await stat(source);

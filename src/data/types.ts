@@ -1,5 +1,8 @@
 import type { CorruptionSpec } from '../corruptions/registry.js';
 
+/** How a dataset is read: labelled images, an unlabelled image folder, a cue-conflict folder, or captions. */
+export type DatasetRole = 'labelled' | 'unlabelled' | 'cue-conflict' | 'captions';
+
 /** One image of a dataset: where it is and its class. No pixels are loaded. */
 export interface DatasetItem {
   /** Position in dataset order (0-based). */

@@ -99,3 +99,39 @@ export function meanPerGroupAnyOfRecall(preds: ArrayLike<number>, targetSets: Re
   for (const g of groups.values()) sum += g.hit / g.n;
   return sum / groups.size;
 }
+
+export interface ClassificationMetrics {
+  top1: number;
+  top5: number | null;
+  mean_per_class_recall: number;
+}
+
+/**
+ * The accuracy metrics of a logits matrix, as every classification task reports them. With
+ * `anyOf` (ObjectNet), a row is correct when its prediction is any class of its set.
+ */
+export function classificationMetrics(logits: Float32Array, n: number, c: number, targets: Int32Array, anyOf?: ReadonlyArray<readonly number[]>): ClassificationMetrics & { preds: Int32Array } {
+  const preds = argmaxRows(logits, n, c);
+  if (anyOf) {
+    return {
+      top1: topKAnyOfAccuracy(logits, n, c, anyOf, 1),
+      top5: c >= 5 ? topKAnyOfAccuracy(logits, n, c, anyOf, 5) : null,
+      mean_per_class_recall: meanPerGroupAnyOfRecall(preds, anyOf),
+      preds,
+    };
+  }
+  return {
+    top1: topKAccuracy(logits, n, c, targets, 1),
+    top5: c >= 5 ? topKAccuracy(logits, n, c, targets, 5) : null,
+    mean_per_class_recall: meanPerClassRecall(preds, targets, c),
+    preds,
+  };
+}
+
+/** How {@link classificationMetrics} defines top-5 and mean per-class recall, for result.json conventions. */
+export function classificationConventions(c: number): Record<string, string> {
+  return {
+    top5: c >= 5 ? 'target among the 5 highest logits (ties to the lower class index)' : 'not computed: fewer than 5 classes',
+    mean_per_class_recall: 'mean over classes present in the targets (sklearn balanced_accuracy_score)',
+  };
+}

@@ -40,9 +40,12 @@ export class ClipFamilyModel implements ImageEncoder {
   }
 
   static async open(dir: string, options: LoadOptions = {}): Promise<ClipFamilyModel> {
-    const folder = await inspectModelFolder(dir, options.dtype ?? 'fp32');
-    const threads = options.threads ?? Math.max(1, os.availableParallelism());
-    return new ClipFamilyModel(folder, threads);
+    return ClipFamilyModel.fromFolder(await inspectModelFolder(dir, options.dtype ?? 'fp32'), options);
+  }
+
+  /** A model from a folder already inspected (a suite inspects each folder once, at load time). */
+  static fromFolder(folder: ModelFolder, options: LoadOptions = {}): ClipFamilyModel {
+    return new ClipFamilyModel(folder, options.threads ?? Math.max(1, os.availableParallelism()));
   }
 
   get modelType(): string {

@@ -15,9 +15,9 @@ import { HoloclipError, errorMessage } from '../errors.js';
 import { readJsonIfExists, writeJsonAtomic } from '../store/json-file.js';
 import { l2NormalizeRows } from '../metrics/vector.js';
 import type { ClipFamilyModel } from './clip-model.js';
-import { readModelCard } from './model-card.js';
+import { readModelCard, type ModelCard } from './model-card.js';
 
-export type LogitScaleSource = 'flag' | 'model-card' | 'recovered-from-model.onnx' | 'config-init-fallback' | 'classifier-logits';
+export type LogitScaleSource = 'flag' | 'suite' | 'model-card' | 'recovered-from-model.onnx' | 'config-init-fallback' | 'classifier-logits';
 
 export interface LogitScale {
   /** Multiplier applied to cosine similarities (already exponentiated, e.g. 100 for OpenAI CLIP). */
@@ -32,6 +32,10 @@ export interface LogitScale {
 export interface ResolveOptions {
   flagScale?: number;
   flagBias?: number;
+  /** Where the override came from: a command-line flag (default) or a suite file's logit_scale. */
+  overrideSource?: 'flag' | 'suite';
+  /** The folder's model card, already read (read here otherwise). */
+  card?: ModelCard | null;
   /** Directory for the recovery cache (inside the store). */
   cacheDir: string;
   /** sha256 of a file (stat-cached by the caller). */
@@ -43,11 +47,12 @@ export async function resolveLogitScale(model: ClipFamilyModel, options: Resolve
   const folder = model.folder;
   const sigmoid = folder.family.scoring === 'sigmoid';
   if (options.flagScale !== undefined) {
-    if (!(options.flagScale > 0)) throw new HoloclipError(`--logit-scale must be a positive number (got ${options.flagScale})`);
-    return { scale: options.flagScale, bias: options.flagBias ?? 0, source: 'flag', detail: '--logit-scale' };
+    const suite = options.overrideSource === 'suite';
+    if (!(options.flagScale > 0)) throw new HoloclipError(`${suite ? 'logit_scale' : '--logit-scale'} must be a positive number (got ${options.flagScale})`);
+    return { scale: options.flagScale, bias: options.flagBias ?? 0, source: suite ? 'suite' : 'flag', detail: suite ? "the suite file's logit_scale" : '--logit-scale' };
   }
   if (folder.files.modelCard) {
-    const card = await readModelCard(folder.files.modelCard);
+    const card = options.card ?? (await readModelCard(folder.files.modelCard));
     if (card.logit_scale !== undefined) {
       if (sigmoid && card.logit_bias === undefined) {
         options.warn(`model card ${folder.files.modelCard} gives logit_scale but no logit_bias for a SigLIP model; using bias 0`);

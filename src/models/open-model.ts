@@ -29,8 +29,10 @@ export async function inspectAnyModel(dirArg: string, dtype: Dtype = 'fp32'): Pr
   return { kind: 'two-tower', folder: await inspectModelFolder(dir, dtype) };
 }
 
-export async function openModel(dirArg: string, options: { dtype?: Dtype; threads?: number } = {}): Promise<AnyModel> {
+export async function openModel(dirArg: string, options: { dtype?: Dtype; threads?: number; inspected?: InspectedModel } = {}): Promise<AnyModel> {
   const dir = path.resolve(dirArg);
+  if (options.inspected?.kind === 'classifier') return new ImageClassifierModel(options.inspected.folder, options.threads);
+  if (options.inspected) return ClipFamilyModel.fromFolder(options.inspected.folder, options);
   const config = await readConfig(dir);
   if (config && isClassifierConfig(config)) {
     const folder = await inspectClassifierFolder(dir, config, options.dtype ?? 'fp32');

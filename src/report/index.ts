@@ -7,13 +7,13 @@
  * ids), so a report can be diffed and cached.
  */
 import path from 'node:path';
-import type { SuiteResults } from '../suite/results-types.js';
+import type { SuiteResults } from '../results/types.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { createContext, type Section } from './blocks.js';
-import { escapeHtml, figure, page, section } from './html.js';
-import { renderSvg } from './render-svg.js';
-import { accuracySection, calibrationSection, corruptionSection, effectiveRobustnessSection, factorsSection, oodSection, retrievalSection, shapeBiasSection } from './sections-tasks.js';
-import { differencesSection, headerHtml, modelsSection, skippedSection, summarySection } from './sections-overview.js';
+import { TASKS } from '../tasks/registry.js';
+import { createContext, type Section } from './kit/blocks.js';
+import { escapeHtml, figure, page, section } from './kit/html.js';
+import { renderSvg } from './kit/render-svg.js';
+import { differencesSection, headerHtml, modelsSection, skippedSection, summarySection } from './overview.js';
 
 export { describeDifferences } from './differences.js';
 export type { Differences, ModelDifference, PromptDifference, MetricComparison, FactorDifference } from './differences.js';
@@ -21,21 +21,15 @@ export type { Differences, ModelDifference, PromptDifference, MetricComparison, 
 /** The report's file name inside its directory. */
 export const REPORT_FILE = 'index.html';
 
-/** The sections in page order; those without data are left out. */
+/** The sections in page order (overview, then every task's, then the skipped units); those without data are left out. */
 export function buildSections(results: SuiteResults): { header: string; sections: Section[] } {
   const ctx = createContext(results);
   const sections = [
     modelsSection(ctx),
     summarySection(ctx),
     differencesSection(ctx),
-    accuracySection(ctx),
-    effectiveRobustnessSection(ctx),
-    calibrationSection(ctx),
-    oodSection(ctx),
-    shapeBiasSection(ctx),
-    retrievalSection(ctx),
-    factorsSection(ctx),
-    corruptionSection(ctx),
+    // Each task's own section, in registry order.
+    ...TASKS.map((t) => t.report.section(ctx)),
     skippedSection(ctx),
   ].filter((s): s is Section => s !== undefined);
   return { header: headerHtml(ctx, sections), sections };

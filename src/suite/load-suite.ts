@@ -9,14 +9,18 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { parseDocument } from 'yaml';
 import { parseCorruptions, type CorruptionSpec } from '../corruptions/registry.js';
-import { datasetTypes, parseTypedSpec } from '../data/typed-spec.js';
+import { parseDatasetSpec, type DatasetRef } from '../data/dataset-ref.js';
+import { datasetTypes, findDatasetType, parseTypedSpec } from '../data/typed-spec.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import type { Dtype } from '../models/dtype.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
-import { inspectAnyModel } from '../models/open-model.js';
-import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../tasks/zeroshot/templates.js';
+import { inspectAnyModel, type InspectedModel } from '../models/open-model.js';
+import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../head/templates.js';
+import type { FactorName, MetadataSource, ModelFactors } from '../results/types.js';
+import { datasetFields, optionFields, TaskOptionError, type DatasetNeed, type ResolvedTask } from '../tasks/definition.js';
+import { taskOfType } from '../tasks/registry.js';
+import { resolveUserPath } from '../util/paths.js';
 import { builtinPaths, parseBuiltin, type BuiltinRef, type DatasetRole } from './builtins.js';
-import type { FactorName, MetadataSource, ModelFactors, TaskType } from './results-types.js';
 import type { z } from 'zod';
 import { datasetEntrySchema, modelEntrySchema, promptSetSchema, suiteSchema, taskSchema, type DatasetEntry, type ModelEntry, type SuiteFile, type TaskEntry } from './schema.js';
 
@@ -38,6 +42,8 @@ export interface ResolvedModel {
   readonly modelType: string;
   readonly logitScale?: number;
   readonly logitBias?: number;
+  /** The folder as inspected once at load time (files, family, dtype); the runner and tasks reuse it. */
+  readonly inspected: InspectedModel;
   readonly card: ModelCard | null;
   readonly metadata: ModelFactors;
   readonly metadataSource: Record<FactorName, MetadataSource>;
@@ -49,6 +55,8 @@ export interface ResolvedDataset {
   readonly spec: string;
   readonly path: string;
   readonly classnames?: string;
+  /** The parsed reference every later step opens (type, absolute path, class names). */
+  readonly ref: DatasetRef;
   readonly builtin: BuiltinRef | null;
   /** How tasks read it (from the built-in table, or from the tasks that use a path dataset). */
   readonly role: DatasetRole;
@@ -66,8 +74,7 @@ export interface ResolvedPromptSet {
   readonly set: TemplateSet;
 }
 
-/** A task with its id (the suite's, or its type; "-2", "-3"... for repeated types). */
-export type ResolvedTask = TaskEntry & { readonly id: string };
+export type { ResolvedTask };
 
 export interface ResolvedSuite {
   readonly file: string;
@@ -97,29 +104,14 @@ export interface LoadSuiteOptions {
   readonly benchmarksDir?: string;
 }
 
-/** The datasets a task reads, with the role each one must play. */
-export function taskDatasets(task: TaskEntry): Array<{ name: string; role: DatasetRole | 'images'; where: string }> {
-  switch (task.type) {
-    case 'zeroshot':
-      return task.datasets.map((name, i) => ({ name, role: 'labelled', where: `datasets[${i}]` }));
-    case 'effective-robustness':
-      return [{ name: task.id_dataset, role: 'labelled', where: 'id_dataset' }, ...task.shifts.map((name, i) => ({ name, role: 'labelled' as const, where: `shifts[${i}]` }))];
-    case 'calibration':
-      return [
-        { name: task.dataset, role: 'labelled', where: 'dataset' },
-        ...(task.calibration_dataset ? [{ name: task.calibration_dataset, role: 'labelled' as const, where: 'calibration_dataset' }] : []),
-        ...(task.shifts ?? []).map((name, i) => ({ name, role: 'labelled' as const, where: `shifts[${i}]` })),
-      ];
-    case 'ood':
-      return [{ name: task.dataset, role: 'labelled', where: 'dataset' }, ...task.ood.map((name, i) => ({ name, role: 'images' as const, where: `ood[${i}]` }))];
-    case 'shape-bias':
-      return [{ name: task.dataset, role: 'cue-conflict', where: 'dataset' }];
-    case 'retrieval':
-      return [{ name: task.dataset, role: 'captions', where: 'dataset' }];
-    case 'factors':
-    case 'corruption':
-      return [{ name: task.dataset, role: 'labelled', where: 'dataset' }];
-  }
+/** The datasets a task reads, with the role each one must play and where they are named in the entry. */
+export function taskDatasets(task: ResolvedTask): Array<{ name: string; role: DatasetNeed; where: string }> {
+  const settings = task.settings as Record<string, unknown>;
+  return datasetFields(taskOfType(task.type).options).flatMap((f) => {
+    const v = settings[f.key];
+    if (v === undefined) return [];
+    return Array.isArray(v) ? v.map((name, i) => ({ name: String(name), role: f.meta.role, where: `${f.key}[${i}]` })) : [{ name: String(v), role: f.meta.role, where: f.key }];
+  });
 }
 
 const ROLE_DESCRIPTION: Record<DatasetRole, string> = {
@@ -130,7 +122,7 @@ const ROLE_DESCRIPTION: Record<DatasetRole, string> = {
 };
 
 /** Whether a dataset of `role` can serve where a task needs `need`. */
-function roleFits(role: DatasetRole, need: DatasetRole | 'images'): boolean {
+function roleFits(role: DatasetRole, need: DatasetNeed): boolean {
   if (need === 'images') return role !== 'captions';
   return role === need;
 }
@@ -182,10 +174,11 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
   for (const [k, entry] of suite.models.entries()) {
     const i = positions[k];
     const where = `models[${i}].path`;
-    const pattern = path.resolve(dir, entry.path);
+    const pattern = resolveUserPath(entry.path, dir);
     let dirs: string[];
     if (/[*?[\]{}]/.test(entry.path)) {
       const matches = await glob(path.relative(dir, pattern).split(path.sep).join('/'), { cwd: dir, onlyDirectories: true, absolute: true, expandDirectories: false });
+      // (a `~/` pattern is resolved to an absolute one first, so globs under the home folder work too)
       dirs = matches.map((m) => m.replace(/[\\/]+$/, '')).sort();
       if (dirs.length === 0) {
         problems.push(`${where}: "${entry.path}" matches no folder (relative to ${dir})`);
@@ -219,6 +212,7 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
           modelType: inspected.kind === 'classifier' ? 'holoclip-classifier' : inspected.folder.family.modelType,
           logitScale: entry.logit_scale,
           logitBias: entry.logit_bias,
+          inspected,
           card,
           metadata,
           metadataSource: source,
@@ -254,28 +248,30 @@ function resolveDatasets(suite: SuiteFile, dir: string, benchmarksDir: string, r
         problems.push(`datasets.${name}.corruption: ${errorMessage(err)}`);
       }
     }
-    const depthDir = typeof entry !== 'string' && entry.depth_dir ? path.resolve(dir, entry.depth_dir) : undefined;
-    const depthModel = typeof entry !== 'string' && entry.depth_model ? path.resolve(dir, entry.depth_model) : undefined;
+    const depthDir = typeof entry !== 'string' && entry.depth_dir ? resolveUserPath(entry.depth_dir, dir) : undefined;
+    const depthModel = typeof entry !== 'string' && entry.depth_model ? resolveUserPath(entry.depth_model, dir) : undefined;
     if (builtin) {
       const p = builtinPaths(builtin, benchmarksDir);
-      const classnames = typeof entry !== 'string' && entry.classnames ? path.resolve(dir, entry.classnames) : p.classnames;
-      out.set(name, { name, spec, path: p.path, classnames, builtin, role: builtin.info.role, corruption, depthDir, depthModel });
+      const classnames = typeof entry !== 'string' && entry.classnames ? resolveUserPath(entry.classnames, dir) : p.classnames;
+      const ref = parseDatasetSpec(p.path, { classnames });
+      out.set(name, { name, spec, path: p.path, classnames, ref, builtin, role: builtin.info.role, corruption, depthDir, depthModel });
       continue;
     }
-    const classnames = typeof entry === 'string' || entry.classnames === undefined ? undefined : path.resolve(dir, entry.classnames);
+    const classnames = typeof entry === 'string' || entry.classnames === undefined ? undefined : resolveUserPath(entry.classnames, dir);
     // A named layout: `TYPE:PATH`, or `{ type, path }`.
     const typed = typeof entry !== 'string' && entry.type ? { type: entry.type, path: entry.path } : parseTypedSpec(spec);
     if (typed) {
-      const known = datasetTypes().find((t) => t.name === typed.type);
+      const known = findDatasetType(typed.type);
       if (!known) {
         problems.push(`datasets.${name}.type: unknown dataset type "${typed.type}" (types: ${datasetTypes().map((t) => t.name).join(', ')})`);
         continue;
       }
-      const role: DatasetRole = known.captions ? 'captions' : typed.type === 'ood-images' ? 'unlabelled' : 'labelled';
-      out.set(name, { name, spec, path: path.resolve(dir, typed.path), classnames, builtin: null, role, corruption, depthDir, depthModel, type: typed.type });
+      const ref = parseDatasetSpec(typed.path, { base: dir, type: typed.type, classnames });
+      out.set(name, { name, spec, path: ref.path, classnames, ref, builtin: null, role: known.role, corruption, depthDir, depthModel, type: typed.type });
       continue;
     }
-    out.set(name, { name, spec, path: path.resolve(dir, spec), classnames, builtin: null, role: roles.get(name) ?? 'labelled', corruption, depthDir, depthModel });
+    const ref = parseDatasetSpec(spec, { base: dir, classnames });
+    out.set(name, { name, spec, path: ref.path, classnames, ref, builtin: null, role: roles.get(name) ?? 'labelled', corruption, depthDir, depthModel });
   }
   return out;
 }
@@ -303,7 +299,7 @@ async function resolvePrompts(suite: SuiteFile, dir: string, problems: string[])
         if (bad >= 0) throw new HoloclipError(`template ${bad} "${templates[bad]}" has no ${PLACEHOLDER} placeholder for the class name`);
         set = { templates: [...templates], source: `suite prompt set "${name}"` };
       } else if (entry.file) {
-        set = await loadTemplates(path.resolve(dir, entry.file), entry.key);
+        set = await loadTemplates(resolveUserPath(entry.file, dir), entry.key);
       } else {
         throw new HoloclipError('give templates (a list) or a file');
       }
@@ -395,22 +391,49 @@ function declaredDatasets(raw: unknown): Set<string> {
   return new Set(d && typeof d === 'object' && !Array.isArray(d) ? Object.keys(d) : []);
 }
 
-function assignTaskIds(tasks: readonly TaskEntry[]): ResolvedTask[] {
+/**
+ * Task entries -> resolved tasks: the id (the suite's, or its type; "-2", "-3"... for repeated types),
+ * the entry as written (for results.json and unit keys), and the typed settings (defaults applied,
+ * paths resolved against the suite file, then the task's own `resolveSettings`).
+ */
+function resolveTasks(entries: readonly TaskEntry[], rawTasks: unknown, positions: readonly number[], dir: string, problems: Map<number, string[]>): ResolvedTask[] {
   const count = new Map<string, number>();
-  return tasks.map((t) => {
-    if (t.id) return { ...t, id: t.id };
-    const n = (count.get(t.type) ?? 0) + 1;
-    count.set(t.type, n);
-    return { ...t, id: n === 1 ? t.type : `${t.type}-${n}` };
+  const raw = Array.isArray(rawTasks) ? rawTasks : [];
+  return entries.map((entry, k) => {
+    const def = taskOfType(entry.type);
+    const written = (raw[positions[k]] ?? {}) as Record<string, unknown>;
+    let id = entry.id;
+    if (!id) {
+      const n = (count.get(entry.type) ?? 0) + 1;
+      count.set(entry.type, n);
+      id = n === 1 ? entry.type : `${entry.type}-${n}`;
+    }
+    const config: Record<string, unknown> = {};
+    const parsed: Record<string, unknown> = {};
+    for (const f of optionFields(def.options)) {
+      const value = entry[f.key];
+      if (f.key in written) config[f.key] = value;
+      if (value === undefined) continue;
+      parsed[f.key] = f.meta.kind === 'path' && typeof value === 'string' ? resolveUserPath(value, dir) : value;
+    }
+    let settings: unknown = parsed;
+    try {
+      settings = def.resolveSettings ? def.resolveSettings(parsed) : parsed;
+    } catch (err) {
+      const where = err instanceof TaskOptionError && err.where !== '' ? `.${err.where}` : '';
+      problems.set(k, [`tasks[${positions[k]}]${where}: ${errorMessage(err)}`]);
+    }
+    return { id, type: entry.type, config, settings };
   });
 }
 
-function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[], declared: ReadonlySet<string>, datasets: Map<string, ResolvedDataset>, promptNames: ReadonlySet<string>, models: readonly ResolvedModel[], problems: string[]): void {
+function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[], declared: ReadonlySet<string>, datasets: Map<string, ResolvedDataset>, promptNames: ReadonlySet<string>, models: readonly ResolvedModel[], resolveProblems: ReadonlyMap<number, string[]>, problems: string[]): void {
   const ids = new Map<string, number>();
-  const modelNames = new Set(models.map((m) => m.name));
+  const planModels = models.map((m) => ({ name: m.name, kind: m.kind }));
   tasks.forEach((task, k) => {
     const i = positions[k];
     const at = `tasks[${i}]`;
+    const def = taskOfType(task.type);
     const prev = ids.get(task.id);
     if (prev !== undefined) problems.push(`${at}.id: "${task.id}" is also the id of tasks[${prev}]; task ids must be unique`);
     ids.set(task.id, i);
@@ -425,37 +448,17 @@ function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[]
         problems.push(`${at}.${ref.where}: "${ref.name}" (${d.spec}) is ${ROLE_DESCRIPTION[d.role]}, but ${task.type} needs ${need} here`);
       }
     }
-    const promptRefs = task.type === 'zeroshot' ? (task.prompts ?? []) : 'prompts' in task && task.prompts ? [task.prompts] : [];
-    for (const p of promptRefs) if (!promptNames.has(p)) problems.push(`${at}.prompts: no prompt set named "${p}" (prompt sets: ${[...promptNames].join(', ') || 'none'})`);
-    if (task.type === 'effective-robustness') {
-      task.shifts.forEach((s, j) => {
-        if (s === task.id_dataset) problems.push(`${at}.shifts[${j}]: "${s}" is the ID dataset; a shift must be another dataset`);
-      });
-      if (Array.isArray(task.baselines)) {
-        task.baselines.forEach((b, j) => {
-          if (!modelNames.has(b)) problems.push(`${at}.baselines[${j}]: no model named "${b}" (models: ${[...modelNames].join(', ')})`);
-        });
-      } else if (models.length < 2) {
-        problems.push(`${at}: effective robustness fits a line over the baseline models; the suite has ${models.length} model, it needs at least 2 (or give baselines)`);
-      }
+    const promptRefs = (task.settings as { prompts?: string | string[] }).prompts;
+    for (const p of promptRefs === undefined ? [] : Array.isArray(promptRefs) ? promptRefs : [promptRefs]) {
+      if (!promptNames.has(p)) problems.push(`${at}.prompts: no prompt set named "${p}" (prompt sets: ${[...promptNames].join(', ') || 'none'})`);
     }
-    if (task.type === 'calibration' && task.calibration_dataset && task.calibration_fraction !== undefined) {
-      problems.push(`${at}: give calibration_dataset or calibration_fraction, not both`);
+    const failed = resolveProblems.get(k);
+    if (failed) {
+      problems.push(...failed);
+      return;
     }
-    if (task.type === 'corruption') {
-      try {
-        parseCorruptions(Array.isArray(task.corruptions) ? task.corruptions.join(',') : task.corruptions, task.seed ?? 0);
-      } catch (err) {
-        problems.push(`${at}.corruptions: ${errorMessage(err).replace(/^--corruption /, '')}`);
-      }
-      if (datasets.get(task.dataset)?.corruption) problems.push(`${at}.dataset: "${task.dataset}" is already a corrupted dataset; give the clean one`);
-    }
-    if (task.type === 'ood') {
-      task.ood.forEach((o, j) => {
-        if (o === task.dataset) problems.push(`${at}.ood[${j}]: "${o}" is the ID dataset`);
-      });
-      if (task.scores?.includes('mcm') && models.every((m) => m.kind === 'classifier')) problems.push(`${at}.scores: mcm needs cosine similarities; every model of the suite is an image classifier`);
-    }
+    const env = { models: planModels, isCorrupted: (name: string) => datasets.get(name)?.corruption != null };
+    for (const p of def.check?.(task.settings, task.config, env) ?? []) problems.push(`${at}${p.where === '' ? '' : `.${p.where}`}: ${p.message}`);
   });
 }
 
@@ -464,7 +467,7 @@ function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[]
  * nothing else for problems in the file.
  */
 export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {}): Promise<ResolvedSuite> {
-  const file = path.resolve(fileArg);
+  const file = resolveUserPath(fileArg);
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -479,10 +482,11 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
   const suite = parseLeniently(raw, problems, positions);
   if (!suite) throw new SuiteError(file, problems);
   const dir = path.dirname(file);
-  const benchmarksDir = path.resolve(options.benchmarksDir ?? suite.benchmarks_dir ?? path.join('.holoclip', 'benchmarks'));
+  const benchmarksDir = resolveUserPath(options.benchmarksDir ?? suite.benchmarks_dir ?? path.join('.holoclip', 'benchmarks'));
 
   // A path dataset's role comes from the tasks that read it (first use wins; conflicts are reported).
-  const tasks = assignTaskIds(suite.tasks);
+  const resolveProblems = new Map<number, string[]>();
+  const tasks = resolveTasks(suite.tasks as TaskEntry[], (raw as Record<string, unknown>).tasks, positions.tasks, dir, resolveProblems);
   const roles = new Map<string, DatasetRole>();
   for (const t of tasks) for (const ref of taskDatasets(t)) if (!roles.has(ref.name)) roles.set(ref.name, ref.role === 'images' ? 'unlabelled' : ref.role);
 
@@ -495,7 +499,7 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
     defaultPrompts = 'default';
     prompts.set('default', { name: 'default', set: { templates: [DEFAULT_TEMPLATE], source: 'default' } });
   }
-  checkTasks(tasks, positions.tasks, declaredDatasets(raw), datasets, new Set(prompts.keys()), models, problems);
+  checkTasks(tasks, positions.tasks, declaredDatasets(raw), datasets, new Set(prompts.keys()), models, resolveProblems, problems);
   const reference = suite.reference ?? models[0]?.name ?? '';
   if (suite.reference && !models.some((m) => m.name === suite.reference)) problems.push(`reference: no model named "${suite.reference}" (models: ${models.map((m) => m.name).join(', ')})`);
   const used = new Set(tasks.flatMap((t) => taskDatasets(t).map((r) => r.name)));
@@ -508,8 +512,8 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
     sha256: createHash('sha256').update(text).digest('hex'),
     name: suite.name,
     description: suite.description ?? null,
-    store: path.resolve(options.store ?? suite.store ?? '.holoclip'),
-    out: path.resolve(options.out ?? suite.out ?? path.join('runs', suite.name)),
+    store: resolveUserPath(options.store ?? suite.store ?? '.holoclip'),
+    out: resolveUserPath(options.out ?? suite.out ?? path.join('runs', suite.name)),
     benchmarksDir,
     batchSize: suite.batch_size ?? 32,
     reference,
@@ -522,4 +526,3 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
   };
 }
 
-export type { TaskType };

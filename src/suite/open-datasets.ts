@@ -7,9 +7,8 @@ import { createHash } from 'node:crypto';
 import { completeWithDepthModel, findDepthMaps, missingDepthError, type FoundDepthMaps } from '../corruptions/depth-sources.js';
 import type { ProgressSink } from '../util/progress.js';
 import { findCorruption } from '../corruptions/registry.js';
-import { openCaptionManifest, openDataset, openImageList, type Dataset } from '../data/index.js';
-import { openTypedCaptions, openTypedDataset } from '../data/typed-spec.js';
-import { HoloclipError } from '../errors.js';
+import { openDatasetRef } from '../data/dataset-ref.js';
+import type { CaptionDataset, Dataset } from '../data/index.js';
 import { errorMessage } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { hashItem, ItemStatCache } from '../pipeline/item-bytes.js';
@@ -20,27 +19,8 @@ export interface OpenedDataset {
   readonly resolved: ResolvedDataset;
   /** The images (for a caption manifest: its images). */
   readonly dataset: Dataset;
-}
-
-async function openOne(d: ResolvedDataset): Promise<Dataset> {
-  if (d.type) {
-    if (d.role === 'captions') {
-      const captions = await openTypedCaptions(`${d.type}:${d.path}`);
-      if (!captions) throw new HoloclipError(`internal: ${d.type} is not a caption type`);
-      return captions.dataset;
-    }
-    return openTypedDataset({ type: d.type, path: d.path }, d.classnames);
-  }
-  switch (d.role) {
-    case 'labelled':
-      return openDataset({ path: d.path, classnames: d.classnames });
-    case 'unlabelled':
-      return openImageList(d.path);
-    case 'cue-conflict':
-      return openDataset({ path: d.path });
-    case 'captions':
-      return (await openCaptionManifest(d.path)).dataset;
-  }
+  /** A caption dataset's captions. */
+  readonly captions?: CaptionDataset;
 }
 
 /**
@@ -55,7 +35,8 @@ export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet
     const d = suite.datasets.get(name);
     if (!d) continue;
     try {
-      let dataset = await openOne(d);
+      const opened1 = await openDatasetRef(d.ref, d.role);
+      let dataset = opened1.dataset;
       if (dataset.items.length === 0) {
         problems.push(`datasets.${name}: ${d.path} holds no images`);
         continue;
@@ -73,7 +54,7 @@ export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet
         }
         dataset = { ...dataset, corruption: { spec: d.corruption, depthPaths } };
       }
-      opened.set(name, { resolved: d, dataset });
+      opened.set(name, { resolved: d, dataset, ...(opened1.captions ? { captions: opened1.captions } : {}) });
     } catch (err) {
       problems.push(`datasets.${name}: ${errorMessage(err)}`);
     }

@@ -9,9 +9,13 @@
  * Effective robustness has no unit of its own: it is a fit across models, computed at aggregation
  * from the zero-shot units it adds to the plan.
  */
-import { corruptionLabel, findCorruption, parseCorruptions, type CorruptionSpec } from '../corruptions/registry.js';
-import type { ResolvedModel, ResolvedSuite, ResolvedTask } from './load-suite.js';
+import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
+import type { MetricUnit } from '../tasks/definition.js';
+import { taskOfType } from '../tasks/registry.js';
+import type { ResolvedModel, ResolvedSuite } from './load-suite.js';
 import { taskDatasets } from './load-suite.js';
+
+export type { MetricUnit };
 
 export interface EmbeddingUnit {
   readonly model: string;
@@ -19,10 +23,6 @@ export interface EmbeddingUnit {
   /** A corruption task's corrupted version of the dataset (depth-free corruptions only). */
   readonly corruption?: CorruptionSpec;
 }
-
-export type MetricUnit =
-  | { readonly kind: 'zeroshot'; readonly model: string; readonly dataset: string; readonly prompts: string | null }
-  | { readonly kind: 'task'; readonly model: string; readonly task: ResolvedTask; readonly prompts: string | null };
 
 export interface SkippedPlanUnit {
   readonly model: string;
@@ -36,72 +36,26 @@ export interface SuitePlan {
   readonly skipped: readonly SkippedPlanUnit[];
 }
 
-/** Why a task does not apply to a model (null when it does). */
-export function notApplicable(task: ResolvedTask, model: ResolvedModel): string | null {
-  if (model.kind === 'classifier' && task.type === 'retrieval') return 'image-text retrieval needs a text tower; this model is an image classifier';
-  return null;
-}
-
-/** The prompt set a (model, task) uses: none for a classifier (it has its own logits). */
-export function promptsFor(suite: ResolvedSuite, model: ResolvedModel, requested: string | undefined): string | null {
-  if (model.kind === 'classifier') return null;
-  return requested ?? suite.defaultPrompts;
-}
-
-export function zeroshotUnitId(u: { model: string; dataset: string; prompts: string | null }): string {
-  return `${u.model}|zeroshot|${u.dataset}|${u.prompts ?? '-'}`;
-}
-
-export function taskUnitId(model: string, taskId: string): string {
-  return `${model}|${taskId}`;
-}
-
-export function metricUnitId(u: MetricUnit): string {
-  return u.kind === 'zeroshot' ? zeroshotUnitId(u) : taskUnitId(u.model, u.task.id);
-}
-
+/** Each task definition expands itself (`plan`); units with the same id (shared zero-shot units) are planned once. */
 export function planSuite(suite: ResolvedSuite): SuitePlan {
   const embedding = new Map<string, EmbeddingUnit>();
   const metric = new Map<string, MetricUnit>();
   const skipped: SkippedPlanUnit[] = [];
-  const addZeroshot = (model: ResolvedModel, dataset: string, prompts: string | null) => {
-    const u: MetricUnit = { kind: 'zeroshot', model: model.name, dataset, prompts };
-    metric.set(metricUnitId(u), u);
-  };
+  const env = { defaultPrompts: suite.defaultPrompts };
   for (const model of suite.models) {
+    const planModel: Pick<ResolvedModel, 'name' | 'kind'> = { name: model.name, kind: model.kind };
     for (const task of suite.tasks) {
-      const reason = notApplicable(task, model);
-      if (reason) {
-        skipped.push({ model: model.name, task: task.id, reason });
+      const def = taskOfType(task.type);
+      if (def.needsTextTower && model.kind === 'classifier') {
+        skipped.push({ model: model.name, task: task.id, reason: def.needsTextTower });
         continue;
       }
       for (const ref of taskDatasets(task)) embedding.set(`${model.name}|${ref.name}`, { model: model.name, dataset: ref.name });
-      if (task.type === 'corruption') {
-        // The corrupted versions are embedding units too, so shards share them. 3D corruptions, whose
-        // depth maps may need a depth model first, are embedded by the task's metric unit instead.
-        const specs = parseCorruptions(Array.isArray(task.corruptions) ? task.corruptions.join(',') : task.corruptions, task.seed ?? 0);
-        for (const spec of specs) {
-          if (findCorruption(spec.name)?.needsDepth) continue;
-          embedding.set(`${model.name}|${task.dataset}|${corruptionLabel(spec)}|${spec.seed}`, { model: model.name, dataset: task.dataset, corruption: spec });
-        }
+      const plan = def.plan(task, planModel, env);
+      for (const e of plan.embedding ?? []) {
+        embedding.set(`${model.name}|${e.dataset}|${corruptionLabel(e.corruption)}|${e.corruption.seed}`, { model: model.name, dataset: e.dataset, corruption: e.corruption });
       }
-      switch (task.type) {
-        case 'zeroshot': {
-          const sets = model.kind === 'classifier' ? [null] : (task.prompts ?? [suite.defaultPrompts]);
-          for (const d of task.datasets) for (const p of sets) addZeroshot(model, d, p);
-          break;
-        }
-        case 'effective-robustness': {
-          const p = promptsFor(suite, model, task.prompts);
-          for (const d of [task.id_dataset, ...task.shifts]) addZeroshot(model, d, p);
-          break;
-        }
-        default: {
-          const p = task.type === 'retrieval' ? null : promptsFor(suite, model, task.prompts);
-          const u: MetricUnit = { kind: 'task', model: model.name, task, prompts: p };
-          metric.set(metricUnitId(u), u);
-        }
-      }
+      for (const u of plan.metric) if (!metric.has(u.id)) metric.set(u.id, u);
     }
   }
   // Deterministic order: models as in the suite, then datasets / tasks as first met.

@@ -13,24 +13,19 @@ import type { Dataset } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
 import type { PreprocessMode } from '../image/index.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
-import { inspectAnyModel } from '../models/open-model.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
 import { UnitResultStore } from '../store/unit-results.js';
-import { corruptionLabel, parseCorruptions } from '../corruptions/registry.js';
-import { runCalibration } from '../tasks/calibration/run.js';
-import { runCorruptionEval } from '../tasks/corruption/run.js';
-import { EvalContext, HOLOCLIP_VERSION, type CommonEvalOptions } from '../tasks/eval-context.js';
-import { runFactors } from '../tasks/factors/run.js';
-import { OOD_SCORES, runOod } from '../tasks/ood/run.js';
-import { runRetrieval } from '../tasks/retrieval/run.js';
-import { runShapeBias } from '../tasks/shape-bias/run.js';
-import { runZeroShot } from '../tasks/zeroshot/run.js';
+import { corruptionLabel } from '../corruptions/registry.js';
+import { TaskData, type OpenedData } from '../tasks/definition.js';
+import { EvalContext, type CommonEvalOptions } from '../tasks/eval-context.js';
+import { taskOfType } from '../tasks/registry.js';
 import type { ProgressSink } from '../util/progress.js';
+import { HOLOCLIP_VERSION } from '../util/version.js';
 import { aggregateSuite, type UnitResult } from './aggregate.js';
-import { SuiteError, taskDatasets, type ResolvedModel, type ResolvedSuite } from './load-suite.js';
+import { SuiteError, type ResolvedModel, type ResolvedSuite } from './load-suite.js';
 import { datasetFingerprint, estimateSuiteDepth, openSuiteDatasets, type OpenedDataset } from './open-datasets.js';
-import { metricUnitId, planSuite, shardUnits, type EmbeddingUnit, type MetricUnit } from './plan.js';
+import { planSuite, shardUnits, type EmbeddingUnit, type MetricUnit } from './plan.js';
 import { writeSuiteOutputs } from './write-outputs.js';
 import { EmbeddingPhaseProgress, MetricPhaseProgress } from './suite-progress.js';
 
@@ -62,91 +57,36 @@ interface ModelRuntime {
   readonly identity: ModelIdentity;
 }
 
-function unitLabel(u: MetricUnit): string {
-  const raw = u.kind === 'zeroshot' ? `zeroshot-${u.dataset}${u.prompts ? `-${u.prompts}` : ''}` : u.task.id;
-  return raw.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
 /** The unit's content key: everything its numbers depend on, and nothing else (no paths, no times). */
 function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, preprocess: PreprocessMode): string {
-  const datasets = u.kind === 'zeroshot' ? [u.dataset] : taskDatasets(u.task).map((r) => r.name);
-  const { id: _id, ...taskConfig } = u.kind === 'task' ? u.task : { id: '' };
+  const datasets = Object.values(u.datasets).flat();
   return canonicalKey({
     holoclip: HOLOCLIP_VERSION,
-    kind: u.kind,
+    kind: u.keyKind,
     model: { files: rt.identity.all, dtype: rt.model.dtype, logit_scale: rt.model.logitScale ?? null, logit_bias: rt.model.logitBias ?? null, preprocess },
-    task: taskConfig,
+    task: u.keyConfig,
     datasets: Object.fromEntries(datasets.map((d) => [d, fingerprints.get(d) ?? null])),
     templates: u.prompts ? suite.prompts.get(u.prompts)?.set.templates ?? null : null,
   });
 }
 
-async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalContext, common: CommonEvalOptions, opened: ReadonlyMap<string, OpenedDataset>, dir: string): Promise<void> {
-  // Tasks get the datasets the suite opened (with their corruption, if any), not paths to reopen.
-  const get = (name: string) => {
-    const d = opened.get(name);
-    if (!d) throw new HoloclipError(`internal: dataset ${name} was not opened`);
-    return d;
-  };
-  const ds = (name: string) => get(name).resolved;
-  const data = (name: string) => get(name).dataset;
-  const templateSet = u.prompts ? suite.prompts.get(u.prompts)?.set : undefined;
-  const base = { ...common, context: ctx, templateSet, out: dir };
-  if (u.kind === 'zeroshot') {
-    const d = ds(u.dataset);
-    await runZeroShot({ ...base, data: data(u.dataset), classnames: d.classnames });
-    return;
+/** Runs a unit with the task that computes it, on the datasets the suite opened (with their corruption, if any). */
+async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalContext, opened: ReadonlyMap<string, OpenedDataset>, dir: string, warn: (m: string) => void): Promise<void> {
+  const def = taskOfType(u.computedBy);
+  if (!def.run) throw new HoloclipError(`internal: ${def.type} has no metric unit of its own`);
+  const byKey = new Map<string, OpenedData[]>();
+  for (const [key, names] of Object.entries(u.datasets)) {
+    byKey.set(
+      key,
+      names.map((name) => {
+        const d = opened.get(name);
+        if (!d) throw new HoloclipError(`internal: dataset ${name} was not opened`);
+        return { name, dataset: d.dataset, captions: d.captions, depthDir: d.resolved.depthDir, depthModel: d.resolved.depthModel };
+      }),
+    );
   }
-  const t = u.task;
-  switch (t.type) {
-    case 'calibration': {
-      const d = ds(t.dataset);
-      await runCalibration({
-        ...base,
-        data: data(t.dataset),
-        classnames: d.classnames,
-        shifts: (t.shifts ?? []).map((s) => ({ name: s, path: data(s) })),
-        calibrationData: t.calibration_dataset ? data(t.calibration_dataset) : undefined,
-        calibrationFraction: t.calibration_fraction ?? 0.5,
-        seed: t.seed ?? 0,
-        bins: t.bins ?? 15,
-      });
-      return;
-    }
-    case 'ood': {
-      const d = ds(t.dataset);
-      const scores = (t.scores ?? [...OOD_SCORES]).filter((s) => s !== 'mcm' || ctx.model.kind !== 'classifier');
-      await runOod({ ...base, data: data(t.dataset), classnames: d.classnames, ood: t.ood.map((o) => ({ name: o, path: data(o) })), scores, convention: t.convention ?? 'id-positive' });
-      return;
-    }
-    case 'shape-bias':
-      await runShapeBias({ ...base, data: data(t.dataset), classnames: ds(t.dataset).classnames });
-      return;
-    case 'retrieval':
-      await runRetrieval({ ...base, data: ds(t.dataset).type ? `${ds(t.dataset).type}:${ds(t.dataset).path}` : ds(t.dataset).path, ks: t.ks ?? [1, 5, 10] });
-      return;
-    case 'corruption': {
-      const d = ds(t.dataset);
-      await runCorruptionEval({
-        ...base,
-        data: data(t.dataset),
-        classnames: d.classnames,
-        corruptions: parseCorruptions(Array.isArray(t.corruptions) ? t.corruptions.join(',') : t.corruptions, t.seed ?? 0),
-        depthDir: t.depth_dir ? path.resolve(suite.dir, t.depth_dir) : d.depthDir,
-        depthModel: t.depth_model ? path.resolve(suite.dir, t.depth_model) : d.depthModel,
-        referenceErrors: t.reference_errors ? path.resolve(suite.dir, t.reference_errors) : undefined,
-      });
-      return;
-    }
-    case 'factors': {
-      const d = ds(t.dataset);
-      await runFactors({ ...base, data: data(t.dataset), classnames: d.classnames, annotations: path.resolve(suite.dir, t.annotations), prototypical: t.prototypical ? path.resolve(suite.dir, t.prototypical) : undefined });
-      return;
-    }
-    case 'zeroshot':
-    case 'effective-robustness':
-      throw new HoloclipError(`internal: ${t.type} has no metric unit of its own`);
-  }
+  const templates = (u.prompts ? suite.prompts.get(u.prompts)?.set : undefined) ?? suite.prompts.get(suite.defaultPrompts)!.set;
+  await def.run({ settings: u.settings, data: new TaskData(byKey), templates, context: ctx, out: dir, warn });
 }
 
 export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): Promise<RunSuiteSummary> {
@@ -171,8 +111,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
   await estimateSuiteDepth(opened, pendingDepth, { root: suite.store, hashIndex }, progress);
   const runtimes = new Map<string, ModelRuntime>();
   for (const m of suite.models) {
-    const inspected = await inspectAnyModel(m.dir, m.dtype);
-    const identity = inspected.kind === 'classifier' ? await identifyClassifier(inspected.folder, hashIndex) : await identifyModel(inspected.folder, hashIndex);
+    const identity = m.inspected.kind === 'classifier' ? await identifyClassifier(m.inspected.folder, hashIndex) : await identifyModel(m.inspected.folder, hashIndex);
     runtimes.set(m.name, { model: m, identity });
   }
   const commonFor = (m: ResolvedModel, sink: ProgressSink): CommonEvalOptions => ({
@@ -183,6 +122,9 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     preprocess,
     logitScale: m.logitScale,
     logitBias: m.logitBias,
+    logitScaleSource: 'suite',
+    inspected: m.inspected,
+    card: m.card,
     threads: options.threads,
     progress: sink,
     warn: options.warn,
@@ -257,16 +199,16 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
       const units = plan.metric.filter((u) => u.model === m.name);
       for (const u of units) {
         const key = unitKey(u, suite, rt, fingerprints, preprocess);
-        metricProgress.beginUnit(metricUnitId(u).replace(/\|/g, ' / '));
+        metricProgress.beginUnit(u.id.replace(/\|/g, ' / '));
         if (await unitStore.isDone(key)) {
           cached++;
         } else {
           const ctx = await contextFor(m, metricProgress);
-          await unitStore.compute(key, (dir) => runMetricUnit(u, suite, ctx, commonFor(m, metricProgress), opened, dir));
+          await unitStore.compute(key, (dir) => runMetricUnit(u, suite, ctx, opened, dir, options.warn));
           computed++;
         }
         metricProgress.endUnit();
-        unitResults.push({ unit: u, dir: unitStore.dirFor(key), label: unitLabel(u) });
+        unitResults.push({ unit: u, dir: unitStore.dirFor(key), label: u.label });
       }
       const ctx = contexts.get(m.name);
       if (ctx) {

@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 import { DTYPES } from '../models/dtype.js';
+import { nameSchema } from '../tasks/definition.js';
+import { TASKS } from '../tasks/registry.js';
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name: letters, digits, ".", "_", "-" (no spaces or slashes)');
+const name = nameSchema;
 const nonEmpty = z.string().min(1);
 
 /** Optional model metadata (the six-factor analysis); overrides the folder's holoclip.json card. */
@@ -55,78 +57,11 @@ export const promptSetSchema = z.union([
   }),
 ]);
 
-const prompts = name.optional().describe('prompt set name (default: the first prompt set, or "a photo of a {c}.")');
-
-export const taskSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('zeroshot'),
-    id: name.optional(),
-    datasets: z.array(name).min(1).describe('labelled datasets to classify'),
-    prompts: z.array(name).min(1).optional().describe('prompt sets to compare (default: the first one)'),
-  }),
-  z.strictObject({
-    type: z.literal('effective-robustness'),
-    id: name.optional(),
-    id_dataset: name.describe('the in-distribution dataset (x axis)'),
-    shifts: z.array(name).min(1).describe('the shifted datasets (one fitted line each)'),
-    baselines: z.union([z.literal('all'), z.array(name).min(2)]).optional().describe('models that define the line (default: all the suite\'s models)'),
-    transform: z.enum(['logit', 'probit', 'none']).optional().describe('axis transform of the linear fit (default logit, Taori et al. 2020)'),
-    prompts,
-  }),
-  z.strictObject({
-    type: z.literal('calibration'),
-    id: name.optional(),
-    dataset: name.describe('the ID dataset; the temperature is fitted on a seeded fraction of it unless `calibration_dataset` is given'),
-    calibration_dataset: name.optional(),
-    calibration_fraction: z.number().gt(0).lt(1).optional().describe('default 0.5'),
-    shifts: z.array(name).optional().describe('shifted datasets evaluated with the same temperature'),
-    bins: z.number().int().min(2).optional().describe('ECE bins (default 15)'),
-    seed: z.number().int().min(0).optional().describe('calibration split seed (default 0)'),
-    prompts,
-  }),
-  z.strictObject({
-    type: z.literal('ood'),
-    id: name.optional(),
-    dataset: name.describe('the in-distribution dataset (labelled)'),
-    ood: z.array(name).min(1).describe('OOD image sets (unlabelled folders)'),
-    scores: z.array(z.enum(['msp', 'maxlogit', 'energy', 'mcm'])).min(1).optional().describe('default: all four (mcm only for two-tower models)'),
-    convention: z.enum(['id-positive', 'ood-positive']).optional().describe('FPR@95 direction (default id-positive, Hendrycks / MCM)'),
-    prompts,
-  }),
-  z.strictObject({
-    type: z.literal('shape-bias'),
-    id: name.optional(),
-    dataset: name.describe('a cue-conflict folder: <shape>/<shape>N-<texture>M.png'),
-    prompts,
-  }),
-  z.strictObject({
-    type: z.literal('retrieval'),
-    id: name.optional(),
-    dataset: name.describe('a caption manifest (.jsonl: {"path", "captions"})'),
-    ks: z.array(z.number().int().min(1)).min(1).optional().describe('Recall@K values (default 1, 5, 10)'),
-  }),
-  z.strictObject({
-    type: z.literal('corruption'),
-    id: name.optional(),
-    dataset: name.describe('a labelled dataset, evaluated clean and under each corruption'),
-    corruptions: z
-      .union([nonEmpty, z.array(nonEmpty).min(1)])
-      .describe('NAME:SEVERITY, NAME (severities 1-5), imagenet-c, imagenet-c-extra, 3dcc or all; a string (comma-separated) or a list'),
-    seed: z.number().int().min(0).optional().describe('global seed of the random corruptions (default 0)'),
-    reference_errors: nonEmpty.optional().describe('CSV of a reference model\'s errors (corruption,severity,error) for mCE, relative to the suite file'),
-    depth_dir: nonEmpty.optional().describe('3D corruptions: folder with each image\'s depth map at its relative path'),
-    depth_model: nonEmpty.optional().describe('3D corruptions: a depth-estimation model folder for images without a depth map'),
-    prompts,
-  }),
-  z.strictObject({
-    type: z.literal('factors'),
-    id: name.optional(),
-    dataset: name.describe('the annotated dataset (ImageNet val)'),
-    annotations: nonEmpty.describe('ImageNet-X annotation file, relative to the suite file'),
-    prototypical: nonEmpty.optional(),
-    prompts,
-  }),
-]);
+/** A task entry: `type`, an optional `id`, and the options of the task definition of that type. */
+export const taskSchema = z.discriminatedUnion(
+  'type',
+  TASKS.map((t) => z.strictObject({ type: z.literal(t.type), id: name.optional(), ...t.options.shape })) as unknown as [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...Array<z.ZodObject<{ type: z.ZodLiteral<string> }>>],
+);
 
 export const suiteSchema = z
   .strictObject({
@@ -148,7 +83,8 @@ export type SuiteFile = z.infer<typeof suiteSchema>;
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type DatasetEntry = z.infer<typeof datasetEntrySchema>;
 export type PromptSetEntry = z.infer<typeof promptSetSchema>;
-export type TaskEntry = z.infer<typeof taskSchema>;
+/** A validated task entry (defaults applied); its options are typed by the task definition. */
+export type TaskEntry = { type: string; id?: string } & Record<string, unknown>;
 
 /** The suite schema as JSON Schema (draft 2020-12), for editors and other tools. */
 export function suiteJsonSchema(): Record<string, unknown> {

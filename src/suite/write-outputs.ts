@@ -8,9 +8,8 @@
  */
 import path from 'node:path';
 import { removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
+import type { SuiteResults } from '../results/types.js';
 import type { UnitResult } from './aggregate.js';
-import { metricUnitId } from './plan.js';
-import type { SuiteResults } from './results-types.js';
 
 export const CSV_COLUMNS = [
   'model',
@@ -55,10 +54,10 @@ export function resultsCsv(results: SuiteResults): string {
 /** units.json: each metric unit (model, task, dataset, prompt set) and its result folder in the store. */
 export function unitsIndex(units: readonly UnitResult[]): Array<Record<string, string | null>> {
   return units.map((u) => ({
-    unit: metricUnitId(u.unit),
+    unit: u.unit.id,
     model: u.unit.model,
-    task: u.unit.kind === 'zeroshot' ? 'zeroshot' : u.unit.task.id,
-    dataset: u.unit.kind === 'zeroshot' ? u.unit.dataset : null,
+    task: u.unit.task?.id ?? u.unit.computedBy,
+    dataset: u.unit.task === null ? (Object.values(u.unit.datasets).flat()[0] ?? null) : null,
     prompts: u.unit.prompts,
     name: u.label,
     dir: u.dir,

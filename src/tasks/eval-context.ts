@@ -3,7 +3,6 @@
  * source, the preprocessing, and the cached embedding of datasets and texts. Tasks compose these;
  * none of them runs a model directly, so every task reads the same cached arrays.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
 import type { Dataset, DatasetItem } from '../data/index.js';
@@ -12,7 +11,7 @@ import { createPreprocessor, type ImagePreprocessor, type PreprocessMode } from 
 import { l2NormalizeRows } from '../metrics/vector.js';
 import { ClipFamilyModel } from '../models/clip-model.js';
 import { ImageClassifierModel, mapClassesToLabels } from '../models/image-classifier.js';
-import { openModel, type AnyModel } from '../models/open-model.js';
+import { openModel, type AnyModel, type InspectedModel } from '../models/open-model.js';
 import type { Dtype } from '../models/dtype.js';
 import { resolveLogitScale, type LogitScale } from '../models/logit-scale.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
@@ -24,12 +23,12 @@ import { canonicalKey } from '../store/canonical-json.js';
 import { EmbeddingStore, type EmbeddingSpace } from '../store/embedding-store.js';
 import { FileHashIndex } from '../store/hash.js';
 import type { ProgressSink } from '../util/progress.js';
+import { HOLOCLIP_VERSION } from '../util/version.js';
 import type { ModelRecord, DatasetRecord } from './result-envelope.js';
-import { buildZeroShotClassifier, type ClassifierWeights } from './zeroshot/classifier.js';
-import type { TemplateSet } from './zeroshot/templates.js';
+import { buildZeroShotClassifier, type ClassifierWeights } from '../head/text-classifier.js';
+import type { TemplateSet } from '../head/templates.js';
 
-/** holoclip's version, from package.json (same relative path from src/ and dist/). */
-export const HOLOCLIP_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export { HOLOCLIP_VERSION };
 
 export interface CommonEvalOptions {
   readonly model: string;
@@ -40,6 +39,11 @@ export interface CommonEvalOptions {
   readonly logitScale?: number;
   readonly logitBias?: number;
   readonly threads?: number;
+  /** Where logitScale / logitBias come from: a command-line flag (default) or the suite file. */
+  readonly logitScaleSource?: 'flag' | 'suite';
+  /** The folder as already inspected, and its model card (a suite resolves both once). */
+  readonly inspected?: InspectedModel;
+  readonly card?: ModelCard | null;
   readonly progress: ProgressSink;
   readonly warn: (message: string) => void;
   /**
@@ -91,11 +95,13 @@ export class EvalContext {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
       throw new HoloclipError(`--batch-size must be a positive integer (got ${options.batchSize})`);
     }
-    const model = await openModel(options.model, { dtype: options.dtype, threads: options.threads });
+    const model = await openModel(options.model, { dtype: options.dtype, threads: options.threads, inspected: options.inspected });
     try {
       const store = await EmbeddingStore.open(options.store);
       const hashIndex = await FileHashIndex.open(store.root);
       const preprocessor = await createPreprocessor(model.dir, options.preprocess);
+      const cardFile = model.folder.files.modelCard;
+      const card = options.card !== undefined ? options.card : cardFile ? await readModelCard(cardFile) : null;
       let identity: ModelIdentity;
       let logitScale: LogitScale;
       if (model instanceof ImageClassifierModel) {
@@ -106,13 +112,13 @@ export class EvalContext {
         logitScale = await resolveLogitScale(model, {
           flagScale: options.logitScale,
           flagBias: options.logitBias,
+          overrideSource: options.logitScaleSource,
+          card,
           cacheDir: path.join(store.root, 'logit-scale'),
           hashFile: (f) => hashIndex.hashFile(f),
           warn: options.warn,
         });
       }
-      const cardFile = model.folder.files.modelCard;
-      const card = cardFile ? await readModelCard(cardFile) : null;
       return new EvalContext(options, model, store, hashIndex, identity, preprocessor, logitScale, card);
     } catch (err) {
       await model.dispose();

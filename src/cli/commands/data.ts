@@ -90,7 +90,7 @@ export function registerData(program: Command): void {
     .description('the named dataset layouts that --data TYPE:PATH (and suite datasets { type, path }) read')
     .action(() => {
       const lines: string[] = [];
-      for (const t of datasetTypes()) lines.push(`${t.name}${t.captions ? ' (captions, for eval retrieval)' : ''}\n  ${t.description}\n  layout: ${t.layout}`);
+      for (const t of datasetTypes()) lines.push(`${t.name}${t.role === 'captions' ? ' (captions, for eval retrieval)' : ''}\n  ${t.description}\n  layout: ${t.layout}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 

@@ -20,17 +20,17 @@ export { openImagenetA, openImagenetD, openImagenetR, openImagenetSketch, openIm
 
 /** Classification / OOD datasets by type name. */
 export const DATASET_TYPES: Record<string, DatasetType> = {
-  'imagenet-val': { description: 'ImageNet-1k validation (1000 classes, CLIP_benchmark names)', layout: IMAGENET_VAL_LAYOUT, open: openImagenetVal },
-  'imagenet-v2': { description: 'ImageNetV2 (1000 classes; label = folder number)', layout: IMAGENET_V2_LAYOUT, open: openImagenetV2 },
-  'imagenet-sketch': { description: 'ImageNet-Sketch (1000 classes)', layout: IMAGENET_SKETCH_LAYOUT, open: openImagenetSketch },
-  'imagenet-r': { description: 'ImageNet-R (200-class head of the wnids present)', layout: IMAGENET_R_LAYOUT, open: openImagenetR },
-  'imagenet-a': { description: 'ImageNet-A (200-class head of the wnids present)', layout: IMAGENET_A_LAYOUT, open: openImagenetA },
-  objectnet: { description: 'ObjectNet, imagenet-testbed protocol (113 overlapping classes, any-of labels, 2 px border crop)', layout: OBJECTNET_LAYOUT, open: openObjectnet },
-  'imagenet-d': { description: 'ImageNet-D (background/texture/material; its own category names)', layout: IMAGENET_D_LAYOUT, open: openImagenetD },
-  'ood-images': { description: 'Unlabelled OOD image set (iNaturalist/SUN/Places/Textures, ImageNet-O, NINCO)', layout: OOD_IMAGES_LAYOUT, open: openOodImages },
+  'imagenet-val': { role: 'labelled', description: 'ImageNet-1k validation (1000 classes, CLIP_benchmark names)', layout: IMAGENET_VAL_LAYOUT, open: openImagenetVal },
+  'imagenet-v2': { role: 'labelled', description: 'ImageNetV2 (1000 classes; label = folder number)', layout: IMAGENET_V2_LAYOUT, open: openImagenetV2 },
+  'imagenet-sketch': { role: 'labelled', description: 'ImageNet-Sketch (1000 classes)', layout: IMAGENET_SKETCH_LAYOUT, open: openImagenetSketch },
+  'imagenet-r': { role: 'labelled', description: 'ImageNet-R (200-class head of the wnids present)', layout: IMAGENET_R_LAYOUT, open: openImagenetR },
+  'imagenet-a': { role: 'labelled', description: 'ImageNet-A (200-class head of the wnids present)', layout: IMAGENET_A_LAYOUT, open: openImagenetA },
+  objectnet: { role: 'labelled', description: 'ObjectNet, imagenet-testbed protocol (113 overlapping classes, any-of labels, 2 px border crop)', layout: OBJECTNET_LAYOUT, open: openObjectnet },
+  'imagenet-d': { role: 'labelled', description: 'ImageNet-D (background/texture/material; its own category names)', layout: IMAGENET_D_LAYOUT, open: openImagenetD },
+  'ood-images': { role: 'unlabelled', description: 'Unlabelled OOD image set (iNaturalist/SUN/Places/Textures, ImageNet-O, NINCO)', layout: OOD_IMAGES_LAYOUT, open: openOodImages },
 };
 
 /** Retrieval datasets (image-caption) by type name; kept apart since they open to a `CaptionDataset`. */
-export const CAPTION_DATASET_TYPES: Record<string, { description: string; layout: string; open(root: string, options: AdapterOptions): Promise<CaptionDataset> }> = {
-  karpathy: { description: 'Flickr30k / MSCOCO retrieval, Karpathy splits (option split, default test)', layout: KARPATHY_LAYOUT, open: openKarpathy },
+export const CAPTION_DATASET_TYPES: Record<string, { role: 'captions'; description: string; layout: string; open(root: string, options: AdapterOptions): Promise<CaptionDataset> }> = {
+  karpathy: { role: 'captions', description: 'Flickr30k / MSCOCO retrieval, Karpathy splits (option split, default test)', layout: KARPATHY_LAYOUT, open: openKarpathy },
 };

@@ -1,4 +1,4 @@
-import type { Dataset } from '../types.js';
+import type { Dataset, DatasetRole } from '../types.js';
 
 /**
  * Paths of the small public metadata files the adapters read. Each one given here is used as is;
@@ -35,6 +35,8 @@ export interface AdapterOptions {
 
 /** One entry of the `--data TYPE:PATH` registry. */
 export interface DatasetType {
+  /** How tasks read it: labelled images or an unlabelled image set. */
+  readonly role: Exclude<DatasetRole, 'captions'>;
   readonly description: string;
   /** The on-disk layout PATH must have (for help text and the README). */
   readonly layout: string;

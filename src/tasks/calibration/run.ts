@@ -5,27 +5,19 @@
  */
 import path from 'node:path';
 import type { Dataset } from '../../data/index.js';
-import { openDataRef, type DataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { calibrationMetrics, fitTemperature, type CalibrationMetrics } from '../../metrics/calibration.js';
 import { createRng } from '../../metrics/random.js';
-import { EvalContext, type CommonEvalOptions, type EmbeddedSet } from '../eval-context.js';
-import { writeFailures, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
+import { templateConventions } from '../../head/text-classifier.js';
 import { writeJsonAtomic } from '../../store/atomic.js';
-import { templateConventions } from '../zeroshot/classifier.js';
-import { loadTemplates } from '../zeroshot/templates.js';
+import type { TaskInput } from '../definition.js';
+import type { EmbeddedSet } from '../eval-context.js';
+import { writeFailures, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
 
-export interface CalibrationOptions extends CommonEvalOptions {
-  readonly data: DataRef;
-  readonly classnames?: string;
-  readonly templates?: string;
-  readonly templatesKey?: string;
-  readonly shifts: ReadonlyArray<{ name: string; path: DataRef }>;
-  readonly calibrationData?: DataRef;
-  readonly calibrationFraction: number;
+export interface CalibrationSettings {
+  readonly calibration_fraction: number;
   readonly seed: number;
   readonly bins: number;
-  readonly out: string;
 }
 
 type SetMetrics = Omit<CalibrationMetrics, 'bins'>;
@@ -68,22 +60,21 @@ export function sameClasses(a: Dataset, b: Dataset): void {
   }
 }
 
-export async function runCalibration(options: CalibrationOptions): Promise<ResultEnvelope<CalibrationTaskMetrics>> {
+export async function runCalibration(input: TaskInput<CalibrationSettings>): Promise<ResultEnvelope<CalibrationTaskMetrics>> {
   const tStart = performance.now();
-  const idData = await openDataRef(options.data, options.classnames);
+  const options = { calibrationFraction: input.settings.calibration_fraction, seed: input.settings.seed, bins: input.settings.bins };
+  const idData = input.data.one('dataset').dataset;
   const shifts: Array<{ name: string; dataset: Dataset }> = [];
-  for (const s of options.shifts) {
+  for (const s of input.data.list('shifts')) {
     if (s.name === 'id' || s.name === 'calibration') throw new HoloclipError(`shift set name "${s.name}" is reserved; name it differently (NAME=PATH)`);
-    const d = await openDataRef(s.path, options.classnames);
-    sameClasses(idData, d);
-    shifts.push({ name: s.name, dataset: d });
+    sameClasses(idData, s.dataset);
+    shifts.push({ name: s.name, dataset: s.dataset });
   }
-  const calData = options.calibrationData ? await openDataRef(options.calibrationData, options.classnames) : null;
+  const calData = input.data.maybe('calibration_dataset')?.dataset ?? null;
   if (calData) sameClasses(idData, calData);
-  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
-
-  const ctx = options.context ?? (await EvalContext.open(options));
-  try {
+  const templateSet = input.templates;
+  const ctx = input.context;
+  {
     const c = idData.classnames.length;
     const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
     const embedded: Array<{ name: string; set: EmbeddedSet }> = [];
@@ -159,12 +150,10 @@ export async function runCalibration(options: CalibrationOptions): Promise<Resul
       cache: { store: ctx.store.root, images_inferred: embedded.reduce((s, e) => s + e.set.inferred, 0), classifier_key: classifier.cacheKey },
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
-    const dir = path.resolve(options.out);
+    const dir = path.resolve(input.out);
     await writeJsonAtomic(path.join(dir, 'reliability.json'), { temperature: T, bins: options.bins, sets: reliability });
     await writeFailures(dir, embedded.map((e) => ({ name: e.name, failures: e.set.failures })));
     await writeResult(dir, result);
     return result;
-  } finally {
-    if (!options.context) await ctx.close();
   }
 }

@@ -8,25 +8,25 @@ import path from 'node:path';
 import { CORRUPTION_GEOMETRY } from '../../corruptions/apply.js';
 import { completeWithDepthModel, findDepthMaps, missingDepthError } from '../../corruptions/depth-sources.js';
 import { corruptionLabel, findCorruption, type CorruptionSpec } from '../../corruptions/registry.js';
-import { openDataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { readReferenceErrors } from '../../formats/reference-errors.js';
 import { summarizeCorruptions, type CorruptionSummary, type ReferenceErrors } from '../../metrics/corruption.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { EvalContext } from '../eval-context.js';
+import { classificationConventions, classificationMetrics } from '../../metrics/classification.js';
+import { templateConventions } from '../../head/text-classifier.js';
+import type { TaskInput } from '../definition.js';
+import type { EvalContext } from '../eval-context.js';
 import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
-import { templateConventions } from '../zeroshot/classifier.js';
-import { classificationConventions, classificationMetrics, type ZeroShotOptions } from '../zeroshot/run.js';
-import { loadTemplates } from '../zeroshot/templates.js';
 
-export interface CorruptionEvalOptions extends ZeroShotOptions {
-  readonly corruptions: readonly CorruptionSpec[];
-  /** A folder holding depth maps at the images' relative paths (3D corruptions). */
-  readonly depthDir?: string;
-  /** A depth-estimation model for images without a depth map (maps cached in the store). */
-  readonly depthModel?: string;
-  /** CSV of a reference model's errors (corruption,severity,error) for mCE. */
-  readonly referenceErrors?: string;
+export interface CorruptionSettings {
+  /** The corruptions to evaluate, parsed once (NAME:SEVERITY each, with the seed). */
+  readonly specs: readonly CorruptionSpec[];
+  /** A folder holding depth maps at the images' relative paths (3D corruptions), absolute. */
+  readonly depth_dir?: string;
+  /** A depth-estimation model for images without a depth map (maps cached in the store), absolute. */
+  readonly depth_model?: string;
+  /** CSV of a reference model's errors (corruption,severity,error) for mCE, absolute. */
+  readonly reference_errors?: string;
 }
 
 export interface CorruptionCellResult {
@@ -50,19 +50,30 @@ function csvTable(metrics: CorruptionTaskMetrics): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runCorruptionEval(options: CorruptionEvalOptions): Promise<ResultEnvelope<CorruptionTaskMetrics>> {
+export async function runCorruptionEval(input: TaskInput<CorruptionSettings>): Promise<ResultEnvelope<CorruptionTaskMetrics>> {
   const tStart = performance.now();
+  const s = input.settings;
+  const opened = input.data.one('dataset');
+  const options = {
+    corruptions: s.specs,
+    // A suite dataset may carry its own depth settings; the task's win.
+    depthDir: s.depth_dir ?? opened.depthDir,
+    depthModel: s.depth_model ?? opened.depthModel,
+    referenceErrors: s.reference_errors,
+    progress: input.context.options.progress,
+    threads: input.context.options.threads,
+  };
   if (options.corruptions.length === 0) throw new HoloclipError('no corruption to evaluate');
-  const dataset = await openDataRef(options.data, options.classnames);
-  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
+  const dataset = opened.dataset;
+  const templateSet = input.templates;
   const reference: ReferenceErrors | null = options.referenceErrors ? await readReferenceErrors(options.referenceErrors) : null;
   // Depth maps are looked up before any inference, so a missing one fails fast (unless a depth model
   // is given to estimate it, once the store is open).
   const needsDepth = options.corruptions.find((s) => findCorruption(s.name)?.needsDepth);
   const found = needsDepth ? await findDepthMaps(dataset, options.depthDir) : null;
   if (needsDepth && found && found.missing.length > 0 && !options.depthModel) throw missingDepthError(needsDepth.name, found.missing, dataset.items.length);
-  const ctx = options.context ?? (await EvalContext.open(options));
-  try {
+  const ctx = input.context;
+  {
     let depthPaths: Map<number, string> | undefined;
     let depthEstimated = 0;
     if (found) {
@@ -121,12 +132,10 @@ export async function runCorruptionEval(options: CorruptionEvalOptions): Promise
       cache: { store: ctx.store.root, images_inferred: inferred, images_inferred_by_set: inferredBy, depth_maps_estimated: depthEstimated, classifier_key: head.cacheKey },
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
-    const dir = path.resolve(options.out);
+    const dir = path.resolve(input.out);
     await writeFileAtomic(path.join(dir, 'corruption_table.csv'), csvTable(metrics));
     await writeFailures(dir, failures);
     await writeResult(dir, result);
     return result;
-  } finally {
-    if (!options.context) await ctx.close();
   }
 }

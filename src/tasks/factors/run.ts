@@ -5,42 +5,38 @@
  * re-scored with `holoclip score factors`.
  */
 import path from 'node:path';
-import { openDataRef, type DataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { readFactorAnnotations, readPrototypicalPaths } from '../../formats/index.js';
 import { factorMetrics, type FactorMetrics } from '../../metrics/factors.js';
 import { predictionConfidence } from '../../models/scoring.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
+import { classificationMetrics } from '../../metrics/classification.js';
+import { templateConventions } from '../../head/text-classifier.js';
+import type { TaskInput } from '../definition.js';
 import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
-import { templateConventions } from '../zeroshot/classifier.js';
-import { classificationMetrics } from '../zeroshot/run.js';
-import { loadTemplates } from '../zeroshot/templates.js';
 
-export interface FactorsOptions extends CommonEvalOptions {
-  readonly data: DataRef;
-  readonly classnames?: string;
-  readonly templates?: string;
-  readonly templatesKey?: string;
+export interface FactorsSettings {
+  /** ImageNet-X annotation file (absolute path). */
   readonly annotations: string;
+  /** prototypical_paths.csv: images to drop (absolute path). */
   readonly prototypical?: string;
-  readonly out: string;
 }
 
 export type FactorsTaskMetrics = FactorMetrics & { top1_all_images: number; label_mismatches: number };
 
-export async function runFactors(options: FactorsOptions): Promise<ResultEnvelope<FactorsTaskMetrics>> {
+export async function runFactors(input: TaskInput<FactorsSettings>): Promise<ResultEnvelope<FactorsTaskMetrics>> {
   const tStart = performance.now();
-  const dataset = await openDataRef(options.data, options.classnames);
+  const options = { annotations: input.settings.annotations, prototypical: input.settings.prototypical, warn: input.warn };
+  const dataset = input.data.one('dataset').dataset;
   const annotations = await readFactorAnnotations(options.annotations);
   const exclude = options.prototypical ? await readPrototypicalPaths(options.prototypical) : undefined;
-  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
+  const templateSet = input.templates;
   const byName = new Map(annotations.map((a) => [a.file_name, a]));
   if (!dataset.items.some((it) => byName.has(path.basename(it.id)))) {
     throw new HoloclipError(`no image of ${dataset.source} has an annotation in ${options.annotations} (annotations are joined by file name, e.g. ${annotations[0]?.file_name ?? '?'})`);
   }
-  const ctx = options.context ?? (await EvalContext.open(options));
-  try {
+  const ctx = input.context;
+  {
     const c = dataset.classnames.length;
     const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
     const set = await ctx.embed(dataset);
@@ -78,13 +74,11 @@ export async function runFactors(options: FactorsOptions): Promise<ResultEnvelop
       cache: { store: ctx.store.root, images_inferred: set.inferred, classifier_key: classifier.cacheKey },
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
-    const dir = path.resolve(options.out);
+    const dir = path.resolve(input.out);
     const csv = set.ok.map((item, i) => `${path.basename(item.id)},${preds[i]},${confidence[i]}`);
     await writeFileAtomic(path.join(dir, 'predictions.csv'), `file_name,predicted_class,predicted_probability\n${csv.join('\n')}\n`);
     await writeFailures(dir, [{ name: 'data', failures: set.failures }]);
     await writeResult(dir, result);
     return result;
-  } finally {
-    if (!options.context) await ctx.close();
   }
 }

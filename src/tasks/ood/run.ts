@@ -4,27 +4,19 @@
  * and Energy use the logits (logit_scale * cosine (+ bias)); MCM uses the raw cosines (tau = 1).
  */
 import path from 'node:path';
-import { openImageList } from '../../data/index.js';
-import { openDataRef, type DataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { energyScores, maxLogitScores, mcmScores, mspScores, oodMetrics, type OodConvention, type OodMetrics, type OodScoreName } from '../../metrics/ood.js';
-import { EvalContext, type CommonEvalOptions, type EmbeddedSet } from '../eval-context.js';
+import { classificationMetrics } from '../../metrics/classification.js';
+import { templateConventions } from '../../head/text-classifier.js';
+import type { TaskInput } from '../definition.js';
+import type { EmbeddedSet } from '../eval-context.js';
 import { writeFailures, writeJsonlAtomic, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
-import { templateConventions } from '../zeroshot/classifier.js';
-import { classificationMetrics } from '../zeroshot/run.js';
-import { loadTemplates } from '../zeroshot/templates.js';
 
-export const OOD_SCORES: readonly OodScoreName[] = ['msp', 'maxlogit', 'energy', 'mcm'];
+export const OOD_SCORES = ['msp', 'maxlogit', 'energy', 'mcm'] as const satisfies readonly OodScoreName[];
 
-export interface OodOptions extends CommonEvalOptions {
-  readonly data: DataRef;
-  readonly classnames?: string;
-  readonly templates?: string;
-  readonly templatesKey?: string;
-  readonly ood: ReadonlyArray<{ name: string; path: DataRef }>;
+export interface OodSettings {
   readonly scores: readonly OodScoreName[];
   readonly convention: OodConvention;
-  readonly out: string;
 }
 
 export interface OodTaskMetrics {
@@ -48,18 +40,20 @@ function computeScores(name: OodScoreName, logits: Float32Array, cosines: Float3
   }
 }
 
-export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTaskMetrics>> {
+export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvelope<OodTaskMetrics>> {
   const tStart = performance.now();
-  if (options.ood.length === 0) throw new HoloclipError('give at least one OOD set with --ood NAME=PATH');
-  const idData = await openDataRef(options.data, options.classnames);
+  const options = { scores: input.settings.scores, convention: input.settings.convention, warn: input.warn };
+  const oodSets = input.data.list('ood');
+  if (oodSets.length === 0) throw new HoloclipError('give at least one OOD set with --ood NAME=PATH');
+  const idData = input.data.one('dataset').dataset;
   const oodData = [];
-  for (const o of options.ood) {
+  for (const o of oodSets) {
     if (o.name === 'id') throw new HoloclipError('the OOD set name "id" is reserved; use --ood NAME=PATH');
-    oodData.push({ name: o.name, dataset: typeof o.path === 'string' ? await openImageList(o.path) : o.path });
+    oodData.push({ name: o.name, dataset: o.dataset });
   }
-  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
-  const ctx = options.context ?? (await EvalContext.open(options));
-  try {
+  const templateSet = input.templates;
+  const ctx = input.context;
+  {
     let scoreNames = options.scores;
     if (ctx.model.kind === 'classifier' && scoreNames.includes('mcm')) {
       scoreNames = scoreNames.filter((s) => s !== 'mcm');
@@ -124,12 +118,10 @@ export async function runOod(options: OodOptions): Promise<ResultEnvelope<OodTas
       cache: { store: ctx.store.root, images_inferred: embedded.reduce((s, e) => s + e.set.inferred, 0), classifier_key: classifier.cacheKey },
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
-    const dir = path.resolve(options.out);
+    const dir = path.resolve(input.out);
     await writeJsonlAtomic(path.join(dir, 'ood_scores.jsonl'), perSample);
     await writeFailures(dir, embedded.map((e) => ({ name: e.name, failures: e.set.failures })));
     await writeResult(dir, result);
     return result;
-  } finally {
-    if (!options.context) await ctx.close();
   }
 }

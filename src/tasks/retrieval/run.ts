@@ -4,26 +4,25 @@
  * paper's convention (a query hits when any of its positives is in the top K).
  */
 import path from 'node:path';
-import { openCaptionManifest } from '../../data/index.js';
-import { openTypedCaptions } from '../../data/typed-spec.js';
 import { HoloclipError } from '../../errors.js';
 import { retrievalRecall, type RetrievalMetrics } from '../../metrics/retrieval.js';
 import { matmulTransposed } from '../../metrics/vector.js';
 import { writeNpyAtomic } from '../../store/npy.js';
-import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
+import type { TaskInput } from '../definition.js';
 import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
 
-export interface RetrievalOptions extends CommonEvalOptions {
-  readonly data: string;
+export interface RetrievalSettings {
   readonly ks: readonly number[];
-  readonly out: string;
 }
 
-export async function runRetrieval(options: RetrievalOptions): Promise<ResultEnvelope<RetrievalMetrics>> {
+export async function runRetrieval(input: TaskInput<RetrievalSettings>): Promise<ResultEnvelope<RetrievalMetrics>> {
   const tStart = performance.now();
-  const manifest = (await openTypedCaptions(options.data)) ?? (await openCaptionManifest(options.data));
-  const ctx = options.context ?? (await EvalContext.open(options));
-  try {
+  const options = { ks: input.settings.ks };
+  const data = input.data.one('dataset');
+  const manifest = data.captions;
+  if (!manifest) throw new HoloclipError(`${data.dataset.source} is not a caption dataset; retrieval reads a caption manifest (.jsonl) or karpathy:PATH`);
+  const ctx = input.context;
+  {
     const set = await ctx.embed(manifest.dataset);
     // Captions of images that could not be read are dropped with them (counted in dataset.failed).
     const rowOf = new Map<number, number>();
@@ -55,12 +54,10 @@ export async function runRetrieval(options: RetrievalOptions): Promise<ResultEnv
       cache: { store: ctx.store.root, images_inferred: set.inferred, captions_from_cache: text.fromCache },
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
-    const dir = path.resolve(options.out);
+    const dir = path.resolve(input.out);
     await writeNpyAtomic(path.join(dir, 'similarity.npy'), similarity, [set.n, texts.length]);
     await writeFailures(dir, [{ name: 'data', failures: set.failures }]);
     await writeResult(dir, result);
     return result;
-  } finally {
-    if (!options.context) await ctx.close();
   }
 }

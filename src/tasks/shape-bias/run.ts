@@ -6,26 +6,21 @@
  */
 import path from 'node:path';
 import { readClassnames } from '../../data/index.js';
-import { openDataRef, type DataRef } from '../../data/open-dataset.js';
 import { HoloclipError } from '../../errors.js';
 import { readCategoryMapping } from '../../formats/index.js';
 import { softmaxRows } from '../../metrics/calibration.js';
 import { argmaxRows } from '../../metrics/classification.js';
 import { decisionsFromProbabilities, parseCueConflictName, shapeBias, type CueConflictTrial, type ShapeBiasResult } from '../../metrics/shape-bias.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
+import { templateConventions } from '../../head/text-classifier.js';
+import type { TaskInput } from '../definition.js';
 import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
-import { templateConventions } from '../zeroshot/classifier.js';
-import { loadTemplates } from '../zeroshot/templates.js';
 
-export interface ShapeBiasOptions extends CommonEvalOptions {
-  readonly data: DataRef;
-  readonly classnames?: string;
-  readonly templates?: string;
-  readonly templatesKey?: string;
-  readonly imagenetClassnames?: string;
-  readonly categoryMapping?: string;
-  readonly out: string;
+export interface ShapeBiasSettings {
+  /** 1000-way mode: ImageNet class names for the zero-shot head (absolute path). */
+  readonly imagenet_classnames?: string;
+  /** 1000-way mode: "<category>_indices" lists of ImageNet indices (absolute path). */
+  readonly category_mapping?: string;
 }
 
 /** A decisions CSV in the layout of texture-vs-shape's raw-data files, so `holoclip score shape-bias --decisions` reads it back. */
@@ -35,20 +30,20 @@ function decisionsCsv(subject: string, trials: readonly CueConflictTrial[]): str
   return `subj,session,trial,rt,object_response,category,condition,imagename\n${rows.join('\n')}\n`;
 }
 
-export async function runShapeBias(options: ShapeBiasOptions): Promise<ResultEnvelope<ShapeBiasResult>> {
+export async function runShapeBias(input: TaskInput<ShapeBiasSettings>): Promise<ResultEnvelope<ShapeBiasResult>> {
   const tStart = performance.now();
+  const options = { imagenetClassnames: input.settings.imagenet_classnames, categoryMapping: input.settings.category_mapping };
   if ((options.imagenetClassnames === undefined) !== (options.categoryMapping === undefined)) {
     throw new HoloclipError('the 1000-way mode needs both --imagenet-classnames and --category-mapping');
   }
-  const dataset = await openDataRef(options.data, options.imagenetClassnames ? undefined : options.classnames);
+  const dataset = input.data.one('dataset').dataset;
   if (dataset.kind !== 'imagefolder') throw new HoloclipError(`shape-bias data ${dataset.source} must be a folder of shape-category folders holding <shape>N-<texture>M.png stimuli`);
   // Category names are the shape folders (sorted), whatever names the prompts use.
   const categories = [...new Set(dataset.items.map((it) => it.id.split('/')[0]))].sort();
-  const templateSet = options.templateSet ?? (await loadTemplates(options.templates, options.templatesKey));
+  const templateSet = input.templates;
   const stimuli = dataset.items.map((it) => parseCueConflictName(path.basename(it.id)));
-
-  const ctx = options.context ?? (await EvalContext.open(options));
-  try {
+  const ctx = input.context;
+  {
     const set = await ctx.embed(dataset, 'stimuli');
     let decisions: string[];
     let head: string;
@@ -67,7 +62,7 @@ export async function runShapeBias(options: ShapeBiasOptions): Promise<ResultEnv
       decisions = decisionsFromProbabilities(probs, set.n, names.length, mapping);
       head = `${names.length}-way zero-shot head over ${options.imagenetClassnames}; softmax probabilities averaged within each category of ${options.categoryMapping}, argmax`;
     } else {
-      if (options.classnames && dataset.classnames.length !== categories.length) {
+      if (dataset.classnamesSource !== 'folder names' && dataset.classnames.length !== categories.length) {
         throw new HoloclipError(`--classnames gives ${dataset.classnames.length} names for ${categories.length} category folders`);
       }
       const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
@@ -92,12 +87,10 @@ export async function runShapeBias(options: ShapeBiasOptions): Promise<ResultEnv
       cache: { store: ctx.store.root, images_inferred: set.inferred },
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
-    const dir = path.resolve(options.out);
+    const dir = path.resolve(input.out);
     await writeFileAtomic(path.join(dir, 'decisions.csv'), decisionsCsv(path.basename(ctx.model.dir), trials));
     await writeFailures(dir, [{ name: 'data', failures: set.failures }]);
     await writeResult(dir, result);
     return result;
-  } finally {
-    if (!options.context) await ctx.close();
   }
 }

@@ -12,10 +12,10 @@ import { writeFileAtomic } from '../../store/atomic.js';
 import { writeFailures, writeResult } from '../result-envelope.js';
 import { writeNpyAtomic } from '../../store/npy.js';
 import type { DatasetRecord, ModelRecord, ResultEnvelope } from '../result-envelope.js';
-import type { ZeroShotMetrics } from './run.js';
+import type { ClassificationMetrics } from '../../metrics/classification.js';
 import { promises as fs } from 'node:fs';
 
-export type ZeroShotResult = ResultEnvelope<ZeroShotMetrics> & {
+export type ZeroShotResult = ResultEnvelope<ClassificationMetrics> & {
   model: ModelRecord;
   dataset: DatasetRecord;
   cache: Record<string, unknown>;

@@ -2,66 +2,22 @@
  * `eval zeroshot`: model + dataset -> cached image embeddings + cached class weights -> logits ->
  * top-1 / top-5 / mean per-class recall, written to a run directory.
  */
-import { openDataRef, type DataRef } from '../../data/open-dataset.js';
-import { argmaxRows, meanPerClassRecall, meanPerGroupAnyOfRecall, topKAccuracy, topKAnyOfAccuracy } from '../../metrics/classification.js';
+import { templateConventions } from '../../head/text-classifier.js';
+import { classificationConventions, classificationMetrics, type ClassificationMetrics } from '../../metrics/classification.js';
 import { predictionConfidence } from '../../models/scoring.js';
-import { EvalContext, type CommonEvalOptions } from '../eval-context.js';
-import { templateConventions } from './classifier.js';
+import type { TaskInput } from '../definition.js';
 import { writeZeroShotRun, type ZeroShotResult } from './result.js';
-import { loadTemplates } from './templates.js';
 
-export interface ZeroShotOptions extends CommonEvalOptions {
-  readonly data: DataRef;
-  readonly classnames?: string;
-  readonly templates?: string;
-  readonly templatesKey?: string;
-  readonly out: string;
-}
+export type ZeroShotMetrics = ClassificationMetrics;
 
-export interface ZeroShotMetrics {
-  top1: number;
-  top5: number | null;
-  mean_per_class_recall: number;
-}
-
-/**
- * The accuracy metrics of a logits matrix, as every classification task reports them. With
- * `anyOf` (ObjectNet), a row is correct when its prediction is any class of its set.
- */
-export function classificationMetrics(logits: Float32Array, n: number, c: number, targets: Int32Array, anyOf?: ReadonlyArray<readonly number[]>): ZeroShotMetrics & { preds: Int32Array } {
-  const preds = argmaxRows(logits, n, c);
-  if (anyOf) {
-    return {
-      top1: topKAnyOfAccuracy(logits, n, c, anyOf, 1),
-      top5: c >= 5 ? topKAnyOfAccuracy(logits, n, c, anyOf, 5) : null,
-      mean_per_class_recall: meanPerGroupAnyOfRecall(preds, anyOf),
-      preds,
-    };
-  }
-  return {
-    top1: topKAccuracy(logits, n, c, targets, 1),
-    top5: c >= 5 ? topKAccuracy(logits, n, c, targets, 5) : null,
-    mean_per_class_recall: meanPerClassRecall(preds, targets, c),
-    preds,
-  };
-}
-
-export function classificationConventions(c: number): Record<string, string> {
-  return {
-    top5: c >= 5 ? 'target among the 5 highest logits (ties to the lower class index)' : 'not computed: fewer than 5 classes',
-    mean_per_class_recall: 'mean over classes present in the targets (sklearn balanced_accuracy_score)',
-  };
-}
-
-export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotResult> {
+/** Zero-shot accuracy of one dataset (a suite's zero-shot task is one such unit per dataset and prompt set). */
+export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotResult> {
   const tStart = performance.now();
-  const dataset = await openDataRef(options.data, options.classnames);
-  const shipped = dataset.adapter?.templates;
-  const templateSet =
-    options.templateSet ??
-    (options.templates === undefined && shipped && shipped.length > 0 ? { templates: [...shipped], source: `the dataset's own templates (${dataset.adapter?.type ?? 'dataset'})` } : await loadTemplates(options.templates, options.templatesKey));
-  const ctx = options.context ?? (await EvalContext.open(options));
-  try {
+  const dataset = input.data.list('datasets')[0].dataset;
+  const templateSet = input.templates;
+  const ctx = input.context;
+  const options = { batchSize: ctx.options.batchSize };
+  {
     // The class head first: a class the model cannot score is reported before any image work.
     const tOpened = performance.now();
     const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
@@ -108,9 +64,7 @@ export async function runZeroShot(options: ZeroShotOptions): Promise<ZeroShotRes
         threads: ctx.model.threads,
       },
     };
-    await writeZeroShotRun(options.out, result, { items: set.ok, preds, confidence, logits, failures: set.failures });
+    await writeZeroShotRun(input.out, result, { items: set.ok, preds, confidence, logits, failures: set.failures });
     return result;
-  } finally {
-    if (!options.context) await ctx.close();
   }
 }

@@ -3,7 +3,7 @@
  * order), the row of one measurement, and means over rows. Every number the report shows goes through
  * here, so it is always either one row's value or the mean of named rows.
  */
-import type { ResultRow, SuiteResults, TaskType } from '../suite/results-types.js';
+import type { ResultRow, SuiteResults, TaskType } from '../../results/types.js';
 
 /** The coordinates of one measurement (a row minus its value). `null` matches only a null field. */
 export interface RowKey {

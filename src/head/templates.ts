@@ -5,8 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HoloclipError, errorMessage } from '../../errors.js';
-import { findResource, isOffline, resourcePath } from '../../refdata/index.js';
+import { HoloclipError, errorMessage } from '../errors.js';
+import { findResource, isOffline, resourcePath } from '../refdata/index.js';
 
 export const DEFAULT_TEMPLATE = 'a photo of a {c}.';
 export const PLACEHOLDER = '{c}';

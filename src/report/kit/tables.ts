@@ -7,7 +7,7 @@
  *   `data-datasets` (a JSON array: the input rows are those rows at these datasets);
  * - a number from elsewhere in results.json (models, details): `data-path`, a JSON pointer to it.
  */
-import type { ResultRow } from '../suite/results-types.js';
+import type { ResultRow } from '../../results/types.js';
 import { formatNumber, metricKind, type NumberKind } from './format.js';
 import { attrs, escapeHtml } from './html.js';
 import type { Measured } from './results-query.js';

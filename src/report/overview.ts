@@ -2,13 +2,12 @@
  * The overview parts of the report: header (with the "how computed" conventions), the models and their
  * factors, the one-row-per-model summary, "what differs between models", and the skipped units.
  */
-import { FACTOR_NAMES, type TaskType } from '../suite/results-types.js';
-import { html, modelNameHtml, paragraphs, rowClass, type ReportContext, type Section } from './blocks.js';
-import { describeDifferences, keyZeroshot, oodKeyScore } from './differences.js';
-import type { NumberKind } from './format.js';
-import { escapeHtml } from './html.js';
-import type { Measured } from './results-query.js';
-import { htmlCell, jsonPointer, measuredCell, pathCell, renderTable, textCell, type TableColumn } from './tables.js';
+import { FACTOR_NAMES } from '../results/types.js';
+import { TASKS } from '../tasks/registry.js';
+import { describeDifferences } from './differences.js';
+import { html, modelNameHtml, paragraphs, rowClass, type ReportContext, type Section } from './kit/blocks.js';
+import { escapeHtml } from './kit/html.js';
+import { htmlCell, jsonPointer, measuredCell, pathCell, renderTable, textCell, type TableColumn } from './kit/tables.js';
 
 /** Title block, suite facts, navigation and the conventions. */
 export function headerHtml(ctx: ReportContext, sections: Section[]): string {
@@ -86,49 +85,10 @@ export function modelsSection(ctx: ReportContext): Section {
   };
 }
 
-interface SummaryColumn extends TableColumn {
-  value(model: string): Measured | undefined;
-  kind?: NumberKind;
-}
-
-/** One row per model: the headline numbers of every task; columns without any measurement are left out. */
+/** One row per model: the headline numbers of every task (its summary columns); columns without any measurement are left out. */
 export function summarySection(ctx: ReportContext): Section {
   const { q } = ctx;
-  const columns: SummaryColumn[] = [];
-  const several = (type: TaskType): boolean => q.tasksOfType(type).length > 1;
-  const zs = keyZeroshot(q);
-  for (const task of q.tasksOfType('zeroshot')) {
-    const prompts = task === zs?.task ? zs.prompts : (q.valuesOf(task, 'prompts')[0] ?? null);
-    const group = `zero-shot top-1${prompts === null ? '' : ` (prompts: ${prompts})`}${several('zeroshot') ? ` [${task}]` : ''}`;
-    for (const dataset of q.datasetsOf(task, { metric: 'top1' })) {
-      columns.push({ group, header: dataset, numeric: true, value: (model) => q.over({ model, task, variant: null, metric: 'top1', prompts }, [dataset]) });
-    }
-  }
-  for (const task of q.tasksOfType('effective-robustness')) {
-    const datasets = q.datasetsOf(task, { metric: 'effective_robustness' });
-    columns.push({ group: 'effective robustness', header: meanHeader(datasets, task, several('effective-robustness')), title: datasets.join(', '), numeric: true, value: (model) => q.over({ model, task, variant: null, metric: 'effective_robustness' }, datasets) });
-  }
-  for (const task of q.tasksOfType('calibration')) {
-    for (const variant of ['before', 'after']) {
-      const datasets = q.calibrationSets(task, { metric: 'ece', variant });
-      const header = `${variant} scaling${several('calibration') ? ` [${task}]` : ''}`;
-      columns.push({ group: `ECE (${datasets.length > 1 ? 'mean over ' : ''}${datasets.join(', ')})`, header, numeric: true, value: (model) => q.over({ model, task, variant, metric: 'ece' }, datasets) });
-    }
-  }
-  for (const task of q.tasksOfType('ood')) {
-    const score = oodKeyScore(q, task);
-    if (score === undefined) continue;
-    const datasets = q.datasetsOf(task, { metric: 'auroc', variant: score });
-    columns.push({ group: 'OOD AUROC', header: `${meanHeader(datasets, task, several('ood'))}, ${score}`, title: datasets.join(', '), numeric: true, value: (model) => q.over({ model, task, variant: score, metric: 'auroc' }, datasets) });
-  }
-  for (const task of q.tasksOfType('shape-bias')) {
-    const datasets = q.datasetsOf(task, { metric: 'shape_bias' });
-    columns.push({ group: 'shape bias', header: meanHeader(datasets, task, several('shape-bias')), title: datasets.join(', '), numeric: true, value: (model) => q.over({ model, task, variant: null, metric: 'shape_bias' }, datasets) });
-  }
-  for (const task of q.tasksOfType('retrieval')) {
-    const datasets = q.datasetsOf(task, { metric: 'R@1', variant: 'image_to_text' });
-    columns.push({ group: 'retrieval R@1', header: `image→text${several('retrieval') ? ` [${task}]` : ''}`, title: datasets.join(', '), numeric: true, value: (model) => q.over({ model, task, variant: 'image_to_text', metric: 'R@1' }, datasets) });
-  }
+  const columns = TASKS.flatMap((t) => t.report.summaryColumns?.(ctx) ?? []);
   const models = q.modelNames();
   const present = columns.filter((c) => models.some((m) => c.value(m) !== undefined));
   const table = renderTable({
@@ -148,11 +108,6 @@ export function summarySection(ctx: ReportContext): Section {
     ),
     blocks: [html(table)],
   };
-}
-
-function meanHeader(datasets: string[], task: string, namedTask: boolean): string {
-  const base = datasets.length === 1 ? datasets[0] : `mean (${datasets.length} sets)`;
-  return namedTask ? `${base} [${task}]` : base;
 }
 
 /** The statements of differences.ts, per model, then the prompt-set comparisons. */

@@ -3,8 +3,8 @@
  * a model keeps its colour in every chart even when others are missing from it) and a label naming the
  * factor(s) in which it differs from the reference, so a legend says what varies.
  */
-import type { SuiteResults } from '../suite/results-types.js';
-import { modelLabel, referenceModel } from './differences.js';
+import type { SuiteResults } from '../../results/types.js';
+import { modelLabel, referenceModel } from './compare-models.js';
 
 /** Tableau 10, then its lighter companions (Tableau 20's second tones); cycles beyond 20 models. */
 export const PALETTE: readonly string[] = [

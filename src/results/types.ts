@@ -32,8 +32,7 @@ export interface SuiteModel {
   path: string;
   /** "clip", "siglip" or "holoclip-classifier". */
   model_type: string;
-  /** "two-tower" (zero-shot via text prompts) or "classifier" (its own logits). */
-  kind: 'two-tower' | 'classifier';
+  kind: ModelKind;
   metadata: ModelFactors;
   /** Where each metadata field came from. */
   metadata_source: Record<FactorName, MetadataSource>;
@@ -53,7 +52,11 @@ export interface SuiteDataset {
   num_classes: number;
 }
 
-export type TaskType = 'zeroshot' | 'effective-robustness' | 'calibration' | 'ood' | 'shape-bias' | 'retrieval' | 'factors' | 'corruption';
+/** A task type: the `type` of a task definition in src/tasks/registry.ts ("zeroshot", "calibration"...). */
+export type TaskType = string;
+
+/** "two-tower" (zero-shot via text prompts) or "classifier" (its own logits). */
+export type ModelKind = 'two-tower' | 'classifier';
 
 /**
  * One measurement: the tidy form, one row per model x task x dataset x prompt set x metric.
@@ -118,6 +121,13 @@ export interface ShapeBiasDetail {
   per_category: Record<string, number | null>;
 }
 
+export interface SuiteDetails {
+  effective_robustness: EffectiveRobustnessDetail[];
+  calibration: CalibrationDetail[];
+  shape_bias: ShapeBiasDetail[];
+  [key: string]: unknown[];
+}
+
 export interface SkippedUnit {
   model: string;
   task: string;
@@ -134,11 +144,12 @@ export interface SuiteResults {
   prompts: Record<string, { templates: string[] }>;
   tasks: Array<{ id: string; type: TaskType; config: Record<string, unknown> }>;
   rows: ResultRow[];
-  details: {
-    effective_robustness: EffectiveRobustnessDetail[];
-    calibration: CalibrationDetail[];
-    shape_bias: ShapeBiasDetail[];
-  };
+  /**
+   * Per task type with charts beyond the tidy rows, its structured details under the task
+   * definition's `detailsKey`, in registry order. The three below are part of the results format; a
+   * new task may add its own key.
+   */
+  details: SuiteDetails;
   /** Units that do not apply (e.g. retrieval on an image classifier), with the reason. */
   skipped: SkippedUnit[];
   /** The conventions every result records (template aggregation, ECE bins, FPR@95 direction...). */

@@ -7,8 +7,8 @@
  * model, labelled with the factor in which it differs from the reference).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { transformAccuracy } from '../metrics/effective-robustness.js';
-import type { EffectiveRobustnessDetail, ReliabilityBin } from '../suite/results-types.js';
+import { transformAccuracy } from '../../metrics/effective-robustness.js';
+import type { EffectiveRobustnessDetail, ReliabilityBin } from '../../results/types.js';
 
 export const CHART_FONT = 'Helvetica, Arial, sans-serif';
 

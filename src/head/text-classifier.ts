@@ -4,11 +4,11 @@
  * open_clip's zero_shot_classifier and CLIP_benchmark). Cached in the store per
  * (text tower + tokenizer files, dtype, class names, templates).
  */
-import { l2NormalizeRows } from '../../metrics/vector.js';
-import type { ClipFamilyModel } from '../../models/clip-model.js';
-import { canonicalKey } from '../../store/canonical-json.js';
-import type { EmbeddingStore } from '../../store/embedding-store.js';
-import type { ProgressSink } from '../../util/progress.js';
+import { l2NormalizeRows } from '../metrics/vector.js';
+import type { ClipFamilyModel } from '../models/clip-model.js';
+import { canonicalKey } from '../store/canonical-json.js';
+import type { EmbeddingStore } from '../store/embedding-store.js';
+import type { ProgressSink } from '../util/progress.js';
 import { fillTemplate } from './templates.js';
 
 export const TEMPLATE_AGGREGATION = 'mean of L2-normalised template embeddings, L2-normalised again';

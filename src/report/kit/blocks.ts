@@ -4,7 +4,7 @@
  * the page happen once, in index.ts.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { SuiteResults } from '../suite/results-types.js';
+import type { SuiteResults } from '../../results/types.js';
 import { escapeHtml, swatch } from './html.js';
 import { ModelStyles } from './model-style.js';
 import { ResultsQuery } from './results-query.js';

@@ -1,0 +1,44 @@
+/**
+ * A dataset reference, parsed once from what the user wrote (`--data PATH`, `--data TYPE:PATH`, a
+ * suite's `path:` / `type:`) and passed down typed: no layer turns it back into a string to parse it
+ * again. `openDatasetRef` opens it the way a task's role needs.
+ */
+import { resolveUserPath } from '../util/paths.js';
+import { openCaptionManifest, type CaptionDataset } from './caption-manifest.js';
+import { openImageList } from './image-list.js';
+import { openDataset } from './open-dataset.js';
+import { openTypedCaptions, openTypedDataset, parseTypedSpec } from './typed-spec.js';
+import type { Dataset, DatasetRole } from './types.js';
+
+export interface DatasetRef {
+  /** A named layout (`imagenet-r`, `webdataset`, `karpathy`...), or null for an ImageFolder / .jsonl / image folder. */
+  readonly type: string | null;
+  /** Absolute path (`~` expanded). */
+  readonly path: string;
+  /** Absolute class-name file, if given. */
+  readonly classnames?: string;
+}
+
+/** `PATH` or `TYPE:PATH` (relative to `base`, default the working directory); an explicit `type` wins. */
+export function parseDatasetSpec(spec: string, options: { base?: string; type?: string; classnames?: string } = {}): DatasetRef {
+  const typed = options.type ? { type: options.type, path: spec } : parseTypedSpec(spec);
+  const classnames = options.classnames === undefined ? undefined : resolveUserPath(options.classnames, options.base);
+  return { type: typed?.type ?? null, path: resolveUserPath(typed ? typed.path : spec, options.base), ...(classnames ? { classnames } : {}) };
+}
+
+/** The spec as the user would write it (for messages). */
+export function formatDatasetRef(ref: DatasetRef): string {
+  return ref.type ? `${ref.type}:${ref.path}` : ref.path;
+}
+
+/** Opens a dataset for a role: its images, and for a caption dataset its captions too. */
+export async function openDatasetRef(ref: DatasetRef, role: DatasetRole): Promise<{ dataset: Dataset; captions?: CaptionDataset }> {
+  if (role === 'captions') {
+    const captions = ref.type ? await openTypedCaptions(formatDatasetRef(ref)) : await openCaptionManifest(ref.path);
+    if (!captions) throw new Error(`internal: ${ref.type} is not a caption type`);
+    return { dataset: captions.dataset, captions };
+  }
+  if (ref.type) return { dataset: await openTypedDataset({ type: ref.type, path: ref.path }, ref.classnames) };
+  if (role === 'unlabelled') return { dataset: await openImageList(ref.path) };
+  return { dataset: await openDataset({ path: ref.path, classnames: ref.classnames }) };
+}

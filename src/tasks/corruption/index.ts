@@ -1,0 +1,96 @@
+/**
+ * Corruption robustness: zero-shot accuracy under ImageNet-C and 3D common corruptions generated on
+ * the fly; mCA, and mCE / relative mCE against a reference model's errors.
+ */
+import { z } from 'zod';
+import { findCorruption, parseCorruptions } from '../../corruptions/registry.js';
+import { errorMessage } from '../../errors.js';
+import { datasetField, defineTask, oneUnitPerModel, optionalPathField, promptsFor, promptsField, setting, TaskOptionError } from '../definition.js';
+import { eachModelUnit, metricValue } from '../unit-results.js';
+import { corruptionSection } from './report.js';
+import { runCorruptionEval, type CorruptionSettings } from './run.js';
+import { formatCorruptionSummary } from './summary.js';
+
+const options = z.strictObject({
+  dataset: datasetField({
+    role: 'labelled',
+    flag: 'data',
+    description: 'a labelled dataset, evaluated clean and under each corruption',
+    cliDescription: 'dataset: an ImageFolder directory, a .jsonl manifest or TYPE:PATH',
+  }),
+  corruptions: setting(
+    z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .describe('NAME:SEVERITY, NAME (severities 1-5), imagenet-c, imagenet-c-extra, 3dcc or all; a string (comma-separated) or a list'),
+    { flag: 'corruption', arg: 'spec', cliDescription: 'the corruptions: NAME:SEVERITY, NAME (severities 1-5), imagenet-c, imagenet-c-extra, 3dcc or all, comma-separated (see holoclip corrupt --list)' },
+  ),
+  seed: setting(z.number().int().min(0).default(0).describe('global seed of the random corruptions (default 0)'), { flag: 'corruption-seed', arg: 'n' }),
+  reference_errors: optionalPathField({ arg: 'csv', description: "a reference model's errors (corruption,severity,error; e.g. AlexNet) for mCE and relative mCE" }),
+  depth_dir: optionalPathField({ arg: 'dir', description: "3D corruptions: folder holding each image's depth map (.npy or 16-bit .png) at its relative path" }),
+  depth_model: optionalPathField({
+    arg: 'dir',
+    description: '3D corruptions: a depth-estimation model folder (transformers.js layout, e.g. a Depth Anything / DPT export) for images without a depth map; maps are cached in the store',
+  }),
+  prompts: promptsField(false),
+});
+
+type Parsed = z.output<typeof options>;
+
+const metricsSchema = z.looseObject({
+  clean: z.looseObject({ top1: metricValue }),
+  mca: metricValue,
+  mce: metricValue,
+  relative_mce: metricValue,
+  corruptions: z.array(z.looseObject({ corruption: z.string(), mean_top1: metricValue, ce: metricValue, relative_ce: metricValue })),
+  cells: z.array(z.looseObject({ corruption: z.string(), severity: z.number(), top1: metricValue })),
+});
+
+export const corruptionTask = defineTask({
+  type: 'corruption',
+  summary: 'corruption robustness: top-1 under ImageNet-C / 3D common corruptions, mCA, mCE',
+  options,
+  cli: {
+    description: 'zero-shot accuracy under corruptions generated on the fly (ImageNet-C, 3D common corruptions): top-1 per corruption and severity, mCA, and mCE against a reference',
+    outputs: 'run directory (result.json, corruption_table.csv)',
+    classHead: true,
+    summary: formatCorruptionSummary,
+  },
+  resolveSettings(parsed: Parsed): Parsed & CorruptionSettings {
+    try {
+      return { ...parsed, specs: parseCorruptions(Array.isArray(parsed.corruptions) ? parsed.corruptions.join(',') : parsed.corruptions, parsed.seed) };
+    } catch (err) {
+      throw new TaskOptionError('corruptions', errorMessage(err).replace(/^--corruption /, ''));
+    }
+  },
+  check(settings, _config, env) {
+    const dataset = settings.dataset;
+    return env.isCorrupted(dataset) ? [{ where: 'dataset', message: `"${dataset}" is already a corrupted dataset; give the clean one` }] : [];
+  },
+  plan(task, model, env) {
+    // The corrupted versions are embedding units too, so shards share them. 3D corruptions, whose
+    // depth maps may need a depth model first, are embedded by the task's metric unit instead.
+    const embedding = task.settings.specs.filter((spec) => !findCorruption(spec.name)?.needsDepth).map((spec) => ({ dataset: task.settings.dataset, corruption: spec }));
+    return { metric: [oneUnitPerModel(options, task, model, promptsFor(model, task.settings.prompts, env))], embedding };
+  },
+  run: runCorruptionEval,
+  async aggregate(task, env) {
+    const dataset = task.settings.dataset;
+    await eachModelUnit(task, env, metricsSchema, (m, out) => {
+      const row = { model: m.name, task: task.id, type: task.type, dataset, prompts: out.unit.prompts };
+      const x = out.metrics;
+      env.push({ ...row, variant: null, metric: 'clean_top1', value: x.clean.top1 });
+      env.push({ ...row, variant: null, metric: 'mca', value: x.mca });
+      env.push({ ...row, variant: null, metric: 'mce', value: x.mce });
+      env.push({ ...row, variant: null, metric: 'relative_mce', value: x.relative_mce });
+      for (const c of x.corruptions) {
+        env.push({ ...row, variant: c.corruption, metric: 'mean_top1', value: c.mean_top1 });
+        env.push({ ...row, variant: c.corruption, metric: 'ce', value: c.ce });
+        env.push({ ...row, variant: c.corruption, metric: 'relative_ce', value: c.relative_ce });
+      }
+      for (const c of x.cells) env.push({ ...row, variant: `${c.corruption}:${c.severity}`, metric: 'top1', value: c.top1 });
+    });
+  },
+  report: { section: corruptionSection },
+});
+
+

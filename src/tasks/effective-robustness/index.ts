@@ -1,0 +1,92 @@
+/**
+ * Effective robustness (Taori et al. 2020): per shift dataset, a line fitted over the baseline models'
+ * (ID top-1, shift top-1) on transformed axes; each model's ER is its shift top-1 minus the line's
+ * prediction. A fit across the suite's models: it has no unit of its own and reads the zero-shot units.
+ */
+import { z } from 'zod';
+import { errorMessage } from '../../errors.js';
+import { effectiveRobustness, fitBaseline, predictedShiftAccuracy, type AccuracyTransform } from '../../metrics/effective-robustness.js';
+import type { EffectiveRobustnessDetail } from '../../results/types.js';
+import { datasetField, datasetListField, defineTask, nameSchema, promptsFor, promptsField, type PlanModel } from '../definition.js';
+import { zeroshotMetricsSchema, zeroshotUnit, zeroshotUnitId } from '../zeroshot/index.js';
+import { effectiveRobustnessSection, erKeyMetrics, erSummaryColumns } from './report.js';
+
+const options = z.strictObject({
+  id_dataset: datasetField({ role: 'labelled', flag: null, description: 'the in-distribution dataset (x axis)' }),
+  shifts: datasetListField({ role: 'labelled', flag: null, cli: 'named', description: 'the shifted datasets (one fitted line each)' }),
+  baselines: z
+    .union([z.literal('all'), z.array(nameSchema).min(2)])
+    .default('all')
+    .describe("models that define the line (default: all the suite's models)"),
+  transform: z.enum(['logit', 'probit', 'none']).default('logit').describe('axis transform of the linear fit (default logit, Taori et al. 2020)'),
+  prompts: promptsField(false),
+});
+
+export const effectiveRobustnessTask = defineTask({
+  type: 'effective-robustness',
+  summary: 'effective robustness: shift top-1 above or below the line fitted over the baseline models',
+  options,
+  cli: null,
+  detailsKey: 'effective_robustness',
+  check(settings, config, env) {
+    const problems = settings.shifts.flatMap((s, j) => (s === settings.id_dataset ? [{ where: `shifts[${j}]`, message: `"${s}" is the ID dataset; a shift must be another dataset` }] : []));
+    const modelNames = env.models.map((m) => m.name);
+    if (Array.isArray(config.baselines) && Array.isArray(settings.baselines)) {
+      settings.baselines.forEach((b, j) => {
+        if (!modelNames.includes(b)) problems.push({ where: `baselines[${j}]`, message: `no model named "${b}" (models: ${modelNames.join(', ')})` });
+      });
+    } else if (env.models.length < 2) {
+      problems.push({ where: '', message: `effective robustness fits a line over the baseline models; the suite has ${env.models.length} model, it needs at least 2 (or give baselines)` });
+    }
+    return problems;
+  },
+  plan(task, model, env) {
+    const p = promptsFor(model, task.settings.prompts, env);
+    return { metric: [task.settings.id_dataset, ...task.settings.shifts].map((d) => zeroshotUnit(model, d, p)) };
+  },
+  run: null,
+  async aggregate(task, env) {
+    const s = task.settings;
+    const transform: AccuracyTransform = s.transform;
+    const baselineNames = Array.isArray(s.baselines) ? s.baselines : env.models.map((m) => m.name);
+    const prompts = (m: PlanModel) => promptsFor(m, s.prompts, env);
+    const top1 = async (m: PlanModel, d: string): Promise<number | null> => (await env.unit(zeroshotUnitId(m.name, d, prompts(m)), zeroshotMetricsSchema))?.metrics.top1 ?? null;
+    const detail: EffectiveRobustnessDetail = { task: task.id, id_dataset: s.id_dataset, prompts: s.prompts ?? env.defaultPrompts, transform, baselines: baselineNames, lines: [] };
+    for (const shift of s.shifts) {
+      const pairs: Array<{ id: number; shift: number }> = [];
+      for (const m of env.models.filter((x) => baselineNames.includes(x.name))) {
+        const id = await top1(m, s.id_dataset);
+        const sh = await top1(m, shift);
+        if (id !== null && sh !== null) pairs.push({ id, shift: sh });
+      }
+      let fit;
+      try {
+        fit = fitBaseline(
+          pairs.map((p) => p.id),
+          pairs.map((p) => p.shift),
+          transform,
+        );
+      } catch (err) {
+        env.skip({ model: '*', task: task.id, reason: `no line for ${shift}: ${errorMessage(err)}` });
+        continue;
+      }
+      const line: EffectiveRobustnessDetail['lines'][number] = { shift_dataset: shift, slope: fit.a, intercept: fit.b, r2: fit.r2, models: [] };
+      for (const m of env.models) {
+        const id = await top1(m, s.id_dataset);
+        const sh = await top1(m, shift);
+        if (id === null || sh === null) continue;
+        const predicted = predictedShiftAccuracy(fit, id);
+        const er = effectiveRobustness(fit, id, sh);
+        line.models.push({ model: m.name, id_top1: id, shift_top1: sh, predicted_top1: predicted, effective_robustness: er });
+        const row = { model: m.name, task: task.id, type: task.type, dataset: shift, prompts: prompts(m), variant: null };
+        env.push({ ...row, metric: 'effective_robustness', value: er });
+        env.push({ ...row, metric: 'id_top1', value: id });
+        env.push({ ...row, metric: 'shift_top1', value: sh });
+        env.push({ ...row, metric: 'predicted_top1', value: predicted });
+      }
+      detail.lines.push(line);
+    }
+    env.detail('effective_robustness', detail);
+  },
+  report: { section: effectiveRobustnessSection, summaryColumns: erSummaryColumns, keyMetrics: erKeyMetrics },
+});
