@@ -1,0 +1,37 @@
+/** `holoclip score factors`: ImageNet-X factor error ratios of predictions in imagenetx layout. */
+import { HoloclipError } from '../errors.js';
+import { readFactorAnnotations, readImagenetxPredictions, readPrototypicalPaths } from '../formats/index.js';
+import { correctnessFromPredictions, factorMetrics } from '../metrics/factors.js';
+import { absPath, need, scoreEnvelope, type ScoreMetricDefinition } from './definition.js';
+
+export interface FactorsInputs {
+  predictions?: string;
+  annotations?: string;
+  prototypical?: string;
+}
+
+export const scoreFactors: ScoreMetricDefinition<FactorsInputs> = {
+  name: 'factors',
+  description: 'ImageNet-X factor error ratios of a prediction CSV',
+  options: [
+    { flags: '--predictions <csv>', description: 'factors: predictions in imagenetx layout (file_name,predicted_class,predicted_probability)' },
+    { flags: '--annotations <jsonl>', description: 'factors: ImageNet-X annotation file' },
+    { flags: '--prototypical <csv>', description: 'factors: drop the images in ImageNet-X\'s prototypical_paths.csv' },
+  ],
+  async run(inputs) {
+    const metric = 'factors';
+    const annotations = await readFactorAnnotations(need(inputs.annotations, '--annotations FILE.jsonl', metric));
+    const predicted = await readImagenetxPredictions(need(inputs.predictions, '--predictions CSV', metric));
+    const exclude = inputs.prototypical ? await readPrototypicalPaths(inputs.prototypical) : undefined;
+    const metrics = factorMetrics(annotations, correctnessFromPredictions(annotations, predicted), { exclude });
+    if (metrics.n === 0) {
+      throw new HoloclipError(`the annotations in ${inputs.annotations} cover none of the ${predicted.size} predictions in ${inputs.predictions} (joined by file_name)`);
+    }
+    return scoreEnvelope(metric, metrics, {
+      correct: 'predicted_class equals the annotated class',
+      overall_accuracy: 'accuracy over the annotated images that have a prediction (imagenetx aggregate)',
+      error_ratio: '(1 - accuracy on images with the factor) / (1 - overall accuracy)',
+      prototypical: inputs.prototypical ? 'images in the prototypical list dropped' : 'kept',
+    }, { predictions: absPath(inputs.predictions), annotations: absPath(inputs.annotations), prototypical: absPath(inputs.prototypical) ?? null });
+  },
+};
