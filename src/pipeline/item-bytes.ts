@@ -3,7 +3,6 @@
  * or a member of a tar shard (`source`, WebDataset). Also the border crop (ObjectNet), which like a
  * corruption changes the pixels and therefore the store key.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import sharp from 'sharp';
@@ -144,14 +143,6 @@ function readFailureReason(err: unknown, what: 'file' | 'shard'): string {
   if (code === 'ENOENT') return `${what} not found`;
   if (code === 'EISDIR') return `${what === 'file' ? '' : 'shard '}is a directory`;
   return errorMessage(err);
-}
-
-/**
- * The store key of a border-cropped image's embedding: the file's content key extended with the
- * crop, so cropped and uncropped embeddings of the same bytes never share a row.
- */
-export function croppedKey(fileKey: string, border: number): string {
-  return createHash('sha256').update(`holoclip-cropped|${fileKey}|border${border}`).digest('hex');
 }
 
 /**
