@@ -13,7 +13,7 @@ import { openImageFolder, type Dataset, type DatasetItem } from '../src/data/ind
 import { openWebDataset } from '../src/data/webdataset.js';
 import { embedImages } from '../src/pipeline/embed-images.js';
 import { openImageSpace } from '../src/pipeline/image-space.js';
-import { hashItem } from '../src/pipeline/item-bytes.js';
+import { hashItem } from '../src/data/item-bytes.js';
 import { corruptedKey, croppedKey } from '../src/pipeline/item-key.js';
 import { FileHashIndex } from '../src/store/hash.js';
 import { EvalContext } from '../src/tasks/eval-context.js';

@@ -32,7 +32,7 @@ import { transformers } from '../models/transformers-env.js';
 import { isErrno } from '../store/atomic.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { sha256File, type FileHashIndex } from '../store/hash.js';
-import { hashItem, ItemStatCache, readItemBytes, TarHandles } from '../pipeline/item-bytes.js';
+import { hashItem, ItemStatCache, readItemBytes, TarHandles } from '../data/item-bytes.js';
 import { writeNpyAtomic } from '../store/npy.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { DepthMap } from './types.js';

@@ -11,7 +11,7 @@ import type { Dataset } from '../data/index.js';
 import { errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { sha256 } from '../store/hash.js';
-import { readItemBytes, TarHandles } from '../pipeline/item-bytes.js';
+import { readItemBytes, TarHandles } from '../data/item-bytes.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
 import { corrupt, encodePng, loadForCorruption } from './apply.js';

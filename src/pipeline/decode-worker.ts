@@ -10,7 +10,8 @@ import { loadAlignedDepth } from '../corruptions/depth-alignment.js';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { createPreprocessor } from '../image/index.js';
 import { mapLimit } from '../util/concurrency.js';
-import { cropBorderPng, readItemBytes, TarHandles } from './item-bytes.js';
+import { readItemBytes, TarHandles } from '../data/item-bytes.js';
+import { cropBorderPng } from './crop-border.js';
 import { cleanItemKey, itemStoreKey } from './item-key.js';
 import type { DecodedItem, DecodeRequest, DecodeWorkerInit, WorkerMessage } from './decode-protocol.js';
 

@@ -11,6 +11,7 @@
  */
 import type { CorruptionSpec } from '../corruptions/registry.js';
 import type { DatasetItem } from '../data/index.js';
+import { ItemStatCache } from '../data/item-bytes.js';
 import { HoloclipError } from '../errors.js';
 import type { ImagePreprocessor } from '../image/index.js';
 import type { ImageEncoder } from '../models/image-encoder.js';
@@ -20,7 +21,6 @@ import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
 import { DecodeClient } from './decode-client.js';
 import type { DecodeResponse } from './decode-protocol.js';
-import { ItemStatCache } from './item-bytes.js';
 import { itemStoreKey } from './item-key.js';
 
 export interface ItemFailure {

@@ -12,7 +12,7 @@ import { openTypedCaptions, openTypedDataset } from '../data/typed-spec.js';
 import { HoloclipError } from '../errors.js';
 import { errorMessage } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
-import { hashItem, ItemStatCache } from '../pipeline/item-bytes.js';
+import { hashItem, ItemStatCache } from '../data/item-bytes.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ResolvedDataset, ResolvedSuite } from './load-suite.js';
 
