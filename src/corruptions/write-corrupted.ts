@@ -15,7 +15,7 @@ import { readItemBytes, TarHandles } from '../data/item-bytes.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
 import { corrupt, encodePng, loadForCorruption } from './apply.js';
-import { loadAlignedDepth } from './depth-alignment.js';
+import { loadAlignedDepth } from '../depth/alignment.js';
 import { findCorruption, type CorruptionSpec } from './registry.js';
 
 export type CorruptedFormat = 'png' | 'jpeg';

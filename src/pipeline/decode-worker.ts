@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { corrupt, encodePng, loadForCorruption } from '../corruptions/apply.js';
-import { loadAlignedDepth } from '../corruptions/depth-alignment.js';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { createPreprocessor } from '../image/index.js';
 import { mapLimit } from '../util/concurrency.js';
 import { readItemBytes, TarHandles } from '../data/item-bytes.js';
+import { loadAlignedDepth } from '../depth/alignment.js';
 import { cropBorderPng } from './crop-border.js';
 import { cleanItemKey, itemStoreKey } from './item-key.js';
 import type { DecodedItem, DecodeRequest, DecodeWorkerInit, WorkerMessage } from './decode-protocol.js';

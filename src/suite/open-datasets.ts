@@ -4,7 +4,7 @@
  * are collected so that all of them are reported before any inference.
  */
 import { createHash } from 'node:crypto';
-import { completeWithDepthModel, findDepthMaps, missingDepthError, type FoundDepthMaps } from '../corruptions/depth-sources.js';
+import { completeWithDepthModel, findDepthMaps, missingDepthError, type FoundDepthMaps } from '../depth/sources.js';
 import type { ProgressSink } from '../util/progress.js';
 import { findCorruption } from '../corruptions/registry.js';
 import { openCaptionManifest, openDataset, openImageList, type Dataset } from '../data/index.js';
