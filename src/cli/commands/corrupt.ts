@@ -9,7 +9,7 @@ import { completeWithDepthModel, findDepthMaps, missingDepthError } from '../../
 import { FileHashIndex } from '../../store/hash.js';
 import { cropGeometry } from '../../corruptions/apply.js';
 import { CORRUPTIONS, findCorruption, parseCorruptions } from '../../corruptions/registry.js';
-import { writeCorrupted, type CorruptedFormat } from '../../corruptions/write-corrupted.js';
+import { writeCorrupted, type CorruptedFormat } from '../../pipeline/write-corrupted.js';
 import { openDataset, openImageList, type Dataset } from '../../data/index.js';
 import { HoloclipError } from '../../errors.js';
 import { readHeader } from '../../image/decode.js';
