@@ -7,7 +7,7 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { THREEDCC_CORRUPTIONS } from '../src/corruptions/3dcc/index.js';
 import { poissonCdf } from '../src/corruptions/3dcc/sensor.js';
-import { cropResizeDepth, decodeDepthNpy, findDepthMap, readDepthMap, resizeDepth } from '../src/corruptions/depth-maps.js';
+import { cropResizeDepth, decodeDepthNpy, findDepthMap, readDepthMap, resizeDepth } from '../src/depth/maps.js';
 import { SEVERITIES, type Corruption, type DepthMap, type RgbImage, type Severity } from '../src/corruptions/types.js';
 import { HoloclipError } from '../src/errors.js';
 import { createRng } from '../src/metrics/random.js';

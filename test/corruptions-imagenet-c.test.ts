@@ -12,7 +12,7 @@ import { IMAGENET_C_CORRUPTIONS } from '../src/corruptions/imagenet-c/index.js';
 import { ZOOM_BLUR_TABLE } from '../src/corruptions/imagenet-c/blur.js';
 import { qualityScaling, scaledQuantTable } from '../src/corruptions/imagenet-c/jpeg-codec.js';
 import { PoissonSampler, fillNormal } from '../src/corruptions/imagenet-c/sampling.js';
-import { exactExp, numpySum } from '../src/corruptions/filters.js';
+import { exactExp, numpySum } from '../src/corruptions/reference/numpy.js';
 import { createRng } from '../src/metrics/random.js';
 import { SEVERITIES, type Corruption, type RgbImage, type Severity } from '../src/corruptions/types.js';
 import { REPO_ROOT } from './helpers/fixtures.js';

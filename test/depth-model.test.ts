@@ -1,5 +1,5 @@
 /**
- * Depth maps from a local depth-estimation model (src/corruptions/depth-model.ts) with the fixture built by
+ * Depth maps from a local depth-estimation model (src/depth/model.ts) with the fixture built by
  * tools/fixtures/build_depth_fixture.py: its "disparity" is the box-filtered brightness + 0.1, so bright = near.
  */
 import { test } from 'node:test';
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { DepthModel, depthCachePath, depthMapsFromModel, disparityToDepth } from '../src/corruptions/depth-model.js';
-import { readDepthMap } from '../src/corruptions/depth-maps.js';
+import { DepthModel, depthCachePath, depthMapsFromModel, disparityToDepth } from '../src/depth/model.js';
+import { readDepthMap } from '../src/depth/maps.js';
 import type { DepthMap } from '../src/corruptions/types.js';
 import type { DatasetItem } from '../src/data/types.js';
 import { HoloclipError } from '../src/errors.js';

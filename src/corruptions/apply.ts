@@ -4,7 +4,6 @@
  * corruption to the 224 x 224 RGB pixels. The model's own preprocessing then runs on the result
  * (encoded losslessly), exactly as it runs on a clean image.
  */
-import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { HoloclipError } from '../errors.js';
 import { decodeRaw, readHeader, toRgb3 } from '../image/decode.js';
@@ -68,15 +67,4 @@ export async function encodePng(image: RgbImage, compressionLevel = 0): Promise<
   return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), { raw: { width: image.width, height: image.height, channels: 3 } })
     .png({ compressionLevel })
     .toBuffer();
-}
-
-/**
- * The store key of a corrupted image's embedding: the clean image's content key extended with the
- * corruption, severity, seed, geometry and (for 3D corruptions) the depth map's content.
- */
-export function corruptedKey(cleanKey: string, spec: CorruptionSpec, depthKey: string | null): string {
-  const g = CORRUPTION_GEOMETRY;
-  return createHash('sha256')
-    .update(`holoclip-corrupted|${cleanKey}|${spec.name}|${spec.severity}|${spec.seed}|resize${g.resize}crop${g.crop}|${depthKey ?? '-'}`)
-    .digest('hex');
 }

@@ -2,11 +2,11 @@
  * A contact sheet: one image corrupted by every corruption at every severity, on one PNG (rows:
  * corruptions; columns: clean, severity 1..5), so a person can check the corruptions by eye.
  */
+import { createHash } from 'node:crypto';
 import sharp, { type OverlayOptions } from 'sharp';
 import { corrupt, encodePng, loadForCorruption } from './apply.js';
 import type { CorruptionSpec } from './registry.js';
 import type { DepthMap } from './types.js';
-import { sha256 } from '../store/hash.js';
 
 const LABEL_WIDTH = 150;
 const HEADER_HEIGHT = 28;
@@ -33,7 +33,7 @@ export interface ContactSheetOptions {
 export async function contactSheet(imageBytes: Buffer, file: string, specs: readonly CorruptionSpec[], options: ContactSheetOptions = {}): Promise<{ png: Buffer; rows: string[]; skipped: string[] }> {
   const tile = options.tile ?? 160;
   const { image } = await loadForCorruption(imageBytes, file);
-  const imageKey = sha256(imageBytes);
+  const imageKey = createHash('sha256').update(imageBytes).digest('hex');
   const names: string[] = [];
   for (const s of specs) if (!names.includes(s.name)) names.push(s.name);
   const severities = [...new Set(specs.map((s) => s.severity))].sort((a, b) => a - b);

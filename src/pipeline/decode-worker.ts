@@ -5,12 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { corrupt, corruptedKey, encodePng, loadForCorruption } from '../corruptions/apply.js';
-import { loadAlignedDepth } from '../corruptions/depth-alignment.js';
+import { corrupt, encodePng, loadForCorruption } from '../corruptions/apply.js';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { createPreprocessor } from '../image/index.js';
 import { mapLimit } from '../util/concurrency.js';
-import { croppedKey, cropBorderPng, readItemBytes, TarHandles } from './item-bytes.js';
+import { readItemBytes, TarHandles } from '../data/item-bytes.js';
+import { loadAlignedDepth } from '../depth/alignment.js';
+import { cropBorderPng } from './crop-border.js';
+import { cleanItemKey, itemStoreKey } from './item-key.js';
 import type { DecodedItem, DecodeRequest, DecodeWorkerInit, WorkerMessage } from './decode-protocol.js';
 
 const port = parentPort;
@@ -45,22 +47,20 @@ try {
             return { index: item.index, ok: false, error: message };
           }
           const fileKey = createHash('sha256').update(bytes).digest('hex');
-          let key = fileKey;
           try {
             let input = bytes;
-            if (cropBorder > 0) {
-              // Crop first, then corrupt: the corruption sees the image as the dataset defines it.
-              input = await cropBorderPng(input, item.path, cropBorder);
-              key = croppedKey(fileKey, cropBorder);
-            }
+            // Crop first, then corrupt: the corruption sees the image as the dataset defines it.
+            if (cropBorder > 0) input = await cropBorderPng(input, item.path, cropBorder);
+            let depthKey: string | null = null;
             if (init.corruption) {
               // ImageNet-C: 256/224 geometry, the corruption, then the model's preprocessing as usual.
-              // `key` (the clean image's key, cropped or not) also seeds the random corruptions.
+              // The clean image's key (cropped or not) seeds the random corruptions.
               const { image, geometry } = await loadForCorruption(input, item.path);
               const depth = item.depth ? await loadAlignedDepth(item.depth.path, geometry) : null;
-              input = await encodePng(corrupt(image, init.corruption, key, depth?.map));
-              key = corruptedKey(key, init.corruption, item.depth ? (item.depth.key ?? depth?.key ?? null) : null);
+              input = await encodePng(corrupt(image, init.corruption, cleanItemKey(fileKey, cropBorder), depth?.map));
+              depthKey = item.depth ? (item.depth.key ?? depth?.key ?? null) : null;
             }
+            const key = itemStoreKey({ fileSha256: fileKey, cropBorder, corruption: init.corruption, depthSha256: depthKey });
             const row = nextRow++;
             rowOf.set(item.index, row);
             await preprocessor.processInto(input, item.path, pixels, row * pixelsPerImage);

@@ -9,9 +9,9 @@
  * prepares the next batches while the model runs, so the model (the slowest stage) stays busy.
  * Identical files (same sha256) are embedded once.
  */
-import { corruptedKey } from '../corruptions/apply.js';
 import type { CorruptionSpec } from '../corruptions/registry.js';
 import type { DatasetItem } from '../data/index.js';
+import { ItemStatCache } from '../data/item-bytes.js';
 import { HoloclipError } from '../errors.js';
 import type { ImagePreprocessor } from '../image/index.js';
 import type { ImageEncoder } from '../models/image-encoder.js';
@@ -21,7 +21,7 @@ import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
 import { DecodeClient } from './decode-client.js';
 import type { DecodeResponse } from './decode-protocol.js';
-import { croppedKey, ItemStatCache } from './item-bytes.js';
+import { itemStoreKey } from './item-key.js';
 
 export interface ItemFailure {
   readonly index: number;
@@ -100,15 +100,14 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const cropBorder = options.cropBorder ?? 0;
   if (!Number.isInteger(cropBorder) || cropBorder < 0) throw new HoloclipError(`cropBorder must be a non-negative integer (got ${cropBorder})`);
   const stats = new ItemStatCache();
-  // The same composition as the decode worker's: file key -> cropped -> corrupted.
+  // The decode worker keys the items it reads with the same function (itemStoreKey).
   const storeKey = async (item: DatasetItem): Promise<string | undefined> => {
-    const fileHash = await knownHash(hashIndex, item, stats);
-    const h = fileHash !== undefined && cropBorder > 0 ? croppedKey(fileHash, cropBorder) : fileHash;
-    if (h === undefined || !corruption) return h;
-    const depthPath = options.depthPaths?.get(item.index);
-    if (depthPath === undefined) return corruptedKey(h, corruption, null);
-    const d = await depthKey(depthPath);
-    return d === undefined ? undefined : corruptedKey(h, corruption, d);
+    const fileSha256 = await knownHash(hashIndex, item, stats);
+    if (fileSha256 === undefined) return undefined;
+    const depthPath = corruption ? options.depthPaths?.get(item.index) : undefined;
+    const depthSha256 = depthPath === undefined ? null : await depthKey(depthPath);
+    if (depthSha256 === undefined) return undefined;
+    return itemStoreKey({ fileSha256, cropBorder, corruption, depthSha256 });
   };
   // Depth maps are hashed here (once; then by stat) and their keys sent to the worker with the path.
   const depthKeys = new Map<string, string>();

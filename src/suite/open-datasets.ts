@@ -4,14 +4,14 @@
  * are collected so that all of them are reported before any inference.
  */
 import { createHash } from 'node:crypto';
-import { completeWithDepthModel, findDepthMaps, missingDepthError, type FoundDepthMaps } from '../corruptions/depth-sources.js';
+import { completeWithDepthModel, findDepthMaps, missingDepthError, type FoundDepthMaps } from '../depth/sources.js';
 import type { ProgressSink } from '../util/progress.js';
 import { findCorruption } from '../corruptions/registry.js';
 import { openDatasetRef } from '../data/dataset-ref.js';
 import type { CaptionDataset, Dataset } from '../data/index.js';
 import { errorMessage } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
-import { hashItem, ItemStatCache } from '../pipeline/item-bytes.js';
+import { hashItem, ItemStatCache } from '../data/item-bytes.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ResolvedDataset, ResolvedSuite } from './load-suite.js';
 

@@ -43,7 +43,7 @@ export function requireDepth(corruption: string, input: CorruptionInput): DepthM
   if (depth.width !== image.width || depth.height !== image.height) {
     throw new HoloclipError(
       `corruption ${corruption}: the depth map is ${depth.width}x${depth.height} but the image is ${image.width}x${image.height}; ` +
-        `resize it with resizeDepth / cropResizeDepth (src/corruptions/depth-maps.ts) so it stays aligned with the pixels`,
+        `resize it with resizeDepth / cropResizeDepth (src/depth/maps.ts) so it stays aligned with the pixels`,
     );
   }
   if (depth.data.length !== depth.width * depth.height) {

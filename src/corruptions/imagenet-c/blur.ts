@@ -3,11 +3,12 @@
  * extra gaussian_blur. Float outputs end with `np.uint8(np.clip(x, 0, 1) * 255)` (truncation), except
  * motion_blur, whose reference output is ImageMagick's 8-bit image (rounded).
  */
-import { clippedZoomTaps, diskKernel, filter2d, filter2dFft, gaussianFilter } from '../filters.js';
 import { fromUnitPlanes, makeImage, roundByteScaleInterleaved, toUnitPlanes } from '../pixels.js';
 import type { Rng } from '../random.js';
+import { cvGaussianBlurF32, filter2d, filter2dFft } from '../reference/opencv.js';
+import { gaussianFilter } from '../reference/scipy-ndimage.js';
 import type { Corruption, CorruptionInput, RgbImage } from '../types.js';
-import { severityIndex } from './common.js';
+import { clippedZoomTaps, severityIndex } from './common.js';
 import { randint, uniform } from './sampling.js';
 
 // ---------------------------------------------------------------- gaussian_blur (extra)
@@ -32,6 +33,31 @@ export const DEFOCUS_BLUR_TABLE = [
   [8, 0.5],
   [10, 0.5],
 ] as const;
+
+/**
+ * imagecorruptions / make_imagenet_c `disk(radius, alias_blur)`: the aliased disk X^2 + Y^2 <= radius^2 on
+ * L = -8..8 (radius <= 8) or -radius..radius, normalised in float32, then cv2.GaussianBlur with ksize 3 (5 for
+ * radius > 8) and sigma alias_blur. Returns a square float32 kernel of side `size`.
+ */
+export function diskKernel(radius: number, aliasBlur: number): { size: number; data: Float32Array } {
+  const half = radius <= 8 ? 8 : Math.trunc(radius);
+  const ksize = radius <= 8 ? 3 : 5;
+  const size = 2 * half + 1;
+  const disk = new Float32Array(size * size);
+  let count = 0;
+  for (let y = -half; y <= half; y++) {
+    for (let x = -half; x <= half; x++) {
+      if (x * x + y * y <= radius * radius) {
+        disk[(y + half) * size + x + half] = 1;
+        count++;
+      }
+    }
+  }
+  // float32 division by the float32 sum, as numpy does for a float32 array.
+  const total = Math.fround(count);
+  for (let i = 0; i < disk.length; i++) disk[i] = Math.fround(disk[i] / total);
+  return { size, data: cvGaussianBlurF32(disk, size, ksize, aliasBlur) };
+}
 
 const diskCache = new Map<string, { size: number; data: Float32Array }>();
 

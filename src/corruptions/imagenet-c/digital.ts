@@ -3,9 +3,12 @@
  * and the extra saturate. Float outputs end with `np.uint8(np.clip(x, 0, 1) * 255)` (truncation); pixelate and
  * jpeg_compression produce 8-bit images directly, as PIL does in the reference.
  */
-import { affineFromPoints, gaussianFilter, hsvToRgb, mapCoordinatesLinear, resizeBoxPil, rgbToHsv, warpAffineLinear } from '../filters.js';
 import { fromUnitInterleaved, fromUnitPlanes, toUnitInterleaved } from '../pixels.js';
 import type { Rng } from '../random.js';
+import { affineFromPoints, warpAffineLinear } from '../reference/opencv.js';
+import { resizeBoxPil } from '../reference/pil.js';
+import { gaussianFilter, mapCoordinatesLinear } from '../reference/scipy-ndimage.js';
+import { hsvToRgb, rgbToHsv } from '../reference/skimage.js';
 import type { Corruption, CorruptionInput, RgbImage } from '../types.js';
 import { severityIndex } from './common.js';
 import { jpegRoundTrip } from './jpeg-codec.js';

@@ -11,7 +11,7 @@
  */
 import { createRng } from '../../metrics/random.js';
 import type { Rng } from '../random.js';
-import { gaussianFilter } from '../filters.js';
+import { gaussianFilter } from '../reference/scipy-ndimage.js';
 import { standardNormal, uniform } from './sampling.js';
 
 export const FROST_TEXTURE_SIZE = 512;

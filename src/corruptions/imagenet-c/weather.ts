@@ -2,14 +2,15 @@
  * ImageNet-C weather corruptions (make_imagenet_c.py): snow, frost, fog, brightness, and the extra spatter.
  * Float outputs end with `np.uint8(np.clip(x, 0, 1) * 255)` (or `np.clip(x, 0, 255)` for frost): truncation.
  */
-import { clippedZoomPlane, gaussianFilter, hsvToRgb, rgbToHsv } from '../filters.js';
 import { fromByteScaleInterleaved, fromUnitInterleaved, toUnitInterleaved } from '../pixels.js';
 import type { Rng } from '../random.js';
+import { boxBlur3, canny, distanceTransformL2Mask5, equalizeHist, filter2dU8 } from '../reference/opencv.js';
+import { gaussianFilter } from '../reference/scipy-ndimage.js';
+import { hsvToRgb, rgbToHsv } from '../reference/skimage.js';
 import type { Corruption, CorruptionInput, RgbImage } from '../types.js';
 import { applyLineKernel, motionKernel } from './blur.js';
-import { severityIndex } from './common.js';
+import { clippedZoomPlane, severityIndex } from './common.js';
 import { FROST_TEXTURE_COUNT, frostTexture, type FrostTexture } from './frost-texture.js';
-import { boxBlur3, canny, distanceTransformL2Mask5, equalizeHist, filter2dU8 } from './opencv-ops.js';
 import { fillNormal, randint, uniform } from './sampling.js';
 
 // ---------------------------------------------------------------- brightness

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { CORRUPTION_GEOMETRY } from '../../corruptions/apply.js';
-import { completeWithDepthModel, findDepthMaps, missingDepthError } from '../../corruptions/depth-sources.js';
+import { completeWithDepthModel, findDepthMaps, missingDepthError } from '../../depth/sources.js';
 import { corruptionLabel, findCorruption, type CorruptionSpec } from '../../corruptions/registry.js';
 import { HoloclipError } from '../../errors.js';
 import { readReferenceErrors } from '../../formats/reference-errors.js';

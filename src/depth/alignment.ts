@@ -1,13 +1,13 @@
 /**
  * A depth map aligned with the pixels a corruption sees: read from its file, resized like the image
- * (shortest edge to 256, bilinear) and centre-cropped to 224 (depth-maps.ts `cropResizeDepth`). Its
+ * (shortest edge to 256, bilinear) and centre-cropped to 224 (maps.ts `cropResizeDepth`). Its
  * content hash is part of the corrupted image's cache key.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import type { CropGeometry } from './apply.js';
-import { cropResizeDepth, decodeDepthNpy, decodeDepthPng } from './depth-maps.js';
-import type { DepthMap } from './types.js';
+import type { CropGeometry } from '../corruptions/apply.js';
+import type { DepthMap } from '../corruptions/types.js';
+import { cropResizeDepth, decodeDepthNpy, decodeDepthPng } from './maps.js';
 
 export async function loadAlignedDepth(file: string, g: CropGeometry): Promise<{ map: DepthMap; key: string }> {
   const bytes = await fs.readFile(file);

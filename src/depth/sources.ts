@@ -1,14 +1,14 @@
 /**
  * Where the 3D corruptions get each image's depth map: a file next to the image or under a depth
- * folder (depth-maps.ts), else a local monocular depth model whose maps are cached in the store
- * (depth-model.ts). Without either, a clear error before any inference.
+ * folder (maps.ts), else a local monocular depth model whose maps are cached in the store
+ * (model.ts). Without either, a clear error before any inference.
  */
 import type { Dataset, DatasetItem } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
 import type { ProgressSink } from '../util/progress.js';
-import { findDepthMap } from './depth-maps.js';
-import { DepthModel, depthMapsFromModel } from './depth-model.js';
+import { findDepthMap } from './maps.js';
+import { DepthModel, depthMapsFromModel } from './model.js';
 
 export interface DepthSources {
   /** A folder holding depth maps at the images' relative paths. */

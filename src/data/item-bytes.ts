@@ -1,16 +1,12 @@
 /**
  * The bytes of one dataset item and their cache identity, wherever they live: a plain file (`path`)
- * or a member of a tar shard (`source`, WebDataset). Also the border crop (ObjectNet), which like a
- * corruption changes the pixels and therefore the store key.
+ * or a member of a tar shard (`source`, WebDataset).
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import sharp from 'sharp';
-import type { DatasetItem } from '../data/index.js';
 import { ImageReadError, errorMessage } from '../errors.js';
-import { decodeRaw, readHeader, toRgb3 } from '../image/decode.js';
 import { sha256, type FileHashIndex } from '../store/hash.js';
+import type { DatasetItem } from './types.js';
 
 /** What the decode worker needs to find an item's bytes (a DecodeRequest item's fields). */
 export interface ItemLocation {
@@ -144,36 +140,4 @@ function readFailureReason(err: unknown, what: 'file' | 'shard'): string {
   if (code === 'ENOENT') return `${what} not found`;
   if (code === 'EISDIR') return `${what === 'file' ? '' : 'shard '}is a directory`;
   return errorMessage(err);
-}
-
-/**
- * The store key of a border-cropped image's embedding: the file's content key extended with the
- * crop, so cropped and uncropped embeddings of the same bytes never share a row.
- */
-export function croppedKey(fileKey: string, border: number): string {
-  return createHash('sha256').update(`holoclip-cropped|${fileKey}|border${border}`).digest('hex');
-}
-
-/**
- * `border` pixels removed from every edge of the image as the preprocessing sees it (decoded,
- * EXIF-oriented, 8-bit sRGB), re-encoded as lossless PNG for the model's preprocessing, the way a
- * corrupted image is (corruptions/apply.ts): the result equals preprocessing a file cropped
- * beforehand. Channels are kept (alpha too, so the preprocessing treats it as it treats the
- * original), except that a grey image decoded through an ICC profile becomes its luma in R=G=B,
- * the grey transformers.js computes from it.
- */
-export async function cropBorderPng(bytes: Buffer, file: string, border: number): Promise<Buffer> {
-  const header = await readHeader(bytes, file);
-  const raw = await decodeRaw(bytes, file);
-  const { width, height } = raw;
-  const w = width - 2 * border;
-  const h = height - 2 * border;
-  if (w < 1 || h < 1) throw new ImageReadError(file, `${width}x${height} is too small to crop ${border} px from every border`);
-  const rgbGrey = header.channels === 1 && raw.channels >= 3;
-  const data = rgbGrey ? toRgb3(raw, header.channels) : raw.data;
-  const channels = rgbGrey ? 3 : raw.channels;
-  return sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } })
-    .extract({ left: border, top: border, width: w, height: h })
-    .png({ compressionLevel: 0 }) // decoded again right away: no time spent compressing
-    .toBuffer();
 }

@@ -19,9 +19,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { DepthMap } from '../corruptions/types.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { decodeNpy, parseNpyHeader } from '../store/npy.js';
-import type { DepthMap } from './types.js';
 
 /** Header fields of a .npy buffer (enough to handle the 16-bit dtypes `decodeNpy` does not). */
 function npyHeader(buf: Buffer, source: string): { descr: string; fortran: boolean; shape: number[]; dataStart: number } {

@@ -24,18 +24,18 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HoloclipError, ImageReadError, errorMessage } from '../errors.js';
+import type { DepthMap } from '../corruptions/types.js';
+import { hashItem, ItemStatCache, readItemBytes, TarHandles } from '../data/item-bytes.js';
 import type { DatasetItem } from '../data/types.js';
+import { HoloclipError, ImageReadError, errorMessage } from '../errors.js';
 import { decodeRaw, readHeader, toRgb3 } from '../image/decode.js';
 import { type Dtype, towerFileName } from '../models/dtype.js';
 import { transformers } from '../models/transformers-env.js';
 import { isErrno } from '../store/atomic.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { sha256File, type FileHashIndex } from '../store/hash.js';
-import { hashItem, ItemStatCache, readItemBytes, TarHandles } from '../pipeline/item-bytes.js';
 import { writeNpyAtomic } from '../store/npy.js';
 import type { ProgressSink } from '../util/progress.js';
-import type { DepthMap } from './types.js';
 
 type PretrainedModel = InstanceType<typeof transformers.PreTrainedModel>;
 type RawImageT = InstanceType<typeof transformers.RawImage>;

@@ -7,16 +7,16 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { corrupt, encodePng, loadForCorruption } from '../corruptions/apply.js';
+import { findCorruption, type CorruptionSpec } from '../corruptions/registry.js';
 import type { Dataset } from '../data/index.js';
+import { readItemBytes, TarHandles } from '../data/item-bytes.js';
+import { loadAlignedDepth } from '../depth/alignment.js';
 import { errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { sha256 } from '../store/hash.js';
-import { readItemBytes, TarHandles } from '../pipeline/item-bytes.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
-import { corrupt, encodePng, loadForCorruption } from './apply.js';
-import { loadAlignedDepth } from './depth-alignment.js';
-import { findCorruption, type CorruptionSpec } from './registry.js';
 
 export type CorruptedFormat = 'png' | 'jpeg';
 
