@@ -1,5 +1,5 @@
 /** `holoclip score accuracy`: top-1, top-5 and mean per-class recall of a logits matrix. */
-import { classificationConventions, classificationMetrics } from '../tasks/zeroshot/run.js';
+import { classificationConventions, classificationMetrics } from '../metrics/classification.js';
 import { absPath, scoreEnvelope, type ScoreMetricDefinition } from './definition.js';
 import { labelsOption, logitsOption, readLogitsAndLabels, type LogitsLabelsInputs } from './logits-labels.js';
 
