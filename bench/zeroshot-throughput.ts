@@ -16,7 +16,10 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { ClipFamilyModel } from '../src/models/clip-model.js';
-import { runZeroShot } from '../src/tasks/zeroshot/run.js';
+import { parseDatasetSpec } from '../src/data/dataset-ref.js';
+import { runTaskOnce } from '../src/tasks/run-task.js';
+import { zeroshotTask } from '../src/tasks/zeroshot/index.js';
+import type { ZeroShotResult } from '../src/tasks/zeroshot/result.js';
 import { silentProgress } from '../src/util/progress.js';
 
 const { values } = parseArgs({
@@ -96,17 +99,19 @@ console.log('(numbers are only meaningful on an otherwise idle machine: check `u
 const store = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-bench-store-'));
 const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-bench-run-'));
 const common = {
-  model: modelDir, data: dataDir, dtype: 'fp32' as const, batchSize, store, out: runDir, preprocess: 'fast' as const,
+  model: modelDir, dtype: 'fp32' as const, batchSize, store, preprocess: 'fast' as const,
   logitScale: 100, threads, progress: silentProgress, warn: () => {},
 };
+// The same path as `holoclip eval zeroshot`: the task from the registry, run once (model opened and closed).
+const runZeroShot = () => runTaskOnce(zeroshotTask, { settings: {}, data: { datasets: [{ name: 'data', ref: parseDatasetSpec(dataDir) }] }, common, out: runDir, flagOf: (k) => `--${k}` }) as Promise<ZeroShotResult>;
 const t0 = performance.now();
-const cold = await runZeroShot(common);
+const cold = await runZeroShot();
 const coldWall = (performance.now() - t0) / 1000;
 const e2e = cold.timing.images_per_s ?? 0;
 console.log(`eval zeroshot, embedding stage: ${e2e.toFixed(1)} images/s (${(100 * e2e / bare).toFixed(1)}% of bare)`);
 console.log(`eval zeroshot, whole command:   ${(nImages / coldWall).toFixed(1)} images/s (${coldWall.toFixed(2)} s incl. model load, hashing, text classifier)`);
 const t1 = performance.now();
-const warm = await runZeroShot(common);
+const warm = await runZeroShot();
 const warmWall = (performance.now() - t1) / 1000;
 console.log(`warm rerun:                     ${warmWall.toFixed(2)} s, ${String(warm.cache.images_inferred)} images inferred`);
 await fs.rm(store, { recursive: true, force: true });

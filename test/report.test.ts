@@ -10,8 +10,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeDifferences, modelLabel, referenceModel } from '../src/report/differences.js';
 import { renderReport, writeReport } from '../src/report/index.js';
-import { scopeSvgIds } from '../src/report/render-svg.js';
-import type { ResultRow, SuiteResults } from '../src/suite/results-types.js';
+import { scopeSvgIds } from '../src/report/kit/render-svg.js';
+import type { ResultRow, SuiteResults } from '../src/results/types.js';
 import { CALIBRATION_SETS, OOD_SETS, SHIFT_DATASETS, sampleResults } from './helpers/sample-results.js';
 import { withTempDir } from './helpers/temp-dir.js';
 

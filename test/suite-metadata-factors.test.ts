@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { SuiteResults } from '../src/suite/results-types.js';
+import type { SuiteResults } from '../src/results/types.js';
 import { runCli, writeTestImage } from './helpers/cli.js';
 import { fixtureDir } from './helpers/fixtures.js';
 

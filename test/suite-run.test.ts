@@ -19,7 +19,7 @@ import path from 'node:path';
 import { BIN, runCli } from './helpers/cli.js';
 import { sharedEmojiShift } from './helpers/emoji-shift.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
-import type { SuiteResults } from '../src/suite/results-types.js';
+import type { SuiteResults } from '../src/results/types.js';
 import { suiteJsonSchema } from '../src/suite/schema.js';
 
 const ZOO = path.join(REPO_ROOT, 'models', 'zoo');

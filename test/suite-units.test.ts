@@ -8,7 +8,7 @@ import { promises as fs, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { UnitResultStore } from '../src/store/unit-results.js';
 import { parseShard, shardUnits } from '../src/suite/plan.js';
-import type { SuiteResults } from '../src/suite/results-types.js';
+import type { SuiteResults } from '../src/results/types.js';
 import { resultsCsv } from '../src/suite/write-outputs.js';
 import { withTempDir } from './helpers/temp-dir.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fillTemplate, loadTemplates } from '../src/tasks/zeroshot/templates.js';
+import { fillTemplate, loadTemplates } from '../src/head/templates.js';
 
 test('default, literal, txt, json array and json object templates', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'holoclip-tpl-'));

@@ -22,7 +22,7 @@ import type {
   SuiteModel,
   SuiteResults,
   TaskType,
-} from '../../src/suite/results-types.js';
+} from '../../src/results/types.js';
 
 export const SAMPLE_MODELS = ['base', 'arch-convnet', 'data-noto-only', 'size-25pct', 'loss-sigmoid', 'finetuned-classifier'] as const;
 export const SAMPLE_PROMPTS = ['single', 'ensemble'] as const;

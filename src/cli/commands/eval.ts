@@ -108,7 +108,7 @@ async function runFromFlags(def: AnyTaskDefinition, flags: Flags): Promise<void>
   const common = evalOptions({ ...flags, model: resolveUserPath(flags.model), store: resolveUserPath(flags.store) });
   const templates = flags.templates === undefined ? undefined : { spec: flags.templates, key: flags.templatesKey };
   const result = await runTaskOnce(def, { settings, data, templates, common, out, flagOf });
-  process.stdout.write(def.cli?.summary?.(result, flags.out) ?? formatTaskSummary(result, flags.out));
+  process.stdout.write(def.cli?.summary?.(result, out) ?? formatTaskSummary(result, out));
 }
 
 function registerTask(evalCmd: Command, def: AnyTaskDefinition): void {
