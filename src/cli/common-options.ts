@@ -23,12 +23,6 @@ export function finiteNumber(value: string): number {
   return n;
 }
 
-export function fraction(value: string): number {
-  const n = Number(value);
-  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('expected a number strictly between 0 and 1');
-  return n;
-}
-
 /** NAME=PATH (repeatable); a bare PATH is named after its last path component. */
 export function namedPath(value: string, previous: Array<{ name: string; path: string }> = []): Array<{ name: string; path: string }> {
   const eq = value.indexOf('=');

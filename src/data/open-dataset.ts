@@ -29,10 +29,3 @@ export async function openDataset(spec: DatasetSpec): Promise<Dataset> {
   if (source.toLowerCase().endsWith('.jsonl')) return openJsonlManifest(source, classnames);
   throw new HoloclipError(`dataset path ${source} is neither a directory (ImageFolder) nor a .jsonl manifest; give a folder of class sub-folders or a .jsonl file`);
 }
-
-/** A dataset given by path (opened by the task) or already opened (a suite's, possibly corrupted). */
-export type DataRef = string | Dataset;
-
-export async function openDataRef(ref: DataRef, classnames?: string): Promise<Dataset> {
-  return typeof ref === 'string' ? openDataset({ path: ref, classnames }) : ref;
-}

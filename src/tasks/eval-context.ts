@@ -26,9 +26,7 @@ import type { ProgressSink } from '../util/progress.js';
 import { HOLOCLIP_VERSION } from '../util/version.js';
 import type { ModelRecord, DatasetRecord } from './result-envelope.js';
 import { buildZeroShotClassifier, type ClassifierWeights } from '../head/text-classifier.js';
-import type { TemplateSet } from '../head/templates.js';
 
-export { HOLOCLIP_VERSION };
 
 export interface CommonEvalOptions {
   readonly model: string;
@@ -46,13 +44,6 @@ export interface CommonEvalOptions {
   readonly card?: ModelCard | null;
   readonly progress: ProgressSink;
   readonly warn: (message: string) => void;
-  /**
-   * An open context to reuse (a suite runs many tasks on one model); the task then leaves it open.
-   * Its model, store and preprocessing win over the fields above.
-   */
-  readonly context?: EvalContext;
-  /** Templates already loaded (a suite's prompt set); wins over `templates` / `templatesKey`. */
-  readonly templateSet?: TemplateSet;
 }
 
 /**
