@@ -35,8 +35,8 @@ export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet
     const d = suite.datasets.get(name);
     if (!d) continue;
     try {
-      const opened1 = await openDatasetRef(d.ref, d.role);
-      let dataset = opened1.dataset;
+      const read = await openDatasetRef(d.ref, d.role);
+      let dataset = read.dataset;
       if (dataset.items.length === 0) {
         problems.push(`datasets.${name}: ${d.path} holds no images`);
         continue;
@@ -54,7 +54,7 @@ export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet
         }
         dataset = { ...dataset, corruption: { spec: d.corruption, depthPaths } };
       }
-      opened.set(name, { resolved: d, dataset, ...(opened1.captions ? { captions: opened1.captions } : {}) });
+      opened.set(name, { resolved: d, dataset, ...(read.captions ? { captions: read.captions } : {}) });
     } catch (err) {
       problems.push(`datasets.${name}: ${errorMessage(err)}`);
     }

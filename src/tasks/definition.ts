@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { HoloclipError } from '../errors.js';
+import type { CorruptionSpec } from '../corruptions/registry.js';
 import type { CaptionDataset, Dataset } from '../data/index.js';
 import type { DatasetRole } from '../data/types.js';
 import type { TemplateSet } from '../head/templates.js';
@@ -218,7 +219,7 @@ export interface MetricUnit {
 /** An extra embedding unit: a dataset under a corruption, embedded before the metric units. */
 export interface ExtraEmbedding {
   readonly dataset: string;
-  readonly corruption: import('../corruptions/registry.js').CorruptionSpec;
+  readonly corruption: CorruptionSpec;
 }
 
 export interface PlanEnv {
@@ -354,7 +355,7 @@ export function taskUnitId(model: string, taskId: string): string {
 }
 
 /** The usual plan: one unit per model that computes the whole task. */
-export function oneUnitPerModel(options: z.ZodObject<z.ZodRawShape>, task: ResolvedTask, model: PlanModel, prompts: string | null): MetricUnit {
+function oneUnitPerModel(options: z.ZodObject<z.ZodRawShape>, task: ResolvedTask, model: PlanModel, prompts: string | null): MetricUnit {
   return {
     id: taskUnitId(model.name, task.id),
     model: model.name,
@@ -377,4 +378,15 @@ export class TaskOptionError extends HoloclipError {
   ) {
     super(message);
   }
+}
+
+/**
+ * The usual plan: one unit per model that computes the whole task, with the task's prompt set (none
+ * when the task has no `prompts` option, or for an image classifier).
+ */
+export function planOneUnitPerModel(options: z.ZodObject<z.ZodRawShape>): (task: ResolvedTask, model: PlanModel, env: PlanEnv) => TaskPlan {
+  const prompted = 'prompts' in options.shape;
+  return (task, model, env) => ({
+    metric: [oneUnitPerModel(options, task, model, prompted ? promptsFor(model, (task.settings as { prompts?: string }).prompts, env) : null)],
+  });
 }

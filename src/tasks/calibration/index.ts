@@ -1,7 +1,7 @@
 /** Calibration: ECE, NLL, Brier and reliability bins, before and after temperature scaling fitted on ID data. */
 import { z } from 'zod';
 import type { CalibrationDetail, ReliabilityBin } from '../../results/types.js';
-import { datasetField, defineTask, optionalDatasetListField, oneUnitPerModel, optionalDatasetField, promptsFor, promptsField, setting } from '../definition.js';
+import { datasetField, defineTask, optionalDatasetListField, planOneUnitPerModel, optionalDatasetField, promptsField, setting } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { calibrationKeyMetrics, calibrationSection, calibrationSummaryColumns } from './report.js';
 import { runCalibration } from './run.js';
@@ -48,9 +48,7 @@ export const calibrationTask = defineTask({
   check(_settings, config) {
     return config.calibration_dataset !== undefined && config.calibration_fraction !== undefined ? [{ where: '', message: 'give calibration_dataset or calibration_fraction, not both' }] : [];
   },
-  plan(task, model, env) {
-    return { metric: [oneUnitPerModel(options, task, model, promptsFor(model, task.settings.prompts, env))] };
-  },
+  plan: planOneUnitPerModel(options),
   run: runCalibration,
   async aggregate(task, env) {
     const s = task.settings;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { findCorruption, parseCorruptions } from '../../corruptions/registry.js';
 import { errorMessage } from '../../errors.js';
-import { datasetField, defineTask, oneUnitPerModel, optionalPathField, promptsFor, promptsField, setting, TaskOptionError } from '../definition.js';
+import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, promptsField, setting, TaskOptionError } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { corruptionSection } from './report.js';
 import { runCorruptionEval, type CorruptionSettings } from './run.js';
@@ -70,7 +70,7 @@ export const corruptionTask = defineTask({
     // The corrupted versions are embedding units too, so shards share them. 3D corruptions, whose
     // depth maps may need a depth model first, are embedded by the task's metric unit instead.
     const embedding = task.settings.specs.filter((spec) => !findCorruption(spec.name)?.needsDepth).map((spec) => ({ dataset: task.settings.dataset, corruption: spec }));
-    return { metric: [oneUnitPerModel(options, task, model, promptsFor(model, task.settings.prompts, env))], embedding };
+    return { ...planOneUnitPerModel(options)(task, model, env), embedding };
   },
   run: runCorruptionEval,
   async aggregate(task, env) {

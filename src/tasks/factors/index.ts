@@ -1,6 +1,6 @@
 /** ImageNet-X visual factors: per-factor accuracy and error ratio of zero-shot predictions (Idrissi et al. 2022). */
 import { z } from 'zod';
-import { datasetField, defineTask, oneUnitPerModel, optionalPathField, pathField, promptsFor, promptsField } from '../definition.js';
+import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, pathField, promptsField } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { factorsSection } from './report.js';
 import { runFactors } from './run.js';
@@ -31,9 +31,7 @@ export const factorsTask = defineTask({
     outputs: 'run directory (result.json, predictions.csv in the imagenetx layout)',
     classHead: true,
   },
-  plan(task, model, env) {
-    return { metric: [oneUnitPerModel(options, task, model, promptsFor(model, task.settings.prompts, env))] };
-  },
+  plan: planOneUnitPerModel(options),
   run: runFactors,
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {

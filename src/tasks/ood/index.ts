@@ -1,6 +1,6 @@
 /** OOD detection: MSP / MaxLogit / Energy / MCM scores of the ID set against each OOD set; AUROC, AUPR, FPR@95TPR. */
 import { z } from 'zod';
-import { datasetField, datasetListField, defineTask, oneUnitPerModel, promptsFor, promptsField, setting } from '../definition.js';
+import { datasetField, datasetListField, defineTask, planOneUnitPerModel, promptsField, setting } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { oodKeyMetrics, oodSection, oodSummaryColumns } from './report.js';
 import { OOD_SCORES, runOod } from './run.js';
@@ -31,16 +31,14 @@ export const oodTask = defineTask({
     outputs: 'run directory (result.json, ood_scores.jsonl)',
     classHead: true,
   },
-  check(settings, _config, env) {
+  check(settings, config, env) {
     const problems = settings.ood.flatMap((o, j) => (o === settings.dataset ? [{ where: `ood[${j}]`, message: `"${o}" is the ID dataset` }] : []));
-    if (settings.scores.includes('mcm') && _config.scores !== undefined && env.models.every((m) => m.kind === 'classifier')) {
+    if (settings.scores.includes('mcm') && config.scores !== undefined && env.models.every((m) => m.kind === 'classifier')) {
       problems.push({ where: 'scores', message: 'mcm needs cosine similarities; every model of the suite is an image classifier' });
     }
     return problems;
   },
-  plan(task, model, env) {
-    return { metric: [oneUnitPerModel(options, task, model, promptsFor(model, task.settings.prompts, env))] };
-  },
+  plan: planOneUnitPerModel(options),
   run: runOod,
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {

@@ -1,7 +1,7 @@
 /** Zero-shot image-text retrieval: Recall@K both ways on a caption dataset. */
 import { z } from 'zod';
 import { DEFAULT_RECALL_KS } from '../../metrics/retrieval.js';
-import { datasetField, defineTask, oneUnitPerModel, setting } from '../definition.js';
+import { datasetField, defineTask, planOneUnitPerModel, setting } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { retrievalSection, retrievalSummaryColumns } from './report.js';
 import { runRetrieval } from './run.js';
@@ -29,9 +29,7 @@ export const retrievalTask = defineTask({
     outputs: 'run directory (result.json, similarity.npy)',
     classHead: false,
   },
-  plan(task, model) {
-    return { metric: [oneUnitPerModel(options, task, model, null)] };
-  },
+  plan: planOneUnitPerModel(options),
   run: runRetrieval,
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {

@@ -1,7 +1,7 @@
 /** Shape vs texture bias on cue-conflict stimuli (Geirhos et al. 2019). */
 import { z } from 'zod';
 import type { ShapeBiasDetail } from '../../results/types.js';
-import { datasetField, defineTask, oneUnitPerModel, optionalPathField, promptsFor, promptsField } from '../definition.js';
+import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, promptsField } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { shapeBiasKeyMetrics, shapeBiasSection, shapeBiasSummaryColumns } from './report.js';
 import { runShapeBias } from './run.js';
@@ -40,9 +40,7 @@ export const shapeBiasTask = defineTask({
   check(settings) {
     return (settings.imagenet_classnames === undefined) !== (settings.category_mapping === undefined) ? [{ where: '', message: 'the 1000-way mode needs both imagenet_classnames and category_mapping' }] : [];
   },
-  plan(task, model, env) {
-    return { metric: [oneUnitPerModel(options, task, model, promptsFor(model, task.settings.prompts, env))] };
-  },
+  plan: planOneUnitPerModel(options),
   run: runShapeBias,
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {
