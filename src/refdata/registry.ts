@@ -30,6 +30,7 @@ const CLIP_BENCHMARK = { repo: 'LAION-AI/CLIP_benchmark', commit: '48de38c1689fa
 const IMAGENET_TESTBED = { repo: 'modestyachts/imagenet-testbed', commit: '0170eec658d664289d9f61de8f90f967f49abca0' };
 const IMAGENETX = { repo: 'facebookresearch/imagenetx', commit: '6403d41a5cc435543a63060e336bc2452e3ad223' };
 const MODEL_VS_HUMAN = { repo: 'bethgelab/model-vs-human', commit: '79ed7cd1d9ac3a114e71b6638f0a98bdd627316c' };
+const IMAGENET_D = { repo: 'chenshuang-zhang/imagenet_d', commit: 'd8bb2dfdc91dc56ce8d39ae639b1f9cc1a663aac' };
 const OPEN_CLIP = { repo: 'mlfoundations/open_clip', commit: '89fb801f1e6087880e951fc8354b8a2077b79c6d' };
 
 /** `https://raw.githubusercontent.com/<owner>/<repo>/<commit>/<path>`. */
@@ -81,6 +82,20 @@ export const RESOURCES: readonly RefResource[] = Object.freeze([
   res('imagenet_testbed/imagenet_to_labels.json', IMAGENET_TESTBED, 'src/eval_settings/objectnet_metadata/imagenet_to_labels.json', 34567,
     '658839aa091264dadff4436d7787b0e424edf00a2ec07761383a2c4cf7a85d14',
     'ImageNet-1k class index -> class name as used by the ObjectNet mapping; path taken from src/eval_settings/objectnet.py'),
+  res('imagenet_testbed/model_types.py', IMAGENET_TESTBED, 'plotting/model_types.py', 13051,
+    '3777a62b151ab6c00226947c52a75497b558199d56b14949e64d864911cc8bf4',
+    'training type of every testbed model (model_types_map / nat_model_types_map); the effective-robustness line is fit on ' +
+      'the STANDARD models (plotting/eff_robust_inspect_plot.py)'),
+  res('imagenet_testbed/imagenet_r.py', IMAGENET_TESTBED, 'src/eval_settings/imagenet_r.py', 1949,
+    '8e2ff532dde39ee464a85d59c98d6f0ba75561266fb44bd6e34e7d42a6f1faa7',
+    'class_sublist: the ImageNet-1k indices of the 200 ImageNet-R classes'),
+  res('imagenet_testbed/imagenet_a.py', IMAGENET_TESTBED, 'src/eval_settings/imagenet_a.py', 1953,
+    '4cd817e190c5e2810ee341de27f52da47eec193237b69e483cd77e777f0f196b',
+    'class_sublist: the ImageNet-1k indices of the 200 ImageNet-A classes'),
+  // --- chenshuang-zhang/imagenet_d -------------------------------------------------------------
+  res('imagenet_d/imgnet_d_dir2imgnet_d_id.txt', IMAGENET_D, 'preprocessing/imgnet_d_dir2imgnet_d_id.txt', 3617,
+    'fcef5df658260cb34a8ddec16b20f0885d0c094003a13a8b1165030e476d5224',
+    'JSON: ImageNet-D category folder -> [label id, raw class name]; the fixed 113-class head of evaluate_vlm.py'),
   // --- facebookresearch/imagenetx ----------------------------------------------------------------
   res('imagenetx/imagenet_x_train_multi_factor.jsonl', IMAGENETX, 'imagenet_x/annotations/imagenet_x_train_multi_factor.jsonl', 3831446,
     '219eb8ee090bbca93ce4dec3c004655a4cef2ab27cd99ef46622807e9f14220d',
