@@ -74,10 +74,10 @@ export const scoreEffectiveRobustness: ScoreMetricDefinition<EffectiveRobustness
     const shiftColumn = need(inputs.shiftColumn, '--shift-column NAME', metric);
     let listed = inputs.baselineModels;
     if (inputs.baselineModelsFile) listed = [...(listed ?? []), ...(await readClassnames(inputs.baselineModelsFile))];
-    const table = await readBaselineTable(file, { modelColumn: inputs.modelColumn, idColumn, shiftColumn, models: listed });
+    const table = await readBaselineTable(file, { modelColumn: inputs.modelColumn, idColumn, shiftColumn });
     let modelId = inputs.idAcc ?? (inputs.idResult ? await top1Of(inputs.idResult) : undefined);
     let modelShift = inputs.shiftAcc ?? (inputs.shiftResult ? await top1Of(inputs.shiftResult) : undefined);
-    const set = await chooseBaselineSet(table.models, file, listed !== undefined ? null : (inputs.baselineSet ?? 'standard'), inputs.modelTypes);
+    const set = await chooseBaselineSet(table.models, file, listed !== undefined ? null : (inputs.baselineSet ?? 'standard'), listed ?? [], inputs.modelTypes);
     let inFit = set.keep;
     if (inputs.model !== undefined) {
       const i = table.models.indexOf(inputs.model);
@@ -140,11 +140,18 @@ interface BaselineSetChoice {
 const SET_NAMES = 'standard, all or types:TYPE,...';
 
 /**
- * The rows of the table the line is fitted on. `name` null: an explicit --baseline-models list (the table
- * was already restricted to it). 'standard' and 'types:' read imagenet-testbed's model_types.py.
+ * The rows of the table the line is fitted on. `name` null: the explicit --baseline-models list `listed`. 'standard' and 'types:' read imagenet-testbed's model_types.py.
  */
-async function chooseBaselineSet(models: string[], file: string, name: string | null, modelTypesFile: string | undefined): Promise<BaselineSetChoice> {
-  if (name === null) return { name: 'models', rule: 'the models given with --baseline-models / --baseline-models-file', keep: models.map(() => true), modelTypes: null, unlisted: [] };
+async function chooseBaselineSet(models: string[], file: string, name: string | null, listed: readonly string[], modelTypesFile: string | undefined): Promise<BaselineSetChoice> {
+  if (name === null) {
+    const wanted = new Set(listed);
+    const absent = [...wanted].filter((m) => !models.includes(m));
+    if (absent.length > 0) {
+      const shown = absent.slice(0, 5).map((m) => JSON.stringify(m)).join(', ') + (absent.length > 5 ? `, ... (${absent.length} in all)` : '');
+      throw new HoloclipError(`baseline table ${file} has no row with both accuracies for baseline model ${shown}; check --baseline-models / --baseline-models-file`);
+    }
+    return { name: 'models', rule: 'the models given with --baseline-models / --baseline-models-file', keep: models.map((m) => wanted.has(m)), modelTypes: null, unlisted: [] };
+  }
   if (name === 'all') return { name: 'all', rule: 'every row of the table with both accuracies', keep: models.map(() => true), modelTypes: null, unlisted: [] };
   let types: string[] | null = null;
   if (name.startsWith('types:')) {
