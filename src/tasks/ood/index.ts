@@ -1,5 +1,6 @@
 /** OOD detection: MSP / MaxLogit / Energy / MCM scores of the ID set against each OOD set; AUROC, AUPR, FPR@95TPR. */
 import { z } from 'zod';
+import { OOD_SCORE_INPUTS } from '../../metrics/ood.js';
 import { datasetField, datasetListField, defineTask, planOneUnitPerModel, promptsField, setting } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { oodKeyMetrics, oodSection, oodSummaryColumns } from './report.js';
@@ -46,7 +47,12 @@ export const oodTask = defineTask({
     }
     return problems;
   },
-  plan: planOneUnitPerModel(options),
+  plan(task, model, env) {
+    // What each score is computed on is part of the unit's content key: units stored when energy / maxlogit
+    // were on the logits are not reused for the raw-cosine ones.
+    const plan = planOneUnitPerModel(options)(task, model, env);
+    return { ...plan, metric: plan.metric.map((u) => ({ ...u, keyConfig: { ...u.keyConfig, score_inputs: OOD_SCORE_INPUTS } })) };
+  },
   run: runOod,
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {
