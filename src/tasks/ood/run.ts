@@ -74,7 +74,7 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
     if (ctx.model.kind === 'classifier' && scoreNames.some((s) => NEEDS_COSINES.includes(s))) {
       const skipped = scoreNames.filter((s) => NEEDS_COSINES.includes(s));
       scoreNames = scoreNames.filter((s) => !NEEDS_COSINES.includes(s));
-      options.warn(`${skipped.join(', ')} need${skipped.length === 1 ? 's' : ''} cosine similarities; skipping for this image classifier`);
+      options.warn(`${skipped.map((x) => (x === 'mcm' ? 'MCM' : x)).join(', ')} need${skipped.length === 1 ? 's' : ''} cosine similarities; skipping for this image classifier`);
       if (scoreNames.length === 0) throw new HoloclipError(`no OOD score left: an image classifier has no cosines for ${skipped.join(', ')}; use --score msp,maxlogit,energy`);
     }
     const c = idData.classnames.length;
