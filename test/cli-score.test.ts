@@ -17,14 +17,17 @@ const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-score-'));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
+// The registered imagenet_testbed/model_types.py (effective robustness's default baseline set) comes from ../shared.
+const REFDATA_ENV = { HOLOCLIP_DATA_DIR: SHARED, HOLOCLIP_OFFLINE: '1' };
+
 async function scoreJson(args: string[]): Promise<Json> {
-  const res = await runCli(['score', ...args, '--json']);
+  const res = await runCli(['score', ...args, '--json'], { env: REFDATA_ENV });
   assert.equal(res.code, 0, res.stderr);
   return JSON.parse(res.stdout) as Json;
 }
 
 async function scoreError(args: string[]): Promise<string> {
-  const res = await runCli(['score', ...args]);
+  const res = await runCli(['score', ...args], { env: REFDATA_ENV });
   assert.equal(res.code, 1, `expected failure, got ${res.code}: ${res.stdout}`);
   const lines = res.stderr.trim().split('\n');
   assert.equal(lines.length, 1, res.stderr);
@@ -125,6 +128,9 @@ test('score effective-robustness against the imagenet-testbed table', { skip: !h
   assert.ok(r.metrics.fit.r2 > 0.9);
   assert.ok(Math.abs(r.metrics.effective_robustness) < 0.05, 'resnet50 lies near the ImageNet line');
   assert.ok(r.metrics.bootstrap.er_low <= r.metrics.effective_robustness && r.metrics.effective_robustness <= r.metrics.bootstrap.er_high);
+  assert.equal(r.conventions.baseline_set.name, 'standard', "imagenet-testbed's standard-training models by default");
+  assert.equal(r.metrics.baseline_models, 85);
+  assert.equal(r.conventions.baseline_set.model_types, path.join(SHARED, 'imagenet_testbed', 'model_types.py'), 'read through the refdata registry');
   assert.equal(r.metrics.model_id_accuracy < 1, true, 'percent converted to fractions');
   // the evaluated model's accuracies from two eval zeroshot results
   const work = await tmp();

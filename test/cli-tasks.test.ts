@@ -227,6 +227,7 @@ test('an image classifier (pixel_values -> logits + id2label) evaluates through 
   assert.match(ood.stderr, /MCM needs cosine similarities/);
   const o = await readJson(path.join(work, 'ood-run', 'result.json'));
   assert.deepEqual(Object.keys(o.metrics.sets.noise), ['msp', 'maxlogit', 'energy']);
+  assert.match(o.conventions.scores.energy.computed_on, /classifier's logits/, 'a classifier has no cosines: energy on its logits');
   // a dataset class the classifier does not know is a one-line error
   await makeImageFolder(path.join(work, 'other'), ['cat', 'zebra'], 1);
   const bad = await runCli(['eval', 'zeroshot', '--model', model, '--data', path.join(work, 'other'), '--store', store, '--out', path.join(work, 'bad')]);

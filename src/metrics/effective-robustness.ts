@@ -11,10 +11,16 @@
  *
  * Conventions:
  * - Accuracies are fractions in [0, 1] (imagenet-testbed works in percent; divide by 100 first).
- * - Before the logit / probit transform an accuracy is clipped to [ACCURACY_EPSILON, 1 - ACCURACY_EPSILON]
- *   (1e-6), so that a model with 0% or 100% accuracy (e.g. ResNet-50 on ImageNet-A, which was filtered
- *   against it) gives a finite value instead of -inf / +inf. imagenet-testbed does not clip; its
- *   figures exclude such models. 'none' (a plain linear fit in accuracy space) never clips.
+ * - Accuracies of exactly 0 or 1 (e.g. ResNet-50 on ImageNet-A, which was filtered against it) have no finite
+ *   logit / probit. Two rules (`ExtremeAccuracies`):
+ *   'exclude' (default; imagenet-testbed): nothing is clipped. Baseline models with a 0 or 1 in either
+ *     accuracy are left out of the fit (listed in `fit.excluded`): the testbed's plotter.transform_acc does not
+ *     clip, so such a model makes scipy's linregress return NaN, and the testbed's figures leave it out
+ *     (paper_imagenet_a.py drops resnet50). An evaluated model at 0 or 1 is transformed to -inf / +inf and its
+ *     predicted accuracy is the limit (0 or 1 for a positive slope).
+ *   'clip' (holoclip before 0.x): every accuracy is clipped to [ACCURACY_EPSILON, 1 - ACCURACY_EPSILON] (1e-6)
+ *     before the transform, so such models enter the fit at about -13.8 (logit).
+ *   'none' (a plain linear fit in accuracy space) never clips nor excludes.
  * - The shifted accuracy in ER is used as given (unclipped).
  * - probit = the inverse standard-normal CDF (scipy.stats.norm.ppf), computed with Wichura's AS241
  *   algorithm (relative error ~1e-16); its inverse is the normal CDF.
@@ -28,17 +34,25 @@ import { HoloclipError } from '../errors.js';
 import { createRng } from './random.js';
 
 export type AccuracyTransform = 'logit' | 'probit' | 'none';
+/** How 0% / 100% accuracies are treated by the logit / probit fit: see the module comment. */
+export type ExtremeAccuracies = 'exclude' | 'clip';
+export const EXTREME_ACCURACY_RULES: readonly ExtremeAccuracies[] = ['exclude', 'clip'];
 
 /** Clip accuracies to [ACCURACY_EPSILON, 1 - ACCURACY_EPSILON] before the logit / probit transform. */
 export const ACCURACY_EPSILON = 1e-6;
 
-/** y = a * x + b in transformed space; r2 = coefficient of determination of the fit; n = baseline models. */
+/**
+ * y = a * x + b in transformed space; r2 = coefficient of determination of the fit; n = baseline models in
+ * the fit; excluded = indices (into the arrays given) of baseline models left out for a 0 or 1 accuracy.
+ */
 export interface BaselineFit {
   a: number;
   b: number;
   r2: number;
   n: number;
   transform: AccuracyTransform;
+  extremes: ExtremeAccuracies;
+  excluded: number[];
 }
 
 export interface EffectiveRobustnessResult {
@@ -70,12 +84,15 @@ function checkAccuracy(acc: number, what = 'accuracy'): void {
   }
 }
 
-/** T(acc): logit, probit or identity. `acc` in [0, 1], clipped by ACCURACY_EPSILON for logit / probit. */
-export function transformAccuracy(acc: number, t: AccuracyTransform): number {
+/**
+ * T(acc): logit, probit or identity. `acc` in [0, 1]; with extremes 'clip' (the default of this low-level
+ * function) clipped by ACCURACY_EPSILON for logit / probit, with 'exclude' not clipped (0 -> -inf, 1 -> +inf).
+ */
+export function transformAccuracy(acc: number, t: AccuracyTransform, extremes: ExtremeAccuracies = 'clip'): number {
   checkTransform(t);
   checkAccuracy(acc);
   if (t === 'none') return acc;
-  const p = Math.min(Math.max(acc, ACCURACY_EPSILON), 1 - ACCURACY_EPSILON);
+  const p = extremes === 'clip' ? Math.min(Math.max(acc, ACCURACY_EPSILON), 1 - ACCURACY_EPSILON) : acc;
   if (t === 'logit') return Math.log(p / (1 - p));
   return normalQuantile(p);
 }
@@ -89,30 +106,54 @@ export function inverseTransform(x: number, t: AccuracyTransform): number {
   return normalCdf(x);
 }
 
-/** Least squares of T(shift) on T(id) over the baseline models. Default transform 'logit'. */
-export function fitBaseline(idAcc: ArrayLike<number>, shiftAcc: ArrayLike<number>, transform: AccuracyTransform = 'logit'): BaselineFit {
+function checkExtremes(e: string): void {
+  if (!EXTREME_ACCURACY_RULES.includes(e as ExtremeAccuracies)) throw new HoloclipError(`unknown rule for 0% / 100% accuracies '${e}'; expected exclude or clip`);
+}
+
+/** Transformed baseline points; with 'exclude' (logit / probit) the models at 0 or 1 are left out. */
+function baselinePoints(idAcc: ArrayLike<number>, shiftAcc: ArrayLike<number>, transform: AccuracyTransform, extremes: ExtremeAccuracies): { x: Float64Array; y: Float64Array; excluded: number[] } {
   checkTransform(transform);
+  checkExtremes(extremes);
   if (idAcc.length !== shiftAcc.length) {
     throw new HoloclipError(`baseline has ${idAcc.length} in-distribution accuracies but ${shiftAcc.length} shifted accuracies`);
   }
-  const n = idAcc.length;
-  if (n < 2) throw new HoloclipError(`a baseline fit needs at least 2 models, got ${n}`);
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const excluded: number[] = [];
+  for (let i = 0; i < idAcc.length; i++) {
     checkAccuracy(idAcc[i], `baseline model ${i}: in-distribution accuracy`);
     checkAccuracy(shiftAcc[i], `baseline model ${i}: shifted accuracy`);
-    x[i] = transformAccuracy(idAcc[i], transform);
-    y[i] = transformAccuracy(shiftAcc[i], transform);
+    const x = transformAccuracy(idAcc[i], transform, extremes);
+    const y = transformAccuracy(shiftAcc[i], transform, extremes);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      excluded.push(i);
+      continue;
+    }
+    xs.push(x);
+    ys.push(y);
   }
-  const fit = leastSquares(x, y, null);
-  if (fit === null) throw new HoloclipError(`baseline models all have the same in-distribution accuracy; no line can be fitted`);
-  return { a: fit.a, b: fit.b, r2: fit.r2, n, transform };
+  const n = xs.length;
+  if (n < 2) {
+    const left = excluded.length > 0 ? ` (${excluded.length} left out for a 0% or 100% accuracy)` : '';
+    throw new HoloclipError(`a baseline fit needs at least 2 models, got ${n}${left}`);
+  }
+  return { x: Float64Array.from(xs), y: Float64Array.from(ys), excluded };
 }
 
-/** T^-1(a * T(id) + b): the shifted accuracy the baseline predicts. */
+/**
+ * Least squares of T(shift) on T(id) over the baseline models. Default transform 'logit'; default rule for
+ * 0% / 100% accuracies 'exclude' (imagenet-testbed, see the module comment).
+ */
+export function fitBaseline(idAcc: ArrayLike<number>, shiftAcc: ArrayLike<number>, transform: AccuracyTransform = 'logit', extremes: ExtremeAccuracies = 'exclude'): BaselineFit {
+  const { x, y, excluded } = baselinePoints(idAcc, shiftAcc, transform, extremes);
+  const fit = leastSquares(x, y, null);
+  if (fit === null) throw new HoloclipError(`baseline models all have the same in-distribution accuracy; no line can be fitted`);
+  return { a: fit.a, b: fit.b, r2: fit.r2, n: x.length, transform, extremes, excluded };
+}
+
+/** T^-1(a * T(id) + b): the shifted accuracy the baseline predicts (T clips only under extremes 'clip'). */
 export function predictedShiftAccuracy(fit: BaselineFit, idAcc: number): number {
-  return inverseTransform(fit.a * transformAccuracy(idAcc, fit.transform) + fit.b, fit.transform);
+  return inverseTransform(fit.a * transformAccuracy(idAcc, fit.transform, fit.extremes) + fit.b, fit.transform);
 }
 
 /** shift - T^-1(a * T(id) + b). */
@@ -129,25 +170,21 @@ export function effectiveRobustnessWithBootstrap(
   idAcc: ArrayLike<number>,
   shiftAcc: ArrayLike<number>,
   model: { id: number; shift: number },
-  options: { transform?: AccuracyTransform; samples?: number; seed?: number } = {},
+  options: { transform?: AccuracyTransform; extremes?: ExtremeAccuracies; samples?: number; seed?: number } = {},
 ): EffectiveRobustnessResult {
   const transform = options.transform ?? 'logit';
+  const extremes = options.extremes ?? 'exclude';
   const samples = options.samples ?? 1000;
   const seed = options.seed ?? 0;
   if (!Number.isInteger(samples) || samples < 1) throw new HoloclipError(`bootstrap samples must be a positive integer, got ${samples}`);
   if (!Number.isInteger(seed)) throw new HoloclipError(`bootstrap seed must be an integer, got ${seed}`);
-  const fit = fitBaseline(idAcc, shiftAcc, transform);
+  const fit = fitBaseline(idAcc, shiftAcc, transform, extremes);
   const predicted = predictedShiftAccuracy(fit, model.id);
   const er = effectiveRobustness(fit, model.id, model.shift);
 
   const n = fit.n;
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    x[i] = transformAccuracy(idAcc[i], transform);
-    y[i] = transformAccuracy(shiftAcc[i], transform);
-  }
-  const tModel = transformAccuracy(model.id, transform);
+  const { x, y } = baselinePoints(idAcc, shiftAcc, transform, extremes);
+  const tModel = transformAccuracy(model.id, transform, extremes);
   const rng = createRng(seed);
   const idx = new Int32Array(n);
   const as = new Float64Array(samples);

@@ -1,11 +1,16 @@
 /**
  * Out-of-distribution detection: per-sample scores and detection metrics. Pure functions; no I/O.
  *
- * Every score is oriented so that higher = more in-distribution (ID):
- *   msp       max_k softmax(logits)_k                          (Hendrycks & Gimpel 2017)
- *   maxlogit  max_k logits_k                                   (Hendrycks et al. 2022)
- *   energy    T * logsumexp(logits / T), i.e. minus the energy (Liu et al. 2020), T = 1 by default
- *   mcm       max_k softmax(cos / tau)_k on raw cosines        (Ming et al. 2022, MCM), tau = 1 by default
+ * Every score is oriented so that higher = more in-distribution (ID). The functions are formulas over the
+ * matrix they are given; what that matrix is (raw cosines or logit-scaled logits) is decided by the caller,
+ * and each score NAME below fixes it (OOD_SCORE_INPUTS):
+ *   msp              max_k softmax(logits)_k on the model's logits       (Hendrycks & Gimpel 2017)
+ *   maxlogit         max_k cos_k on raw cosines, as MCM's `max-logit`   (Hendrycks et al. 2022; MCM code)
+ *   energy           T * logsumexp(cos / T), T = 1, on raw cosines, as MCM's `energy` (Liu et al. 2020; MCM code)
+ *   mcm              max_k softmax(cos / tau)_k on raw cosines, tau = 1 (Ming et al. 2022, MCM)
+ *   maxlogit-scaled  max_k logits_k on the logit-scaled logits (holoclip's `maxlogit` before issue 12)
+ *   energy-scaled    logsumexp(logits), T = 1, on the logit-scaled logits (holoclip's `energy` before issue 12)
+ * For an image classifier (no cosines) maxlogit and energy use its logits, and mcm / the -scaled names do not apply.
  *
  * Metrics come in two conventions (see oodMetrics):
  *   'id-positive'  (default) Hendrycks' outlier-exposure code, also used by MCM: ID is the positive class.
@@ -15,7 +20,35 @@
 import { HoloclipError } from '../errors.js';
 import { checkFinite, checkMatrix, checkNonEmpty, checkTemperature, maxSoftmaxRows, scaledRowLogSumExp, toBinary } from './softmax.js';
 
-export type OodScoreName = 'msp' | 'maxlogit' | 'energy' | 'mcm';
+export type OodScoreName = 'msp' | 'maxlogit' | 'energy' | 'mcm' | 'maxlogit-scaled' | 'energy-scaled';
+/** What a score is computed on: the raw image-text cosines or the logits (logit_scale * cosine (+ bias)). */
+export type OodScoreInput = 'cosines' | 'logits';
+
+/** The input of each score name (see the module comment). */
+export const OOD_SCORE_INPUTS: Readonly<Record<OodScoreName, OodScoreInput>> = {
+  msp: 'logits',
+  maxlogit: 'cosines',
+  energy: 'cosines',
+  mcm: 'cosines',
+  'maxlogit-scaled': 'logits',
+  'energy-scaled': 'logits',
+};
+
+/** Score of each row of `m` (n x c) by name: the formula only; the caller passes the input OOD_SCORE_INPUTS names. */
+export function oodScoresOf(name: OodScoreName, m: Float32Array, n: number, c: number): Float64Array {
+  switch (name) {
+    case 'msp':
+      return mspScores(m, n, c);
+    case 'maxlogit':
+    case 'maxlogit-scaled':
+      return maxLogitScores(m, n, c);
+    case 'energy':
+    case 'energy-scaled':
+      return energyScores(m, n, c);
+    case 'mcm':
+      return mcmScores(m, n, c);
+  }
+}
 export type OodConvention = 'id-positive' | 'ood-positive';
 
 export interface OodMetrics {

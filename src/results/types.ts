@@ -92,12 +92,19 @@ export interface EffectiveRobustnessDetail {
   prompts: string | null;
   transform: 'logit' | 'probit' | 'none';
   baselines: string[];
+  /** Which baseline set defined the line: its name ("all" = every suite model, "models" = a list), rule and size. */
+  baseline_set: { name: string; rule: string; size: number };
+  /** How 0% / 100% accuracies enter the fit: 'exclude' (imagenet-testbed) or 'clip' (to [1e-6, 1 - 1e-6]). */
+  extremes: 'exclude' | 'clip';
   lines: Array<{
     shift_dataset: string;
     /** Fitted on the baselines: transform(shift) = slope * transform(id) + intercept. */
     slope: number;
     intercept: number;
     r2: number;
+    /** Baseline models in this line's fit, and those left out for a 0% / 100% accuracy (extremes 'exclude'). */
+    n: number;
+    excluded: string[];
     models: Array<{ model: string; id_top1: number; shift_top1: number; predicted_top1: number; effective_robustness: number }>;
   }>;
 }

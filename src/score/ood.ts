@@ -1,6 +1,6 @@
 /** `holoclip score ood`: OOD detection (AUROC, FPR@95TPR, ...) from given scores or from two logit matrices. */
 import { HoloclipError } from '../errors.js';
-import { energyScores, maxLogitScores, mcmScores, mspScores, oodMetrics, type OodConvention, type OodScoreName } from '../metrics/ood.js';
+import { OOD_SCORE_INPUTS, oodMetrics, oodScoresOf, type OodConvention, type OodScoreName } from '../metrics/ood.js';
 import { absPath, need, scoreEnvelope, type ScoreMetricDefinition } from './definition.js';
 import { readMatrix, readVector, type Matrix } from './inputs.js';
 import { logitsOption } from './logits-labels.js';
@@ -14,19 +14,6 @@ export interface OodInputs {
   convention?: OodConvention;
 }
 
-function oodScoreOf(name: OodScoreName, m: Matrix): Float64Array {
-  switch (name) {
-    case 'msp':
-      return mspScores(m.data, m.rows, m.cols);
-    case 'maxlogit':
-      return maxLogitScores(m.data, m.rows, m.cols);
-    case 'energy':
-      return energyScores(m.data, m.rows, m.cols);
-    case 'mcm':
-      return mcmScores(m.data, m.rows, m.cols);
-  }
-}
-
 export const scoreOod: ScoreMetricDefinition<OodInputs> = {
   name: 'ood',
   description: 'separation of in-distribution from OOD samples by a score (AUROC, FPR at 95% TPR, ...)',
@@ -35,7 +22,7 @@ export const scoreOod: ScoreMetricDefinition<OodInputs> = {
     { flags: '--id-scores <file>', description: 'ood: in-distribution scores, higher = more ID (.npy or one per line)' },
     { flags: '--ood-scores <file>', description: 'ood: OOD scores' },
     { flags: '--ood-logits <file>', description: 'ood: OOD logits, scored with --score like --logits' },
-    { flags: '--score <name>', description: 'ood: score computed from logits', choices: ['msp', 'maxlogit', 'energy', 'mcm'] },
+    { flags: '--score <name>', description: 'ood: score computed from the given matrices (maxlogit, energy, mcm: give raw cosines, as MCM does; msp and the -scaled variants: give logit-scaled logits)', choices: Object.keys(OOD_SCORE_INPUTS) },
     { flags: '--convention <c>', description: 'ood: positive class', choices: ['id-positive', 'ood-positive'], default: 'id-positive' },
   ],
   async run(inputs) {
@@ -49,13 +36,16 @@ export const scoreOod: ScoreMetricDefinition<OodInputs> = {
       ood = await readVector(need(inputs.oodScores, '--ood-scores FILE', metric), 'OOD scores');
       scoreNote = 'scores given (higher = more in-distribution)';
     } else {
-      const score = need(inputs.score, '--score msp|maxlogit|energy|mcm (with --logits and --ood-logits), or --id-scores and --ood-scores', metric);
+      const score = need(inputs.score, `--score ${Object.keys(OOD_SCORE_INPUTS).join('|')} (with --logits and --ood-logits), or --id-scores and --ood-scores`, metric);
       const idM = await readMatrix(need(inputs.logits, '--logits FILE (ID)', metric), 'ID logits');
       const oodM = await readMatrix(need(inputs.oodLogits, '--ood-logits FILE', metric), 'OOD logits');
       if (idM.cols !== oodM.cols) throw new HoloclipError(`ID logits have ${idM.cols} classes but OOD logits ${oodM.cols}`);
-      id = oodScoreOf(score, idM);
-      ood = oodScoreOf(score, oodM);
-      scoreNote = score === 'mcm' ? 'mcm: max softmax of the given matrices read as raw cosines, tau = 1' : `${score} of the given logits`;
+      const of = (m: Matrix) => oodScoresOf(score, m.data, m.rows, m.cols);
+      id = of(idM);
+      ood = of(oodM);
+      scoreNote =
+        `${score} (T = 1) of the given matrices as given; holoclip computes ${score} on ` +
+        (OOD_SCORE_INPUTS[score] === 'cosines' ? 'raw cosine similarities (MCM\'s convention)' : 'logit-scaled logits');
     }
     const metrics = oodMetrics(id, ood, convention);
     return scoreEnvelope(metric, metrics, { scores: scoreNote, positive_class: convention, fpr_at_95_tpr: metrics.convention_note }, {

@@ -136,7 +136,7 @@ export function sampleResults(): SuiteResults {
       predicted_top1: predictedShiftAccuracy(fit, ids[i]),
       effective_robustness: effectiveRobustness(fit, ids[i], shifts[i]),
     }));
-    erLines.push({ shift_dataset: shift, slope: fit.a, intercept: fit.b, r2: fit.r2, models });
+    erLines.push({ shift_dataset: shift, slope: fit.a, intercept: fit.b, r2: fit.r2, n: fit.n, excluded: fit.excluded.map((i) => SAMPLE_MODELS[i]), models });
     for (const m of models) {
       for (const metric of ['effective_robustness', 'id_top1', 'shift_top1', 'predicted_top1'] as const) {
         add(m.model, 'er', 'effective-robustness', shift, promptsOf(m.model), null, metric, m[metric]);
@@ -236,7 +236,7 @@ export function sampleResults(): SuiteResults {
     tasks: TASKS.map((t) => ({ ...t, config: { ...t.config } })),
     rows,
     details: {
-      effective_robustness: [{ task: 'er', id_dataset: 'test', prompts: 'single', transform: 'logit', baselines: [...SAMPLE_MODELS], lines: erLines }],
+      effective_robustness: [{ task: 'er', id_dataset: 'test', prompts: 'single', transform: 'logit', baselines: [...SAMPLE_MODELS], baseline_set: { name: 'all', rule: "every model of the suite (the suite's own models define the line)", size: SAMPLE_MODELS.length }, extremes: 'exclude', lines: erLines }],
       calibration,
       shape_bias: shapeBias,
     },

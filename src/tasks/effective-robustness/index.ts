@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { errorMessage } from '../../errors.js';
-import { effectiveRobustness, fitBaseline, predictedShiftAccuracy, type AccuracyTransform } from '../../metrics/effective-robustness.js';
+import { EXTREME_ACCURACY_RULES, effectiveRobustness, fitBaseline, predictedShiftAccuracy, type AccuracyTransform } from '../../metrics/effective-robustness.js';
 import type { EffectiveRobustnessDetail } from '../../results/types.js';
 import { datasetField, datasetListField, defineTask, nameSchema, promptsFor, promptsField, type PlanModel } from '../definition.js';
 import { zeroshotMetricsSchema, zeroshotUnit, zeroshotUnitId } from '../zeroshot/index.js';
@@ -19,6 +19,10 @@ const options = z.strictObject({
     .default('all')
     .describe("models that define the line (default: all the suite's models)"),
   transform: z.enum(['logit', 'probit', 'none']).default('logit').describe('axis transform of the linear fit (default logit, Taori et al. 2020)'),
+  extremes: z
+    .enum(EXTREME_ACCURACY_RULES as ['exclude', 'clip'])
+    .default('exclude')
+    .describe('baseline models at 0% or 100% top-1: exclude (default, imagenet-testbed: left out of the fit, nothing clipped) or clip (to [1e-6, 1 - 1e-6], holoclip before issue 12)'),
   prompts: promptsField(false),
 });
 
@@ -51,13 +55,16 @@ export const effectiveRobustnessTask = defineTask({
     const baselineNames = Array.isArray(s.baselines) ? s.baselines : env.models.map((m) => m.name);
     const prompts = (m: PlanModel) => promptsFor(m, s.prompts, env);
     const top1 = async (m: PlanModel, d: string): Promise<number | null> => (await env.unit(zeroshotUnitId(m.name, d, prompts(m)), zeroshotMetricsSchema))?.metrics.top1 ?? null;
-    const detail: EffectiveRobustnessDetail = { task: task.id, id_dataset: s.id_dataset, prompts: s.prompts ?? env.defaultPrompts, transform, baselines: baselineNames, lines: [] };
+    const baselineSet = Array.isArray(s.baselines)
+      ? { name: 'models', rule: 'the models listed in the task\'s baselines', size: baselineNames.length }
+      : { name: 'all', rule: "every model of the suite (the suite's own models define the line)", size: baselineNames.length };
+    const detail: EffectiveRobustnessDetail = { task: task.id, id_dataset: s.id_dataset, prompts: s.prompts ?? env.defaultPrompts, transform, baselines: baselineNames, baseline_set: baselineSet, extremes: s.extremes, lines: [] };
     for (const shift of s.shifts) {
-      const pairs: Array<{ id: number; shift: number }> = [];
+      const pairs: Array<{ model: string; id: number; shift: number }> = [];
       for (const m of env.models.filter((x) => baselineNames.includes(x.name))) {
         const id = await top1(m, s.id_dataset);
         const sh = await top1(m, shift);
-        if (id !== null && sh !== null) pairs.push({ id, shift: sh });
+        if (id !== null && sh !== null) pairs.push({ model: m.name, id, shift: sh });
       }
       let fit;
       try {
@@ -65,12 +72,13 @@ export const effectiveRobustnessTask = defineTask({
           pairs.map((p) => p.id),
           pairs.map((p) => p.shift),
           transform,
+          s.extremes,
         );
       } catch (err) {
         env.skip({ model: '*', task: task.id, reason: `no line for ${shift}: ${errorMessage(err)}` });
         continue;
       }
-      const line: EffectiveRobustnessDetail['lines'][number] = { shift_dataset: shift, slope: fit.a, intercept: fit.b, r2: fit.r2, models: [] };
+      const line: EffectiveRobustnessDetail['lines'][number] = { shift_dataset: shift, slope: fit.a, intercept: fit.b, r2: fit.r2, n: fit.n, excluded: fit.excluded.map((i) => pairs[i].model), models: [] };
       for (const m of env.models) {
         const id = await top1(m, s.id_dataset);
         const sh = await top1(m, shift);

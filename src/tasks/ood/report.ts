@@ -57,7 +57,7 @@ export function oodSection(ctx: ReportContext): Section | undefined {
     id: 'section-ood',
     title: 'Out-of-distribution detection',
     intro: paragraphs(
-      'How well a score computed from the model\'s outputs tells in-distribution images from images of classes it does not know. MSP: the maximum softmax probability; MaxLogit: the maximum logit; Energy: the log-sum-exp of the logits; MCM: the maximum softmax of the raw cosine similarities (two-tower models only).',
+      'How well a score computed from the model\'s outputs tells in-distribution images from images of classes it does not know. As MCM\'s code computes them for CLIP (T = 1): maxlogit is the largest raw image-text cosine, energy the log-sum-exp of the raw cosines, mcm the maximum softmax of the raw cosines. msp is the maximum softmax probability of the logits (logit scale × cosine); maxlogit-scaled and energy-scaled are maxlogit and energy on those logits. An image classifier has only logits: its maxlogit and energy use them.',
     ),
     blocks,
   };

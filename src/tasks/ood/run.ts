@@ -1,18 +1,24 @@
 /**
  * `eval ood`: zero-shot scores of an ID set and of unlabelled OOD sets -> AUROC, AUPR-In/Out,
- * FPR@95TPR per (OOD set, score). Scores are higher for more in-distribution inputs: MSP, MaxLogit
- * and Energy use the logits (logit_scale * cosine (+ bias)); MCM uses the raw cosines (tau = 1).
+ * FPR@95TPR per (OOD set, score). Scores are higher for more in-distribution inputs. As MCM's code
+ * computes them for CLIP, maxlogit, energy and mcm use the raw cosines (T = 1); msp and the -scaled
+ * variants use the logits (logit_scale * cosine (+ bias)). An image classifier has only logits: maxlogit
+ * and energy use them, mcm and the -scaled variants are skipped.
  */
 import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
-import { energyScores, maxLogitScores, mcmScores, mspScores, oodMetrics, type OodConvention, type OodMetrics, type OodScoreName } from '../../metrics/ood.js';
+import { OOD_SCORE_INPUTS, oodMetrics, oodScoresOf, type OodConvention, type OodMetrics, type OodScoreName } from '../../metrics/ood.js';
 import { classificationMetrics } from '../../metrics/classification.js';
 import { templateConventions } from '../../head/text-classifier.js';
 import type { TaskInput } from '../definition.js';
 import type { EmbeddedSet } from '../eval-context.js';
 import { writeFailures, writeJsonlAtomic, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
 
-export const OOD_SCORES = ['msp', 'maxlogit', 'energy', 'mcm'] as const satisfies readonly OodScoreName[];
+/** Every score, in report order; the first four are the default. */
+export const OOD_SCORES = ['msp', 'maxlogit', 'energy', 'mcm', 'maxlogit-scaled', 'energy-scaled'] as const satisfies readonly OodScoreName[];
+export const DEFAULT_OOD_SCORES = ['msp', 'maxlogit', 'energy', 'mcm'] as const satisfies readonly OodScoreName[];
+/** Scores that need the image-text cosines (an image classifier has none). */
+const NEEDS_COSINES: readonly OodScoreName[] = ['mcm', 'maxlogit-scaled', 'energy-scaled'];
 
 export interface OodSettings {
   readonly scores: readonly OodScoreName[];
@@ -27,17 +33,27 @@ export interface OodTaskMetrics {
 }
 
 function computeScores(name: OodScoreName, logits: Float32Array, cosines: Float32Array | null, n: number, c: number): Float64Array {
-  switch (name) {
-    case 'msp':
-      return mspScores(logits, n, c);
-    case 'maxlogit':
-      return maxLogitScores(logits, n, c);
-    case 'energy':
-      return energyScores(logits, n, c);
-    case 'mcm':
-      if (!cosines) throw new HoloclipError('the MCM score needs cosine similarities, which an image classifier does not have; use --score msp,maxlogit,energy');
-      return mcmScores(cosines, n, c);
+  if (cosines === null && NEEDS_COSINES.includes(name)) {
+    throw new HoloclipError(`the ${name} score needs cosine similarities, which an image classifier does not have; use --score msp,maxlogit,energy`);
   }
+  // A classifier's maxlogit / energy are on its own logits (it has no cosines).
+  const input = OOD_SCORE_INPUTS[name] === 'cosines' && cosines !== null ? cosines : logits;
+  return oodScoresOf(name, input, n, c);
+}
+
+/** What each score is computed on, for result.json (classifier: its logits, no logit scale). */
+function scoreConventions(names: readonly OodScoreName[], classifier: boolean, scale: number, bias: number): Record<string, { computed_on: string; temperature: number; formula: string; reference: string }> {
+  const logits = classifier ? "the classifier's logits" : `logit-scaled logits (${scale} * cosine${bias !== 0 ? ` + ${bias}` : ''})`;
+  const cos = classifier ? "the classifier's logits (no cosines)" : 'raw cosine similarities (no logit scale)';
+  const table: Record<OodScoreName, { computed_on: string; temperature: number; formula: string; reference: string }> = {
+    msp: { computed_on: logits, temperature: 1, formula: 'max softmax probability', reference: 'Hendrycks & Gimpel 2017 (MCM\'s code has no MSP score; its MCM is the max softmax of raw cosines)' },
+    maxlogit: { computed_on: cos, temperature: 1, formula: 'max over classes', reference: 'MCM utils/detection_util.py get_ood_scores_clip, score max-logit (deeplearning-wisc/MCM@ea7130f)' },
+    energy: { computed_on: cos, temperature: 1, formula: 'T * logsumexp(x / T)', reference: 'MCM utils/detection_util.py get_ood_scores_clip, score energy, T = 1 (deeplearning-wisc/MCM@ea7130f)' },
+    mcm: { computed_on: cos, temperature: 1, formula: 'max softmax(x / T)', reference: 'MCM utils/detection_util.py get_ood_scores_clip, score MCM, T = 1 (deeplearning-wisc/MCM@ea7130f)' },
+    'maxlogit-scaled': { computed_on: logits, temperature: 1, formula: 'max over classes', reference: "holoclip's maxlogit before issue 12" },
+    'energy-scaled': { computed_on: logits, temperature: 1, formula: 'T * logsumexp(x / T)', reference: "holoclip's energy before issue 12" },
+  };
+  return Object.fromEntries(names.map((n) => [n, table[n]]));
 }
 
 export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvelope<OodTaskMetrics>> {
@@ -55,10 +71,11 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
   const ctx = input.context;
   {
     let scoreNames = options.scores;
-    if (ctx.model.kind === 'classifier' && scoreNames.includes('mcm')) {
-      scoreNames = scoreNames.filter((s) => s !== 'mcm');
-      options.warn('MCM needs cosine similarities; skipping it for this image classifier');
-      if (scoreNames.length === 0) throw new HoloclipError('no OOD score left: an image classifier has no cosines for MCM; use --score msp,maxlogit,energy');
+    if (ctx.model.kind === 'classifier' && scoreNames.some((s) => NEEDS_COSINES.includes(s))) {
+      const skipped = scoreNames.filter((s) => NEEDS_COSINES.includes(s));
+      scoreNames = scoreNames.filter((s) => !NEEDS_COSINES.includes(s));
+      options.warn(`${skipped.map((x) => (x === 'mcm' ? 'MCM' : x)).join(', ')} need${skipped.length === 1 ? 's' : ''} cosine similarities; skipping for this image classifier`);
+      if (scoreNames.length === 0) throw new HoloclipError(`no OOD score left: an image classifier has no cosines for ${skipped.join(', ')}; use --score msp,maxlogit,energy`);
     }
     const c = idData.classnames.length;
     const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
@@ -104,12 +121,7 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
       conventions: {
         positive_class: options.convention,
         fpr_at_95_tpr: anyMetrics?.convention_note ?? '',
-        scores: {
-          msp: 'max softmax probability of the logits (logit_scale * cosine (+ bias))',
-          maxlogit: 'max logit',
-          energy: 'T * logsumexp(logits / T), T = 1',
-          mcm: 'max softmax of cosine / tau on raw cosines (no logit scale), tau = 1 (MCM, Ming et al. 2022)',
-        },
+        scores: scoreConventions(scoreNames, ctx.model.kind === 'classifier', ctx.rule.scale, ctx.rule.bias),
         score_direction: 'higher = more in-distribution',
         ...templateConventions(templateSet),
         classnames: idData.classnames,
