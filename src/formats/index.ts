@@ -2,3 +2,4 @@ export { readBaselineTable, type BaselineTable, type BaselineTableOptions } from
 export { readCategoryMapping, readRawDecisions, type RawDecisionTrial } from './cue-conflict.js';
 export { parseCsv, readCsv, requireColumns, type CsvTable } from './csv.js';
 export { readFactorAnnotations, readImagenetxLabels, readImagenetxPredictions, readPrototypicalPaths } from './imagenetx.js';
+export { parsePythonIntList } from './python-int-list.js';
