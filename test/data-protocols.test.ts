@@ -171,7 +171,7 @@ test('imagenet-r: a 3-folder copy is an error naming how many are missing; -part
     // tench (0) is an ImageNet class but not an ImageNet-R class: an error in every variant
     await images(dir, ['n01440764/t.jpg']);
     for (const v of ['complete', 'partial', 'present'] as const) {
-      await assert.rejects(openImagenetR(dir, OPTIONS, v), isHoloclipError(/1 folder\(s\) in .* are not among the 200 imagenet-r.* classes .*"n01440764"/));
+      await assert.rejects(openImagenetR(dir, OPTIONS, v), isHoloclipError(/1 folder\(s\) in .* are not among the 200 classes listed in .*imagenet_r\.py .*"n01440764"/));
     }
   }));
 

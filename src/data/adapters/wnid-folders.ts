@@ -42,7 +42,7 @@ export async function openWnidFolders(root: string, type: string, layout: string
     const outside = present.filter((i) => !allowed.has(i));
     if (outside.length > 0) {
       throw new HoloclipError(
-        `${type}: ${outside.length} folder(s) in ${root} are not among the ${within.indices.length} ${type} classes of ${within.source} (first: "${inet.wnids[outside[0]]}", ${inet.names[outside[0]]}); move or remove them`,
+        `${type}: ${outside.length} folder(s) in ${root} are not among the ${within.indices.length} classes listed in ${within.source} (first: "${inet.wnids[outside[0]]}", ${inet.names[outside[0]]}); move or remove them`,
       );
     }
   }
