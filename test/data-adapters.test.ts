@@ -8,7 +8,6 @@ import {
   DATASET_TYPES,
   imagenetClasses,
   openImagenetA,
-  openImagenetD,
   openImagenetDFolders,
   openImagenetR,
   openImagenetSketch,
