@@ -109,8 +109,10 @@ test('score factors joins imagenetx-layout predictions with ImageNet-X annotatio
   const rows = ann.slice(0, 2000).map((a, i) => `${a.file_name},${i % 3 === 0 ? a.class : (a.class + 1) % 1000},0.5`);
   for (let i = 0; i < 5; i++) rows.push(`not_annotated_${i}.JPEG,1,0.5`);
   await fs.writeFile(path.join(work, 'pred.csv'), `file_name,predicted_class,predicted_probability\n${rows.join('\n')}\n`);
-  const r = await scoreJson(['factors', '--predictions', path.join(work, 'pred.csv'), '--annotations', annFile]);
+  // the default prototypical list comes from the reference data (none of its val images is a train image)
+  const r = await scoreJson(['factors', '--predictions', path.join(work, 'pred.csv'), '--annotations', annFile, '--prototypical', path.join(SHARED, 'imagenetx', 'prototypical_paths.csv')]);
   assert.equal(r.metrics.n, 2000);
+  assert.equal(r.metrics.dropped_prototypical, 0);
   assert.ok(Math.abs(r.metrics.overall_accuracy - 667 / 2000) < 1e-12);
   assert.equal(r.metrics.unannotated_in_predictions, 5);
   assert.equal(r.metrics.unmatched_predictions, ann.length - 2000);
@@ -118,7 +120,7 @@ test('score factors joins imagenetx-layout predictions with ImageNet-X annotatio
   assert.ok(r.metrics.worst_factor);
   // predictions covering none of the annotations: one-line error
   await fs.writeFile(path.join(work, 'none.csv'), 'file_name,predicted_class,predicted_probability\nx.JPEG,1,0.5\n');
-  assert.match(await scoreError(['factors', '--predictions', path.join(work, 'none.csv'), '--annotations', annFile]), /cover none/);
+  assert.match(await scoreError(['factors', '--predictions', path.join(work, 'none.csv'), '--annotations', annFile, '--prototypes', 'keep']), /cover none/);
 });
 
 test('score effective-robustness against the imagenet-testbed table', { skip: !hasShared && 'needs ../shared/refdata' }, async () => {

@@ -193,18 +193,33 @@ test('eval factors: zero-shot predictions joined with ImageNet-X-style annotatio
   }
   ann.push(JSON.stringify({ file_name: 'elsewhere.JPEG', class: 0, ...Object.fromEntries(factorNames.map((n) => [n, n === 'pose' ? 1 : 0])) }));
   await fs.writeFile(path.join(work, 'ann.jsonl'), `${ann.join('\n')}\n`);
-  const res = await runCli(['eval', 'factors', '--model', fixtureDir('tiny-clip'), '--data', path.join(work, 'val'), '--annotations', path.join(work, 'ann.jsonl'), '--store', path.join(work, 'store'), '--out', path.join(work, 'run')]);
+  // Prototypical images are dropped by default (imagenetx's filter_prototypes=True): here one annotated image.
+  await fs.writeFile(path.join(work, 'protos.csv'), 'file_name\ncar_0.JPEG\nnot_here.JPEG\n');
+  const res = await runCli(['eval', 'factors', '--model', fixtureDir('tiny-clip'), '--data', path.join(work, 'val'), '--annotations', path.join(work, 'ann.jsonl'), '--prototypical', path.join(work, 'protos.csv'), '--store', path.join(work, 'store'), '--out', path.join(work, 'run')]);
   assert.equal(res.code, 0, res.stderr);
   const r = await readJson(path.join(work, 'run', 'result.json'));
   assert.equal(r.task, 'factors');
-  assert.equal(r.metrics.n, 9);
+  assert.equal(r.metrics.n, 8);
+  assert.equal(r.metrics.dropped_prototypical, 1);
+  assert.equal(r.conventions.prototypes, 'drop');
+  assert.match(r.conventions.prototypical, /dropped: the 2 images listed in .*protos\.csv .*filter_prototypes=True/);
   assert.equal(r.metrics.unmatched_predictions, 1, 'elsewhere.JPEG has no prediction');
   assert.equal(r.metrics.unannotated_in_predictions, 3, 'three images have no annotation');
   assert.equal(r.metrics.label_mismatches, 0);
   assert.equal(r.metrics.factors.length, 16);
-  const rescored = await runCli(['score', 'factors', '--predictions', path.join(work, 'run', 'predictions.csv'), '--annotations', path.join(work, 'ann.jsonl'), '--json']);
+  const rescored = await runCli(['score', 'factors', '--predictions', path.join(work, 'run', 'predictions.csv'), '--annotations', path.join(work, 'ann.jsonl'), '--prototypical', path.join(work, 'protos.csv'), '--json']);
   assert.equal(rescored.code, 0, rescored.stderr);
   assert.equal((JSON.parse(rescored.stdout) as Json).metrics.overall_accuracy, r.metrics.overall_accuracy);
+  // Kept on request: the 9 annotated images.
+  const kept = await runCli(['eval', 'factors', '--model', fixtureDir('tiny-clip'), '--data', path.join(work, 'val'), '--annotations', path.join(work, 'ann.jsonl'), '--prototypes', 'keep', '--store', path.join(work, 'store'), '--out', path.join(work, 'kept')]);
+  assert.equal(kept.code, 0, kept.stderr);
+  const k = await readJson(path.join(work, 'kept', 'result.json'));
+  assert.equal(k.metrics.n, 9);
+  assert.equal(k.metrics.dropped_prototypical, 0);
+  assert.equal(k.conventions.prototypes, 'keep');
+  const bad = await runCli(['score', 'factors', '--predictions', path.join(work, 'run', 'predictions.csv'), '--annotations', path.join(work, 'ann.jsonl'), '--prototypes', 'maybe']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--prototypes maybe: expected drop or keep/);
 });
 
 test('an image classifier (pixel_values -> logits + id2label) evaluates through the same CLI', async () => {

@@ -8,7 +8,7 @@ import {
   DATASET_TYPES,
   imagenetClasses,
   openImagenetA,
-  openImagenetD,
+  openImagenetDFolders,
   openImagenetR,
   openImagenetSketch,
   openImagenetV2,
@@ -35,6 +35,9 @@ const OPTIONS: AdapterOptions = {
     objectnetToImagenet: path.join(REFDATA, 'imagenet_testbed/objectnet_to_imagenet_1k.json'),
     folderToObjectnet: path.join(REFDATA, 'imagenet_testbed/folder_to_objectnet_label.json'),
     imagenetToLabels: path.join(REFDATA, 'imagenet_testbed/imagenet_to_labels.json'),
+    imagenetRClasses: path.join(REFDATA, 'imagenet_testbed/imagenet_r.py'),
+    imagenetAClasses: path.join(REFDATA, 'imagenet_testbed/imagenet_a.py'),
+    imagenetDClasses: path.join(REFDATA, 'imagenet_d/imgnet_d_dir2imgnet_d_id.txt'),
   },
 };
 
@@ -106,28 +109,28 @@ test('imagenet-sketch: wnid folders -> ImageNet-1k indices, 1000-way head', () =
     await assert.rejects(openImagenetSketch(dir, OPTIONS), isHoloclipError(/folder "sketch" .* not an ImageNet-1k wnid.*move or remove it/));
   }));
 
-test('imagenet-r: 3 wnid folders -> 3-way head in ImageNet order with the 1000-indices', () =>
+test('imagenet-r-present: 3 wnid folders -> 3-way head in ImageNet order with the 1000-indices (the former protocol, by name)', () =>
   withTempDir(async (dir) => {
     // flamingo (130), goldfish (1), hummingbird (94): folder order = index order
     await images(dir, ['n02007558/x.jpg', 'n01443537/y.jpg', 'n01443537/z.jpg', 'n01833805/w.jpg']);
     await junk(dir, 'n01833805');
-    const ds = await openImagenetR(dir, OPTIONS);
+    const ds = await openImagenetR(dir, OPTIONS, 'present');
     assert.deepEqual(ds.classnames, ['goldfish', 'hummingbird', 'flamingo']);
     assert.deepEqual(ds.adapter?.subset, { of: 'imagenet-1k', indices: [1, 94, 130] });
     assert.deepEqual(labelsById(ds), { 'n01443537/y.jpg': 0, 'n01443537/z.jpg': 0, 'n01833805/w.jpg': 1, 'n02007558/x.jpg': 2 });
     assert.deepEqual({ hidden: ds.skipped.hidden, nonImage: ds.skipped.nonImage }, { hidden: 1, nonImage: 1 });
-    assert.equal(ds.adapter?.type, 'imagenet-r');
+    assert.equal(ds.adapter?.type, 'imagenet-r-present');
     await mkdir(path.join(dir, 'n99999999'));
-    await assert.rejects(openImagenetR(dir, OPTIONS), isHoloclipError(/imagenet-r: folder "n99999999"/));
+    await assert.rejects(openImagenetR(dir, OPTIONS, 'present'), isHoloclipError(/imagenet-r-present: folder "n99999999"/));
   }));
 
-test('imagenet-a: sub-head of the wnids present', () =>
+test('imagenet-a-present: sub-head of the wnids present', () =>
   withTempDir(async (dir) => {
-    await images(dir, ['n04086273/a.jpg', 'n01443537/b.jpg']);
-    const ds = await openImagenetA(dir, OPTIONS);
-    assert.deepEqual(ds.classnames, ['goldfish', 'revolver']);
-    assert.deepEqual(ds.adapter?.subset?.indices, [1, 763]);
-    assert.deepEqual(labelsById(ds), { 'n01443537/b.jpg': 0, 'n04086273/a.jpg': 1 });
+    await images(dir, ['n04086273/a.jpg', 'n02007558/b.jpg']);
+    const ds = await openImagenetA(dir, OPTIONS, 'present');
+    assert.deepEqual(ds.classnames, ['flamingo', 'revolver']);
+    assert.deepEqual(ds.adapter?.subset?.indices, [130, 763]);
+    assert.deepEqual(labelsById(ds), { 'n02007558/b.jpg': 0, 'n04086273/a.jpg': 1 });
   }));
 
 test('imagenet-val: wnid folders or flat folder + LOC_val_solution.csv next to it', () =>
@@ -208,12 +211,12 @@ test('objectnet: class folders directly under the root', () =>
     assert.deepEqual(ds.items[0].labels?.map((l) => ds.classnames[l]), ['crash helmet', 'football helmet']);
   }));
 
-test('imagenet-d: union of category folders over subsets; one subset folder alone', () =>
+test('imagenet-d-folders: union of category folders over subsets; one subset folder alone (the former protocol, by name)', () =>
   withTempDir(async (dir) => {
     await images(dir, ['background/plate/a.jpg', 'background/bench/b.jpg', 'texture/plate/c.jpg', 'material/ant/d.jpg', 'material/ant/e.jpg']);
     await junk(dir, 'texture/plate');
     await writeFile(path.join(dir, 'README.md'), '');
-    const ds = await openImagenetD(dir, OPTIONS);
+    const ds = await openImagenetDFolders(dir, OPTIONS);
     assert.deepEqual(ds.classnames, ['ant', 'bench', 'plate']);
     assert.deepEqual(labelsById(ds), { 'background/bench/b.jpg': 1, 'background/plate/a.jpg': 2, 'material/ant/d.jpg': 0, 'material/ant/e.jpg': 0, 'texture/plate/c.jpg': 2 });
     assert.deepEqual({ hidden: ds.skipped.hidden, nonImage: ds.skipped.nonImage }, { hidden: 1, nonImage: 2 });
@@ -221,13 +224,13 @@ test('imagenet-d: union of category folders over subsets; one subset folder alon
     assert.equal(ds.adapter?.notes?.['material.images'], 2);
     assert.equal(ds.adapter?.notes?.['texture.images'], 1);
 
-    const bg = await openImagenetD(path.join(dir, 'background'), OPTIONS);
+    const bg = await openImagenetDFolders(path.join(dir, 'background'), OPTIONS);
     assert.deepEqual(bg.classnames, ['bench', 'plate']);
     assert.deepEqual(labelsById(bg), { 'bench/b.jpg': 0, 'plate/a.jpg': 1 });
     assert.equal(bg.adapter?.notes?.['background.images'], 2);
 
     await mkdir(path.join(dir, 'extra'));
-    await assert.rejects(openImagenetD(dir, OPTIONS), isHoloclipError(/folder "extra" .*not an ImageNet-D subset/));
+    await assert.rejects(openImagenetDFolders(dir, OPTIONS), isHoloclipError(/imagenet-d-folders: folder "extra" .*not an ImageNet-D subset/));
   }));
 
 test('ood-images: any folder tree, unlabelled, junk skipped', () =>
@@ -283,7 +286,10 @@ test('karpathy: split filtering, captions, COCO filepath and Flickr image folder
   }));
 
 test('registry: every type has a description, a layout and an opener', () => {
-  assert.deepEqual(Object.keys(DATASET_TYPES).sort(), ['imagenet-a', 'imagenet-d', 'imagenet-r', 'imagenet-sketch', 'imagenet-v2', 'imagenet-val', 'objectnet', 'ood-images']);
+  assert.deepEqual(Object.keys(DATASET_TYPES).sort(), [
+    'imagenet-a', 'imagenet-a-partial', 'imagenet-a-present', 'imagenet-d', 'imagenet-d-folders', 'imagenet-r', 'imagenet-r-partial', 'imagenet-r-present',
+    'imagenet-sketch', 'imagenet-v2', 'imagenet-val', 'objectnet', 'objectnet-113', 'ood-images',
+  ]);
   for (const t of [...Object.values(DATASET_TYPES), ...Object.values(CAPTION_DATASET_TYPES)]) {
     assert.ok(t.description.length > 0 && (t.layout.includes('<root>') || t.layout.includes('.json')));
     assert.equal(typeof t.open, 'function');

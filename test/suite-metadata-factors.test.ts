@@ -51,6 +51,7 @@ tasks:
   - type: factors
     dataset: val
     annotations: ann.jsonl
+    prototypes: keep
   - type: corruption
     dataset: val
     corruptions: ["gaussian_noise:3", brightness]
@@ -74,7 +75,7 @@ tasks:
     assert.match(csv, /^tiny-clip,clip,vit-micro,random-init,0,,,fp32,zeroshot,zeroshot,val,default,,top1,/m);
 
     // The same numbers as the single-model command.
-    const single = await runCli(['eval', 'factors', '--model', fixtureDir('tiny-clip'), '--data', path.join(work, 'val'), '--annotations', path.join(work, 'ann.jsonl'), '--store', store, '--out', path.join(work, 'single'), '--quiet']);
+    const single = await runCli(['eval', 'factors', '--model', fixtureDir('tiny-clip'), '--data', path.join(work, 'val'), '--annotations', path.join(work, 'ann.jsonl'), '--prototypes', 'keep', '--store', store, '--out', path.join(work, 'single'), '--quiet']);
     assert.equal(single.code, 0, single.stderr);
     const r = JSON.parse(await fs.readFile(path.join(work, 'single', 'result.json'), 'utf8')) as { metrics: { overall_accuracy: number; factors: Array<{ factor: string; accuracy: number; error_ratio: number }> } };
     const rows = results.rows.filter((x) => x.model === 'tiny-clip' && x.type === 'factors');

@@ -59,7 +59,12 @@ export interface Dataset {
     readonly type: string;
     /** E.g. the 200 ImageNet-1k classes of ImageNet-R: `of` names the full list, `indices` the members, in label order. */
     readonly subset?: { readonly of: string; readonly indices: readonly number[] };
-    /** Zero-shot templates shipped with the dataset (CLIP_benchmark WebDataset shards). */
+    /**
+     * Parts of the dataset scored separately as well as pooled (ImageNet-D's background / texture /
+     * material): an item belongs to the subset whose `prefix` its id starts with ('' = every item).
+     */
+    readonly subsets?: ReadonlyArray<{ readonly name: string; readonly prefix: string }>;
+    /** Zero-shot templates shipped with the dataset (CLIP_benchmark WebDataset shards, ImageNet-D, objectnet-113). */
     readonly templates?: readonly string[];
     /** Anything else worth recording in results (mapping files, skipped classes...). */
     readonly notes?: Readonly<Record<string, string | number>>;

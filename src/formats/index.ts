@@ -3,3 +3,4 @@ export { readCategoryMapping, readRawDecisions, type RawDecisionTrial } from './
 export { parseCsv, readCsv, requireColumns, type CsvTable } from './csv.js';
 export { readFactorAnnotations, readImagenetxLabels, readImagenetxPredictions, readPrototypicalPaths } from './imagenetx.js';
 export { TESTBED_STANDARD_RULE, parseTestbedModelTypes, readTestbedModelTypes, testbedUsesForLineFit, type TestbedModelTypes } from './testbed-model-types.js';
+export { parsePythonIntList } from './python-int-list.js';

@@ -1,13 +1,15 @@
 /** `holoclip score factors`: ImageNet-X factor error ratios of predictions in imagenetx layout. */
 import { HoloclipError } from '../errors.js';
-import { readFactorAnnotations, readImagenetxPredictions, readPrototypicalPaths } from '../formats/index.js';
+import { readFactorAnnotations, readImagenetxPredictions } from '../formats/index.js';
 import { correctnessFromPredictions, factorMetrics } from '../metrics/factors.js';
+import { parsePrototypeMode, prototypeFilter } from '../tasks/factors/prototypes.js';
 import { absPath, need, scoreEnvelope, type ScoreMetricDefinition } from './definition.js';
 
 export interface FactorsInputs {
   predictions?: string;
   annotations?: string;
   prototypical?: string;
+  prototypes?: string;
 }
 
 export const scoreFactors: ScoreMetricDefinition<FactorsInputs> = {
@@ -16,13 +18,15 @@ export const scoreFactors: ScoreMetricDefinition<FactorsInputs> = {
   options: [
     { flags: '--predictions <csv>', description: 'factors: predictions in imagenetx layout (file_name,predicted_class,predicted_probability)' },
     { flags: '--annotations <jsonl>', description: 'factors: ImageNet-X annotation file' },
-    { flags: '--prototypical <csv>', description: 'factors: drop the images in ImageNet-X\'s prototypical_paths.csv' },
+    { flags: '--prototypes <drop|keep>', description: 'factors: ImageNet-X\'s prototypical images: drop (default, as imagenetx load_annotations(filter_prototypes=True)) or keep' },
+    { flags: '--prototypical <csv>', description: 'factors: the list of prototypical images (default: imagenetx/prototypical_paths.csv from the reference data)' },
   ],
   async run(inputs) {
     const metric = 'factors';
     const annotations = await readFactorAnnotations(need(inputs.annotations, '--annotations FILE.jsonl', metric));
     const predicted = await readImagenetxPredictions(need(inputs.predictions, '--predictions CSV', metric));
-    const exclude = inputs.prototypical ? await readPrototypicalPaths(inputs.prototypical) : undefined;
+    const prototypes = await prototypeFilter(parsePrototypeMode(inputs.prototypes, '--prototypes'), inputs.prototypical);
+    const exclude = prototypes.exclude;
     const metrics = factorMetrics(annotations, correctnessFromPredictions(annotations, predicted), { exclude });
     if (metrics.n === 0) {
       throw new HoloclipError(`the annotations in ${inputs.annotations} cover none of the ${predicted.size} predictions in ${inputs.predictions} (joined by file_name)`);
@@ -31,7 +35,8 @@ export const scoreFactors: ScoreMetricDefinition<FactorsInputs> = {
       correct: 'predicted_class equals the annotated class',
       overall_accuracy: 'accuracy over the annotated images that have a prediction (imagenetx aggregate)',
       error_ratio: '(1 - accuracy on images with the factor) / (1 - overall accuracy)',
-      prototypical: inputs.prototypical ? 'images in the prototypical list dropped' : 'kept',
-    }, { predictions: absPath(inputs.predictions), annotations: absPath(inputs.annotations), prototypical: absPath(inputs.prototypical) ?? null });
+      prototypes: prototypes.mode,
+      prototypical: prototypes.convention,
+    }, { predictions: absPath(inputs.predictions), annotations: absPath(inputs.annotations), prototypical: prototypes.file });
   },
 };

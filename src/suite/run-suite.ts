@@ -11,6 +11,7 @@ import path from 'node:path';
 import { findBenchmark } from '../benchmarks/index.js';
 import type { Dataset } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
+import type { TemplateSet } from '../head/templates.js';
 import type { PreprocessMode } from '../image/index.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { canonicalKey } from '../store/canonical-json.js';
@@ -57,8 +58,22 @@ interface ModelRuntime {
   readonly identity: ModelIdentity;
 }
 
+/**
+ * The templates a unit's class head uses: its prompt set; when the suite defines no prompt set (the
+ * implicit "default"), the templates shipped with the unit's first dataset (ImageNet-D's "A photo of a {c}",
+ * objectnet-113's CLIP_benchmark templates, WebDataset shards), as `holoclip eval` does; else the default.
+ */
+function unitTemplates(u: MetricUnit, suite: ResolvedSuite, opened: ReadonlyMap<string, OpenedDataset>): TemplateSet {
+  const named = suite.prompts.get(u.prompts ?? suite.defaultPrompts)!.set;
+  if (named.source !== 'default') return named;
+  const first = Object.values(u.datasets).flat()[0];
+  const shipped = first === undefined ? undefined : opened.get(first)?.dataset.adapter?.templates;
+  if (shipped && shipped.length > 0) return { templates: [...shipped], source: `the dataset's own templates (${opened.get(first)?.dataset.adapter?.type ?? 'dataset'})` };
+  return named;
+}
+
 /** The unit's content key: everything its numbers depend on, and nothing else (no paths, no times). */
-function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, preprocess: PreprocessMode): string {
+function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, preprocess: PreprocessMode, opened: ReadonlyMap<string, OpenedDataset>): string {
   const datasets = Object.values(u.datasets).flat();
   return canonicalKey({
     holoclip: HOLOCLIP_VERSION,
@@ -66,7 +81,7 @@ function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerpr
     model: { files: rt.identity.all, dtype: rt.model.dtype, logit_scale: rt.model.logitScale ?? null, logit_bias: rt.model.logitBias ?? null, preprocess },
     task: u.keyConfig,
     datasets: Object.fromEntries(datasets.map((d) => [d, fingerprints.get(d) ?? null])),
-    templates: u.prompts ? suite.prompts.get(u.prompts)?.set.templates ?? null : null,
+    templates: u.prompts ? unitTemplates(u, suite, opened).templates : null,
   });
 }
 
@@ -85,7 +100,7 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
       }),
     );
   }
-  const templates = (u.prompts ? suite.prompts.get(u.prompts)?.set : undefined) ?? suite.prompts.get(suite.defaultPrompts)!.set;
+  const templates = unitTemplates(u, suite, opened);
   await def.run({ settings: u.settings, data: new TaskData(byKey), templates, context: ctx, out: dir, warn });
 }
 
@@ -198,7 +213,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
       const rt = runtimes.get(m.name)!;
       const units = plan.metric.filter((u) => u.model === m.name);
       for (const u of units) {
-        const key = unitKey(u, suite, rt, fingerprints, preprocess);
+        const key = unitKey(u, suite, rt, fingerprints, preprocess, opened);
         metricProgress.beginUnit(u.id.replace(/\|/g, ' / '));
         if (await unitStore.isDone(key)) {
           cached++;

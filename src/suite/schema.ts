@@ -35,7 +35,7 @@ export const datasetEntrySchema = z.union([
   nonEmpty.describe('a built-in split ("emoji-shift/noto") or a path relative to the suite file'),
   z.strictObject({
     path: nonEmpty.describe('a built-in split, or an ImageFolder directory, .jsonl manifest, unlabelled image folder, caption .jsonl, or cue-conflict folder (relative to the suite file)'),
-    type: nonEmpty.optional().describe('a named layout read by its adapter: imagenet-val, imagenet-v2, imagenet-sketch, imagenet-r, imagenet-a, objectnet, imagenet-d, ood-images, webdataset, karpathy (see holoclip data types)'),
+    type: nonEmpty.optional().describe('a named layout read by its adapter: imagenet-val, imagenet-v2, imagenet-sketch, imagenet-r (-partial, -present), imagenet-a (-partial, -present), objectnet, objectnet-113, imagenet-d, imagenet-d-folders, ood-images, webdataset, karpathy (see holoclip data types)'),
     classnames: nonEmpty.optional().describe('class-name file (one per line or a JSON array), relative to the suite file'),
     corruption: z
       .string()

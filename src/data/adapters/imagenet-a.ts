@@ -1,16 +1,14 @@
 import type { Dataset } from '../types.js';
-import { requireDir } from './common.js';
+import { openImagenet200, type Imagenet200Variant } from './imagenet-200.js';
 import type { AdapterOptions } from './types.js';
-import { openWnidFolders } from './wnid-folders.js';
 
-export const IMAGENET_A_LAYOUT = '<root>/<wnid>/*.jpg (200 ImageNet wnid folders, the imagenet-a.tar release)';
+export const IMAGENET_A_LAYOUT = '<root>/<wnid>/*.jpg (the 200 ImageNet wnid folders of the imagenet-a.tar release)';
 
 /**
- * ImageNet-A (Hendrycks et al., 2021): natural adversarial examples of 200 ImageNet classes.
- * Standard protocol (the authors' eval code, CLIP paper, CLIP_benchmark): 200-way head of those
- * classes in ImageNet index order; the wnid folders present define them (`adapter.subset`).
+ * ImageNet-A (Hendrycks et al., 2021): natural adversarial examples of 200 ImageNet classes, scored on
+ * the canonical 200-way head (imagenet-testbed's `class_sublist`, the authors' eval code, CLIP paper,
+ * CLIP_benchmark) in ImageNet index order. See imagenet-200.ts for the variants.
  */
-export async function openImagenetA(root: string, options: AdapterOptions): Promise<Dataset> {
-  const dir = await requireDir(root, 'imagenet-a', IMAGENET_A_LAYOUT);
-  return openWnidFolders(dir, 'imagenet-a', IMAGENET_A_LAYOUT, 'present', options);
+export function openImagenetA(root: string, options: AdapterOptions, variant: Imagenet200Variant = 'complete'): Promise<Dataset> {
+  return openImagenet200(root, 'imagenet-a', variant, IMAGENET_A_LAYOUT, options);
 }

@@ -11,5 +11,5 @@ export const IMAGENET_SKETCH_LAYOUT = '<root>/<wnid>/*.JPEG (1000 ImageNet wnid 
  */
 export async function openImagenetSketch(root: string, options: AdapterOptions): Promise<Dataset> {
   const dir = await requireDir(root, 'imagenet-sketch', IMAGENET_SKETCH_LAYOUT);
-  return openWnidFolders(dir, 'imagenet-sketch', IMAGENET_SKETCH_LAYOUT, 'full', options);
+  return openWnidFolders(dir, 'imagenet-sketch', IMAGENET_SKETCH_LAYOUT, { kind: 'full' }, options);
 }

@@ -28,7 +28,7 @@ export async function openImagenetVal(root: string, options: AdapterOptions): Pr
   const dir = await requireDir(root, 'imagenet-val', IMAGENET_VAL_LAYOUT);
   const inet = await imagenetClasses(options);
   const probe = await topLevel(dir, new SkipCounter());
-  if (probe.folders.length > 0) return openWnidFolders(dir, 'imagenet-val', IMAGENET_VAL_LAYOUT, 'full', options, inet);
+  if (probe.folders.length > 0) return openWnidFolders(dir, 'imagenet-val', IMAGENET_VAL_LAYOUT, { kind: 'full' }, options, inet);
   return openFlat(dir, inet, options);
 }
 

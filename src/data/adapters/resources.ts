@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
+import { parsePythonIntList } from '../../formats/python-int-list.js';
 import type { AdapterOptions, ResourcePaths } from './types.js';
 
 /**
  * Class metadata read from small public files: ImageNet-1k wnids (the index order every ImageNet
- * variant shares), CLIP_benchmark's curated class names, and imagenet-testbed's ObjectNet mappings.
+ * variant shares), CLIP_benchmark's curated class names and templates, imagenet-testbed's ObjectNet
+ * mappings and ImageNet-R/-A class lists, and ImageNet-D's 113-class list.
  * A path given in `options.resources` wins; otherwise the reference-data registry provides the file.
  */
 
@@ -16,6 +18,10 @@ export const RESOURCE_NAMES: Readonly<Record<keyof ResourcePaths, string>> = {
   objectnetToImagenet: 'imagenet_testbed/objectnet_to_imagenet_1k.json',
   folderToObjectnet: 'imagenet_testbed/folder_to_objectnet_label.json',
   imagenetToLabels: 'imagenet_testbed/imagenet_to_labels.json',
+  imagenetRClasses: 'imagenet_testbed/imagenet_r.py',
+  imagenetAClasses: 'imagenet_testbed/imagenet_a.py',
+  imagenetDClasses: 'imagenet_d/imgnet_d_dir2imgnet_d_id.txt',
+  clipTemplates: 'clip_benchmark/en_zeroshot_classification_templates.json',
 };
 
 /**
@@ -149,4 +155,76 @@ export async function objectnetMapping(options: AdapterOptions): Promise<Objectn
     }
     return { folderToLabel, labelToImagenet, sources };
   });
+}
+
+export interface CanonicalSubset {
+  /** The ImageNet-1k indices of the subset, ascending (ImageNet index order). */
+  readonly indices: readonly number[];
+  /** The file they were read from. */
+  readonly source: string;
+}
+
+/**
+ * imagenet-testbed's `class_sublist` (the canonical ImageNet-1k indices of ImageNet-R or -A, 200 each),
+ * parsed from its Python file. It must hold 200 distinct indices 0..999 in ascending order.
+ */
+export async function canonicalSubset(which: 'imagenetRClasses' | 'imagenetAClasses', options: AdapterOptions): Promise<CanonicalSubset> {
+  const file = await resolveResource(which, options);
+  return cached(`${which}\0${file}`, async () => {
+    const indices = parsePythonIntList(await readText(file, 'class list'), 'class_sublist', file);
+    const bad = indices.find((i) => i > 999);
+    if (bad !== undefined) throw new HoloclipError(`${file}: class_sublist holds ${bad}, which is not an ImageNet-1k index (0..999)`);
+    for (let i = 1; i < indices.length; i++) {
+      if (indices[i] <= indices[i - 1]) throw new HoloclipError(`${file}: class_sublist must be strictly ascending (ImageNet index order); ${indices[i]} follows ${indices[i - 1]}`);
+    }
+    if (indices.length !== 200) throw new HoloclipError(`${file}: class_sublist has ${indices.length} indices; the ImageNet-R / ImageNet-A lists have 200 (is this the imagenet-testbed file?)`);
+    return { indices, source: file };
+  });
+}
+
+export interface ImagenetDClasses {
+  /** Category folder -> label id. */
+  readonly labelOf: ReadonlyMap<string, number>;
+  /** Raw class names by label id (0..112), as written in the file. */
+  readonly rawNames: readonly string[];
+  readonly source: string;
+}
+
+/** ImageNet-D's `imgnet_d_dir2imgnet_d_id.txt`: JSON, folder -> [label id, raw name]; ids must be 0..n-1, each once. */
+export async function imagenetDClasses(options: AdapterOptions): Promise<ImagenetDClasses> {
+  const file = await resolveResource('imagenetDClasses', options);
+  return cached(`imagenetD\0${file}`, async () => {
+    const obj = await readJsonObject(file, 'ImageNet-D class list');
+    const labelOf = new Map<string, number>();
+    const rawNames: string[] = [];
+    for (const [folder, v] of Object.entries(obj)) {
+      if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'number' || !Number.isInteger(v[0]) || v[0] < 0 || typeof v[1] !== 'string') {
+        throw new HoloclipError(`ImageNet-D class list ${file}: the value of "${folder}" must be [label id, class name], got ${JSON.stringify(v)}`);
+      }
+      const [id, name] = v as [number, string];
+      if (rawNames[id] !== undefined) throw new HoloclipError(`ImageNet-D class list ${file}: label id ${id} is given to two folders ("${folder}" and another)`);
+      rawNames[id] = name;
+      labelOf.set(folder, id);
+    }
+    for (let i = 0; i < rawNames.length; i++) {
+      if (rawNames[i] === undefined) throw new HoloclipError(`ImageNet-D class list ${file}: label ids must be 0..${rawNames.length - 1}; ${i} is missing`);
+    }
+    if (rawNames.length === 0) throw new HoloclipError(`ImageNet-D class list ${file} lists no classes`);
+    return { labelOf, rawNames, source: file };
+  });
+}
+
+/**
+ * CLIP_benchmark's templates for a dataset as its `build_dataset` picks them: the dataset's own key,
+ * else `imagenet1k` (its `default_dataset_for_templates`). Returns the key used too.
+ */
+export async function clipBenchmarkTemplates(dataset: string, options: AdapterOptions): Promise<{ templates: string[]; key: string; source: string }> {
+  const file = await resolveResource('clipTemplates', options);
+  const obj = await readJsonObject(file, 'CLIP_benchmark templates');
+  const key = dataset in obj ? dataset : 'imagenet1k';
+  const list = obj[key];
+  if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string' && t.includes('{c}'))) {
+    throw new HoloclipError(`CLIP_benchmark templates ${file}: "${key}" must be a non-empty array of templates containing {c}`);
+  }
+  return { templates: list as string[], key, source: file };
 }

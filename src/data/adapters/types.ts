@@ -16,6 +16,14 @@ export interface ResourcePaths {
   readonly folderToObjectnet?: string;
   /** imagenet-testbed: ImageNet index ("0".."999") -> label string [imagenet_testbed/imagenet_to_labels.json]. */
   readonly imagenetToLabels?: string;
+  /** imagenet-testbed: `class_sublist`, the ImageNet-1k indices of the 200 ImageNet-R classes [imagenet_testbed/imagenet_r.py]. */
+  readonly imagenetRClasses?: string;
+  /** imagenet-testbed: `class_sublist`, the ImageNet-1k indices of the 200 ImageNet-A classes [imagenet_testbed/imagenet_a.py]. */
+  readonly imagenetAClasses?: string;
+  /** ImageNet-D: JSON, category folder -> [label id, raw class name], the 113 classes [imagenet_d/imgnet_d_dir2imgnet_d_id.txt]. */
+  readonly imagenetDClasses?: string;
+  /** CLIP_benchmark's zero-shot templates per dataset, JSON object [clip_benchmark/en_zeroshot_classification_templates.json]. */
+  readonly clipTemplates?: string;
 }
 
 export interface AdapterOptions {

@@ -1,6 +1,7 @@
 /** ImageNet-X visual factors: per-factor accuracy and error ratio of zero-shot predictions (Idrissi et al. 2022). */
 import { z } from 'zod';
-import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, pathField, promptsField } from '../definition.js';
+import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, pathField, promptsField, setting } from '../definition.js';
+import { PROTOTYPE_MODES } from './prototypes.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { factorsSection } from './report.js';
 import { runFactors } from './run.js';
@@ -13,7 +14,11 @@ const options = z.strictObject({
     cliDescription: 'ImageNet images (ImageFolder in ImageNet class order, a .jsonl manifest, or imagenet-val:PATH)',
   }),
   annotations: pathField({ arg: 'file.jsonl', description: 'ImageNet-X annotations (top-factor or multi-factor JSONL, "file_name" keys)' }),
-  prototypical: optionalPathField({ arg: 'file.csv', description: "drop the images listed in ImageNet-X's prototypical_paths.csv" }),
+  prototypes: setting(
+    z.enum(PROTOTYPE_MODES).default('drop').describe("ImageNet-X's prototypical images: drop (default, as imagenetx load_annotations(filter_prototypes=True)) or keep"),
+    { arg: 'drop|keep' },
+  ),
+  prototypical: optionalPathField({ arg: 'file.csv', description: "the list of prototypical images (default: imagenetx's prototypical_paths.csv from the reference data)" }),
   prompts: promptsField(false),
 });
 

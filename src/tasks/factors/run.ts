@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
-import { readFactorAnnotations, readPrototypicalPaths } from '../../formats/index.js';
+import { readFactorAnnotations } from '../../formats/index.js';
 import { factorMetrics, type FactorMetrics } from '../../metrics/factors.js';
 import { predictionConfidence } from '../../models/scoring.js';
 import { writeFileAtomic } from '../../store/atomic.js';
@@ -14,11 +14,14 @@ import { classificationMetrics } from '../../metrics/classification.js';
 import { templateConventions } from '../../head/text-classifier.js';
 import type { TaskInput } from '../definition.js';
 import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
+import { prototypeFilter, type PrototypeMode } from './prototypes.js';
 
 export interface FactorsSettings {
   /** ImageNet-X annotation file (absolute path). */
   readonly annotations: string;
-  /** prototypical_paths.csv: images to drop (absolute path). */
+  /** drop (default, as imagenetx) or keep the prototypical images. */
+  readonly prototypes: PrototypeMode;
+  /** The prototypical images list (absolute path); default: the registered imagenetx/prototypical_paths.csv. */
   readonly prototypical?: string;
 }
 
@@ -26,10 +29,11 @@ export type FactorsTaskMetrics = FactorMetrics & { top1_all_images: number; labe
 
 export async function runFactors(input: TaskInput<FactorsSettings>): Promise<ResultEnvelope<FactorsTaskMetrics>> {
   const tStart = performance.now();
-  const options = { annotations: input.settings.annotations, prototypical: input.settings.prototypical, warn: input.warn };
+  const options = { annotations: input.settings.annotations, warn: input.warn };
   const dataset = input.data.one('dataset').dataset;
   const annotations = await readFactorAnnotations(options.annotations);
-  const exclude = options.prototypical ? await readPrototypicalPaths(options.prototypical) : undefined;
+  const prototypes = await prototypeFilter(input.settings.prototypes ?? 'drop', input.settings.prototypical);
+  const exclude = prototypes.exclude;
   const templateSet = input.templates;
   const byName = new Map(annotations.map((a) => [a.file_name, a]));
   if (!dataset.items.some((it) => byName.has(path.basename(it.id)))) {
@@ -67,7 +71,8 @@ export async function runFactors(input: TaskInput<FactorsSettings>): Promise<Res
         correct: 'zero-shot prediction equals the dataset label',
         overall_accuracy: 'accuracy over the annotated images evaluated (as imagenetx aggregates)',
         error_ratio: '(1 - accuracy on images with the factor) / (1 - overall accuracy)',
-        prototypical: options.prototypical ? `images listed in ${path.resolve(options.prototypical)} dropped` : 'kept',
+        prototypes: prototypes.mode,
+        prototypical: prototypes.convention,
         ...templateConventions(templateSet),
         ...ctx.preprocessConventions(),
       },

@@ -17,7 +17,8 @@ const options = z.strictObject({
   prompts: promptsField(true),
 });
 
-export const zeroshotMetricsSchema = z.looseObject({ top1: metricValue, top5: metricValue, mean_per_class_recall: metricValue });
+const subsetSchema = z.looseObject({ top1: metricValue, top5: metricValue, mean_per_class_recall: metricValue });
+export const zeroshotMetricsSchema = z.looseObject({ top1: metricValue, top5: metricValue, mean_per_class_recall: metricValue, subsets: z.record(z.string(), subsetSchema).optional() });
 
 /** The id of the shared unit "zero-shot accuracy of one model on one dataset with one prompt set". */
 export function zeroshotUnitId(model: string, dataset: string, prompts: string | null): string {
@@ -77,6 +78,10 @@ With --corruption, the corruption task runs instead (holoclip eval corruption).`
           if (!r) continue;
           env.noteConventions('zeroshot', r.conventions);
           for (const k of ROW_METRICS) env.push({ model: m.name, task: task.id, type: task.type, dataset: d, prompts: p, variant: null, metric: k, value: r.metrics[k] });
+          // Per-subset rows (ImageNet-D): variant = `subset:<name>`.
+          for (const [name, s] of Object.entries(r.metrics.subsets ?? {})) {
+            for (const k of ROW_METRICS) env.push({ model: m.name, task: task.id, type: task.type, dataset: d, prompts: p, variant: `subset:${name}`, metric: k, value: s[k] });
+          }
         }
       }
     }

@@ -40,6 +40,7 @@ export function accuracySection(ctx: ReportContext): Section | undefined {
     }
     if (promptSets.length >= 2) blocks.push(promptChart(ctx, task, datasets, promptSets));
     blocks.push(...zeroshotTables(ctx, task, datasets));
+    blocks.push(...subsetTables(ctx, task, datasets));
   }
   return {
     id: 'section-accuracy',
@@ -93,6 +94,45 @@ function zeroshotTables(ctx: ReportContext, task: string, datasets: string[]): B
       rows,
     });
     blocks.push(html(metric === 'top1' ? table : `<details><summary>${escapeHtml(metricName(metric))} table</summary>${table}</details>`));
+  }
+  return blocks;
+}
+
+/** Top-1 per subset (ImageNet-D's background / texture / material) next to the pooled value, for datasets with subset rows. */
+function subsetTables(ctx: ReportContext, task: string, datasets: string[]): Block[] {
+  const { q, ids } = ctx;
+  const blocks: Block[] = [];
+  for (const dataset of datasets) {
+    const subsets = q.valuesOf(task, 'variant', { dataset, metric: 'top1' }).filter((v) => v.startsWith('subset:'));
+    if (subsets.length === 0) continue;
+    const rows = q.modelsOf(task).flatMap((model) => {
+      const sets = q.valuesOf(task, 'prompts', { model, dataset });
+      const views = sets.length > 0 ? sets : [null];
+      return views.map((prompts, i) => ({
+        cells: [
+          ...(i === 0 ? [htmlCell(modelNameHtml(ctx, model), undefined, views.length)] : []),
+          textCell(prompts ?? '(own head)', prompts === null ? 'na' : undefined),
+          ...subsets.map((variant) => measuredCell(single(q.row({ model, task, dataset, prompts, variant, metric: 'top1' })))),
+          measuredCell(single(q.row({ model, task, dataset, prompts, variant: null, metric: 'top1' }))),
+        ],
+        className: rowClass(ctx, model),
+      }));
+    });
+    blocks.push(
+      html(
+        renderTable({
+          id: ids.make('table-zeroshot-subsets', task, dataset),
+          caption: `Zero-shot top-1 on ${dataset} per subset (as its reference reports it) and pooled over all its images.`,
+          columns: [
+            { group: '', header: 'model' },
+            { group: '', header: 'prompts' },
+            ...subsets.map((v) => ({ group: `top-1 on ${dataset}`, header: v.slice('subset:'.length), numeric: true })),
+            { group: `top-1 on ${dataset}`, header: 'pooled', numeric: true },
+          ],
+          rows,
+        }),
+      ),
+    );
   }
   return blocks;
 }

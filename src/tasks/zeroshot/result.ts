@@ -13,9 +13,13 @@ import { writeFailures, writeResult } from '../result-envelope.js';
 import { writeNpyAtomic } from '../../store/npy.js';
 import type { DatasetRecord, ModelRecord, ResultEnvelope } from '../result-envelope.js';
 import type { ClassificationMetrics } from '../../metrics/classification.js';
+import type { SubsetMetrics } from './subsets.js';
 import { promises as fs } from 'node:fs';
 
-export type ZeroShotResult = ResultEnvelope<ClassificationMetrics> & {
+/** Top-1 / top-5 / mean per-class recall over every image; per subset too when the dataset has subsets (ImageNet-D). */
+export type ZeroShotMetrics = ClassificationMetrics & { subsets?: Record<string, SubsetMetrics> };
+
+export type ZeroShotResult = ResultEnvelope<ZeroShotMetrics> & {
   model: ModelRecord;
   dataset: DatasetRecord;
   cache: Record<string, unknown>;

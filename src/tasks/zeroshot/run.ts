@@ -3,12 +3,13 @@
  * top-1 / top-5 / mean per-class recall, written to a run directory.
  */
 import { templateConventions } from '../../head/text-classifier.js';
-import { classificationConventions, classificationMetrics, type ClassificationMetrics } from '../../metrics/classification.js';
+import { classificationConventions, classificationMetrics } from '../../metrics/classification.js';
 import { predictionConfidence } from '../../models/scoring.js';
 import type { TaskInput } from '../definition.js';
-import { writeZeroShotRun, type ZeroShotResult } from './result.js';
+import { writeZeroShotRun, type ZeroShotMetrics, type ZeroShotResult } from './result.js';
+import { subsetMetrics } from './subsets.js';
 
-export type ZeroShotMetrics = ClassificationMetrics;
+export type { ZeroShotMetrics };
 
 /** Zero-shot accuracy of one dataset (a suite's zero-shot task is one such unit per dataset and prompt set). */
 export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotResult> {
@@ -29,7 +30,9 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
     const { logits } = ctx.scores(set, classifier);
     const targets = Int32Array.from(set.ok, (item) => item.label);
     const anyOf = set.ok.some((item) => item.labels) ? set.ok.map((item) => item.labels ?? [item.label]) : undefined;
-    const { preds, ...metrics } = classificationMetrics(logits, set.n, c, targets, anyOf);
+    const { preds, ...pooled } = classificationMetrics(logits, set.n, c, targets, anyOf);
+    const subsets = dataset.adapter?.subsets;
+    const metrics: ZeroShotMetrics = subsets && subsets.length > 0 ? { ...pooled, subsets: subsetMetrics(subsets, set.ok, logits, c) } : pooled;
     const confidence = predictionConfidence(logits, set.n, c, ctx.rule.kind);
     const tEnd = performance.now();
 
@@ -44,6 +47,7 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
         logits: ctx.model.kind === 'classifier' ? "the classifier's own logits for the dataset's classes, matched by name (templates unused)" : ctx.rule.kind === 'softmax' ? 'logit_scale * cosine' : 'logit_scale * cosine + logit_bias',
         confidence: ctx.rule.kind === 'softmax' ? 'max softmax probability' : 'sigmoid of the max logit',
         ...classificationConventions(c),
+        ...(subsets && subsets.length > 0 ? { subsets: `metrics per subset (${subsets.map((x) => x.name).join(', ')}) as the dataset's reference scores them, and pooled over every image (top-level metrics)` } : {}),
         ...(anyOf ? { any_of_labels: 'a prediction is correct when it is any class mapped to the true class (ObjectNet protocol); mean per-class recall groups images by their set of correct classes' } : {}),
       },
       cache: {
