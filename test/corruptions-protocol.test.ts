@@ -17,6 +17,7 @@ import { summarizeCorruptions } from '../src/metrics/corruption.js';
 import { itemStoreKey } from '../src/pipeline/item-key.js';
 import { ALEXNET_PUBLISHED, embeddedReferenceErrors, findEmbeddedReferenceErrors } from '../src/refdata/embedded.js';
 import { corruptionTask } from '../src/tasks/corruption/index.js';
+import type { CorruptionSettings } from '../src/tasks/corruption/run.js';
 
 const DIR = path.join(import.meta.dirname, 'golden', 'corruptions', 'protocol');
 const index = JSON.parse(readFileSync(path.join(DIR, 'index.json'), 'utf8')) as {
@@ -119,7 +120,7 @@ test('corruption task: JPEG q85 on by default exactly when mCE is against the pu
     const parsed = corruptionTask.options.parse({ dataset: 'd', corruptions: 'gaussian_noise:1', ...o });
     const settings = corruptionTask.resolveSettings?.(parsed);
     assert.ok(settings);
-    return settings;
+    return settings as CorruptionSettings;
   };
   assert.deepEqual(resolve({ reference_errors: 'alexnet' }).protocol, { geometry: 'imagenet-c', jpegQuality: 85 });
   assert.deepEqual(resolve({}).protocol, { geometry: 'imagenet-c', jpegQuality: null });
