@@ -7,13 +7,12 @@ import { findDepthMap } from '../../depth/maps.js';
 import { loadAlignedDepth } from '../../depth/alignment.js';
 import { completeWithDepthModel, findDepthMaps, missingDepthError } from '../../depth/sources.js';
 import { FileHashIndex } from '../../store/hash.js';
-import { cropGeometry } from '../../corruptions/apply.js';
+import { loadForCorruption } from '../../corruptions/apply.js';
 import { CORRUPTIONS, findCorruption, parseCorruptions } from '../../corruptions/registry.js';
 import { CORRUPTION_GEOMETRIES, IMAGENET_C_JPEG_QUALITY, type CorruptionGeometry } from '../../corruptions/protocol.js';
 import { writeCorrupted, type CorruptedFormat } from '../../pipeline/write-corrupted.js';
 import { openDataset, openImageList, type Dataset } from '../../data/index.js';
 import { HoloclipError } from '../../errors.js';
-import { readHeader } from '../../image/decode.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { nonNegativeInt, onInterrupt, positiveInt } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
@@ -135,8 +134,9 @@ Examples:
             depthFile = (await withDepthStore(flags.store, (store) => completeWithDepthModel(found, flags.depthModel as string, store, progress))).paths.get(0) ?? null;
           }
           if (depthFile) {
-            const header = await readHeader(bytes, file);
-            depth = (await loadAlignedDepth(depthFile, cropGeometry(header.width, header.height, flags.geometry))).map;
+            // Aligned with the pixels the corruption sees (the geometry decides the decoded size and the crop).
+            const { geometry } = await loadForCorruption(bytes, file, flags.geometry);
+            depth = (await loadAlignedDepth(depthFile, geometry)).map;
           }
         }
         const sheet = await contactSheet(bytes, file, specs, { depth, tile: flags.tile });
