@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { corruptAsMade, cropGeometry, finishCorrupted, loadForCorruption } from '../src/corruptions/apply.js';
@@ -15,9 +16,11 @@ import { corruptionKey, parseCorruptions } from '../src/corruptions/registry.js'
 import type { RgbImage } from '../src/corruptions/types.js';
 import { summarizeCorruptions } from '../src/metrics/corruption.js';
 import { itemStoreKey } from '../src/pipeline/item-key.js';
+import { loadSuite } from '../src/suite/load-suite.js';
 import { ALEXNET_PUBLISHED, embeddedReferenceErrors, findEmbeddedReferenceErrors } from '../src/refdata/embedded.js';
 import { corruptionTask } from '../src/tasks/corruption/index.js';
 import type { CorruptionSettings } from '../src/tasks/corruption/run.js';
+import { fixtureDir } from './helpers/fixtures.js';
 
 const DIR = path.join(import.meta.dirname, 'golden', 'corruptions', 'protocol');
 const index = JSON.parse(readFileSync(path.join(DIR, 'index.json'), 'utf8')) as {
@@ -129,4 +132,42 @@ test('corruption task: JPEG q85 on by default exactly when mCE is against the pu
   assert.deepEqual(resolve({ jpeg: 'on', geometry: 'none' }).protocol, { geometry: 'none', jpegQuality: 85 });
   const settings = resolve({ reference_errors: 'alexnet', geometry: 'imagenet-c-lanczos3' });
   assert.deepEqual(settings.specs[0].protocol, { geometry: 'imagenet-c-lanczos3', jpegQuality: 85 });
+});
+
+test('suite: a corrupted dataset names its geometry and JPEG step; the corruption task takes reference_errors: alexnet', async () => {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-protocol-suite-'));
+  try {
+    await fs.mkdir(path.join(work, 'val', 'cat'), { recursive: true });
+    await fs.writeFile(
+      path.join(work, 'suite.yaml'),
+      `name: p
+models:
+  - path: ${JSON.stringify(fixtureDir('tiny-clip'))}
+datasets:
+  val: val
+  val-noise: { path: val, corruption: "gaussian_noise:3", corruption_geometry: none, corruption_jpeg: true }
+  val-plain: { path: val, corruption: "gaussian_noise:3" }
+tasks:
+  - type: corruption
+    dataset: val
+    corruptions: gaussian_noise
+    reference_errors: alexnet
+  - type: corruption
+    dataset: val
+    corruptions: gaussian_noise
+    reference_errors: ref.csv
+    geometry: imagenet-c-lanczos3
+`,
+    );
+    const suite = await loadSuite(path.join(work, 'suite.yaml'));
+    assert.deepEqual(suite.datasets.get('val-noise')?.corruption?.protocol, { geometry: 'none', jpegQuality: 85 });
+    assert.deepEqual(suite.datasets.get('val-plain')?.corruption?.protocol, DEFAULT_CORRUPTION_PROTOCOL);
+    const [a, b] = suite.tasks.map((t) => t.settings as CorruptionSettings);
+    assert.equal(a.reference_errors, 'alexnet', 'a shipped name is not resolved as a path');
+    assert.deepEqual(a.protocol, { geometry: 'imagenet-c', jpegQuality: 85 });
+    assert.equal(b.reference_errors, path.join(work, 'ref.csv'));
+    assert.deepEqual(b.protocol, { geometry: 'imagenet-c-lanczos3', jpegQuality: null });
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
 });
