@@ -52,7 +52,10 @@ test('eval zeroshot --corruption all: the per-corruption table; a rerun uses the
   assert.equal(r.metrics.clean.n, 4);
   assert.deepEqual(r.metrics.mce_corruptions, ['gaussian_noise', 'shot_noise']);
   assert.ok(r.cache.images_inferred >= 4 * 95, `${r.cache.images_inferred} inferred`);
-  assert.match(r.conventions.corruption_geometry, /resize the shortest edge to 256.*centre-crop 224/);
+  assert.equal(r.conventions.corruption_geometry, 'imagenet-c');
+  assert.equal(r.conventions.corruption_jpeg_quality, null, 'a CSV reference: no JPEG step unless asked');
+  assert.match(r.conventions.corruption_pipeline, /Resize\(256\) \(PIL BILINEAR.*CenterCrop\(224\)/);
+  assert.deepEqual(r.conventions.reference_errors, { csv: ref });
   const csv = (await fs.readFile(path.join(work, 'run1', 'corruption_table.csv'), 'utf8')).trimEnd().split('\n');
   assert.equal(csv.length, 1 + 1 + 95);
   assert.equal(csv[0], 'corruption,severity,n,top1,top5,error');
@@ -62,6 +65,23 @@ test('eval zeroshot --corruption all: the per-corruption table; a rerun uses the
   assert.match(second.stdout, /embeddings +0 computed \(all from cache\)/);
   const r2 = JSON.parse(await fs.readFile(path.join(work, 'run2', 'result.json'), 'utf8')) as Json;
   assert.deepEqual(r2.metrics, r.metrics);
+});
+
+test('--reference-errors alexnet: the published AlexNet errors, no CSV; JPEG q85 on; recorded', async () => {
+  const out = path.join(work, 'alexnet');
+  const res = await runCli(['eval', 'corruption', '--model', model(), '--data', data, '--corruption', 'gaussian_noise,speckle_noise', '--store', path.join(work, 'store'), '--threads', '1', '--reference-errors', 'alexnet', '--out', out, '--quiet']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /^mCE +[\d.]+ \(reference = 1; over 1 corruptions\)$/m);
+  const r = JSON.parse(await fs.readFile(path.join(out, 'result.json'), 'utf8')) as Json;
+  assert.deepEqual(r.metrics.mce_corruptions, ['gaussian_noise']);
+  const g = r.metrics.corruptions.find((c: Json) => c.corruption === 'gaussian_noise');
+  assert.ok(Math.abs(g.ce - (1 - g.mean_top1) / 0.886428) < 1e-12);
+  assert.equal(r.metrics.corruptions.find((c: Json) => c.corruption === 'speckle_noise').ce, null);
+  assert.equal(r.conventions.corruption_protocol, 'imagenet-c+jpeg85');
+  assert.equal(r.conventions.reference_errors.name, 'alexnet');
+  assert.equal(r.conventions.reference_errors.source.repo, 'google-research/augmix');
+  assert.equal(r.conventions.reference_errors.protocol_matches_reference, true);
+  assert.match(r.conventions.reference_errors.uncovered, /speckle_noise/);
 });
 
 test('holoclip corrupt: ImageNet-C layout, same bytes in two processes, resumable, same numbers as on the fly', async () => {
@@ -97,6 +117,20 @@ test('holoclip corrupt: ImageNet-C layout, same bytes in two processes, resumabl
   assert.equal(f.metrics.cells[0].top1, w.metrics.top1);
   const logitsW = await fs.readFile(path.join(work, 'w', 'logits.npy'));
   assert.ok(logitsW.length > 0);
+
+  // --format jpeg writes the published files' JPEG q85: evaluating them gives the logits of the on-the-fly
+  // evaluation with the JPEG step on (the same pixels).
+  const j = path.join(work, 'corrupt-jpeg');
+  const wrote = await runCli(['corrupt', '--data', data, '--corruption', 'gaussian_noise:3', '--format', 'jpeg', '--out', j, '--quiet']);
+  assert.equal(wrote.code, 0, wrote.stderr);
+  const wj = await runCli(['eval', 'zeroshot', '--model', model(), '--data', path.join(j, 'gaussian_noise', '3'), '--store', store, '--out', path.join(work, 'wj'), '--quiet']);
+  assert.equal(wj.code, 0, wj.stderr);
+  const fj = await runCli(['eval', 'corruption', '--model', model(), '--data', data, '--corruption', 'gaussian_noise:3', '--corruption-jpeg', 'on', '--store', store, '--out', path.join(work, 'fj'), '--quiet']);
+  assert.equal(fj.code, 0, fj.stderr);
+  const rwj = JSON.parse(await fs.readFile(path.join(work, 'wj', 'result.json'), 'utf8')) as Json;
+  const rfj = JSON.parse(await fs.readFile(path.join(work, 'fj', 'result.json'), 'utf8')) as Json;
+  assert.equal(rfj.metrics.cells[0].top1, rwj.metrics.top1);
+  assert.equal(rfj.conventions.corruption_protocol, 'imagenet-c+jpeg85');
 });
 
 test('holoclip corrupt --contact-sheet: every corruption x severity on one PNG; --list', async () => {

@@ -478,7 +478,7 @@ test('depth maps: resizeDepth and cropResizeDepth are bilinear and stay aligned 
 
   // cropResizeDepth = resize to (resizedWidth x resizedHeight) then take the crop.
   const src = depthMap(300, 200, (x, y) => Math.sin(x / 17) + Math.cos(y / 11) + 3);
-  const g = { resizedWidth: 384, resizedHeight: 256, left: 80, top: 16, size: 224 };
+  const g = { resizedWidth: 384, resizedHeight: 256, left: 80, top: 16, width: 224, height: 224 };
   const full = resizeDepth(src, g.resizedWidth, g.resizedHeight);
   const crop = cropResizeDepth(src, g);
   assert.equal(crop.width, 224);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { LEGACY_CORRUPTION_PROTOCOL } from '../src/corruptions/protocol.js';
 import type { CorruptionSpec } from '../src/corruptions/registry.js';
 import { cleanItemKey, corruptedKey, croppedKey, itemStoreKey } from '../src/pipeline/item-key.js';
 
@@ -9,8 +10,8 @@ import { cleanItemKey, corruptedKey, croppedKey, itemStoreKey } from '../src/pip
 // finding its rows. They must never change.
 const FILE = createHash('sha256').update('holoclip item-key test image').digest('hex');
 const DEPTH = createHash('sha256').update('holoclip item-key test depth').digest('hex');
-const NOISE: CorruptionSpec = { name: 'gaussian_noise', severity: 3, seed: 0 };
-const FOCUS: CorruptionSpec = { name: 'near_focus', severity: 5, seed: 7 };
+const NOISE: CorruptionSpec = { name: 'gaussian_noise', severity: 3, seed: 0, protocol: LEGACY_CORRUPTION_PROTOCOL };
+const FOCUS: CorruptionSpec = { name: 'near_focus', severity: 5, seed: 7, protocol: LEGACY_CORRUPTION_PROTOCOL };
 
 test('item key: inputs of the pinned keys', () => {
   assert.equal(FILE, '540a41b3a6a351ec1f87cb811c78c94e57a4f2d448c47770793fac345536f940');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { DEFAULT_CORRUPTION_PROTOCOL } from '../src/corruptions/protocol.js';
 import type { CorruptionSpec } from '../src/corruptions/registry.js';
 import { openImageFolder, type Dataset, type DatasetItem } from '../src/data/index.js';
 import { openWebDataset } from '../src/data/webdataset.js';
@@ -205,7 +206,7 @@ test('embedding tar members: bit-identical to the files, cached on rerun, nothin
       assert.equal((await embedImages({ ...common, items: ds.items, cropBorder: 2 })).cached, 4);
 
       // Crop, then corrupt: the lookup computes the same composed key as the decode worker.
-      const corruption: CorruptionSpec = { name: 'gaussian_noise', severity: 1, seed: 0 };
+      const corruption: CorruptionSpec = { name: 'gaussian_noise', severity: 1, seed: 0, protocol: DEFAULT_CORRUPTION_PROTOCOL };
       const both = await embedImages({ ...common, items: ds.items, cropBorder: 2, corruption });
       assert.equal(both.inferred, 4);
       assert.deepEqual(

@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import sharp, { type OverlayOptions } from 'sharp';
-import { corrupt, encodePng, loadForCorruption } from './apply.js';
+import { corruptAsMade, encodePng, loadForCorruption } from './apply.js';
+import { HoloclipError } from '../errors.js';
 import type { CorruptionSpec } from './registry.js';
 import type { DepthMap } from './types.js';
 
@@ -32,7 +33,9 @@ export interface ContactSheetOptions {
 /** Renders the sheet for the corruptions in `specs` (grouped by name, severities as columns). Returns PNG bytes. */
 export async function contactSheet(imageBytes: Buffer, file: string, specs: readonly CorruptionSpec[], options: ContactSheetOptions = {}): Promise<{ png: Buffer; rows: string[]; skipped: string[] }> {
   const tile = options.tile ?? 160;
-  const { image } = await loadForCorruption(imageBytes, file);
+  if (specs.length === 0) throw new HoloclipError('contact sheet: no corruption given');
+  // The specs of one sheet share one protocol (they come from one --corruption value).
+  const { image } = await loadForCorruption(imageBytes, file, specs[0].protocol.geometry);
   const imageKey = createHash('sha256').update(imageBytes).digest('hex');
   const names: string[] = [];
   for (const s of specs) if (!names.includes(s.name)) names.push(s.name);
@@ -47,7 +50,7 @@ export async function contactSheet(imageBytes: Buffer, file: string, specs: read
     const rowSpecs = severities.map((sev) => specs.find((s) => s.name === name && s.severity === sev));
     let tiles: Array<Buffer | null>;
     try {
-      tiles = await Promise.all(rowSpecs.map(async (spec) => (spec ? toTile(await encodePng(corrupt(image, spec, imageKey, options.depth))) : null)));
+      tiles = await Promise.all(rowSpecs.map(async (spec) => (spec ? toTile(await encodePng(corruptAsMade(image, spec, imageKey, options.depth))) : null)));
     } catch (err) {
       skipped.push(`${name}: ${(err as Error).message}`);
       continue;

@@ -11,6 +11,7 @@
 import { HoloclipError } from '../errors.js';
 import { THREEDCC_CORRUPTIONS } from './3dcc/index.js';
 import { IMAGENET_C_CORRUPTIONS } from './imagenet-c/index.js';
+import { protocolLabel, type CorruptionProtocol } from './protocol.js';
 import { SEVERITIES, type Corruption, type Severity } from './types.js';
 
 export const CORRUPTIONS: readonly Corruption[] = [...IMAGENET_C_CORRUPTIONS, ...THREEDCC_CORRUPTIONS];
@@ -21,11 +22,17 @@ export function findCorruption(name: string): Corruption | undefined {
   return BY_NAME.get(name);
 }
 
-/** One corrupted version of a dataset: which corruption, how strong, and the global seed. */
+/** One corrupted version of a dataset: which corruption, how strong, the global seed, and how it is made (geometry, JPEG). */
 export interface CorruptionSpec {
   readonly name: string;
   readonly severity: Severity;
   readonly seed: number;
+  readonly protocol: CorruptionProtocol;
+}
+
+/** Everything that tells two corrupted versions of the same dataset apart (plan keys). */
+export function corruptionKey(spec: CorruptionSpec): string {
+  return `${spec.name}:${spec.severity}|seed${spec.seed}|${protocolLabel(spec.protocol)}`;
 }
 
 export function corruptionLabel(spec: { name: string; severity: number }): string {
@@ -40,14 +47,14 @@ const GROUPS: Record<string, (c: Corruption) => boolean> = {
 };
 
 /** Parses a `--corruption` value into specs (in registry order within a group; duplicates dropped). */
-export function parseCorruptions(text: string, seed = 0): CorruptionSpec[] {
+export function parseCorruptions(text: string, seed: number, protocol: CorruptionProtocol): CorruptionSpec[] {
   const out: CorruptionSpec[] = [];
   const seen = new Set<string>();
   const add = (name: string, severity: Severity) => {
     const key = `${name}:${severity}`;
     if (!seen.has(key)) {
       seen.add(key);
-      out.push({ name, severity, seed });
+      out.push({ name, severity, seed, protocol });
     }
   };
   for (const raw of text.split(',')) {

@@ -1,6 +1,6 @@
 /**
- * A depth map aligned with the pixels a corruption sees: read from its file, resized like the image
- * (shortest edge to 256, bilinear) and centre-cropped to 224 (maps.ts `cropResizeDepth`). Its
+ * A depth map aligned with the pixels a corruption sees: read from its file, resized and cropped as the
+ * corruption geometry resized and cropped the image (maps.ts `cropResizeDepth`, bilinear). Its
  * content hash is part of the corrupted image's cache key.
  */
 import { createHash } from 'node:crypto';

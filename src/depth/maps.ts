@@ -232,8 +232,9 @@ export interface DepthCropGeometry {
   /** Top-left corner of the crop in the resized image. */
   readonly left: number;
   readonly top: number;
-  /** Side of the square crop. */
-  readonly size: number;
+  /** Size of the crop (the whole resized image when nothing is cropped). */
+  readonly width: number;
+  readonly height: number;
 }
 
 /**
@@ -243,6 +244,6 @@ export interface DepthCropGeometry {
  */
 export function cropResizeDepth(depth: DepthMap, g: DepthCropGeometry): DepthMap {
   checkSize('cropResizeDepth', g.resizedWidth, g.resizedHeight);
-  checkSize('cropResizeDepth crop', g.size, g.size);
-  return resample(depth, g.size, g.size, depth.width / g.resizedWidth, depth.height / g.resizedHeight, g.left, g.top);
+  checkSize('cropResizeDepth crop', g.width, g.height);
+  return resample(depth, g.width, g.height, depth.width / g.resizedWidth, depth.height / g.resizedHeight, g.left, g.top);
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { corrupt, encodePng, loadForCorruption } from '../corruptions/apply.js';
+import { corruptAsMade, encodePng, loadForCorruption } from '../corruptions/apply.js';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { createPreprocessor } from '../image/index.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -53,11 +53,11 @@ try {
             if (cropBorder > 0) input = await cropBorderPng(input, item.path, cropBorder);
             let depthKey: string | null = null;
             if (init.corruption) {
-              // ImageNet-C: 256/224 geometry, the corruption, then the model's preprocessing as usual.
+              // The protocol's geometry, the corruption, its JPEG step, then the model's preprocessing as usual.
               // The clean image's key (cropped or not) seeds the random corruptions.
-              const { image, geometry } = await loadForCorruption(input, item.path);
+              const { image, geometry } = await loadForCorruption(input, item.path, init.corruption.protocol.geometry);
               const depth = item.depth ? await loadAlignedDepth(item.depth.path, geometry) : null;
-              input = await encodePng(corrupt(image, init.corruption, cleanItemKey(fileKey, cropBorder), depth?.map));
+              input = await encodePng(corruptAsMade(image, init.corruption, cleanItemKey(fileKey, cropBorder), depth?.map));
               depthKey = item.depth ? (item.depth.key ?? depth?.key ?? null) : null;
             }
             const key = itemStoreKey({ fileSha256: fileKey, cropBorder, corruption: init.corruption, depthSha256: depthKey });

@@ -9,7 +9,7 @@
  * cropped or corrupted embedding (test/pipeline-item-key.test.ts pins them).
  */
 import { createHash } from 'node:crypto';
-import { CORRUPTION_GEOMETRY } from '../corruptions/apply.js';
+import { IMAGENET_C_SIZES, isLegacyProtocol, protocolLabel } from '../corruptions/protocol.js';
 import type { CorruptionSpec } from '../corruptions/registry.js';
 
 export interface ItemKeyParts {
@@ -33,12 +33,14 @@ export function croppedKey(fileKey: string, border: number): string {
 
 /**
  * The store key of a corrupted image's embedding: the clean image's content key extended with the
- * corruption, severity, seed, geometry and (for 3D corruptions) the depth map's content.
+ * corruption, severity, seed, protocol (geometry and JPEG round trip) and (for 3D corruptions) the depth
+ * map's content. The protocol holoclip used before it had a name (imagenet-c-lanczos3, no JPEG) keeps the
+ * key it had then (`resize256crop224`), so those stores keep their rows.
  */
 export function corruptedKey(cleanKey: string, spec: CorruptionSpec, depthKey: string | null): string {
-  const g = CORRUPTION_GEOMETRY;
+  const protocol = isLegacyProtocol(spec.protocol) ? `resize${IMAGENET_C_SIZES.resize}crop${IMAGENET_C_SIZES.crop}` : `protocol:${protocolLabel(spec.protocol)}`;
   return createHash('sha256')
-    .update(`holoclip-corrupted|${cleanKey}|${spec.name}|${spec.severity}|${spec.seed}|resize${g.resize}crop${g.crop}|${depthKey ?? '-'}`)
+    .update(`holoclip-corrupted|${cleanKey}|${spec.name}|${spec.severity}|${spec.seed}|${protocol}|${depthKey ?? '-'}`)
     .digest('hex');
 }
 

@@ -7,12 +7,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { corrupt, encodePng, loadForCorruption } from '../corruptions/apply.js';
+import { corrupt, encodePng, finishCorrupted, loadForCorruption } from '../corruptions/apply.js';
+import { IMAGENET_C_JPEG_QUALITY } from '../corruptions/protocol.js';
 import { findCorruption, type CorruptionSpec } from '../corruptions/registry.js';
 import type { Dataset } from '../data/index.js';
 import { readItemBytes, TarHandles } from '../data/item-bytes.js';
 import { loadAlignedDepth } from '../depth/alignment.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, HoloclipError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { sha256 } from '../store/hash.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -24,7 +25,11 @@ export interface WriteCorruptedOptions {
   readonly dataset: Dataset;
   readonly specs: readonly CorruptionSpec[];
   readonly out: string;
-  /** png (lossless, default) or jpeg (quality 85, as the published ImageNet-C files). */
+  /**
+   * png (lossless) or jpeg (quality 85, as the published ImageNet-C files). With jpeg, the specs' protocol must
+   * say JPEG quality 85 (the file is that round trip); with png, the PNG holds the protocol's pixels
+   * (after its JPEG round trip, if it has one).
+   */
   readonly format: CorruptedFormat;
   /** Depth map per item index, for 3D corruptions. */
   readonly depthPaths?: ReadonlyMap<number, string>;
@@ -45,6 +50,13 @@ export function corruptedPath(out: string, spec: CorruptionSpec, itemId: string,
 
 export async function writeCorrupted(options: WriteCorruptedOptions): Promise<WriteCorruptedResult> {
   const { dataset, specs, out, format, progress } = options;
+  for (const spec of specs) {
+    if (format === 'jpeg' && spec.protocol.jpegQuality !== IMAGENET_C_JPEG_QUALITY) {
+      throw new HoloclipError(`internal: JPEG files are written at quality ${IMAGENET_C_JPEG_QUALITY}; the corruption protocol says ${spec.protocol.jpegQuality ?? 'no JPEG'}`);
+    }
+  }
+  const geometries = new Set(specs.map((s) => s.protocol.geometry));
+  if (geometries.size > 1) throw new HoloclipError(`internal: one geometry per writeCorrupted call, got ${[...geometries].join(', ')}`);
   const result: WriteCorruptedResult = { written: 0, kept: 0, failures: [] };
   progress.start('corrupting', dataset.items.length * specs.length, 'img');
   let done = 0;
@@ -61,16 +73,18 @@ export async function writeCorrupted(options: WriteCorruptedOptions): Promise<Wr
       try {
         const { bytes } = await readItemBytes(item, tars);
         const key = sha256(bytes);
-        const { image, geometry } = await loadForCorruption(bytes, item.path);
+        const { image, geometry } = await loadForCorruption(bytes, item.path, specs[0].protocol.geometry);
         const depthPath = options.depthPaths?.get(item.index);
         const depth = depthPath && missing.some((t) => findCorruption(t.spec.name)?.needsDepth) ? (await loadAlignedDepth(depthPath, geometry)).map : undefined;
         for (const t of missing) {
           const corrupted = corrupt(image, t.spec, key, depth);
+          // A JPEG file is the protocol's round trip itself (libjpeg-turbo, as PIL): decoded, it gives the pixels
+          // finishCorrupted gives.
           const encoded =
             format === 'png'
-              ? await encodePng(corrupted, 6)
+              ? await encodePng(finishCorrupted(corrupted, t.spec.protocol), 6)
               : await sharp(Buffer.from(corrupted.data.buffer, corrupted.data.byteOffset, corrupted.data.length), { raw: { width: corrupted.width, height: corrupted.height, channels: 3 } })
-                  .jpeg({ quality: 85 })
+                  .jpeg({ quality: IMAGENET_C_JPEG_QUALITY })
                   .toBuffer();
           await writeFileAtomic(t.file, encoded);
           result.written++;

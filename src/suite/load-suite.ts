@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { parseDocument } from 'yaml';
+import { DEFAULT_CORRUPTION_PROTOCOL, IMAGENET_C_JPEG_QUALITY } from '../corruptions/protocol.js';
 import { parseCorruptions, type CorruptionSpec } from '../corruptions/registry.js';
 import { parseDatasetSpec, type DatasetRef } from '../data/dataset-ref.js';
 import { datasetTypes, findDatasetType, parseTypedSpec } from '../data/typed-spec.js';
@@ -17,7 +18,7 @@ import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { inspectAnyModel, type InspectedModel } from '../models/open-model.js';
 import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../head/templates.js';
 import type { FactorName, MetadataSource, ModelFactors } from '../results/types.js';
-import { datasetFields, optionFields, TaskOptionError, type DatasetNeed, type ResolvedTask } from '../tasks/definition.js';
+import { datasetFields, isPathValue, optionFields, TaskOptionError, type DatasetNeed, type ResolvedTask } from '../tasks/definition.js';
 import { taskOfType } from '../tasks/registry.js';
 import { resolveUserPath } from '../util/paths.js';
 import { builtinPaths, parseBuiltin, type BuiltinRef, type DatasetRole } from './builtins.js';
@@ -243,7 +244,11 @@ function resolveDatasets(suite: SuiteFile, dir: string, benchmarksDir: string, r
     let corruption: CorruptionSpec | null = null;
     if (typeof entry !== 'string' && entry.corruption) {
       try {
-        corruption = parseCorruptions(entry.corruption, entry.corruption_seed ?? 0)[0];
+        const protocol = {
+          geometry: entry.corruption_geometry ?? DEFAULT_CORRUPTION_PROTOCOL.geometry,
+          jpegQuality: entry.corruption_jpeg === true ? IMAGENET_C_JPEG_QUALITY : DEFAULT_CORRUPTION_PROTOCOL.jpegQuality,
+        };
+        corruption = parseCorruptions(entry.corruption, entry.corruption_seed ?? 0, protocol)[0];
       } catch (err) {
         problems.push(`datasets.${name}.corruption: ${errorMessage(err)}`);
       }
@@ -414,7 +419,7 @@ function resolveTasks(entries: readonly TaskEntry[], rawTasks: unknown, position
       const value = entry[f.key];
       if (f.key in written) config[f.key] = value;
       if (value === undefined) continue;
-      parsed[f.key] = f.meta.kind === 'path' && typeof value === 'string' ? resolveUserPath(value, dir) : value;
+      parsed[f.key] = typeof value === 'string' && isPathValue(f.meta, value) ? resolveUserPath(value, dir) : value;
     }
     let settings: unknown = parsed;
     try {

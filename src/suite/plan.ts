@@ -9,7 +9,7 @@
  * Effective robustness has no unit of its own: it is a fit across models, computed at aggregation
  * from the zero-shot units it adds to the plan.
  */
-import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
+import { corruptionKey, type CorruptionSpec } from '../corruptions/registry.js';
 import type { MetricUnit } from '../tasks/definition.js';
 import { taskOfType } from '../tasks/registry.js';
 import type { ResolvedModel, ResolvedSuite } from './load-suite.js';
@@ -53,7 +53,7 @@ export function planSuite(suite: ResolvedSuite): SuitePlan {
       for (const ref of taskDatasets(task)) embedding.set(`${model.name}|${ref.name}`, { model: model.name, dataset: ref.name });
       const plan = def.plan(task, planModel, env);
       for (const e of plan.embedding ?? []) {
-        embedding.set(`${model.name}|${e.dataset}|${corruptionLabel(e.corruption)}|${e.corruption.seed}`, { model: model.name, dataset: e.dataset, corruption: e.corruption });
+        embedding.set(`${model.name}|${e.dataset}|${corruptionKey(e.corruption)}`, { model: model.name, dataset: e.dataset, corruption: e.corruption });
       }
       for (const u of plan.metric) if (!metric.has(u.id)) metric.set(u.id, u);
     }

@@ -4,6 +4,7 @@
  * schema as JSON Schema for editors (suites/suite.schema.json).
  */
 import { z } from 'zod';
+import { CORRUPTION_GEOMETRIES } from '../corruptions/protocol.js';
 import { DTYPES } from '../models/dtype.js';
 import { nameSchema } from '../tasks/definition.js';
 import { TASKS } from '../tasks/registry.js';
@@ -43,6 +44,11 @@ export const datasetEntrySchema = z.union([
       .optional()
       .describe('evaluate a corrupted version of the data (ImageNet-C / 3DCC, generated on the fly): NAME:SEVERITY'),
     corruption_seed: z.number().int().min(0).optional().describe('global seed of the random corruptions (default 0)'),
+    corruption_geometry: z
+      .enum(CORRUPTION_GEOMETRIES)
+      .optional()
+      .describe("what the corruption sees: imagenet-c (default: Pillow decode, PIL bilinear Resize(256), CenterCrop(224)), imagenet-c-lanczos3 (holoclip's earlier sharp resize) or none (the image's own size)"),
+    corruption_jpeg: z.boolean().optional().describe('JPEG quality-85 round trip after corrupting, as the published ImageNet-C files (default false)'),
     depth_dir: nonEmpty.optional().describe('3D corruptions: folder with each image\'s depth map at its relative path (default: <image>.depth.npy next to it)'),
     depth_model: nonEmpty.optional().describe('3D corruptions: a depth-estimation model folder for images without a depth map (maps cached in the store)'),
   }),

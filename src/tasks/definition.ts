@@ -43,7 +43,14 @@ export type FieldMeta =
       readonly cliDescription: string;
     }
   | { readonly kind: 'prompts'; readonly list: boolean }
-  | { readonly kind: 'path'; readonly flag?: string; readonly cliDescription?: string; readonly arg?: string }
+  | {
+      readonly kind: 'path';
+      readonly flag?: string;
+      readonly cliDescription?: string;
+      readonly arg?: string;
+      /** Built-in names accepted instead of a path (e.g. `alexnet`): kept as given, never resolved as a path. */
+      readonly names?: readonly string[];
+    }
   | { readonly kind: 'setting'; readonly flag?: string; readonly cliDescription?: string; readonly arg?: string };
 
 export const fieldMeta = z.registry<FieldMeta>();
@@ -85,9 +92,14 @@ export function pathField(o: { description: string; flag?: string; cliDescriptio
   return nonEmpty.describe(o.description).register(fieldMeta, { kind: 'path', flag: o.flag, cliDescription: o.cliDescription, arg: o.arg });
 }
 
-/** Like {@link pathField}, optional. */
-export function optionalPathField(o: { description: string; flag?: string; cliDescription?: string; arg?: string }) {
-  return nonEmpty.optional().describe(o.description).register(fieldMeta, { kind: 'path', flag: o.flag, cliDescription: o.cliDescription, arg: o.arg });
+/** Like {@link pathField}, optional; `names` are built-in values accepted instead of a path (kept as given). */
+export function optionalPathField(o: { description: string; flag?: string; cliDescription?: string; arg?: string; names?: readonly string[] }) {
+  return nonEmpty.optional().describe(o.description).register(fieldMeta, { kind: 'path', flag: o.flag, cliDescription: o.cliDescription, arg: o.arg, names: o.names });
+}
+
+/** Whether a path field's value is to be resolved as a path (it is not one of the field's built-in names). */
+export function isPathValue(meta: FieldMeta, value: string): boolean {
+  return meta.kind === 'path' && !(meta.names ?? []).includes(value);
 }
 
 /** A setting with a flag name or help text that differs from the suite key's. */

@@ -4,6 +4,7 @@
  * none of them runs a model directly, so every task reads the same cached arrays.
  */
 import path from 'node:path';
+import { protocolLabel } from '../corruptions/protocol.js';
 import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
 import type { Dataset, DatasetItem } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
@@ -264,7 +265,7 @@ export class EvalContext {
       skipped: set.dataset.skipped,
       classnames_source: set.dataset.classnamesSource,
       images_inferred: set.inferred,
-      ...(set.dataset.corruption ? { corruption: corruptionLabel(set.dataset.corruption.spec), corruption_seed: set.dataset.corruption.spec.seed } : {}),
+      ...(set.dataset.corruption ? { corruption: corruptionLabel(set.dataset.corruption.spec), corruption_seed: set.dataset.corruption.spec.seed, corruption_protocol: protocolLabel(set.dataset.corruption.spec.protocol) } : {}),
       ...(set.dataset.adapter ? { adapter: { type: set.dataset.adapter.type, ...(set.dataset.adapter.subset ? { class_subset: { of: set.dataset.adapter.subset.of, size: set.dataset.adapter.subset.indices.length, indices: [...set.dataset.adapter.subset.indices] } } : {}), ...(set.dataset.adapter.notes ? { notes: { ...set.dataset.adapter.notes } } : {}) } } : {}),
       ...(set.dataset.cropBorder ? { crop_border: set.dataset.cropBorder } : {}),
     };

@@ -38,6 +38,8 @@ export interface DatasetRecord {
   /** "name:severity" when the data were corrupted on the fly. */
   corruption?: string;
   corruption_seed?: number;
+  /** How the corrupted images were made (corruptions/protocol.ts `protocolLabel`), e.g. `imagenet-c+jpeg85`. */
+  corruption_protocol?: string;
   /** The dataset layout that read it, and the class subset (ImageNet-R/A, ObjectNet) it evaluates with. */
   adapter?: { type: string; class_subset?: { of: string; size: number; indices: number[] }; notes?: Record<string, string | number> };
   crop_border?: number;

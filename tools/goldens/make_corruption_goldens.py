@@ -21,6 +21,14 @@ bethgelab/imagecorruptions (written anew here, not copied):
 - jpeg_compression saves with PIL at the table's quality (4:2:0, libjpeg's standard tables) and decodes with PIL;
 - zoom_blur's clipped_zoom is imagecorruptions' (non-square aware); for these sizes its top-left trim and
   make_imagenet_c.py's centred trim select the same pixels.
+Also the protocol around the corruptions (src/corruptions/apply.ts, protocol.ts), under `protocol/`:
+- geometry: make_imagenet_c.py's `Image.open(f).convert('RGB')`, torchvision `Resize(256)` (PIL BILINEAR, the
+  long side `int(256 * long / short)`) and `CenterCrop(224)` (offsets `int(round((size - 224) / 2.0))`), written
+  out by hand in imagenet_c_geometry.py (Debian has no torchvision); when torchvision is importable the script also
+  checks the hand version against `torchvision.transforms` on every input, and `python imagenet_c_geometry.py`
+  does only that check (numpy, Pillow and torchvision: e.g. a venv with torchvision 0.28);
+- jpeg85: `Image.fromarray(np.uint8(x)).save(f, quality=85, optimize=True)` decoded again with PIL, the published
+  ImageNet-C files' last step, on both test images and on one corruption output.
 The test images are drawn from formulas plus a fixed-seed numpy RandomState texture patch; they are stored as PNG,
 so the TypeScript side needs no Python random generator. Reruns write byte-identical files.
 """
@@ -37,6 +45,8 @@ import skimage
 from PIL import Image
 from scipy.ndimage import zoom as scizoom
 from skimage.filters import gaussian
+
+from imagenet_c_geometry import geometry_inputs, imagenet_c_geometry
 
 # ------------------------------------------------------------------ test images
 
@@ -194,13 +204,61 @@ def save_png(path, arr):
     Image.fromarray(arr).save(path, format='PNG', optimize=True)
 
 
+# ------------------------------------------------------------------ protocol: geometry and JPEG q85
+
+
+def jpeg_round_trip(arr, quality=85):
+    buf = BytesIO()
+    Image.fromarray(np.uint8(arr)).save(buf, 'JPEG', quality=quality, optimize=True)
+    buf.seek(0)
+    return np.array(Image.open(buf).convert('RGB'))
+
+
+def write_protocol_goldens(out, inputs):
+    pdir = out / 'protocol'
+    pdir.mkdir(parents=True, exist_ok=True)
+    index = {'geometry': [], 'jpeg85': []}
+    try:
+        import torchvision.transforms as T
+    except ImportError:
+        T = None
+    for name, arr in geometry_inputs().items():
+        # One PNG and one JPEG file per input: the JPEG also checks that decoding is Pillow's.
+        for ext in ('png', 'jpg'):
+            src = pdir / f'{name}.{ext}'
+            if ext == 'png':
+                save_png(src, arr)
+            else:
+                Image.fromarray(arr).save(src, 'JPEG', quality=90)
+            with open(src, 'rb') as f:
+                img = Image.open(f).convert('RGB')
+            res = imagenet_c_geometry(img)
+            if T is not None:
+                ref = T.Compose([T.Resize(256), T.CenterCrop(224)])(img)
+                assert np.array_equal(np.array(ref), np.array(res)), f'hand geometry != torchvision on {src}'
+            fname = f'{name}.{ext}.imagenet-c.png'
+            save_png(pdir / fname, np.array(res))
+            index['geometry'].append({'input': src.name, 'width': int(arr.shape[1]), 'height': int(arr.shape[0]), 'file': fname})
+    for name, arr in [('input-a', inputs['input-a']), ('input-b', inputs['input-b']), ('input-a-contrast-3', np.uint8(contrast(inputs['input-a'], 3)))]:
+        if name == 'input-a-contrast-3':
+            save_png(pdir / f'{name}.png', arr)
+        fname = f'{name}.jpeg85.png'
+        save_png(pdir / fname, jpeg_round_trip(arr))
+        index['jpeg85'].append({'input': f'{name}.png' if name == 'input-a-contrast-3' else f'../{name}.png', 'file': fname})
+    index['torchvision_checked'] = T is not None
+    with open(pdir / 'index.json', 'w') as f:
+        json.dump(index, f, indent=1)
+        f.write('\n')
+    return T is not None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default='test/golden/corruptions')
     args = ap.parse_args()
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     inputs = {'input-a': make_input_a(), 'input-b': make_input_b()}
+    out.mkdir(parents=True, exist_ok=True)
     index = {
         'reference': 'make_imagenet_c.py (Hendrycks & Dietterich 2019) / imagecorruptions, see tools/goldens/make_corruption_goldens.py',
         'versions': {'numpy': np.__version__, 'scipy': scipy.__version__, 'skimage': skimage.__version__,
@@ -227,7 +285,8 @@ def main():
     with open(out / 'index.json', 'w') as f:
         json.dump(index, f, indent=1)
         f.write('\n')
-    for p in out.iterdir():
+    write_protocol_goldens(out, inputs)
+    for p in list(out.iterdir()) + list((out / 'protocol').iterdir()):
         total += p.stat().st_size
     print(f'wrote {len(index["goldens"])} goldens to {out} ({total / 1e6:.2f} MB)')
     assert total < 3e6, 'goldens too large'

@@ -7,12 +7,12 @@ import { findDepthMap } from '../../depth/maps.js';
 import { loadAlignedDepth } from '../../depth/alignment.js';
 import { completeWithDepthModel, findDepthMaps, missingDepthError } from '../../depth/sources.js';
 import { FileHashIndex } from '../../store/hash.js';
-import { cropGeometry } from '../../corruptions/apply.js';
+import { loadForCorruption } from '../../corruptions/apply.js';
 import { CORRUPTIONS, findCorruption, parseCorruptions } from '../../corruptions/registry.js';
+import { CORRUPTION_GEOMETRIES, IMAGENET_C_JPEG_QUALITY, type CorruptionGeometry } from '../../corruptions/protocol.js';
 import { writeCorrupted, type CorruptedFormat } from '../../pipeline/write-corrupted.js';
 import { openDataset, openImageList, type Dataset } from '../../data/index.js';
 import { HoloclipError } from '../../errors.js';
-import { readHeader } from '../../image/decode.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { nonNegativeInt, onInterrupt, positiveInt } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
@@ -23,6 +23,7 @@ interface Flags {
   out?: string;
   seed: number;
   format: CorruptedFormat;
+  geometry: CorruptionGeometry;
   depthDir?: string;
   depthModel?: string;
   store: string;
@@ -72,6 +73,11 @@ export function registerCorrupt(program: Command): void {
     .option('--out <dir>', 'output folder for the corrupted copies')
     .option('--seed <n>', 'global seed of the random corruptions (the same as eval --corruption-seed)', nonNegativeInt, 0)
     .addOption(new Option('--format <f>', 'png (lossless) or jpeg (quality 85, like the published ImageNet-C files)').choices(['png', 'jpeg']).default('png'))
+    .addOption(
+      new Option('--geometry <g>', 'imagenet-c (Pillow decode, PIL bilinear Resize(256), CenterCrop(224), as make_imagenet_c.py), imagenet-c-lanczos3 (holoclip\'s earlier sharp resize) or none (the image\'s own size, as imagecorruptions)')
+        .choices([...CORRUPTION_GEOMETRIES])
+        .default('imagenet-c'),
+    )
     .option('--depth-dir <dir>', '3D corruptions: folder holding each image\'s depth map at its relative path (default: <image>.depth.npy/.png next to it)')
     .option('--depth-model <dir>', '3D corruptions: a depth-estimation model folder for images without a depth map (maps cached in --store)')
     .option('--store <dir>', 'where estimated depth maps are cached', '.holoclip')
@@ -83,8 +89,9 @@ export function registerCorrupt(program: Command): void {
     .addHelpText(
       'after',
       `
-Every image is resized (shortest edge 256) and centre-cropped to 224 x 224 before it is corrupted, as
-ImageNet-C was made. Random corruptions are seeded per image from (seed, sha256 of the file, corruption,
+With --geometry imagenet-c (the default), every image is decoded as Pillow decodes it, resized (shortest
+edge 256, PIL bilinear) and centre-cropped to 224 x 224 before it is corrupted, as ImageNet-C was made;
+--format jpeg then saves quality-85 JPEGs, as the published files were saved (eval's --corruption-jpeg on). Random corruptions are seeded per image from (seed, sha256 of the file, corruption,
 severity): the same image gets the same pixels in every run and process, here and in eval --corruption.
 
 Examples:
@@ -99,7 +106,7 @@ Examples:
         return;
       }
       if (!flags.contactSheet && !flags.out) throw new HoloclipError('give --out DIR (corrupted copies), --contact-sheet FILE.png, or --list');
-      const specs = parseCorruptions(flags.corruption ?? 'all', flags.seed);
+      const specs = parseCorruptions(flags.corruption ?? 'all', flags.seed, { geometry: flags.geometry, jpegQuality: flags.format === 'jpeg' ? IMAGENET_C_JPEG_QUALITY : null });
       const progress = createProgressDisplay(process.stderr, flags.quiet === true);
       onInterrupt(() => {
         progress.finish();
@@ -127,8 +134,9 @@ Examples:
             depthFile = (await withDepthStore(flags.store, (store) => completeWithDepthModel(found, flags.depthModel as string, store, progress))).paths.get(0) ?? null;
           }
           if (depthFile) {
-            const header = await readHeader(bytes, file);
-            depth = (await loadAlignedDepth(depthFile, cropGeometry(header.width, header.height))).map;
+            // Aligned with the pixels the corruption sees (the geometry decides the decoded size and the crop).
+            const { geometry } = await loadForCorruption(bytes, file, flags.geometry);
+            depth = (await loadAlignedDepth(depthFile, geometry)).map;
           }
         }
         const sheet = await contactSheet(bytes, file, specs, { depth, tile: flags.tile });

@@ -6,7 +6,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { parseDatasetSpec } from '../../data/dataset-ref.js';
-import { optionFields, type AnyTaskDefinition, type FieldMeta } from '../../tasks/definition.js';
+import { isPathValue, optionFields, type AnyTaskDefinition, type FieldMeta } from '../../tasks/definition.js';
 import { TASKS, taskOfType } from '../../tasks/registry.js';
 import { runTaskOnce } from '../../tasks/run-task.js';
 import { resolveUserPath } from '../../util/paths.js';
@@ -100,7 +100,7 @@ async function runFromFlags(def: AnyTaskDefinition, flags: Flags): Promise<void>
       const entries = value === undefined ? [] : Array.isArray(value) ? (value as Array<{ name: string; path: string }>) : [{ name: f.key, path: String(value) }];
       data[f.key] = entries.map((e) => ({ name: e.name, ref: parseDatasetSpec(e.path, { classnames }) }));
     } else if (value !== undefined) {
-      settings[f.key] = f.meta.kind === 'path' ? resolveUserPath(String(value)) : value;
+      settings[f.key] = isPathValue(f.meta, String(value)) ? resolveUserPath(String(value)) : value;
     }
   }
   const flagOf = (key: string) => `--${fields.find((f) => f.key === key)?.flag ?? kebab(key)}`;

@@ -3,11 +3,14 @@
  * frost5.jpg; the reference's `np.random.randint(5)` never picks the sixth). Each texture is a 512 x 512 RGB
  * image built from a fixed seed, so it is the same in every process: a soft fractal haze plus branching ice
  * crystals (random walks that fork at about +-60 degrees, drawn anti-aliased and given a small glow), with a
- * faint grain, tinted blue-white.
+ * grain.
  *
- * Target statistics: mean brightness about 0.40 (of 255) with a standard deviation about 0.18, blue a little
- * above green above red. These were chosen by eye to look like the reference photographs (frost on glass,
- * bright crystals on a darker ground); they are not measured from them, which we do not ship.
+ * Each texture is calibrated to the photograph it stands in for (FROST_TARGETS): its channel means and grey
+ * contrast are the photograph's, and the balance of haze, crystals and grain gives a spatial spectrum close to
+ * the photographs' (log-power slope about -1.8 vs -1.6 for the photographs, 4-64 cycles per 224 px). The frost
+ * strength that results (mean absolute change of the frosted image, per severity) is within the spread of the five
+ * photographs at every severity and 0.99 of their mean (README "Corruptions", tools/frost/measure_frost.ts).
+ * Before this calibration the textures had mean 0.37 and half the reference's strength.
  */
 import { createRng } from '../../metrics/random.js';
 import type { Rng } from '../random.js';
@@ -16,10 +19,19 @@ import { standardNormal, uniform } from './sampling.js';
 
 export const FROST_TEXTURE_SIZE = 512;
 export const FROST_TEXTURE_COUNT = 5;
-const TARGET_MEAN = 0.4;
-const TARGET_STD = 0.18;
-/** Channel gains (r, g, b) applied to the grey frost value: blue-white ice. */
-const TINT = [0.86, 0.94, 1.0] as const;
+/**
+ * Texture i stands in for the reference's photograph frost{i+1} (the reference draws one of the five with
+ * randint(5)): its channel means and its grey contrast (the std within a 224-px crop) are that photograph's, as
+ * tools/frost/measure_frost.ts measures them (hendrycks/robustness ImageNet-C/create_c/, commit 8190fe3;
+ * frost2.png and frost3.png are the same picture). Only these statistics are taken from the photographs.
+ */
+export const FROST_TARGETS: readonly FrostTarget[] = [
+  { mean: [0.29, 0.57, 0.63], std: 0.06 },
+  { mean: [0.78, 0.8, 0.84], std: 0.079 },
+  { mean: [0.78, 0.8, 0.84], std: 0.079 },
+  { mean: [0.58, 0.64, 0.69], std: 0.105 },
+  { mean: [0.4, 0.45, 0.49], std: 0.144 },
+];
 
 export interface FrostTexture {
   readonly size: number;
@@ -34,7 +46,7 @@ export function frostTexture(index: number): FrostTexture {
   if (!Number.isInteger(index) || index < 0 || index >= FROST_TEXTURE_COUNT) throw new RangeError(`frost texture index ${index} out of range`);
   let t = cache.get(index);
   if (t === undefined) {
-    t = generateFrost(createRng(0x46524f53 + 7919 * index), FROST_TEXTURE_SIZE);
+    t = generateFrost(createRng(0x46524f53 + 7919 * index), FROST_TEXTURE_SIZE, FROST_TARGETS[index]);
     cache.set(index, t);
   }
   return t;
@@ -131,8 +143,20 @@ function crystals(rng: Rng, size: number): Float64Array {
   return buf;
 }
 
-/** One frost texture: haze + crystals (sharp core plus glow) + grain, normalised to the target statistics, tinted. */
-export function generateFrost(rng: Rng, size: number): FrostTexture {
+/** The first and second moments one texture is given: channel means (0-1) and the grey standard deviation. */
+export interface FrostTarget {
+  readonly mean: readonly [number, number, number];
+  readonly std: number;
+}
+
+/** Weights of the texture's parts before normalisation (see generateFrost). */
+const HAZE_WEIGHT = 0.15;
+const GRAIN = 0.12;
+/** The grey std of a whole texture is larger than within one 224-px crop (the haze varies across crops); this undoes it. */
+const CROP_STD_CORRECTION = 1.05;
+
+/** One frost texture: haze + crystals (sharp core plus glow) + grain, normalised to the target statistics per channel. */
+export function generateFrost(rng: Rng, size: number, target: FrostTarget): FrostTexture {
   const haze = fractalHaze(rng, size);
   const raw = crystals(rng, size);
   const core = gaussianFilter(raw, size, size, 0.6, 'reflect');
@@ -141,7 +165,7 @@ export function generateFrost(rng: Rng, size: number): FrostTexture {
   for (let i = 0; i < v.length; i++) {
     const crystal = 1.6 * core[i] + 1.2 * glow[i];
     // Soft saturation keeps crossing crystals from blowing out; the haze sets the ground level.
-    v[i] = 0.55 * haze[i] * haze[i] + (1 - Math.exp(-crystal)) + 0.03 * standardNormal(rng);
+    v[i] = HAZE_WEIGHT * haze[i] * haze[i] + (1 - Math.exp(-crystal)) + GRAIN * standardNormal(rng);
   }
   let mean = 0;
   for (let i = 0; i < v.length; i++) mean += v[i];
@@ -150,10 +174,11 @@ export function generateFrost(rng: Rng, size: number): FrostTexture {
   for (let i = 0; i < v.length; i++) varSum += (v[i] - mean) ** 2;
   const std = Math.sqrt(varSum / v.length);
   const data = new Uint8Array(size * size * 3);
+  const k = (target.std * CROP_STD_CORRECTION) / std;
   for (let i = 0; i < v.length; i++) {
-    const g = TARGET_MEAN + ((v[i] - mean) / std) * TARGET_STD;
+    const z = (v[i] - mean) * k;
     for (let c = 0; c < 3; c++) {
-      const val = Math.round(g * TINT[c] * 255 + (c === 2 ? 8 : 0));
+      const val = Math.round((target.mean[c] + z) * 255);
       data[i * 3 + c] = val < 0 ? 0 : val > 255 ? 255 : val;
     }
   }

@@ -327,7 +327,7 @@ export const FROST = weatherCorruption(
   'frost',
   'imagenet-c',
   true,
-  'The five frost photographs are replaced by five procedural frost textures (seeded, 512 px, haze plus branching crystals, blue-white, mean about 0.4), blended with the reference weights.',
+  'The five frost photographs are replaced by five procedural frost textures (seeded, 512 px, haze plus branching crystals), each given the channel means and contrast of the photograph it stands in for; frost strength per severity is 0.99 of the photographs\' (within their spread), blended with the reference weights.',
   (input, s) => {
     const [c0, c1] = FROST_TABLE[s];
     return frost(input.image, c0, c1, input.rng);

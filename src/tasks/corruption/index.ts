@@ -3,7 +3,9 @@
  * the fly; mCA, and mCE / relative mCE against a reference model's errors.
  */
 import { z } from 'zod';
+import { CORRUPTION_GEOMETRIES, IMAGENET_C_JPEG_QUALITY } from '../../corruptions/protocol.js';
 import { findCorruption, parseCorruptions } from '../../corruptions/registry.js';
+import { EMBEDDED_REFERENCE_ERRORS } from '../../refdata/embedded.js';
 import { errorMessage } from '../../errors.js';
 import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, promptsField, setting, TaskOptionError } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
@@ -25,7 +27,22 @@ const options = z.strictObject({
     { flag: 'corruption', arg: 'spec', cliDescription: 'the corruptions: NAME:SEVERITY, NAME (severities 1-5), imagenet-c, imagenet-c-extra, 3dcc or all, comma-separated (see holoclip corrupt --list)' },
   ),
   seed: setting(z.number().int().min(0).default(0).describe('global seed of the random corruptions (default 0)'), { flag: 'corruption-seed', arg: 'n' }),
-  reference_errors: optionalPathField({ arg: 'csv', description: "a reference model's errors (corruption,severity,error; e.g. AlexNet) for mCE and relative mCE" }),
+  reference_errors: optionalPathField({
+    arg: 'csv|name',
+    names: EMBEDDED_REFERENCE_ERRORS.map((r) => r.name),
+    description: `the reference errors mCE is normalised by: ${EMBEDDED_REFERENCE_ERRORS.map((r) => `"${r.name}" (${r.description}, shipped)`).join(', ')}, or a CSV of a model's errors (corruption,severity,error)`,
+  }),
+  geometry: setting(
+    z.enum(CORRUPTION_GEOMETRIES).default('imagenet-c').describe("what the corruption sees: imagenet-c (Pillow decode, PIL bilinear Resize(256), CenterCrop(224), as make_imagenet_c.py), imagenet-c-lanczos3 (holoclip's earlier sharp lanczos3 resize) or none (the image's own size, as the imagecorruptions package; 3DCC's 512-px images, small images)"),
+    { flag: 'corruption-geometry', arg: 'g' },
+  ),
+  jpeg: setting(
+    z
+      .enum(['auto', 'on', 'off'])
+      .default('auto')
+      .describe(`JPEG quality-${IMAGENET_C_JPEG_QUALITY} round trip after corrupting, as the published ImageNet-C files were saved: auto = on when mCE is against the published AlexNet errors (measured on those files), off otherwise`),
+    { flag: 'corruption-jpeg', arg: 'auto|on|off' },
+  ),
   depth_dir: optionalPathField({ arg: 'dir', description: "3D corruptions: folder holding each image's depth map (.npy or 16-bit .png) at its relative path" }),
   depth_model: optionalPathField({
     arg: 'dir',
@@ -56,8 +73,11 @@ export const corruptionTask = defineTask({
     summary: formatCorruptionSummary,
   },
   resolveSettings(parsed: Parsed): Parsed & CorruptionSettings {
+    const published = parsed.reference_errors !== undefined && EMBEDDED_REFERENCE_ERRORS.some((r) => r.name === parsed.reference_errors);
+    const jpegOn = parsed.jpeg === 'on' || (parsed.jpeg === 'auto' && published);
+    const protocol = { geometry: parsed.geometry, jpegQuality: jpegOn ? IMAGENET_C_JPEG_QUALITY : null };
     try {
-      return { ...parsed, specs: parseCorruptions(Array.isArray(parsed.corruptions) ? parsed.corruptions.join(',') : parsed.corruptions, parsed.seed) };
+      return { ...parsed, specs: parseCorruptions(Array.isArray(parsed.corruptions) ? parsed.corruptions.join(',') : parsed.corruptions, parsed.seed, protocol), protocol };
     } catch (err) {
       throw new TaskOptionError('corruptions', errorMessage(err).replace(/^--corruption /, ''));
     }

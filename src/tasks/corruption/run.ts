@@ -5,11 +5,12 @@
  * and mCE / relative mCE against a reference model's errors when given.
  */
 import path from 'node:path';
-import { CORRUPTION_GEOMETRY } from '../../corruptions/apply.js';
+import { describeProtocol, protocolLabel, type CorruptionProtocol } from '../../corruptions/protocol.js';
 import { completeWithDepthModel, findDepthMaps, missingDepthError } from '../../depth/sources.js';
 import { corruptionLabel, findCorruption, type CorruptionSpec } from '../../corruptions/registry.js';
 import { HoloclipError } from '../../errors.js';
 import { readReferenceErrors } from '../../formats/reference-errors.js';
+import { embeddedReferenceErrors, findEmbeddedReferenceErrors } from '../../refdata/embedded.js';
 import { summarizeCorruptions, type CorruptionSummary, type ReferenceErrors } from '../../metrics/corruption.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { classificationConventions, classificationMetrics } from '../../metrics/classification.js';
@@ -25,8 +26,10 @@ export interface CorruptionSettings {
   readonly depth_dir?: string;
   /** A depth-estimation model for images without a depth map (maps cached in the store), absolute. */
   readonly depth_model?: string;
-  /** CSV of a reference model's errors (corruption,severity,error) for mCE, absolute. */
+  /** A shipped reference's name (`alexnet`) or a CSV of a reference model's errors (corruption,severity,error), absolute. */
   readonly reference_errors?: string;
+  /** How every corrupted image is made (geometry, JPEG round trip), resolved once from the options. */
+  readonly protocol: CorruptionProtocol;
 }
 
 export interface CorruptionCellResult {
@@ -66,7 +69,8 @@ export async function runCorruptionEval(input: TaskInput<CorruptionSettings>): P
   if (options.corruptions.length === 0) throw new HoloclipError('no corruption to evaluate');
   const dataset = opened.dataset;
   const templateSet = input.templates;
-  const reference: ReferenceErrors | null = options.referenceErrors ? await readReferenceErrors(options.referenceErrors) : null;
+  const embedded = options.referenceErrors ? findEmbeddedReferenceErrors(options.referenceErrors) : undefined;
+  const reference: ReferenceErrors | null = embedded ? embeddedReferenceErrors(embedded) : options.referenceErrors ? await readReferenceErrors(options.referenceErrors) : null;
   // Depth maps are looked up before any inference, so a missing one fails fast (unless a depth model
   // is given to estimate it, once the store is open).
   const needsDepth = options.corruptions.find((s) => findCorruption(s.name)?.needsDepth);
@@ -110,7 +114,10 @@ export async function runCorruptionEval(input: TaskInput<CorruptionSettings>): P
       dataset: ctx.datasetRecord(clean.set),
       metrics,
       conventions: {
-        corruption_geometry: `decode (EXIF-oriented), resize the shortest edge to ${CORRUPTION_GEOMETRY.resize} (sharp, lanczos3), centre-crop ${CORRUPTION_GEOMETRY.crop}, corrupt the ${CORRUPTION_GEOMETRY.crop}x${CORRUPTION_GEOMETRY.crop} RGB pixels, then the model's own preprocessing (ImageNet-C protocol)`,
+        corruption_protocol: protocolLabel(s.protocol),
+        corruption_geometry: s.protocol.geometry,
+        corruption_jpeg_quality: s.protocol.jpegQuality,
+        corruption_pipeline: describeProtocol(s.protocol),
         ...(found
           ? {
               depth_maps: `${found.paths.size} from files (next to the images${options.depthDir ? ` or under ${path.resolve(options.depthDir)}` : ''})${options.depthModel ? `, ${found.missing.length} estimated by ${path.resolve(options.depthModel)} (disparity min-max normalised to [0.05, 1] and inverted; cached in the store)` : ''}`,
@@ -122,8 +129,21 @@ export async function runCorruptionEval(input: TaskInput<CorruptionSettings>): P
         ),
         mca: 'mean over corruptions of the mean top-1 over the severities measured',
         mce: reference
-          ? `CE_c = sum_s err(c,s) / sum_s ref_err(c,s) over the reference in ${path.resolve(reference.source)} (a reference mean over severities 1-5 is used as such when only it is given); mCE = mean CE over the corruptions the reference covers; relative CE uses (err - clean err) / (ref err - ref clean err). Ratios: the reference model = 1 (papers print x100)`
+          ? `CE_c = sum_s err(c,s) / sum_s ref_err(c,s) over the reference ${embedded ? reference.source : `in ${path.resolve(reference.source)}`} (a reference mean over severities 1-5 is used as such when only it is given, with all five severities measured); mCE = mean CE over the corruptions the reference covers; relative CE uses (err - clean err) / (ref err - ref clean err). Ratios: the reference model = 1 (papers print x100)`
           : 'not computed: no --reference-errors',
+        ...(embedded
+          ? {
+              reference_errors: {
+                name: embedded.name,
+                description: embedded.description,
+                source: embedded.source,
+                uncovered: embedded.uncovered,
+                protocol_matches_reference: s.protocol.jpegQuality !== null && s.protocol.geometry === 'imagenet-c',
+              },
+            }
+          : reference
+            ? { reference_errors: { csv: path.resolve(reference.source) } }
+            : {}),
         ...templateConventions(templateSet),
         classnames: dataset.classnames,
         ...ctx.preprocessConventions(),
