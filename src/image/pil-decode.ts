@@ -17,7 +17,7 @@
  * Checked byte for byte against Pillow 9.4 (Debian 12) and 12.3 by test/image-pil-decode.test.ts.
  * Not reproduced (documented in the README): animated GIF/WebP frames other than the first, and 16-bit TIFFs.
  */
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ImageReadError } from '../errors.js';
 import { toImageReadError } from './decode.js';
 import type { Raw8 } from './pil-resample.js';
@@ -93,7 +93,7 @@ export function exifTranspose(img: Raw8, orientation: number): Raw8 {
   return { width: ow, height: oh, channels: C, data: out };
 }
 
-async function rawOf(pipeline: sharp.Sharp, file: string, depth?: 'ushort'): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
+async function rawOf(pipeline: Sharp, file: string, depth?: 'ushort'): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   try {
     const { data, info } = await pipeline.raw(depth ? { depth } : undefined).toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels };
