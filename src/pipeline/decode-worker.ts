@@ -24,7 +24,7 @@ const post = (msg: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMess
 
 try {
   const preprocessor = await createPreprocessor(init.modelDir, init.mode);
-  const { outputHeight: h, outputWidth: w } = preprocessor.spec;
+  const { outputHeight: h, outputWidth: w } = preprocessor;
   const pixelsPerImage = 3 * h * w;
   post({ type: 'ready' });
 
