@@ -105,3 +105,18 @@ test('holoclip_preprocess errors name the file and the field', () => {
     assert.throws(() => parsePythonPipeline(json, 'f.json'), (e: unknown) => e instanceof HoloclipError && re.test(e.message), JSON.stringify(json));
   }
 });
+
+test('model inspect: the pipeline of every mode, and the letterbox warning for an integer size with a crop', async () => {
+  const { describePreprocessModes } = await import('../src/cli/commands/model-inspect.js');
+  const legacy = await folder('legacy-int-size', { feature_extractor_type: 'CLIPFeatureExtractor', size: 224, resample: 3, do_center_crop: true, crop_size: 224, do_normalize: true, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] });
+  const text = (await describePreprocessModes(legacy)).join('\n');
+  assert.match(text, /auto = fast/);
+  assert.match(text, /fast {7}resize shortest_edge=224 longest_edge=224/);
+  assert.match(text, /python {5}library=transformers .*resize shortest_edge=224 long=int\(size\*long\/short\) pil-bicubic/);
+  assert.match(text, /warning: .*640x480\) is resized to 224x168 and 56 of 224 rows .* black padding.*640x480 -> 298x224/);
+  const block = await folder('open-clip-block', { image_processor_type: 'CLIPImageProcessor', size: { shortest_edge: 224 }, do_center_crop: true, crop_size: 224, holoclip_preprocess: { pipeline: 'open_clip', image_size: 224 } });
+  const text2 = (await describePreprocessModes(block)).join('\n');
+  assert.match(text2, /auto = python/);
+  assert.match(text2, /library=open_clip .*center_crop 224x224 torchvision offset int\(round/);
+  assert.doesNotMatch(text2, /warning/);
+});
