@@ -120,3 +120,20 @@ test('model inspect: the pipeline of every mode, and the letterbox warning for a
   assert.match(text2, /library=open_clip .*center_crop 224x224 torchvision offset int\(round/);
   assert.doesNotMatch(text2, /warning/);
 });
+
+test('suite files take preprocess: auto | python | fast | reference, and nothing else', async () => {
+  const { suiteSchema } = await import('../src/suite/schema.js');
+  const field = suiteSchema.shape.preprocess;
+  for (const v of ['auto', 'python', 'fast', 'reference']) assert.equal(field.safeParse(v).success, true, v);
+  assert.equal(field.safeParse('pillow').success, false);
+  assert.equal(field.safeParse(undefined).success, true);
+});
+
+test('createPreprocessor: auto resolves per folder; an unknown mode is an error listing the modes', async () => {
+  const plain = await folder('plain-clip', { image_processor_type: 'CLIPImageProcessor', size: { shortest_edge: 72 }, do_center_crop: true, crop_size: 64, do_normalize: true, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] });
+  const p = await createPreprocessor(plain, 'auto');
+  assert.equal(p.mode, 'fast');
+  assert.match(p.description, /mode=fast$/);
+  assert.equal((await createPreprocessor(plain, 'python')).mode, 'python');
+  await assert.rejects(createPreprocessor(plain, 'pillow' as 'auto'), (e: unknown) => e instanceof HoloclipError && /auto, python, fast, reference/.test(e.message));
+});
