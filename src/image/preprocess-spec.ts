@@ -363,7 +363,7 @@ function describeRescale(f: number): string {
  * `resize shortest_edge=224 bicubic(sharp affine bicubic); center_crop 224x224; rescale 1/255;
  * normalize mean=[0.48145466,0.4578275,0.40821073] std=[0.26862954,0.26130258,0.27577711]; rgb; out 3x224x224; mode=fast`.
  */
-export function describePreprocess(spec: PreprocessSpec, mode: PreprocessMode): string {
+export function describePreprocess(spec: PreprocessSpec, mode: Exclude<PreprocessMode, 'python'>): string {
   const parts: string[] = [];
   if (spec.resize) {
     const how = `${RESAMPLE_NAMES[spec.resample]}(${RESAMPLE_IMPL[spec.resample]})`;
