@@ -137,3 +137,17 @@ test('createPreprocessor: auto resolves per folder; an unknown mode is an error 
   assert.equal((await createPreprocessor(plain, 'python')).mode, 'python');
   await assert.rejects(createPreprocessor(plain, 'pillow' as 'auto'), (e: unknown) => e instanceof HoloclipError && /auto, python, fast, reference/.test(e.message));
 });
+
+test('ObjectNet border crop in python mode: Pillow decode (ICC kept, no EXIF transpose), then the crop', async () => {
+  const { cropBorderPng } = await import('../src/pipeline/crop-border.js');
+  const { decodeLikePillow } = await import('../src/image/pil-decode.js');
+  for (const f of ['adobergb-icc.jpg', 'exif-rot6.jpg', 'cmyk-adobe.jpg']) {
+    const bytes = await readFile(path.join(DIR, f));
+    const full = await decodeLikePillow(bytes, f);
+    const cropped = await decodeLikePillow(await cropBorderPng(bytes, f, 2, true), f);
+    assert.deepEqual([cropped.width, cropped.height], [full.width - 4, full.height - 4]);
+    const want = new Uint8Array(cropped.data.length);
+    for (let y = 0; y < cropped.height; y++) want.set(full.data.subarray(((y + 2) * full.width + 2) * 3, ((y + 2) * full.width + 2 + cropped.width) * 3), y * cropped.width * 3);
+    assert.deepEqual(cropped.data, want, f);
+  }
+});

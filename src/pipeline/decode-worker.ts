@@ -50,7 +50,7 @@ try {
           try {
             let input = bytes;
             // Crop first, then corrupt: the corruption sees the image as the dataset defines it.
-            if (cropBorder > 0) input = await cropBorderPng(input, item.path, cropBorder);
+            if (cropBorder > 0) input = await cropBorderPng(input, item.path, cropBorder, preprocessor.mode === 'python');
             let depthKey: string | null = null;
             if (init.corruption) {
               // ImageNet-C: 256/224 geometry, the corruption, then the model's preprocessing as usual.
