@@ -1,5 +1,5 @@
 /**
- * Image preprocessing throughput, fast vs reference mode.
+ * Image preprocessing throughput of each mode: fast, reference (transformers.js) and python (Pillow-identical).
  *   node --import tsx bench/preprocess-throughput.ts [count=200] [concurrency list=1,4]
  * Generates `count` distinct 500x375 JPEGs in memory, uses the CLIP ViT-B/32 preprocessor config (224x224 output),
  * and prints images/s per mode and concurrency (images in flight). Decoding is included; file I/O is not.
@@ -37,7 +37,7 @@ async function makeJpegs(n: number): Promise<Buffer[]> {
 }
 
 async function run(p: ImagePreprocessor, jpegs: Buffer[], concurrency: number): Promise<number> {
-  const n = 3 * p.spec.outputHeight * p.spec.outputWidth;
+  const n = 3 * p.outputHeight * p.outputWidth;
   // One reusable batch buffer per worker slot, as the evaluation loop would use it.
   const slots = Array.from({ length: concurrency }, () => new Float32Array(n));
   let next = 0;
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     const preprocessors: Record<PreprocessMode, ImagePreprocessor> = {
       fast: await createPreprocessor(dir, 'fast'),
       reference: await createPreprocessor(dir, 'reference'),
+      python: await createPreprocessor(dir, 'python'),
     };
     // Sanity: identical outputs on a few images.
     for (let i = 0; i < 5; i++) {
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
       if (max !== 0) console.log(`warning: image ${i} differs between modes (max abs diff ${max})`);
     }
     const rows: string[] = [];
-    for (const mode of ['fast', 'reference'] as const) {
+    for (const mode of ['fast', 'reference', 'python'] as const) {
       for (const c of concurrencies) {
         await run(preprocessors[mode], jpegs.slice(0, 10), c); // warm-up
         const ips = await run(preprocessors[mode], jpegs, c);

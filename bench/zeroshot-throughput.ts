@@ -2,7 +2,7 @@
  * `npm run bench`: images/s of `eval zeroshot` end to end (decode + preprocess + model + store)
  * next to the bare onnxruntime session on the same vision model, batch size and threads.
  *
- *   npm run bench -- [--model DIR] [--images N] [--batch-size B] [--threads T]
+ *   npm run bench -- [--model DIR] [--images N] [--batch-size B] [--threads T] [--preprocess fast|python|reference]
  *
  * Default model: a randomly initialised CLIP with ViT-B/32 shapes, built once into
  * bench/out/vitb32 by tools/fixtures/build_fixtures.py (needs Debian's python3-torch; weights do
@@ -21,6 +21,7 @@ import { runTaskOnce } from '../src/tasks/run-task.js';
 import { zeroshotTask } from '../src/tasks/zeroshot/index.js';
 import type { ZeroShotResult } from '../src/tasks/zeroshot/result.js';
 import { silentProgress } from '../src/util/progress.js';
+import type { PreprocessMode } from '../src/image/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,12 +29,15 @@ const { values } = parseArgs({
     images: { type: 'string', default: '960' },
     'batch-size': { type: 'string', default: '32' },
     threads: { type: 'string' },
+    preprocess: { type: 'string', default: 'fast' },
   },
 });
 const nImages = Number(values.images);
 const batchSize = Number(values['batch-size']);
 const threads = values.threads ? Number(values.threads) : os.availableParallelism();
 const outRoot = path.resolve('bench/out');
+const preprocess = values.preprocess as PreprocessMode;
+if (!['fast', 'python', 'reference'].includes(preprocess)) throw new Error(`--preprocess must be fast, python or reference, got ${preprocess}`);
 
 async function ensureModel(): Promise<string> {
   if (values.model) return path.resolve(values.model);
@@ -99,7 +103,7 @@ console.log('(numbers are only meaningful on an otherwise idle machine: check `u
 const store = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-bench-store-'));
 const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-bench-run-'));
 const common = {
-  model: modelDir, dtype: 'fp32' as const, batchSize, store, preprocess: 'fast' as const,
+  model: modelDir, dtype: 'fp32' as const, batchSize, store, preprocess,
   logitScale: 100, threads, progress: silentProgress, warn: () => {},
 };
 // The same path as `holoclip eval zeroshot`: the task from the registry, run once (model opened and closed).
@@ -108,7 +112,7 @@ const t0 = performance.now();
 const cold = await runZeroShot();
 const coldWall = (performance.now() - t0) / 1000;
 const e2e = cold.timing.images_per_s ?? 0;
-console.log(`eval zeroshot, embedding stage: ${e2e.toFixed(1)} images/s (${(100 * e2e / bare).toFixed(1)}% of bare)`);
+console.log(`eval zeroshot (--preprocess ${preprocess}), embedding stage: ${e2e.toFixed(1)} images/s (${(100 * e2e / bare).toFixed(1)}% of bare)`);
 console.log(`eval zeroshot, whole command:   ${(nImages / coldWall).toFixed(1)} images/s (${coldWall.toFixed(2)} s incl. model load, hashing, text classifier)`);
 const t1 = performance.now();
 const warm = await runZeroShot();

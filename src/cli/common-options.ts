@@ -1,9 +1,14 @@
 /** Flags shared by every `eval` command, and their translation into CommonEvalOptions. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { PREPROCESS_CHOICES, type PreprocessChoice } from '../image/index.js';
 import { DTYPES, type Dtype } from '../models/dtype.js';
 import type { CommonEvalOptions } from '../tasks/eval-context.js';
 import type { ProgressSink } from '../util/progress.js';
 import { createProgressDisplay } from './progress-display.js';
+
+/** Help text of --preprocess (eval commands and `run`). */
+export const PREPROCESS_HELP =
+  'python: as the Python pipeline (Pillow decode + resize, open_clip / timm / transformers crop); fast: transformers.js reproduced with sharp; reference: transformers.js itself; auto: python when preprocessor_config.json has a holoclip_preprocess block, else fast';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -37,7 +42,7 @@ export interface ModelFlags {
   dtype: Dtype;
   batchSize: number;
   store: string;
-  preprocess: 'fast' | 'reference';
+  preprocess: PreprocessChoice;
   logitScale?: number;
   logitBias?: number;
   threads?: number;
@@ -50,7 +55,7 @@ export function addModelOptions(cmd: Command): Command {
     .addOption(new Option('--dtype <dtype>', 'precision variant of the ONNX files (file suffixes as transformers.js)').choices([...DTYPES]).default('fp32'))
     .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
     .option('--store <dir>', 'embedding store directory (shared by runs; reruns reuse it)', '.holoclip')
-    .addOption(new Option('--preprocess <mode>', 'fast: sharp pipeline; reference: transformers.js image processor').choices(['fast', 'reference']).default('fast'))
+    .addOption(new Option('--preprocess <mode>', PREPROCESS_HELP).choices([...PREPROCESS_CHOICES]).default('auto'))
     .option('--logit-scale <s>', 'logit scale to use (exp of the learned logit_scale, e.g. 100 for OpenAI CLIP); overrides holoclip.json and recovery', finiteNumber)
     .option('--logit-bias <b>', 'logit bias (SigLIP); overrides holoclip.json', finiteNumber)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)

@@ -75,6 +75,12 @@ export function buildLut(spec: PreprocessSpec): Float32Array {
 
 export class FastPreprocessor implements ImagePreprocessor {
   readonly mode = 'fast' as const;
+  get outputHeight(): number {
+    return this.spec.outputHeight;
+  }
+  get outputWidth(): number {
+    return this.spec.outputWidth;
+  }
   private readonly lut: Float32Array;
   private readonly planeSize: number;
 

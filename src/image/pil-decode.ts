@@ -5,7 +5,7 @@
  * sharp decodes (it links the same libjpeg-turbo decoder family and libpng), and this module undoes what sharp
  * does differently from Pillow:
  *  - no ICC colour conversion (`ignoreIcc`): Pillow keeps the stored RGB values whatever the embedded profile;
- *  - CMYK JPEGs: Pillow reads them as Adobe-inverted CMYK whether or not the file has an Adobe APP14 marker
+ *  - CMYK (JPEG, TIFF): Pillow reads CMYK JPEGs as Adobe-inverted CMYK whether or not the file has an Adobe APP14 marker
  *    (so does libvips) and converts with its own formula
  *    `R = clip(255 - K - (C * (255 - K)) / 255)` with Pillow's rounded division (Convert.c `cmyk2rgb`), no ICC;
  *  - palette images (with or without transparency), greyscale (1/2/4/8-bit), grey+alpha and RGBA: alpha dropped,
@@ -15,7 +15,8 @@
  *  - EXIF orientation is NOT applied (Pillow's `Image.open` does not transpose, nor do the Python pipelines);
  *    `exifTranspose: true` applies it as `ImageOps.exif_transpose` does.
  * Checked byte for byte against Pillow 9.4 (Debian 12) and 12.3 by test/image-pil-decode.test.ts.
- * Not reproduced (documented in the README): animated GIF/WebP frames other than the first, and 16-bit TIFFs.
+ * Also checked: lossy and lossless WebP, palette GIF. Not reproduced (documented in the README): animated GIF/WebP
+ * frames other than the first, and 16-bit TIFFs.
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ImageReadError } from '../errors.js';
@@ -117,9 +118,10 @@ export async function decodeLikePillow(bytes: Buffer, file: string, options: Pil
   if (!meta.width || !meta.height) throw new ImageReadError(file, 'image header has no size');
   const depth = meta.depth ?? 'uchar';
   let img: Raw8;
-  if (meta.format === 'jpeg' && meta.space === 'cmyk') {
-    // Raw CMYK with Adobe polarity: libvips (8.18) reads every CMYK JPEG as Adobe-inverted, as Pillow does
-    // ("CMYK;I", with or without an APP14 marker; the cmyk-noadobe golden checks both).
+  if (meta.space === 'cmyk' && depth === 'uchar') {
+    // Raw CMYK without ICC conversion. JPEG: libvips (8.18) reads every CMYK JPEG with Adobe polarity, as Pillow
+    // does ("CMYK;I", with or without an APP14 marker; the cmyk-noadobe golden checks both). TIFF: both read the
+    // stored values (the cmyk.tiff golden).
     const raw = await rawOf(sharp(bytes, { ignoreIcc: true }).pipelineColourspace('cmyk').toColourspace('cmyk'), file);
     if (raw.channels !== 4) throw new ImageReadError(file, `CMYK JPEG decoded to ${raw.channels} bands instead of 4`);
     const cmyk = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length);

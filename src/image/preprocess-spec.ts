@@ -13,7 +13,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../errors.js';
 
-export type PreprocessMode = 'fast' | 'reference';
+/** A concrete preprocessing mode: transformers.js reproduced with sharp, transformers.js itself, or the Python pipeline. */
+export type PreprocessMode = 'fast' | 'reference' | 'python';
+/** What a user asks for: a mode, or `auto` = python when the folder has a `holoclip_preprocess` block, else fast. */
+export type PreprocessChoice = PreprocessMode | 'auto';
+export const PREPROCESS_CHOICES: readonly PreprocessChoice[] = ['auto', 'python', 'fast', 'reference'];
 
 /** PIL resampling ids as written in HF configs: 0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming. */
 export type PilResample = 0 | 1 | 2 | 3 | 4 | 5;
@@ -298,8 +302,8 @@ export function parsePreprocessSpec(json: unknown, file: string): PreprocessSpec
   return { resize, resample, centerCrop, rescaleFactor, mean, std, convertRgb, outputHeight, outputWidth, processorType };
 }
 
-/** Reads and parses `<modelDir>/preprocessor_config.json`. */
-export async function loadPreprocessSpec(modelDir: string): Promise<PreprocessSpec> {
+/** Reads `<modelDir>/preprocessor_config.json` as JSON (errors name the file). */
+export async function readPreprocessorConfig(modelDir: string): Promise<{ file: string; json: unknown }> {
   const file = path.join(modelDir, 'preprocessor_config.json');
   let text: string;
   try {
@@ -311,12 +315,16 @@ export async function loadPreprocessSpec(modelDir: string): Promise<PreprocessSp
     }
     throw new HoloclipError(`${file}: cannot read: ${errorMessage(err)}`, { cause: err });
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { file, json: JSON.parse(text) as unknown };
   } catch (err) {
     throw new HoloclipError(`${file}: invalid JSON: ${errorMessage(err)}`, { cause: err });
   }
+}
+
+/** Reads and parses `<modelDir>/preprocessor_config.json`. */
+export async function loadPreprocessSpec(modelDir: string): Promise<PreprocessSpec> {
+  const { file, json } = await readPreprocessorConfig(modelDir);
   return parsePreprocessSpec(json, file);
 }
 
@@ -355,7 +363,7 @@ function describeRescale(f: number): string {
  * `resize shortest_edge=224 bicubic(sharp affine bicubic); center_crop 224x224; rescale 1/255;
  * normalize mean=[0.48145466,0.4578275,0.40821073] std=[0.26862954,0.26130258,0.27577711]; rgb; out 3x224x224; mode=fast`.
  */
-export function describePreprocess(spec: PreprocessSpec, mode: PreprocessMode): string {
+export function describePreprocess(spec: PreprocessSpec, mode: Exclude<PreprocessMode, 'python'>): string {
   const parts: string[] = [];
   if (spec.resize) {
     const how = `${RESAMPLE_NAMES[spec.resample]}(${RESAMPLE_IMPL[spec.resample]})`;

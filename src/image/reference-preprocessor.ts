@@ -40,6 +40,12 @@ function loadTransformers(): Promise<Transformers> {
 
 export class ReferencePreprocessor implements ImagePreprocessor {
   readonly mode = 'reference' as const;
+  get outputHeight(): number {
+    return this.spec.outputHeight;
+  }
+  get outputWidth(): number {
+    return this.spec.outputWidth;
+  }
 
   private constructor(
     readonly spec: PreprocessSpec,

@@ -1,9 +1,11 @@
-import type { PreprocessMode, PreprocessSpec } from './preprocess-spec.js';
+import type { PreprocessMode } from './preprocess-spec.js';
 
 export interface ImagePreprocessor {
   readonly mode: PreprocessMode;
-  readonly spec: PreprocessSpec;
-  /** describePreprocess(spec, mode): stable, human-readable; used in result files and cache keys. */
+  /** Size of the output tensor: 3 x outputHeight x outputWidth. */
+  readonly outputHeight: number;
+  readonly outputWidth: number;
+  /** Stable, human-readable description of the exact pipeline; used in result files and cache keys. */
   readonly description: string;
   /**
    * Decode + preprocess one encoded image (any format sharp reads). Returns CHW float32 of length

@@ -24,7 +24,7 @@ const post = (msg: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMess
 
 try {
   const preprocessor = await createPreprocessor(init.modelDir, init.mode);
-  const { outputHeight: h, outputWidth: w } = preprocessor.spec;
+  const { outputHeight: h, outputWidth: w } = preprocessor;
   const pixelsPerImage = 3 * h * w;
   post({ type: 'ready' });
 
@@ -50,7 +50,7 @@ try {
           try {
             let input = bytes;
             // Crop first, then corrupt: the corruption sees the image as the dataset defines it.
-            if (cropBorder > 0) input = await cropBorderPng(input, item.path, cropBorder);
+            if (cropBorder > 0) input = await cropBorderPng(input, item.path, cropBorder, preprocessor.mode === 'python');
             let depthKey: string | null = null;
             if (init.corruption) {
               // The protocol's geometry, the corruption, its JPEG step, then the model's preprocessing as usual.

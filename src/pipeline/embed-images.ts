@@ -139,7 +139,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
 
   // 2. Embed the rest. A worker thread reads, hashes and preprocesses up to `prefetch` batches
   //    ahead while the model runs (onnxruntime-node blocks the main thread during a forward pass).
-  const { outputHeight: h, outputWidth: w } = preprocessor.spec;
+  const { outputHeight: h, outputWidth: w } = preprocessor;
   const pixelsPerImage = 3 * h * w;
   let inferred = 0;
   const pendingKeys = new Set<string>();

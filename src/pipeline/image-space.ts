@@ -40,7 +40,7 @@ export async function openImageSpace(inputs: ImageSpaceInputs): Promise<Embeddin
   const existing = await readJsonIfExists(path.join(inputs.store.root, 'embeddings', key, 'meta.json'));
   let dim = typeof existing === 'object' && existing !== null ? (existing as { dim?: unknown }).dim : undefined;
   if (typeof dim !== 'number') {
-    const { outputHeight: h, outputWidth: w } = inputs.preprocessor.spec;
+    const { outputHeight: h, outputWidth: w } = inputs.preprocessor;
     const probe = await inputs.model.embedImages(new Float32Array(3 * h * w), 1, h, w);
     dim = probe.dim;
   }

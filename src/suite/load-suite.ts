@@ -14,6 +14,7 @@ import { parseDatasetSpec, type DatasetRef } from '../data/dataset-ref.js';
 import { datasetTypes, findDatasetType, parseTypedSpec } from '../data/typed-spec.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import type { Dtype } from '../models/dtype.js';
+import type { PreprocessChoice } from '../image/index.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { inspectAnyModel, type InspectedModel } from '../models/open-model.js';
 import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../head/templates.js';
@@ -87,6 +88,8 @@ export interface ResolvedSuite {
   readonly out: string;
   readonly benchmarksDir: string;
   readonly batchSize: number;
+  /** The suite's `preprocess` (default auto); `holoclip run --preprocess` overrides it. */
+  readonly preprocess: PreprocessChoice;
   readonly reference: string;
   readonly models: readonly ResolvedModel[];
   readonly datasets: ReadonlyMap<string, ResolvedDataset>;
@@ -521,6 +524,7 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
     out: resolveUserPath(options.out ?? suite.out ?? path.join('runs', suite.name)),
     benchmarksDir,
     batchSize: suite.batch_size ?? 32,
+    preprocess: suite.preprocess ?? 'auto',
     reference,
     models,
     datasets,

@@ -12,7 +12,7 @@ import { findBenchmark } from '../benchmarks/index.js';
 import type { Dataset } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
 import type { TemplateSet } from '../head/templates.js';
-import type { PreprocessMode } from '../image/index.js';
+import { resolvePreprocessMode, type PreprocessChoice, type PreprocessMode } from '../image/index.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
@@ -33,7 +33,8 @@ import { EmbeddingPhaseProgress, MetricPhaseProgress } from './suite-progress.js
 export interface RunSuiteOptions {
   readonly shard?: { index: number; count: number };
   readonly threads?: number;
-  readonly preprocess?: PreprocessMode;
+  /** Overrides the suite's `preprocess` (default auto). */
+  readonly preprocess?: PreprocessChoice;
   /** Write report/index.html (default true). */
   readonly report?: boolean;
   readonly progress: ProgressSink;
@@ -56,6 +57,8 @@ export interface RunSuiteSummary {
 interface ModelRuntime {
   readonly model: ResolvedModel;
   readonly identity: ModelIdentity;
+  /** The concrete preprocessing mode for this model (auto resolved against its folder): part of the unit key. */
+  readonly preprocess: PreprocessMode;
 }
 
 /**
@@ -73,12 +76,12 @@ function unitTemplates(u: MetricUnit, suite: ResolvedSuite, opened: ReadonlyMap<
 }
 
 /** The unit's content key: everything its numbers depend on, and nothing else (no paths, no times). */
-function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, preprocess: PreprocessMode, opened: ReadonlyMap<string, OpenedDataset>): string {
+function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, opened: ReadonlyMap<string, OpenedDataset>): string {
   const datasets = Object.values(u.datasets).flat();
   return canonicalKey({
     holoclip: HOLOCLIP_VERSION,
     kind: u.keyKind,
-    model: { files: rt.identity.all, dtype: rt.model.dtype, logit_scale: rt.model.logitScale ?? null, logit_bias: rt.model.logitBias ?? null, preprocess },
+    model: { files: rt.identity.all, dtype: rt.model.dtype, logit_scale: rt.model.logitScale ?? null, logit_bias: rt.model.logitBias ?? null, preprocess: rt.preprocess },
     task: u.keyConfig,
     datasets: Object.fromEntries(datasets.map((d) => [d, fingerprints.get(d) ?? null])),
     templates: u.prompts ? unitTemplates(u, suite, opened).templates : null,
@@ -106,7 +109,7 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
 
 export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): Promise<RunSuiteSummary> {
   const t0 = performance.now();
-  const preprocess = options.preprocess ?? 'fast';
+  const preprocessChoice = options.preprocess ?? suite.preprocess;
   const { progress } = options;
 
   // 1. Built-in benchmarks (a no-op when up to date).
@@ -127,14 +130,14 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
   const runtimes = new Map<string, ModelRuntime>();
   for (const m of suite.models) {
     const identity = m.inspected.kind === 'classifier' ? await identifyClassifier(m.inspected.folder, hashIndex) : await identifyModel(m.inspected.folder, hashIndex);
-    runtimes.set(m.name, { model: m, identity });
+    runtimes.set(m.name, { model: m, identity, preprocess: await resolvePreprocessMode(m.dir, preprocessChoice) });
   }
   const commonFor = (m: ResolvedModel, sink: ProgressSink): CommonEvalOptions => ({
     model: m.dir,
     dtype: m.dtype,
     batchSize: suite.batchSize,
     store: suite.store,
-    preprocess,
+    preprocess: runtimes.get(m.name)?.preprocess ?? preprocessChoice,
     logitScale: m.logitScale,
     logitBias: m.logitBias,
     logitScaleSource: 'suite',
@@ -213,7 +216,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
       const rt = runtimes.get(m.name)!;
       const units = plan.metric.filter((u) => u.model === m.name);
       for (const u of units) {
-        const key = unitKey(u, suite, rt, fingerprints, preprocess, opened);
+        const key = unitKey(u, suite, rt, fingerprints, opened);
         metricProgress.beginUnit(u.id.replace(/\|/g, ' / '));
         if (await unitStore.isDone(key)) {
           cached++;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CORRUPTION_GEOMETRIES } from '../corruptions/protocol.js';
+import { PREPROCESS_CHOICES } from '../image/index.js';
 import { DTYPES } from '../models/dtype.js';
 import { nameSchema } from '../tasks/definition.js';
 import { TASKS } from '../tasks/registry.js';
@@ -78,6 +79,10 @@ export const suiteSchema = z
     benchmarks_dir: nonEmpty.optional().describe('where built-in benchmarks are built (default .holoclip/benchmarks)'),
     reference: name.optional().describe('the model the report compares the others with (default: the first)'),
     batch_size: z.number().int().min(1).optional(),
+    preprocess: z
+      .enum(PREPROCESS_CHOICES as unknown as ['auto', 'python', 'fast', 'reference'])
+      .optional()
+      .describe('image preprocessing: python (the Python pipeline, Pillow-identical), fast (transformers.js reproduced), reference (transformers.js), auto (default: python for folders with a holoclip_preprocess block, else fast); --preprocess overrides it'),
     models: z.array(modelEntrySchema).min(1),
     datasets: z.record(name, datasetEntrySchema),
     prompts: z.record(name, promptSetSchema).optional(),

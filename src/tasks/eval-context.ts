@@ -8,7 +8,7 @@ import { protocolLabel } from '../corruptions/protocol.js';
 import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
 import type { Dataset, DatasetItem } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
-import { createPreprocessor, type ImagePreprocessor, type PreprocessMode } from '../image/index.js';
+import { createPreprocessor, type ImagePreprocessor, type PreprocessChoice } from '../image/index.js';
 import { l2NormalizeRows } from '../metrics/vector.js';
 import { ClipFamilyModel } from '../models/clip-model.js';
 import { ImageClassifierModel, mapClassesToLabels } from '../models/image-classifier.js';
@@ -34,7 +34,7 @@ export interface CommonEvalOptions {
   readonly dtype: Dtype;
   readonly batchSize: number;
   readonly store: string;
-  readonly preprocess: PreprocessMode;
+  readonly preprocess: PreprocessChoice;
   readonly logitScale?: number;
   readonly logitBias?: number;
   readonly threads?: number;

@@ -19,6 +19,7 @@ aspect ratios incl. odd sizes):
   (Pillow ignores it; sharp would convert it to sRGB), one with EXIF orientation 6 (Pillow does not transpose;
   the `exif_transpose` entry has the ImageOps.exif_transpose pixels), CMYK with Pillow's Adobe APP14 marker and
   the same file with APP14 removed (Pillow assumes Adobe-inverted CMYK either way);
+- a CMYK TIFF, a lossy and a lossless WebP, a palette GIF;
 - PNGs: palette with a tRNS chunk, 4-bit palette, greyscale 1/2/4/8-bit, grey+alpha, RGBA, and 16-bit grey, grey+alpha,
   RGB, RGBA (the 16-bit and low-bit ones are written by hand with zlib, since Pillow cannot write all of them).
 For each: `<name>.rgb` = the uint8 RGB pixels of `Image.open(f).convert('RGB')` (interleaved, row-major).
@@ -192,6 +193,10 @@ def make_images():
     assert b'Adobe' in adobe
     imgs['cmyk-adobe.jpg'] = adobe
     imgs['cmyk-noadobe.jpg'] = strip_app14(adobe)
+    imgs['cmyk.tiff'] = save(Image.fromarray(cmyk_arr, 'CMYK'), 'TIFF')
+    imgs['photo-lossy.webp'] = save(Image.fromarray(natural(66, 50, 17)), 'WEBP', quality=80)
+    imgs['photo-lossless.webp'] = save(Image.fromarray(natural(34, 26, 18)), 'WEBP', lossless=True)
+    imgs['palette.gif'] = save(Image.fromarray(natural(44, 30, 19)).quantize(colors=32), 'GIF')
 
     # PNGs
     rgb = natural(41, 29, 9)

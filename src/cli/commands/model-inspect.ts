@@ -2,7 +2,17 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import path from 'node:path';
-import { loadPreprocessSpec, describePreprocess } from '../../image/index.js';
+import {
+  describePreprocess,
+  describePythonPipeline,
+  parsePreprocessSpec,
+  parsePythonPipeline,
+  readPreprocessorConfig,
+  resizeTarget,
+  resolveModeFor,
+  type PreprocessSpec,
+} from '../../image/index.js';
+import { errorMessage } from '../../errors.js';
 import { ImageClassifierModel } from '../../models/image-classifier.js';
 import { openModel } from '../../models/open-model.js';
 import { DTYPES, type Dtype } from '../../models/dtype.js';
@@ -10,11 +20,56 @@ import { resolveLogitScale } from '../../models/logit-scale.js';
 import { EmbeddingStore } from '../../store/embedding-store.js';
 import { FileHashIndex } from '../../store/hash.js';
 
+/**
+ * The effective pipeline of each mode (auto first), and a warning when transformers.js semantics letterbox: an
+ * integer `size` with a centre crop fits the whole image inside size x size, so the crop pads it with black.
+ */
+export async function describePreprocessModes(modelDir: string): Promise<string[]> {
+  const { file, json } = await readPreprocessorConfig(modelDir);
+  const lines: string[] = [];
+  const auto = resolveModeFor(json, 'auto');
+  lines.push(`preprocess   auto = ${auto}${auto === 'python' ? ' (the folder has a holoclip_preprocess block)' : ' (no holoclip_preprocess block)'}`);
+  let spec: PreprocessSpec | null = null;
+  try {
+    spec = parsePreprocessSpec(json, file);
+    lines.push(`  fast       ${describePreprocess(spec, 'fast')}`);
+    lines.push(`  reference  ${describePreprocess(spec, 'reference')}`);
+  } catch (err) {
+    lines.push(`  fast       unavailable: ${errorMessage(err)}`);
+    lines.push(`  reference  unavailable: ${errorMessage(err)}`);
+  }
+  try {
+    lines.push(`  python     ${describePythonPipeline(parsePythonPipeline(json, file))}`);
+  } catch (err) {
+    lines.push(`  python     unavailable: ${errorMessage(err)}`);
+  }
+  const letterbox = spec ? letterboxWarning(spec) : null;
+  if (letterbox) lines.push(letterbox);
+  return lines;
+}
+
+/** The transformers.js letterbox of a 4:3 photo (640x480), or null when the config does not letterbox. */
+export function letterboxWarning(spec: PreprocessSpec): string | null {
+  const r = spec.resize;
+  if (!r || r.kind !== 'shortest_edge' || r.longestEdge === undefined || !spec.centerCrop) return null;
+  const [w, h] = resizeTarget(r, 640, 480);
+  const rows = Math.max(0, spec.centerCrop.height - h);
+  const cols = Math.max(0, spec.centerCrop.width - w);
+  if (rows === 0 && cols === 0) return null;
+  const pad = [rows > 0 ? `${rows} of ${spec.centerCrop.height} rows` : '', cols > 0 ? `${cols} of ${spec.centerCrop.width} columns` : ''].filter(Boolean).join(' and ');
+  return (
+    `warning: under transformers.js semantics (--preprocess fast / reference) this config letterboxes: the integer size ` +
+    `${r.shortestEdge} also caps the longest edge, so a 4:3 photo (640x480) is resized to ${w}x${h} and ${pad} of the ` +
+    `${spec.centerCrop.height}x${spec.centerCrop.width} crop are black padding. --preprocess python (and the Python pipeline) ` +
+    `treat the integer size as the shortest edge (640x480 -> ${Math.trunc((r.shortestEdge * 640) / 480)}x${r.shortestEdge}, no padding).`
+  );
+}
+
 export async function inspectModelCommand(dir: string, dtype: Dtype, storeDir: string): Promise<string> {
   const opened = await openModel(dir, { dtype });
   if (opened instanceof ImageClassifierModel) {
     const f = opened.folder;
-    const spec = await loadPreprocessSpec(f.dir);
+    const preprocess = await describePreprocessModes(f.dir);
     await opened.dispose();
     return `${[
       `folder       ${f.dir}`,
@@ -22,7 +77,7 @@ export async function inspectModelCommand(dir: string, dtype: Dtype, storeDir: s
       `model        ${path.relative(f.dir, f.files.model)}`,
       `classes      ${f.labels.length}: ${f.labels.slice(0, 8).join(', ')}${f.labels.length > 8 ? ', ...' : ''}`,
       `model card   ${f.files.modelCard ? 'holoclip.json' : '(none)'}`,
-      `preprocess   ${describePreprocess(spec, 'fast')}`,
+      ...preprocess,
     ].join('\n')}\n`;
   }
   const model = opened;
@@ -36,7 +91,7 @@ export async function inspectModelCommand(dir: string, dtype: Dtype, storeDir: s
       warn: (m) => warnings.push(m),
     });
     await hashIndex.save();
-    const spec = await loadPreprocessSpec(model.folder.dir);
+    const preprocess = await describePreprocessModes(model.folder.dir);
     const lines = [
       `folder       ${model.folder.dir}`,
       `model_type   ${model.modelType} (scoring: ${model.folder.family.scoring})`,
@@ -47,7 +102,7 @@ export async function inspectModelCommand(dir: string, dtype: Dtype, storeDir: s
       `model card   ${model.folder.files.modelCard ? 'holoclip.json' : '(none)'}`,
       `logit scale  ${scale.scale.toFixed(6)}${scale.bias !== 0 ? `, bias ${scale.bias.toFixed(6)}` : ''} from ${scale.source}: ${scale.detail}`,
       `text length  ${await model.maxTextLength()} tokens (${model.folder.family.textPadding === 'max_length' ? 'padded to max length' : 'padded to longest'})`,
-      `preprocess   ${describePreprocess(spec, 'fast')}`,
+      ...preprocess,
       ...warnings,
     ];
     return `${lines.join('\n')}\n`;

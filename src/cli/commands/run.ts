@@ -6,7 +6,8 @@ import { loadSuite, type ResolvedSuite } from '../../suite/load-suite.js';
 import { parseShard, planSuite } from '../../suite/plan.js';
 import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
-import { onInterrupt, positiveInt } from '../common-options.js';
+import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
+import { onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
 interface RunFlags {
@@ -15,7 +16,7 @@ interface RunFlags {
   out?: string;
   benchmarksDir?: string;
   threads?: number;
-  preprocess: 'fast' | 'reference';
+  preprocess?: PreprocessChoice;
   report: boolean;
   quiet?: boolean;
 }
@@ -72,7 +73,7 @@ export function registerRun(program: Command): void {
     .option('--out <dir>', 'output folder (default: the suite\'s `out`, else runs/<suite name>)')
     .option('--benchmarks-dir <dir>', 'where built-in benchmarks are built (default .holoclip/benchmarks)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
-    .addOption(new Option('--preprocess <mode>', 'fast: sharp pipeline; reference: transformers.js image processor').choices(['fast', 'reference']).default('fast'))
+    .addOption(new Option('--preprocess <mode>', `${PREPROCESS_HELP} (default: the suite's \`preprocess\`, else auto)`).choices([...PREPROCESS_CHOICES]))
     .option('--no-report', 'do not write report/index.html')
     .option('--quiet', 'no progress output')
     .addHelpText(
