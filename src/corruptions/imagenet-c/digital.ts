@@ -6,7 +6,7 @@
 import { fromUnitInterleaved, fromUnitPlanes, toUnitInterleaved } from '../pixels.js';
 import type { Rng } from '../random.js';
 import { affineFromPoints, warpAffineLinear } from '../reference/opencv.js';
-import { resizeBoxPil } from '../reference/pil.js';
+import { pilResize } from '../../image/pil-resample.js';
 import { gaussianFilter, mapCoordinatesLinear } from '../reference/scipy-ndimage.js';
 import { hsvToRgb, rgbToHsv } from '../reference/skimage.js';
 import type { Corruption, CorruptionInput, RgbImage } from '../types.js';
@@ -75,7 +75,11 @@ export const PIXELATE_TABLE = [0.6, 0.5, 0.4, 0.3, 0.25] as const;
 export function pixelate(image: RgbImage, c: number): RgbImage {
   const sw = Math.max(1, Math.trunc(image.width * c));
   const sh = Math.max(1, Math.trunc(image.height * c));
-  return resizeBoxPil(resizeBoxPil(image, sw, sh), image.width, image.height);
+  const box = (img: RgbImage, w: number, h: number): RgbImage => {
+    const r = pilResize({ width: img.width, height: img.height, channels: 3, data: img.data }, w, h, 'box');
+    return { width: r.width, height: r.height, data: r.data };
+  };
+  return box(box(image, sw, sh), image.width, image.height);
 }
 
 // ---------------------------------------------------------------- jpeg_compression
