@@ -1,0 +1,1 @@
+"""holoclip_export: turn open_clip, Hugging Face and timm checkpoints into holoclip model folders."""
