@@ -7,6 +7,7 @@ import { HoloclipError, errorMessage } from '../errors.js';
 import { HOLOCLIP_VERSION } from '../util/version.js';
 import { registerEval } from './commands/eval.js';
 import { registerModelInspect } from './commands/model-inspect.js';
+import { registerModelCatalog } from './commands/model-catalog.js';
 import { registerScore } from './commands/score.js';
 import { registerBench } from './commands/bench.js';
 import { registerRun } from './commands/run.js';
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
   registerCorrupt(program);
   registerData(program);
   registerBench(program);
-  registerModelInspect(program);
+  registerModelCatalog(registerModelInspect(program));
   return program;
 }
 

@@ -17,6 +17,15 @@ export const ModelCardSchema = z.looseObject({
   training_size: z.number().nonnegative().optional(),
   loss: z.string().optional(),
   fine_tuned: z.union([z.boolean(), z.string()]).optional(),
+  // Optional facts from the model catalogue (tools/export/holoclip_export/catalog.json, written by the exporter).
+  architecture_detail: z.string().optional(),
+  params: z.number().nonnegative().optional(),
+  image_size: z.union([z.number().int().positive(), z.array(z.number().int().positive()).length(2)]).optional(),
+  samples_seen: z.number().nonnegative().optional(),
+  /** Where each factor value comes from ("catalog: model_profile.csv row ViT-B-32: mparams"), or "unknown". */
+  provenance: z.record(z.string(), z.string()).optional(),
+  /** The open_clip checkpoint the card describes: its catalogue identity. */
+  open_clip: z.strictObject({ model: z.string().min(1), pretrained: z.string().min(1).nullable() }).optional(),
   notes: z.string().optional(),
   seed: z.number().int().optional(),
   data_sha256: z.string().optional(),

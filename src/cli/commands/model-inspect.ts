@@ -111,8 +111,8 @@ export async function inspectModelCommand(dir: string, dtype: Dtype, storeDir: s
   }
 }
 
-export function registerModelInspect(program: Command): void {
-  const modelCmd = program.command('model').description('inspect model folders');
+export function registerModelInspect(program: Command): Command {
+  const modelCmd = program.command('model').description('inspect model folders and list known models');
   modelCmd
     .command('inspect')
     .description('check a model folder and show its type, available dtypes, preprocessing and where its logit scale comes from')
@@ -122,4 +122,5 @@ export function registerModelInspect(program: Command): void {
     .action(async (dir: string, opts: { dtype: Dtype; store: string }) => {
       process.stdout.write(await inspectModelCommand(dir, opts.dtype, opts.store));
     });
+  return modelCmd;
 }
