@@ -33,10 +33,15 @@ def export_tower(module: torch.nn.Module, inputs: Sequence[torch.Tensor], input_
     start = time.perf_counter()
     module.eval()
     buf = io.BytesIO()
+    # nn.MultiheadAttention's inference "fast path" (aten::_native_multi_head_attention, taken by full-size towers
+    # in eval mode) has no ONNX symbolic: trace the plain path, which computes the same function.
+    fastpath = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
     with torch.no_grad():
         torch.onnx.export(module, tuple(inputs), buf, input_names=list(input_names), output_names=[output_name],
                           dynamic_axes={**dynamic_axes, output_name: {0: "batch"}}, opset_version=OPSET,
                           do_constant_folding=True, dynamo=False)
+    torch.backends.mha.set_fastpath_enabled(fastpath)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buf.getvalue())
     seconds = time.perf_counter() - start
