@@ -30,12 +30,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     oc.add_argument("--model-cfg", help="JSON (inline or a file) deep-merged into open_clip's model config")
     oc.add_argument("--name", help="name in holoclip.json (default: the folder name)")
 
-    hf = sub.add_parser("hf", help="a local Hugging Face CLIPModel / SiglipModel folder")
-    hf.add_argument("model_dir", type=Path)
-    hf.add_argument("--out", required=True, type=Path)
-    hf.add_argument("--name")
-    hf.add_argument("--seed", type=int, default=0)
-
     args = p.parse_args(argv)
     start = time.perf_counter()
     if args.source == "open_clip":
@@ -44,10 +38,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         pretrained = None if args.pretrained.lower() == "none" else args.pretrained
         result = open_clip_source.export(args.model, pretrained, args.out, args.override, args.model_cfg, args.seed,
                                          args.name)
-    elif args.source == "hf":
-        from . import hf_source
-
-        result = hf_source.export(args.model_dir, args.out, args.name, args.seed)
     else:  # pragma: no cover - argparse rejects it
         p.error(f"unknown source {args.source}")
     _report(args.out, result, time.perf_counter() - start)
