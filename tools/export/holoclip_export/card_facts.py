@@ -18,13 +18,23 @@ def catalogue_facts(source: str, model: str, pretrained: str | None) -> dict[str
     return dict(facts) if isinstance(facts, dict) else {}
 
 
-def merge_facts(exporter: dict[str, Any], source: str, model: str, pretrained: str | None) -> dict[str, Any]:
-    """Exporter facts, overlaid with the catalogue's where it knows better; provenance per key."""
+# Facts about the network's shape: wrong in the catalogue once the architecture was changed with overrides.
+SHAPE_KEYS = frozenset({"architecture", "architecture_detail", "params", "parameters", "image_size"})
+
+
+def merge_facts(exporter: dict[str, Any], source: str, model: str, pretrained: str | None,
+                changed_architecture: bool = False) -> dict[str, Any]:
+    """Exporter facts, overlaid with the catalogue's where it knows better; provenance per key.
+    When the architecture was changed (--override), the catalogue's shape facts are not used."""
     provenance = {k: "exporter" for k in exporter if k not in ("name", "notes", "export")}
     merged = dict(exporter)
-    for key, value in catalogue_facts(source, model, pretrained).items():
+    facts = catalogue_facts(source, model, pretrained)
+    for key, value in facts.items():
+        if changed_architecture and key in SHAPE_KEYS:
+            continue
         if key == "provenance" and isinstance(value, dict):
-            provenance.update(value)
+            provenance.update({k: v for k, v in value.items()
+                               if k in facts and not (changed_architecture and k in SHAPE_KEYS)})
         elif value is not None and value != "unknown":
             merged[key] = value
             provenance.setdefault(key, "catalog")

@@ -195,7 +195,8 @@ def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[st
         facts["training_data"] = "none (random weights)"
         facts["training_size"] = 0
         facts["fine_tuned"] = False
-    card = merge_facts(facts, "open_clip", model, None if pretrained in (None, "none") else pretrained)
+    card = merge_facts(facts, "open_clip", model, None if pretrained in (None, "none") else pretrained,
+                       changed_architecture=bool(shrunk))
     card["export"] = {
         "tool": "holoclip-export open_clip", "exporter": "torch.onnx.export(dynamo=False), opset 17",
         "onnxruntime_max_abs_diff": {k: t.max_abs_diff for k, t in towers.items()},
