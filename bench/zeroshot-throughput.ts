@@ -4,11 +4,11 @@
  *
  *   npm run bench -- [--model DIR] [--images N] [--batch-size B] [--threads T] [--preprocess fast|python|reference]
  *
- * Default model: a randomly initialised CLIP with ViT-B/32 shapes, built once into
- * bench/out/vitb32 by tools/fixtures/build_fixtures.py (needs Debian's python3-torch; weights do
- * not change throughput). The dataset: N generated 500x375 JPEGs in 10 class folders.
+ * Default model: open_clip's ViT-B/32 with random weights (weights do not change throughput), exported once
+ * into bench/out/vitb32-export by `holoclip-export open_clip ViT-B-32 none --out bench/out/vitb32-export`
+ * (tools/export; the script prints the command when the folder is missing). The dataset: N generated
+ * 500x375 JPEGs in 10 class folders.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,12 +39,20 @@ const outRoot = path.resolve('bench/out');
 const preprocess = values.preprocess as PreprocessMode;
 if (!['fast', 'python', 'reference'].includes(preprocess)) throw new Error(`--preprocess must be fast, python or reference, got ${preprocess}`);
 
-async function ensureModel(): Promise<string> {
+/** The exact command that makes the default model (random weights: they do not change throughput). */
+const EXPORT_COMMAND = 'holoclip-export open_clip ViT-B-32 none --out bench/out/vitb32-export';
+
+function ensureModel(): string {
   if (values.model) return path.resolve(values.model);
-  const dir = path.join(outRoot, 'vitb32');
+  const dir = path.join(outRoot, 'vitb32-export');
   if (!existsSync(path.join(dir, 'onnx', 'vision_model.onnx'))) {
-    console.log(`building a ViT-B/32-shaped CLIP into ${dir} (once; needs /usr/bin/python3 with Debian's python3-torch and python3-onnx)`);
-    execFileSync('/usr/bin/python3', ['tools/fixtures/build_fixtures.py', '--bench-vitb32', dir], { stdio: 'inherit' });
+    console.error(
+      `no benchmark model in ${dir}. Export open_clip's ViT-B/32 (random weights) once, from the holoclip folder:\n` +
+        `  python3 -m venv V && V/bin/pip install ./tools/export     # the exporter, see tools/export/README.md\n` +
+        `  V/bin/${EXPORT_COMMAND}\n` +
+        'or pass --model DIR to benchmark another model folder.',
+    );
+    process.exit(2);
   }
   return dir;
 }
@@ -89,7 +97,7 @@ async function bareThroughput(modelDir: string, size: number): Promise<number> {
   return (batches * batchSize) / s;
 }
 
-const modelDir = await ensureModel();
+const modelDir = ensureModel();
 const dataDir = await ensureImages();
 const config = JSON.parse(await fs.readFile(path.join(modelDir, 'preprocessor_config.json'), 'utf8')) as { crop_size?: { height: number } | number };
 const size = typeof config.crop_size === 'number' ? config.crop_size : config.crop_size?.height ?? 224;

@@ -1,0 +1,48 @@
+"""`holoclip-export`: the command line. Each subcommand writes one holoclip model folder."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+
+def _report(out: Path, result: dict, seconds: float) -> None:
+    for name, t in result["towers"].items():
+        print(f"  {t.path.relative_to(out)}: {t.bytes / 1e6:.2f} MB, export {t.seconds:.1f} s, "
+              f"onnxruntime vs torch max abs diff {t.max_abs_diff:.2e}")
+    total = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"wrote {out} ({total / 1e6:.2f} MB) in {seconds:.1f} s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="holoclip-export", description=__doc__)
+    sub = p.add_subparsers(dest="source", required=True)
+
+    oc = sub.add_parser("open_clip", help="an open_clip model: MODEL PRETRAINED (tag, checkpoint file, or none)")
+    oc.add_argument("model", help="open_clip model name, e.g. ViT-B-32, RN50, convnext_base_w")
+    oc.add_argument("pretrained", help="pretrained tag, local checkpoint file, or `none` for random weights")
+    oc.add_argument("--out", required=True, type=Path)
+    oc.add_argument("--seed", type=int, default=0, help="torch seed for random weights and the check inputs")
+    oc.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                    help="change open_clip's model config, e.g. vision_cfg.layers=2 (JSON values); repeatable")
+    oc.add_argument("--model-cfg", help="JSON (inline or a file) deep-merged into open_clip's model config")
+    oc.add_argument("--name", help="name in holoclip.json (default: the folder name)")
+
+    args = p.parse_args(argv)
+    start = time.perf_counter()
+    if args.source == "open_clip":
+        from . import open_clip_source
+
+        pretrained = None if args.pretrained.lower() == "none" else args.pretrained
+        result = open_clip_source.export(args.model, pretrained, args.out, args.override, args.model_cfg, args.seed,
+                                         args.name)
+    else:  # pragma: no cover - argparse rejects it
+        p.error(f"unknown source {args.source}")
+    _report(args.out, result, time.perf_counter() - start)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Export the parity test models and write the Python side of the end-to-end parity tests.
+
+For each model in MODELS: `holoclip-export` writes models/exported/<name>/ (random weights of a real architecture,
+shrunk), then the Python reference runs on the photos in test/golden/export/photos/ (an ImageFolder; see
+make_parity_photos.py): the library's OWN eval preprocessing (open_clip's `create_model_and_transforms` transform
+on `Image.open(f)`), its OWN model (`encode_image` / `encode_text`, tokenizer), and the zero-shot head
+(class names x one template, each embedding L2-normalised, logits = exp(logit_scale) * cos (+ logit_bias for
+SigLIP)). It writes test/golden/export/<name>.json: classes, template, images in holoclip's order (class, then
+file name), logits and top-1. test/export-parity.test.ts runs holoclip's CLI on the same folder and photos.
+
+The Python model of the goldens is rebuilt with the seed recorded in the folder's config.json; the script checks
+that the exported vision tower run by onnxruntime gives that model's features (a different build would fail here).
+
+    /work/venv-pre/bin/pip install ./tools/export       # or -e
+    /work/venv-pre/bin/python tools/export/make_parity_goldens.py [--only NAME ...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+TEMPLATE = "a photo of a {c}."
+TEXT_SMALL = ["text_cfg.width=16", "text_cfg.heads=2", "text_cfg.layers=2", "embed_dim=32"]
+
+# name -> (source, model, overrides): real architectures, shrunk (width/depth) so each folder is a few MB.
+MODELS: dict[str, tuple[str, str, list[str]]] = {
+    "openclip-vit-b-32-shrunk": ("open_clip", "ViT-B-32",
+                                 ["vision_cfg.width=64", "vision_cfg.layers=2", *TEXT_SMALL]),
+    "openclip-rn50-shrunk": ("open_clip", "RN50",
+                             ["vision_cfg.layers=[1,1,1,1]", "vision_cfg.width=8", "vision_cfg.image_size=160",
+                              *TEXT_SMALL]),
+}
+
+
+def image_files(photos: Path) -> tuple[list[str], list[Path]]:
+    """Classes (sorted folder names) and images (per class, sorted file names) as holoclip's ImageFolder lists them."""
+    classes = sorted(d.name for d in photos.iterdir() if d.is_dir())
+    files = [f for c in classes for f in sorted((photos / c).iterdir()) if f.is_file()]
+    return classes, files
+
+
+def open_clip_reference(folder: Path, classes: Sequence[str], files: Sequence[Path]) -> dict[str, Any]:
+    from holoclip_export import open_clip_source
+
+    exp = json.loads((folder / "config.json").read_text())["holoclip_export"]
+    net, preprocess, tokenizer, _ = open_clip_source.load(exp["model"], None, exp["overrides"], None, exp["seed"])
+    with torch.no_grad():
+        pixels = torch.stack([preprocess(Image.open(f)) for f in files])
+        img = net.encode_image(pixels)
+        txt = net.encode_text(tokenizer([TEMPLATE.replace("{c}", c) for c in classes]))
+        _check_onnx(folder, pixels, img)
+        img = img / img.norm(dim=-1, keepdim=True)
+        txt = txt / txt.norm(dim=-1, keepdim=True)
+        logits = net.logit_scale.exp() * img @ txt.T
+        if getattr(net, "logit_bias", None) is not None:
+            logits = logits + net.logit_bias
+    return {"logits": logits.numpy(), "pipeline": "open_clip.create_model_and_transforms(...)[2] (eval transform)"}
+
+
+def _check_onnx(folder: Path, pixels: torch.Tensor, features: torch.Tensor) -> None:
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(folder / "onnx" / "vision_model.onnx"), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"pixel_values": pixels.numpy()})[0]
+    diff = float(np.max(np.abs(got - features.numpy())))
+    if diff > 1e-4:
+        raise SystemExit(f"{folder}: the exported vision tower differs from the rebuilt model by {diff:.3g}; "
+                         "re-export the folder with this script")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", type=Path, default=Path("models/exported"))
+    ap.add_argument("--photos", type=Path, default=Path("test/golden/export/photos"))
+    ap.add_argument("--out", type=Path, default=Path("test/golden/export"))
+    ap.add_argument("--only", nargs="*", help="names from MODELS (default: all)")
+    ap.add_argument("--no-export", action="store_true", help="reuse the existing folders")
+    args = ap.parse_args()
+    from holoclip_export import cli
+
+    classes, files = image_files(args.photos)
+    for name, (source, model, overrides) in MODELS.items():
+        if args.only and name not in args.only:
+            continue
+        folder = args.models / name
+        if not args.no_export:
+            argv = [source, model, "none", "--out", str(folder), "--seed", "0", "--name", name]
+            for o in overrides:
+                argv += ["--override", o]
+            cli.main(argv)
+        ref = open_clip_reference(folder, classes, files)
+        logits = ref["logits"]
+        golden = {
+            "model": name,
+            "source": source,
+            "python_pipeline": ref["pipeline"],
+            "template": TEMPLATE,
+            "classes": classes,
+            "images": [f.relative_to(args.photos).as_posix() for f in files],
+            "logits": [[float(v) for v in row] for row in logits],
+            "top1": [int(i) for i in logits.argmax(axis=1)],
+            "versions": _versions(),
+        }
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{name}.json").write_text(json.dumps(golden, indent=1) + "\n")
+        print(f"{args.out / (name + '.json')}: {len(files)} images x {len(classes)} classes, "
+              f"top-1 {[classes[i] for i in golden['top1']]}", file=sys.stderr)
+
+
+def _versions() -> dict[str, str]:
+    import open_clip
+    import PIL
+
+    return {"torch": torch.__version__, "open_clip": open_clip.__version__, "pillow": PIL.__version__}
+
+
+if __name__ == "__main__":
+    main()
