@@ -11,18 +11,10 @@ import path from 'node:path';
 import type { FactorName, SuiteResults } from '../src/results/types.js';
 import { makeImageFolder, runCli } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
+import { modelsTableRow, sourceNotes } from './helpers/report-rows.js';
 
 const EXPORTED = path.join(REPO_ROOT, 'models', 'exported');
 const CARD_FACTORS = ['architecture', 'training_data', 'training_size', 'loss', 'fine_tuned'] as const;
-
-/** The `<tr>` of the models table that belongs to `model`. */
-export function modelsTableRow(html: string, model: string): string {
-  const table = html.slice(html.indexOf('id="table-models"'));
-  const body = table.slice(0, table.indexOf('</table>'));
-  const row = body.split('<tr').find((r) => r.includes(`>${model}<`));
-  assert.ok(row, `the models table has a row for ${model}`);
-  return row;
-}
 
 test('suite of exported models: factors from their cards, source "card", in results.json, results.csv and the report', async () => {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-suite-exported-'));
@@ -73,7 +65,7 @@ tasks:
         const shown = typeof card[f] === 'number' ? `data-value="${String(card[f])}"` : String(card[f]).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
         assert.ok(row.includes(shown), `the report shows ${m.name}'s ${f} (${shown})`);
       }
-      const sources = [...row.matchAll(/<span class="source[^"]*">([^<]*)<\/span>/g)].map((x) => x[1]);
+      const sources = sourceNotes(row);
       const factorSources: Record<FactorName, string> = { architecture: 'card', training_data: 'card', training_size: 'card', loss: 'card', fine_tuned: 'card', dtype: 'default' };
       assert.deepEqual(sources.slice(0, 6), ['architecture', 'training_data', 'training_size', 'loss', 'fine_tuned', 'dtype'].map((f) => factorSources[f as FactorName]));
     }

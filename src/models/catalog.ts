@@ -99,3 +99,58 @@ export function filterCatalog(entries: readonly CatalogEntry[], text: string | u
 export function findCatalogEntry(catalog: Catalog, source: string, model: string, pretrained: string | null): CatalogEntry | null {
   return catalog.entries.find((e) => e.source === source && e.model === model && e.pretrained === pretrained) ?? null;
 }
+
+/** The catalogue fact behind each model factor holoclip analyses (results.json `metadata`). */
+export const FACTOR_FACTS = {
+  architecture: 'architecture_family',
+  training_data: 'training_data',
+  training_size: 'training_size',
+  loss: 'loss',
+  fine_tuned: 'fine_tuned',
+} as const;
+export type CatalogFilledFactor = keyof typeof FACTOR_FACTS;
+/** Facts about the network, true of every checkpoint of a model; the others depend on the pretrained tag. */
+const ARCHITECTURE_FACTORS: readonly CatalogFilledFactor[] = ['architecture'];
+
+export interface CatalogFactorValue {
+  readonly value: string | number | boolean;
+  /** The catalogue's citation of the fact ("model_profile.csv row ViT-B-32: mparams"). */
+  readonly source: string;
+}
+
+export interface CatalogFactors {
+  /** The entry the facts come from: the checkpoint's own, or (architecture only) another checkpoint of its model. */
+  readonly entry: CatalogEntry;
+  /** True when `entry` is the checkpoint itself (training facts included). */
+  readonly exact: boolean;
+  readonly factors: Partial<Record<CatalogFilledFactor, CatalogFactorValue>>;
+}
+
+function factorValueOk(factor: CatalogFilledFactor, v: unknown): v is string | number | boolean {
+  if (factor === 'training_size') return typeof v === 'number' && v >= 0;
+  if (factor === 'fine_tuned') return typeof v === 'boolean' || (typeof v === 'string' && v !== '');
+  return typeof v === 'string' && v !== '';
+}
+
+/**
+ * What the catalogue knows of an open_clip checkpoint's factors. The checkpoint's own entry gives every known
+ * factor; when the tag is not catalogued (random weights, a local file) but the model is, only the architecture
+ * (true whatever the weights) comes from another entry of the model. null when the model is not catalogued.
+ * Unknown facts are left out, never guessed. `file` names the catalogue in errors.
+ */
+export function catalogFactors(catalog: Catalog, identity: { model: string; pretrained: string | null }, file: string = CATALOG_FILE): CatalogFactors | null {
+  const own = findCatalogEntry(catalog, 'open_clip', identity.model, identity.pretrained);
+  const entry = own ?? catalog.entries.find((e) => e.source === 'open_clip' && e.model === identity.model) ?? null;
+  if (entry === null) return null;
+  const factors: Partial<Record<CatalogFilledFactor, CatalogFactorValue>> = {};
+  for (const [factor, key] of Object.entries(FACTOR_FACTS) as Array<[CatalogFilledFactor, string]>) {
+    if (own === null && !ARCHITECTURE_FACTORS.includes(factor)) continue;
+    const fact = entry.facts[key];
+    if (fact === undefined || fact === 'unknown') continue;
+    if (!factorValueOk(factor, fact.value)) {
+      throw new HoloclipError(`model catalogue ${file}: ${entry.name}.${key} is ${JSON.stringify(fact.value)}, not a valid ${factor}: rebuild it with tools/export/build_catalog.py`);
+    }
+    factors[factor] = { value: fact.value, source: fact.source };
+  }
+  return { entry, exact: own !== null, factors };
+}

@@ -2,7 +2,7 @@
  * The overview parts of the report: header (with the "how computed" conventions), the models and their
  * factors, the one-row-per-model summary, "what differs between models", and the skipped units.
  */
-import { FACTOR_NAMES } from '../results/types.js';
+import { FACTOR_NAMES, type SuiteModel } from '../results/types.js';
 import { TASKS } from '../tasks/registry.js';
 import { describeDifferences } from './differences.js';
 import { html, modelNameHtml, paragraphs, rowClass, type ReportContext, type Section } from './kit/blocks.js';
@@ -79,10 +79,22 @@ export function modelsSection(ctx: ReportContext): Section {
     id: 'section-models',
     title: 'Models',
     intro: paragraphs(
-      `Each model and the factors of the paper it varies. The small note after each value says where it came from: the suite file, the model's card, or unknown. The reference model (${r.reference_model}, highlighted) is the one every other model is compared with; charts label each model with the factors in which it differs from it.`,
+      `Each model and the factors of the paper it varies. The small note after each value says where it came from: the suite file, the model's card (holoclip.json), the model catalogue, or unknown. The suite file wins over the card, and the card over the catalogue: the catalogue fills only what a card naming its open_clip checkpoint lacks. The reference model (${r.reference_model}, highlighted) is the one every other model is compared with; charts label each model with the factors in which it differs from it.`,
+      ...catalogNotes(r.models),
     ),
     blocks: [html(renderTable({ id: 'table-models', columns, rows }))],
   };
+}
+
+/** Which catalogue entry each model's `catalog` values come from. */
+function catalogNotes(models: readonly SuiteModel[]): string[] {
+  const used = models.flatMap((m) => {
+    if (m.catalog === null) return [];
+    const factors = FACTOR_NAMES.filter((f) => m.metadata_source[f] === 'catalog').join(', ');
+    const entry = m.catalog.exact ? `catalogue entry ${m.catalog.entry}` : `the model's architecture (catalogue entry ${m.catalog.entry}; its own pretrained tag is not catalogued)`;
+    return [`${m.name}: ${factors} from the ${entry}`];
+  });
+  return used.length === 0 ? [] : [`Values from the model catalogue (holoclip model catalog --json gives each fact's citation): ${used.join('; ')}.`];
 }
 
 /** One row per model: the headline numbers of every task (its summary columns); columns without any measurement are left out. */

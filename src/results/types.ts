@@ -21,8 +21,11 @@ export interface ModelFactors {
 }
 
 export type FactorName = keyof ModelFactors;
-/** The suite file, the model folder's holoclip.json card, holoclip's default (dtype fp32), or nobody. */
-export type MetadataSource = 'suite' | 'card' | 'default' | 'unknown';
+/**
+ * The suite file, the model folder's holoclip.json card, the model catalogue (for a card naming its open_clip
+ * checkpoint; the card wins), holoclip's default (dtype fp32), or nobody.
+ */
+export type MetadataSource = 'suite' | 'card' | 'catalog' | 'default' | 'unknown';
 export const FACTOR_NAMES: readonly FactorName[] = ['architecture', 'training_data', 'training_size', 'loss', 'fine_tuned', 'dtype'];
 
 export interface SuiteModel {
@@ -36,6 +39,11 @@ export interface SuiteModel {
   metadata: ModelFactors;
   /** Where each metadata field came from. */
   metadata_source: Record<FactorName, MetadataSource>;
+  /**
+   * The model-catalogue entry behind the `catalog` sources (or named by the suite's `catalog:`); `exact` is false
+   * when the checkpoint itself is not catalogued and only its model's architecture came from another entry.
+   */
+  catalog: { entry: string; exact: boolean } | null;
   /** null when no unit of the model ran (every task skipped). */
   logit_scale: number | null;
   logit_bias: number;

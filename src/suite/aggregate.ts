@@ -115,6 +115,7 @@ export async function aggregateSuite(suite: ResolvedSuite, plan: SuitePlan, unit
       kind: m.kind,
       metadata: m.metadata,
       metadata_source: m.metadataSource,
+      catalog: m.catalog,
       logit_scale: num(rec.logit_scale),
       logit_bias: num(rec.logit_bias) ?? 0,
       logit_scale_source: typeof rec.logit_scale_source === 'string' ? rec.logit_scale_source : 'unknown',
@@ -140,7 +141,8 @@ export async function aggregateSuite(suite: ResolvedSuite, plan: SuitePlan, unit
     skipped,
     conventions: {
       ...conventions,
-      model_metadata: 'suite file fields win over the model folder\'s holoclip.json card; "unknown" when neither gives it',
+      model_metadata:
+        'suite file fields win over the model folder\'s holoclip.json card, and the card over the model catalogue (used for a card that names its open_clip checkpoint, `open_clip: {model, pretrained}`, and lacks the factor; an uncatalogued tag gets only its model\'s architecture family); "unknown" when none gives it',
       effective_robustness: 'per shift dataset: transform(shift top-1) = slope * transform(ID top-1) + intercept, least squares over the baseline models (Taori et al. 2020); ER = shift top-1 - the line\'s prediction; accuracies clipped to [1e-6, 1-1e-6] before the transform',
       prompts: 'each prompt set is a template ensemble: the text embeddings of the templates are L2-normalised, averaged and renormalised per class; image classifiers use their own logits (prompts: null)',
     },

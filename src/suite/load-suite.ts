@@ -16,6 +16,7 @@ import { HoloclipError, errorMessage } from '../errors.js';
 import type { Dtype } from '../models/dtype.js';
 import type { PreprocessChoice } from '../image/index.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
+import { catalogFactors, readCatalog, type Catalog, type CatalogFactors } from '../models/catalog.js';
 import { inspectAnyModel, type InspectedModel } from '../models/open-model.js';
 import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../head/templates.js';
 import type { FactorName, MetadataSource, ModelFactors } from '../results/types.js';
@@ -23,6 +24,7 @@ import { datasetFields, isPathValue, optionFields, TaskOptionError, type Dataset
 import { taskOfType } from '../tasks/registry.js';
 import { resolveUserPath } from '../util/paths.js';
 import { builtinPaths, parseBuiltin, type BuiltinRef, type DatasetRole } from './builtins.js';
+import { cardIdentityProblem, missingFolderProblem, resolveCatalogRef, type OpenClipIdentity } from './catalog-models.js';
 import type { z } from 'zod';
 import { datasetEntrySchema, modelEntrySchema, promptSetSchema, suiteSchema, taskSchema, type DatasetEntry, type ModelEntry, type SuiteFile, type TaskEntry } from './schema.js';
 
@@ -49,6 +51,8 @@ export interface ResolvedModel {
   readonly card: ModelCard | null;
   readonly metadata: ModelFactors;
   readonly metadataSource: Record<FactorName, MetadataSource>;
+  /** The catalogue entry behind `catalog` sources (results.json `models[].catalog`). */
+  readonly catalog: { readonly entry: string; readonly exact: boolean } | null;
 }
 
 export interface ResolvedDataset {
@@ -153,32 +157,70 @@ async function exists(p: string): Promise<boolean> {
 
 const FACTOR_KEYS = ['architecture', 'training_data', 'training_size', 'loss', 'fine_tuned'] as const;
 
-/** Suite metadata wins over the model card; a card's fine_tuned text ("cross-entropy on ...") means true. */
-function resolveFactors(entry: ModelEntry, card: ModelCard | null, dtype: Dtype): { metadata: ModelFactors; source: Record<FactorName, MetadataSource> } {
+/** A fine_tuned given as text ("cross-entropy on ...", the catalogue's "MSCOCO") means true. */
+function factorValue(key: (typeof FACTOR_KEYS)[number], v: string | number | boolean): string | number | boolean {
+  return key === 'fine_tuned' && typeof v === 'string' ? v.trim() !== '' && v !== 'false' : v;
+}
+
+/**
+ * Suite metadata wins over the model card, and the card over the model catalogue (`fromCatalog`: what the
+ * catalogue knows of the checkpoint the card names).
+ */
+export function resolveFactors(
+  entry: Pick<ModelEntry, (typeof FACTOR_KEYS)[number] | 'dtype'>,
+  card: ModelCard | null,
+  dtype: Dtype,
+  fromCatalog: CatalogFactors | null = null,
+): { metadata: ModelFactors; source: Record<FactorName, MetadataSource> } {
   const metadata: ModelFactors = { architecture: null, training_data: null, training_size: null, loss: null, fine_tuned: null, dtype };
   const source = { dtype: entry.dtype ? 'suite' : 'default' } as Record<FactorName, MetadataSource>;
   for (const key of FACTOR_KEYS) {
     const fromSuite = entry[key];
     const fromCard = card?.[key];
-    if (fromSuite !== undefined) {
-      (metadata as unknown as Record<string, unknown>)[key] = fromSuite;
-      source[key] = 'suite';
-    } else if (fromCard !== undefined) {
-      (metadata as unknown as Record<string, unknown>)[key] = key === 'fine_tuned' && typeof fromCard === 'string' ? fromCard.trim() !== '' && fromCard !== 'false' : fromCard;
-      source[key] = 'card';
-    } else {
-      source[key] = 'unknown';
-    }
+    const fromCat = fromCatalog?.factors[key];
+    const set = (v: string | number | boolean, from: MetadataSource): void => {
+      (metadata as unknown as Record<string, unknown>)[key] = factorValue(key, v);
+      source[key] = from;
+    };
+    if (fromSuite !== undefined) set(fromSuite, 'suite');
+    else if (fromCard !== undefined) set(fromCard, 'card');
+    else if (fromCat !== undefined) set(fromCat.value, 'catalog');
+    else source[key] = 'unknown';
   }
   return { metadata, source };
 }
 
 async function resolveModels(suite: SuiteFile, positions: readonly number[], dir: string, problems: string[]): Promise<ResolvedModel[]> {
   const models: ResolvedModel[] = [];
+  // The catalogue is read only when a suite entry or a card names an open_clip checkpoint.
+  let catalog: Promise<Catalog> | undefined;
+  const getCatalog = (): Promise<Catalog> => (catalog ??= readCatalog());
   for (const [k, entry] of suite.models.entries()) {
     const i = positions[k];
     const where = `models[${i}].path`;
     const pattern = resolveUserPath(entry.path, dir);
+    let named: OpenClipIdentity | null = null;
+    if (entry.catalog !== undefined) {
+      try {
+        const ref = resolveCatalogRef(await getCatalog(), entry.catalog);
+        if ('error' in ref) {
+          problems.push(`models[${i}].catalog: ${ref.error}`);
+          continue;
+        }
+        named = ref.identity;
+      } catch (err) {
+        problems.push(`models[${i}].catalog: ${errorMessage(err)}`);
+        continue;
+      }
+      if (/[*?[\]{}]/.test(entry.path)) {
+        problems.push(`${where}: "${entry.path}" is a glob, but a catalog model is exported into one folder; give its folder`);
+        continue;
+      }
+      if (!(await isDirectory(pattern))) {
+        problems.push(`${where}: ${missingFolderProblem(named, pattern)}`);
+        continue;
+      }
+    }
     let dirs: string[];
     if (/[*?[\]{}]/.test(entry.path)) {
       const matches = await glob(path.relative(dir, pattern).split(path.sep).join('/'), { cwd: dir, onlyDirectories: true, absolute: true, expandDirectories: false });
@@ -207,7 +249,15 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
         const inspected = await inspectAnyModel(d, dtype);
         const cardFile = inspected.folder.files.modelCard;
         const card = cardFile ? await readModelCard(cardFile) : null;
-        const { metadata, source } = resolveFactors(entry, card, dtype);
+        if (named !== null) {
+          const mismatch = cardIdentityProblem(named, card, d);
+          if (mismatch !== null) {
+            problems.push(`models[${i}].catalog: ${mismatch}`);
+            continue;
+          }
+        }
+        const fromCatalog = card?.open_clip ? catalogFactors(await getCatalog(), card.open_clip) : null;
+        const { metadata, source } = resolveFactors(entry, card, dtype, fromCatalog);
         models.push({
           name: entry.name ?? path.basename(d),
           dir: d,
@@ -220,6 +270,7 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
           card,
           metadata,
           metadataSource: source,
+          catalog: fromCatalog !== null && Object.values(source).includes('catalog') ? { entry: fromCatalog.entry.name, exact: fromCatalog.exact } : null,
         });
       } catch (err) {
         problems.push(`${where}: ${errorMessage(err)}`);

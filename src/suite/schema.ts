@@ -24,7 +24,12 @@ const modelMetadata = {
 
 export const modelEntrySchema = z
   .strictObject({
-    path: nonEmpty.describe('model folder (transformers.js layout), relative to the suite file; "*" globs match several folders'),
+    path: nonEmpty.describe('model folder (transformers.js layout), relative to the suite file; "*" globs match several folders; with `catalog`: the folder the model is (to be) exported into'),
+    catalog: z
+      .string()
+      .regex(/^[^/\s]+(\/[^/\s]+)?$/, 'MODEL/PRETRAINED as `holoclip model catalog` names it, e.g. ViT-B-32/laion2b_s34b_b79k (MODEL/none: random weights)')
+      .optional()
+      .describe('a model-catalogue entry (`holoclip model catalog`), e.g. "ViT-B-32/laion2b_s34b_b79k" ("MODEL/none": random weights); `path` must hold its export (holoclip-export), whose card is checked to be that checkpoint'),
     name: name.optional().describe('display name (default: the folder name); not allowed with a glob matching several folders'),
     dtype: z.enum(DTYPES).optional().describe('precision variant of the ONNX files (default fp32)'),
     logit_scale: z.number().positive().optional().describe('logit scale to use instead of the card / recovered value'),

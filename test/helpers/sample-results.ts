@@ -274,6 +274,7 @@ function sampleModel(name: string): SuiteModel {
       fine_tuned: name === CLASSIFIER ? 'suite' : 'card',
       dtype: 'suite',
     },
+    catalog: null,
     logit_scale,
     logit_bias,
     logit_scale_source,
