@@ -37,7 +37,7 @@ test('every exported test model has a golden and every golden a model', async ()
 
 for (const file of goldens) {
   const name = file.replace(/\.json$/, '');
-  test(`parity with Python: ${name}`, async () => {
+  test(`parity with Python: ${name}`, async (t) => {
     const golden = JSON.parse(await fs.readFile(path.join(GOLDEN_DIR, file), 'utf8')) as Golden;
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `holoclip-parity-${name}-`));
     try {
@@ -63,6 +63,7 @@ for (const file of goldens) {
         assert.equal(p.pred, golden.top1[g], `top-1 of ${p.id}`);
         for (let c = 0; c < cols; c++) worst = Math.max(worst, Math.abs(data[i * cols + c] - golden.logits[g][c]));
       });
+      t.diagnostic(`max |logit - python| = ${worst.toExponential(2)}`);
       assert.ok(worst <= TOLERANCE, `max |logit - python| = ${worst} > ${TOLERANCE}`);
     } finally {
       await fs.rm(work, { recursive: true, force: true });

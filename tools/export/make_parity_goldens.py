@@ -29,8 +29,25 @@ from PIL import Image
 TEMPLATE = "a photo of a {c}."
 TEXT_SMALL = ["text_cfg.width=16", "text_cfg.heads=2", "text_cfg.layers=2", "embed_dim=32"]
 
+HF_VISION_SMALL = {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
+                   "image_size": 224, "patch_size": 32}
+HF_CLIP_RANDOM = {"model_type": "clip", "projection_dim": 32, "logit_scale": 33.0,
+                  "text_config": {"hidden_size": 16, "intermediate_size": 64, "num_hidden_layers": 2,
+                                  "num_attention_heads": 2, "vocab_size": 49408, "max_position_embeddings": 77},
+                  "vision_config": HF_VISION_SMALL}
+# SigLIP: scale and bias set away from transformers' init (1, 0) and from holoclip's fallback (10, -10)
+HF_SIGLIP_RANDOM = {"model_type": "siglip", "logit_scale": 12.5, "logit_bias": -3.25,
+                    "text_config": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+                                    "num_attention_heads": 2, "vocab_size": 256, "max_position_embeddings": 16,
+                                    "projection_size": 64, "pad_token_id": 1, "eos_token_id": 1,
+                                    "bos_token_id": None},
+                    "vision_config": HF_VISION_SMALL}
+
 # name -> (source, model, overrides): real architectures, shrunk (width/depth) so each folder is a few MB.
+# For source "hf" the model is the --random-config JSON.
 MODELS: dict[str, tuple[str, str, list[str]]] = {
+    "hf-clip-vit-shrunk": ("hf", json.dumps(HF_CLIP_RANDOM), []),
+    "hf-siglip-vit-shrunk": ("hf", json.dumps(HF_SIGLIP_RANDOM), []),
     "openclip-vit-b-32-shrunk": ("open_clip", "ViT-B-32",
                                  ["vision_cfg.width=64", "vision_cfg.layers=2", *TEXT_SMALL]),
     "openclip-rn50-shrunk": ("open_clip", "RN50",
@@ -64,6 +81,32 @@ def open_clip_reference(folder: Path, classes: Sequence[str], files: Sequence[Pa
     return {"logits": logits.numpy(), "pipeline": "open_clip.create_model_and_transforms(...)[2] (eval transform)"}
 
 
+def hf_reference(folder: Path, classes: Sequence[str], files: Sequence[Path]) -> dict[str, Any]:
+    """HF's own PIL image processor, tokenizer (from the exported folder) and model forward (its zero-shot head:
+    `logits_per_image`, i.e. scale * cos (+ bias for SigLIP))."""
+    from holoclip_export import hf_source
+    import transformers as tf
+
+    exp = json.loads((folder / "config.json").read_text())["holoclip_export"]
+    model, kind = hf_source.load(None, exp["random_config"], exp["seed"])
+    prompts = [TEMPLATE.replace("{c}", c) for c in classes]
+    if kind == "clip":
+        processor = tf.CLIPImageProcessorPil.from_pretrained(str(folder))
+        text = tf.CLIPTokenizer.from_pretrained(str(folder))(prompts, padding=True, return_tensors="pt")
+        pipeline = "transformers CLIPImageProcessorPil + CLIPTokenizer(padding=True) + CLIPModel(...).logits_per_image"
+    else:
+        processor = tf.SiglipImageProcessorPil.from_pretrained(str(folder))
+        text = tf.SiglipTokenizer.from_pretrained(str(folder))(prompts, padding="max_length", return_tensors="pt")
+        text = {"input_ids": text["input_ids"]}  # SigLIP's recipe: max-length padding, no mask
+        pipeline = ("transformers SiglipImageProcessorPil + SiglipTokenizer(padding='max_length') + "
+                    "SiglipModel(...).logits_per_image")
+    with torch.no_grad():
+        pixels = processor(images=[Image.open(f) for f in files], return_tensors="pt")["pixel_values"]
+        out = model(pixel_values=pixels, **text)
+        _check_onnx(folder, pixels, model.get_image_features(pixel_values=pixels).pooler_output)
+    return {"logits": out.logits_per_image.numpy(), "pipeline": pipeline}
+
+
 def _check_onnx(folder: Path, pixels: torch.Tensor, features: torch.Tensor) -> None:
     import onnxruntime as ort
 
@@ -91,11 +134,12 @@ def main() -> None:
             continue
         folder = args.models / name
         if not args.no_export:
-            argv = [source, model, "none", "--out", str(folder), "--seed", "0", "--name", name]
+            argv = ([source, model, "none"] if source == "open_clip" else [source, "--random-config", model]) + \
+                ["--out", str(folder), "--seed", "0", "--name", name]
             for o in overrides:
                 argv += ["--override", o]
             cli.main(argv)
-        ref = open_clip_reference(folder, classes, files)
+        ref = (open_clip_reference if source == "open_clip" else hf_reference)(folder, classes, files)
         logits = ref["logits"]
         golden = {
             "model": name,
@@ -117,8 +161,10 @@ def main() -> None:
 def _versions() -> dict[str, str]:
     import open_clip
     import PIL
+    import transformers
 
-    return {"torch": torch.__version__, "open_clip": open_clip.__version__, "pillow": PIL.__version__}
+    return {"torch": torch.__version__, "open_clip": open_clip.__version__, "transformers": transformers.__version__,
+            "pillow": PIL.__version__}
 
 
 if __name__ == "__main__":

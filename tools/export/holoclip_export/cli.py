@@ -30,6 +30,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     oc.add_argument("--model-cfg", help="JSON (inline or a file) deep-merged into open_clip's model config")
     oc.add_argument("--name", help="name in holoclip.json (default: the folder name)")
 
+    hf = sub.add_parser("hf", help="a Hugging Face CLIPModel / SiglipModel folder, or --random-config for random weights")
+    hf.add_argument("dir", nargs="?", help="local folder with config.json, the weights, tokenizer, preprocessor_config.json")
+    hf.add_argument("--out", required=True, type=Path)
+    hf.add_argument("--random-config", metavar="JSON",
+                    help='build CLIPModel(CLIPConfig(**JSON)) / SiglipModel(...) with random weights instead of DIR: '
+                         'inline JSON or a file, {"model_type": "clip"|"siglip", "text_config": {...}, '
+                         '"vision_config": {...}, "projection_dim": N}; optional "logit_scale" (the multiplier) and '
+                         '"logit_bias" (SigLIP) set those parameters')
+    hf.add_argument("--seed", type=int, default=0, help="torch seed for random weights and the check inputs")
+    hf.add_argument("--name", help="name in holoclip.json (default: the folder name)")
+
     args = p.parse_args(argv)
     start = time.perf_counter()
     if args.source == "open_clip":
@@ -38,6 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         pretrained = None if args.pretrained.lower() == "none" else args.pretrained
         result = open_clip_source.export(args.model, pretrained, args.out, args.override, args.model_cfg, args.seed,
                                          args.name)
+    elif args.source == "hf":
+        from . import hf_source
+
+        if (args.dir is None) == (args.random_config is None):
+            p.error("hf: give a model folder DIR or --random-config JSON (exactly one)")
+        random_cfg = hf_source.read_json_arg(args.random_config) if args.random_config else None
+        result = hf_source.export(args.dir, args.out, random_cfg, args.seed, args.name)
     else:  # pragma: no cover - argparse rejects it
         p.error(f"unknown source {args.source}")
     _report(args.out, result, time.perf_counter() - start)
