@@ -46,6 +46,7 @@ HF_SIGLIP_RANDOM = {"model_type": "siglip", "logit_scale": 12.5, "logit_bias": -
 # name -> (source, model, overrides): real architectures, shrunk (width/depth) so each folder is a few MB.
 # For source "hf" the model is the --random-config JSON.
 MODELS: dict[str, tuple[str, str, list[str]]] = {
+    "openclip-convnext-base-w-shrunk": ("open_clip", "convnext_base_w", [*TEXT_SMALL]),
     "hf-clip-vit-shrunk": ("hf", json.dumps(HF_CLIP_RANDOM), []),
     "hf-siglip-vit-shrunk": ("hf", json.dumps(HF_SIGLIP_RANDOM), []),
     "openclip-vit-b-32-shrunk": ("open_clip", "ViT-B-32",
@@ -53,6 +54,12 @@ MODELS: dict[str, tuple[str, str, list[str]]] = {
     "openclip-rn50-shrunk": ("open_clip", "RN50",
                              ["vision_cfg.layers=[1,1,1,1]", "vision_cfg.width=8", "vision_cfg.image_size=160",
                               *TEXT_SMALL]),
+}
+
+# extra exporter arguments: ConvNeXt keeps its stem, 4 stages with downsampling, blocks and head; timm builds it
+# with one block per stage and narrow widths (open_clip's config cannot say that, see --timm-kwargs)
+EXTRA_ARGS: dict[str, list[str]] = {
+    "openclip-convnext-base-w-shrunk": ["--timm-kwargs", json.dumps({"depths": [1, 1, 1, 1], "dims": [8, 16, 32, 64]})],
 }
 
 
@@ -67,7 +74,8 @@ def open_clip_reference(folder: Path, classes: Sequence[str], files: Sequence[Pa
     from holoclip_export import open_clip_source
 
     exp = json.loads((folder / "config.json").read_text())["holoclip_export"]
-    net, preprocess, tokenizer, _ = open_clip_source.load(exp["model"], None, exp["overrides"], None, exp["seed"])
+    net, preprocess, tokenizer, _ = open_clip_source.load(exp["model"], None, exp["overrides"], None, exp["seed"],
+                                                          exp.get("timm_kwargs"))
     with torch.no_grad():
         pixels = torch.stack([preprocess(Image.open(f)) for f in files])
         img = net.encode_image(pixels)
@@ -135,7 +143,7 @@ def main() -> None:
         folder = args.models / name
         if not args.no_export:
             argv = ([source, model, "none"] if source == "open_clip" else [source, "--random-config", model]) + \
-                ["--out", str(folder), "--seed", "0", "--name", name]
+                ["--out", str(folder), "--seed", "0", "--name", name, *EXTRA_ARGS.get(name, [])]
             for o in overrides:
                 argv += ["--override", o]
             cli.main(argv)

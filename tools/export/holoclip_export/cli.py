@@ -29,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="change open_clip's model config, e.g. vision_cfg.layers=2 (JSON values); repeatable")
     oc.add_argument("--model-cfg", help="JSON (inline or a file) deep-merged into open_clip's model config")
     oc.add_argument("--name", help="name in holoclip.json (default: the folder name)")
+    oc.add_argument("--timm-kwargs", metavar="JSON",
+                    help='keyword arguments for timm.create_model of a timm image tower (ConvNeXt, EVA, ...), e.g. '
+                         '\'{"depths": [1,1,1,1], "dims": [16,32,64,128]}\' to shrink it (inline JSON or a file)')
 
     hf = sub.add_parser("hf", help="a Hugging Face CLIPModel / SiglipModel folder, or --random-config for random weights")
     hf.add_argument("dir", nargs="?", help="local folder with config.json, the weights, tokenizer, preprocessor_config.json")
@@ -47,14 +50,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import open_clip_source
 
         pretrained = None if args.pretrained.lower() == "none" else args.pretrained
+        from .hf_source import read_json_arg
+
+        timm_kwargs = read_json_arg(args.timm_kwargs, "--timm-kwargs") if args.timm_kwargs else None
         result = open_clip_source.export(args.model, pretrained, args.out, args.override, args.model_cfg, args.seed,
-                                         args.name)
+                                         args.name, timm_kwargs)
     elif args.source == "hf":
         from . import hf_source
 
         if (args.dir is None) == (args.random_config is None):
             p.error("hf: give a model folder DIR or --random-config JSON (exactly one)")
-        random_cfg = hf_source.read_json_arg(args.random_config) if args.random_config else None
+        random_cfg = hf_source.read_json_arg(args.random_config, "--random-config") if args.random_config else None
         result = hf_source.export(args.dir, args.out, random_cfg, args.seed, args.name)
     else:  # pragma: no cover - argparse rejects it
         p.error(f"unknown source {args.source}")

@@ -44,15 +44,15 @@ def _transformers() -> Any:
     return transformers
 
 
-def read_json_arg(text: str) -> dict[str, Any]:
+def read_json_arg(text: str, option: str) -> dict[str, Any]:
     """Inline JSON or a file holding it."""
     raw = text if text.lstrip().startswith("{") else Path(text).read_text(encoding="utf-8")
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as err:
-        raise SystemExit(f"--random-config: not JSON nor a JSON file ({err}): {text[:80]!r}") from err
+        raise SystemExit(f"{option}: not JSON nor a JSON file ({err}): {text[:80]!r}") from err
     if not isinstance(value, dict):
-        raise SystemExit("--random-config must be a JSON object, e.g. '{\"model_type\": \"clip\", \"text_config\": {...}}'")
+        raise SystemExit(f"{option} must be a JSON object ({{...}}), got {text[:80]!r}")
     return value
 
 
