@@ -17,6 +17,8 @@ import { expectFloat32Matrix, readNpy } from '../src/store/npy.js';
 
 interface Golden {
   model: string;
+  /** 'classifier' (timm: pixel_values -> logits, scored by class name) or 'two-tower' (zero-shot head). */
+  kind?: 'classifier' | 'two-tower';
   template: string;
   classes: string[];
   images: string[];
@@ -49,8 +51,8 @@ for (const file of goldens) {
       assert.equal(run.code, 0, run.stderr);
       const result = JSON.parse(await fs.readFile(path.join(out, 'result.json'), 'utf8')) as { conventions: Record<string, string>; model: { logit_scale_source: string } };
       assert.equal(result.conventions.preprocess_mode, 'python', 'auto must pick python for an exported folder');
-      assert.match(result.conventions.preprocess, /library=open_clip|library=transformers/);
-      assert.equal(result.model.logit_scale_source, 'model-card');
+      assert.match(result.conventions.preprocess, golden.kind === 'classifier' ? /library=timm/ : /library=open_clip|library=transformers/);
+      assert.equal(result.model.logit_scale_source, golden.kind === 'classifier' ? 'classifier-logits' : 'model-card');
 
       const preds = (await fs.readFile(path.join(out, 'predictions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; pred: number });
       const { data, rows, cols } = expectFloat32Matrix(await readNpy(path.join(out, 'logits.npy')), 'logits.npy');

@@ -48,6 +48,7 @@ HF_SIGLIP_RANDOM = {"model_type": "siglip", "logit_scale": 12.5, "logit_bias": -
 MODELS: dict[str, tuple[str, str, list[str]]] = {
     "openclip-convnext-base-w-shrunk": ("open_clip", "convnext_base_w", [*TEXT_SMALL]),
     "hf-clip-vit-shrunk": ("hf", json.dumps(HF_CLIP_RANDOM), []),
+    "timm-resnet50-shrunk": ("timm", "resnet50", []),
     "hf-siglip-vit-shrunk": ("hf", json.dumps(HF_SIGLIP_RANDOM), []),
     "openclip-vit-b-32-shrunk": ("open_clip", "ViT-B-32",
                                  ["vision_cfg.width=64", "vision_cfg.layers=2", *TEXT_SMALL]),
@@ -59,6 +60,10 @@ MODELS: dict[str, tuple[str, str, list[str]]] = {
 # extra exporter arguments: ConvNeXt keeps its stem, 4 stages with downsampling, blocks and head; timm builds it
 # with one block per stage and narrow widths (open_clip's config cannot say that, see --timm-kwargs)
 EXTRA_ARGS: dict[str, list[str]] = {
+    # ResNet-50's bottleneck blocks, stem and pooling, one block per stage, narrow; 5 classes = the photos' classes
+    "timm-resnet50-shrunk": ["--timm-kwargs", json.dumps({"layers": [1, 1, 1, 1], "channels": [8, 16, 32, 64],
+                                                          "stem_width": 8}),
+                             "--num-classes", "5", "--labels", "astronaut,cat,coffee,galaxy,rocket"],
     "openclip-convnext-base-w-shrunk": ["--timm-kwargs", json.dumps({"depths": [1, 1, 1, 1], "dims": [8, 16, 32, 64]})],
 }
 
@@ -115,10 +120,22 @@ def hf_reference(folder: Path, classes: Sequence[str], files: Sequence[Path]) ->
     return {"logits": out.logits_per_image.numpy(), "pipeline": pipeline}
 
 
-def _check_onnx(folder: Path, pixels: torch.Tensor, features: torch.Tensor) -> None:
+def timm_reference(folder: Path, classes: Sequence[str], files: Sequence[Path]) -> dict[str, Any]:
+    """timm's own eval transform + the classifier's logits (columns in the folder's id2label order = classes)."""
+    from holoclip_export import timm_source
+
+    labels = json.loads((folder / "config.json").read_text())["id2label"]
+    if [labels[str(i)] for i in range(len(labels))] != list(classes):
+        raise SystemExit(f"{folder}: id2label must list the photo classes {classes} in order")
+    pixels, logits = timm_source.reference_logits(folder, files)
+    _check_onnx(folder, pixels, logits, "model.onnx")
+    return {"logits": logits.numpy(), "pipeline": "timm create_transform(**resolve_data_config(model)) + model(x)"}
+
+
+def _check_onnx(folder: Path, pixels: torch.Tensor, features: torch.Tensor, file: str = "vision_model.onnx") -> None:
     import onnxruntime as ort
 
-    sess = ort.InferenceSession(str(folder / "onnx" / "vision_model.onnx"), providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(str(folder / "onnx" / file), providers=["CPUExecutionProvider"])
     got = sess.run(None, {"pixel_values": pixels.numpy()})[0]
     diff = float(np.max(np.abs(got - features.numpy())))
     if diff > 1e-4:
@@ -142,16 +159,19 @@ def main() -> None:
             continue
         folder = args.models / name
         if not args.no_export:
-            argv = ([source, model, "none"] if source == "open_clip" else [source, "--random-config", model]) + \
+            head = {"open_clip": [source, model, "none"], "hf": [source, "--random-config", model],
+                    "timm": [source, model]}[source]
+            argv = head + \
                 ["--out", str(folder), "--seed", "0", "--name", name, *EXTRA_ARGS.get(name, [])]
             for o in overrides:
                 argv += ["--override", o]
             cli.main(argv)
-        ref = (open_clip_reference if source == "open_clip" else hf_reference)(folder, classes, files)
+        ref = {"open_clip": open_clip_reference, "hf": hf_reference, "timm": timm_reference}[source](folder, classes, files)
         logits = ref["logits"]
         golden = {
             "model": name,
             "source": source,
+            "kind": "classifier" if source == "timm" else "two-tower",
             "python_pipeline": ref["pipeline"],
             "template": TEMPLATE,
             "classes": classes,

@@ -44,6 +44,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     hf.add_argument("--seed", type=int, default=0, help="torch seed for random weights and the check inputs")
     hf.add_argument("--name", help="name in holoclip.json (default: the folder name)")
 
+    tm = sub.add_parser("timm", help="a timm image classifier: MODEL [CHECKPOINT] -> onnx/model.onnx (pixel_values -> logits)")
+    tm.add_argument("model", help="timm model name, e.g. resnet50, convnext_tiny, vit_base_patch16_224")
+    tm.add_argument("checkpoint", nargs="?", help="local checkpoint file (default: random weights; no hub here)")
+    tm.add_argument("--out", required=True, type=Path)
+    tm.add_argument("--labels", help="class names: a file (one a line) or a,b,c (default: ImageNet-1k for 1000 classes)")
+    tm.add_argument("--num-classes", type=int, help="classifier head size (default: the model's)")
+    tm.add_argument("--timm-kwargs", metavar="JSON", help="more keyword arguments for timm.create_model "
+                    "(inline JSON or a file), e.g. '{\"layers\": [1,1,1,1], \"channels\": [8,16,32,64]}'")
+    tm.add_argument("--seed", type=int, default=0, help="torch seed for random weights and the check inputs")
+    tm.add_argument("--name", help="name in holoclip.json (default: the folder name)")
+
     args = p.parse_args(argv)
     start = time.perf_counter()
     if args.source == "open_clip":
@@ -62,6 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             p.error("hf: give a model folder DIR or --random-config JSON (exactly one)")
         random_cfg = hf_source.read_json_arg(args.random_config, "--random-config") if args.random_config else None
         result = hf_source.export(args.dir, args.out, random_cfg, args.seed, args.name)
+    elif args.source == "timm":
+        from . import timm_source
+        from .hf_source import read_json_arg
+
+        timm_kwargs = read_json_arg(args.timm_kwargs, "--timm-kwargs") if args.timm_kwargs else None
+        result = timm_source.export(args.model, args.checkpoint, args.out, args.labels, args.num_classes, timm_kwargs,
+                                    args.seed, args.name)
     else:  # pragma: no cover - argparse rejects it
         p.error(f"unknown source {args.source}")
     _report(args.out, result, time.perf_counter() - start)
