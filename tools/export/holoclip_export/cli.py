@@ -16,6 +16,28 @@ def _report(out: Path, result: dict, seconds: float) -> None:
     print(f"wrote {out} ({total / 1e6:.2f} MB) in {seconds:.1f} s")
 
 
+def _variant_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--int8", action="store_true",
+                        help="also write onnx/*_quantized.onnx, int8 weights (holoclip --dtype q8)")
+
+
+def _add_variants(out: Path, fp16: bool, int8: bool) -> None:
+    """Precision variants, compared with fp32 by onnxruntime, recorded in holoclip.json (files_sha256 updated)."""
+    import json
+
+    from .folder import write_card
+    from .variants import write_variants
+
+    report = write_variants(out, fp16, int8)
+    for f, r in report.items():
+        print(f"  {f}: {r['bytes'] / 1e6:.2f} MB, vs fp32 max abs diff {r['max_abs_diff']:.2e} "
+              f"(outputs up to {r['max_abs_fp32']:.2g}), min cosine {r['min_cosine']:.6f}")
+    card = json.loads((out / "holoclip.json").read_text(encoding="utf-8"))
+    card.pop("files_sha256", None)
+    card.setdefault("export", {})["variants"] = report
+    write_card(out, card)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="holoclip-export", description=__doc__)
     sub = p.add_subparsers(dest="source", required=True)
@@ -29,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="change open_clip's model config, e.g. vision_cfg.layers=2 (JSON values); repeatable")
     oc.add_argument("--model-cfg", help="JSON (inline or a file) deep-merged into open_clip's model config")
     oc.add_argument("--name", help="name in holoclip.json (default: the folder name)")
+    _variant_flags(oc)
     oc.add_argument("--timm-kwargs", metavar="JSON",
                     help='keyword arguments for timm.create_model of a timm image tower (ConvNeXt, EVA, ...), e.g. '
                          '\'{"depths": [1,1,1,1], "dims": [16,32,64,128]}\' to shrink it (inline JSON or a file)')
@@ -43,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                          '"logit_bias" (SigLIP) set those parameters')
     hf.add_argument("--seed", type=int, default=0, help="torch seed for random weights and the check inputs")
     hf.add_argument("--name", help="name in holoclip.json (default: the folder name)")
+    _variant_flags(hf)
 
     tm = sub.add_parser("timm", help="a timm image classifier: MODEL [CHECKPOINT] -> onnx/model.onnx (pixel_values -> logits)")
     tm.add_argument("model", help="timm model name, e.g. resnet50, convnext_tiny, vit_base_patch16_224")
@@ -54,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "(inline JSON or a file), e.g. '{\"layers\": [1,1,1,1], \"channels\": [8,16,32,64]}'")
     tm.add_argument("--seed", type=int, default=0, help="torch seed for random weights and the check inputs")
     tm.add_argument("--name", help="name in holoclip.json (default: the folder name)")
+    _variant_flags(tm)
 
     args = p.parse_args(argv)
     start = time.perf_counter()
@@ -82,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                     args.seed, args.name)
     else:  # pragma: no cover - argparse rejects it
         p.error(f"unknown source {args.source}")
+    if args.int8:
+        _add_variants(args.out, False, args.int8)
     _report(args.out, result, time.perf_counter() - start)
     return 0
 
