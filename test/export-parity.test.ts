@@ -17,6 +17,8 @@ import { expectFloat32Matrix, readNpy } from '../src/store/npy.js';
 
 interface Golden {
   model: string;
+  /** 'classifier' (timm: pixel_values -> logits, scored by class name) or 'two-tower' (zero-shot head). */
+  kind?: 'classifier' | 'two-tower';
   template: string;
   classes: string[];
   images: string[];
@@ -37,7 +39,7 @@ test('every exported test model has a golden and every golden a model', async ()
 
 for (const file of goldens) {
   const name = file.replace(/\.json$/, '');
-  test(`parity with Python: ${name}`, async () => {
+  test(`parity with Python: ${name}`, async (t) => {
     const golden = JSON.parse(await fs.readFile(path.join(GOLDEN_DIR, file), 'utf8')) as Golden;
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `holoclip-parity-${name}-`));
     try {
@@ -49,8 +51,8 @@ for (const file of goldens) {
       assert.equal(run.code, 0, run.stderr);
       const result = JSON.parse(await fs.readFile(path.join(out, 'result.json'), 'utf8')) as { conventions: Record<string, string>; model: { logit_scale_source: string } };
       assert.equal(result.conventions.preprocess_mode, 'python', 'auto must pick python for an exported folder');
-      assert.match(result.conventions.preprocess, /library=open_clip|library=transformers/);
-      assert.equal(result.model.logit_scale_source, 'model-card');
+      assert.match(result.conventions.preprocess, golden.kind === 'classifier' ? /library=timm/ : /library=open_clip|library=transformers/);
+      assert.equal(result.model.logit_scale_source, golden.kind === 'classifier' ? 'classifier-logits' : 'model-card');
 
       const preds = (await fs.readFile(path.join(out, 'predictions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; pred: number });
       const { data, rows, cols } = expectFloat32Matrix(await readNpy(path.join(out, 'logits.npy')), 'logits.npy');
@@ -63,6 +65,7 @@ for (const file of goldens) {
         assert.equal(p.pred, golden.top1[g], `top-1 of ${p.id}`);
         for (let c = 0; c < cols; c++) worst = Math.max(worst, Math.abs(data[i * cols + c] - golden.logits[g][c]));
       });
+      t.diagnostic(`max |logit - python| = ${worst.toExponential(2)}`);
       assert.ok(worst <= TOLERANCE, `max |logit - python| = ${worst} > ${TOLERANCE}`);
     } finally {
       await fs.rm(work, { recursive: true, force: true });

@@ -8,11 +8,12 @@ open_clip's `PreprocessCfg` of the model, written as the `holoclip_preprocess` b
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import torch
 
@@ -91,13 +92,37 @@ class _Text(torch.nn.Module):
         return self.model.encode_text(torch.cat([input_ids, pad], dim=1)[:, : self.context_length])
 
 
+@contextlib.contextmanager
+def timm_kwargs_applied(timm_kwargs: dict[str, Any] | None) -> Iterator[None]:
+    """While open_clip builds a timm image tower (`TimmModel`: `timm.create_model(vision_cfg.timm_model_name, ...)`),
+    pass `timm_kwargs` (e.g. ConvNeXt `depths`/`dims`) to timm: open_clip's config has no field for them."""
+    if not timm_kwargs:
+        yield
+        return
+    import timm
+
+    original = timm.create_model
+
+    def create_model(*args: Any, **kwargs: Any) -> Any:
+        return original(*args, **{**kwargs, **timm_kwargs})
+
+    timm.create_model = create_model
+    try:
+        yield
+    finally:
+        timm.create_model = original
+
+
 def load(model: str, pretrained: str | None, overrides: Sequence[str] = (), model_cfg_json: str | None = None,
-         seed: int = 0) -> tuple[torch.nn.Module, Any, Any, dict[str, Any]]:
+         seed: int = 0, timm_kwargs: dict[str, Any] | None = None) -> tuple[torch.nn.Module, Any, Any, dict[str, Any]]:
     """(model, eval preprocess, tokenizer, final model config), built by open_clip."""
     open_clip = _open_clip()
     cfg = model_config(model, overrides, model_cfg_json)
+    if timm_kwargs and not cfg.get("vision_cfg", {}).get("timm_model_name"):
+        raise SystemExit(f"--timm-kwargs: {model} has no timm image tower (vision_cfg.timm_model_name); use --override")
     torch.manual_seed(seed)
-    net, _, preprocess = open_clip.create_model_and_transforms(model, pretrained=pretrained, **cfg)
+    with timm_kwargs_applied(timm_kwargs):
+        net, _, preprocess = open_clip.create_model_and_transforms(model, pretrained=pretrained, **cfg)
     net.eval()
     text_cfg = cfg.get("text_cfg", {})
     if text_cfg.get("hf_tokenizer_name"):
@@ -108,9 +133,10 @@ def load(model: str, pretrained: str | None, overrides: Sequence[str] = (), mode
 
 
 def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[str] = (),
-           model_cfg_json: str | None = None, seed: int = 0, name: str | None = None) -> dict[str, Any]:
+           model_cfg_json: str | None = None, seed: int = 0, name: str | None = None,
+           timm_kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
     open_clip = _open_clip()
-    net, _, tokenizer, cfg = load(model, pretrained, overrides, model_cfg_json, seed)
+    net, _, tokenizer, cfg = load(model, pretrained, overrides, model_cfg_json, seed, timm_kwargs)
     text_cfg = cfg.get("text_cfg", {})
     if text_cfg.get("hf_tokenizer_name"):
         raise SystemExit(f"{model} uses the Hugging Face tokenizer {text_cfg['hf_tokenizer_name']!r}; this exporter "
@@ -168,6 +194,7 @@ def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[st
         },
         "holoclip_export": {"source": "open_clip", "model": model, "pretrained": pretrained or "none",
                             "overrides": list(overrides), "model_cfg": cfg, "seed": seed,
+                            "timm_kwargs": timm_kwargs or {},
                             "open_clip_version": open_clip.__version__, "torch_version": torch.__version__},
     }
     if siglip:
@@ -177,7 +204,8 @@ def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[st
         size, pp["mean"], pp["std"], pp.get("interpolation", "bicubic"), pp.get("resize_mode", "shortest"),
         pp.get("fill_color", 0)))
 
-    shrunk = list(overrides) + ([f"model-cfg {model_cfg_json}"] if model_cfg_json else [])
+    shrunk = list(overrides) + ([f"model-cfg {model_cfg_json}"] if model_cfg_json else []) + \
+        ([f"timm {json.dumps(timm_kwargs, separators=(',', ':'))}"] if timm_kwargs else [])
     family = _family(cfg)
     facts: dict[str, Any] = {
         "name": name or out.name,
