@@ -19,7 +19,15 @@ def catalogue_facts(source: str, model: str, pretrained: str | None) -> dict[str
 
 
 # Facts about the network's shape: wrong in the catalogue once the architecture was changed with overrides.
-SHAPE_KEYS = frozenset({"architecture", "architecture_detail", "params", "parameters", "image_size"})
+SHAPE_KEYS = frozenset({"architecture", "architecture_detail", "params", "image_size"})
+
+# The catalogue's spelling of an architecture family (holoclip's card field `architecture`).
+_FAMILY_NAMES = {"vit": "ViT", "resnet": "ResNet", "convnext": "ConvNeXt", "eva": "EVA", "swin": "Swin"}
+
+
+def family_name(family: str) -> str:
+    """`vit` -> `ViT`, as catalog.json and the cards holoclip reads spell it; unknown families kept as given."""
+    return _FAMILY_NAMES.get(family.lower(), family)
 
 
 def merge_facts(exporter: dict[str, Any], source: str, model: str, pretrained: str | None,

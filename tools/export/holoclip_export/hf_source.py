@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from .card_facts import merge_facts
+from .card_facts import family_name, merge_facts
 from .compat import import_torchvision_safely
 from .folder import count_parameters, write_card, write_json
 from .onnx_io import TowerExport, export_tower
@@ -231,11 +231,11 @@ def export(source: str | None, out: Path, random_cfg: dict[str, Any] | None = No
     logit_scale = float(model.logit_scale.detach().exp())
     facts: dict[str, Any] = {
         "name": name or out.name,
-        "architecture": (f"HF {config['architectures'][0]} (vision: {vcfg.num_hidden_layers} layers, width "
+        "architecture_detail": (f"HF {config['architectures'][0]} (vision: {vcfg.num_hidden_layers} layers, width "
                          f"{vcfg.hidden_size}, patch {vcfg.patch_size}; text: {tcfg.num_hidden_layers} layers, "
                          f"width {tcfg.hidden_size})"),
-        "architecture_family": "vit",
-        "parameters": count_parameters(model),
+        "architecture": family_name("vit"),
+        "params": count_parameters(model),
         "image_size": image_size,
         "loss": "softmax" if kind == "clip" else "sigmoid",
         "logit_scale": logit_scale,

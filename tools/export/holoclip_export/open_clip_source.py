@@ -19,7 +19,7 @@ import torch
 
 from .compat import import_torchvision_safely
 from .folder import count_parameters, open_clip_preprocessor_config, write_card, write_json
-from .card_facts import merge_facts
+from .card_facts import family_name, merge_facts
 from .onnx_io import TowerExport, export_tower
 from .tokenizer import check_token_ids, open_clip_reference_ids, write_open_clip_bpe
 
@@ -209,9 +209,9 @@ def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[st
     family = _family(cfg)
     facts: dict[str, Any] = {
         "name": name or out.name,
-        "architecture": model if not shrunk else f"{model} (changed: {', '.join(shrunk)})",
-        "architecture_family": family,
-        "parameters": count_parameters(net),
+        "architecture_detail": model if not shrunk else f"{model} (changed: {', '.join(shrunk)})",
+        "architecture": family_name(family),
+        "params": count_parameters(net),
         "image_size": h if h == w else [h, w],
         "loss": "sigmoid" if siglip else ("captioning+softmax" if "coca" in model.lower() else "softmax"),
         "fine_tuned": False,

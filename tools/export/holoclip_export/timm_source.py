@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import torch
 
-from .card_facts import merge_facts
+from .card_facts import family_name, merge_facts
 from .compat import import_torchvision_safely
 from .folder import PIL_RESAMPLE, count_parameters, write_card, write_json
 from .onnx_io import TowerExport, export_tower
@@ -131,9 +131,9 @@ def export(model_name: str, checkpoint: str | None, out: Path, labels: str | Non
     changed = f" (changed: timm {timm_kwargs})" if timm_kwargs else ""
     facts: dict[str, Any] = {
         "name": name or out.name,
-        "architecture": f"timm {model_name}{changed}",
-        "architecture_family": _family(model_name),
-        "parameters": count_parameters(model),
+        "architecture_detail": f"timm {model_name}{changed}",
+        "architecture": family_name(_family(model_name)),
+        "params": count_parameters(model),
         "image_size": h if h == w else [h, w],
         "loss": "cross-entropy (classifier)",
     }
