@@ -2,7 +2,7 @@
  * `npm run bench`: images/s of `eval zeroshot` end to end (decode + preprocess + model + store)
  * next to the bare onnxruntime session on the same vision model, batch size and threads.
  *
- *   npm run bench -- [--model DIR] [--images N] [--batch-size B] [--threads T] [--preprocess fast|python|reference]
+ *   npm run bench -- [--model DIR] [--images N] [--batch-size B] [--threads T] [--preprocess auto|fast|python|reference] (default auto: what `holoclip eval` uses)
  *
  * Default model: open_clip's ViT-B/32 with random weights (weights do not change throughput), exported once
  * into bench/out/vitb32-export by `holoclip-export open_clip ViT-B-32 none --out bench/out/vitb32-export`
@@ -21,7 +21,7 @@ import { runTaskOnce } from '../src/tasks/run-task.js';
 import { zeroshotTask } from '../src/tasks/zeroshot/index.js';
 import type { ZeroShotResult } from '../src/tasks/zeroshot/result.js';
 import { silentProgress } from '../src/util/progress.js';
-import type { PreprocessMode } from '../src/image/index.js';
+import type { PreprocessChoice } from '../src/image/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,15 +29,15 @@ const { values } = parseArgs({
     images: { type: 'string', default: '960' },
     'batch-size': { type: 'string', default: '32' },
     threads: { type: 'string' },
-    preprocess: { type: 'string', default: 'fast' },
+    preprocess: { type: 'string', default: 'auto' },
   },
 });
 const nImages = Number(values.images);
 const batchSize = Number(values['batch-size']);
 const threads = values.threads ? Number(values.threads) : os.availableParallelism();
 const outRoot = path.resolve('bench/out');
-const preprocess = values.preprocess as PreprocessMode;
-if (!['fast', 'python', 'reference'].includes(preprocess)) throw new Error(`--preprocess must be fast, python or reference, got ${preprocess}`);
+const preprocess = values.preprocess as PreprocessChoice;
+if (!['auto', 'fast', 'python', 'reference'].includes(preprocess)) throw new Error(`--preprocess must be auto, fast, python or reference, got ${preprocess}`);
 
 /** The exact command that makes the default model (random weights: they do not change throughput). */
 const EXPORT_COMMAND = 'holoclip-export open_clip ViT-B-32 none --out bench/out/vitb32-export';
@@ -120,7 +120,8 @@ const t0 = performance.now();
 const cold = await runZeroShot();
 const coldWall = (performance.now() - t0) / 1000;
 const e2e = cold.timing.images_per_s ?? 0;
-console.log(`eval zeroshot (--preprocess ${preprocess}), embedding stage: ${e2e.toFixed(1)} images/s (${(100 * e2e / bare).toFixed(1)}% of bare)`);
+const resolvedMode = String((cold as { conventions?: Record<string, unknown> }).conventions?.preprocess_mode ?? preprocess);
+console.log(`eval zeroshot (--preprocess ${preprocess}: ${resolvedMode}), embedding stage: ${e2e.toFixed(1)} images/s (${(100 * e2e / bare).toFixed(1)}% of bare)`);
 console.log(`eval zeroshot, whole command:   ${(nImages / coldWall).toFixed(1)} images/s (${coldWall.toFixed(2)} s incl. model load, hashing, text classifier)`);
 const t1 = performance.now();
 const warm = await runZeroShot();
