@@ -19,6 +19,9 @@ def _report(out: Path, result: dict, seconds: float) -> None:
 def _variant_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--int8", action="store_true",
                         help="also write onnx/*_quantized.onnx, int8 weights (holoclip --dtype q8)")
+    parser.add_argument("--fp16", action="store_true",
+                        help="also write onnx/*_fp16.onnx, fp16 weights and arithmetic with float32 inputs/outputs "
+                             "(holoclip --dtype fp16); fails for open_clip text towers (onnxruntime 1.30 crash)")
 
 
 def _add_variants(out: Path, fp16: bool, int8: bool) -> None:
@@ -107,8 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                     args.seed, args.name)
     else:  # pragma: no cover - argparse rejects it
         p.error(f"unknown source {args.source}")
-    if args.int8:
-        _add_variants(args.out, False, args.int8)
+    if args.int8 or args.fp16:
+        _add_variants(args.out, args.fp16, args.int8)
     _report(args.out, result, time.perf_counter() - start)
     return 0
 
