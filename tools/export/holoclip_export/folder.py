@@ -34,12 +34,21 @@ def open_clip_preprocessor_config(size: int | Sequence[int], mean: Sequence[floa
         "mean": [float(v) for v in mean],
         "std": [float(v) for v in std],
     }
+    return hf_processor_fields(
+        {"shortest_edge": min(h, w)} if resize_mode == "shortest" else {"height": h, "width": w},
+        PIL_RESAMPLE.get("bicubic" if interpolation == "random" else interpolation, 3),
+        resize_mode == "shortest", h, w, block)
+
+
+def hf_processor_fields(size: dict[str, int], resample: int, center_crop: bool, h: int, w: int,
+                        block: dict[str, Any]) -> dict[str, Any]:
+    """A CLIPImageProcessor-style preprocessor_config.json (for tools that ignore the block) + the exact block."""
     return {
         "image_processor_type": "CLIPImageProcessor",
         "do_resize": True,
-        "size": {"shortest_edge": min(h, w)} if resize_mode == "shortest" else {"height": h, "width": w},
-        "resample": PIL_RESAMPLE.get("bicubic" if interpolation == "random" else interpolation, 3),
-        "do_center_crop": resize_mode == "shortest",
+        "size": size,
+        "resample": resample,
+        "do_center_crop": center_crop,
         "crop_size": {"height": h, "width": w},
         "do_rescale": True,
         "rescale_factor": 1 / 255,

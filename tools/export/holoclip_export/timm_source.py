@@ -17,7 +17,7 @@ import torch
 
 from .card_facts import family_name, merge_facts
 from .compat import import_torchvision_safely
-from .folder import PIL_RESAMPLE, count_parameters, write_card, write_json
+from .folder import PIL_RESAMPLE, count_parameters, hf_processor_fields, write_card, write_json
 from .onnx_io import TowerExport, export_tower
 
 
@@ -77,21 +77,8 @@ def preprocessor_config(cfg: dict[str, Any]) -> dict[str, Any]:
              "mean": [float(v) for v in cfg["mean"]], "std": [float(v) for v in cfg["std"]]}
     if block["crop_mode"] not in ("center", "squash"):
         raise SystemExit(f"timm crop_mode {block['crop_mode']!r} is not reproduced by holoclip (center, squash)")
-    return {
-        "image_processor_type": "CLIPImageProcessor",
-        "do_resize": True,
-        "size": {"shortest_edge": math.floor(min(h, w) / crop_pct)},
-        "resample": PIL_RESAMPLE.get(interpolation, 2),
-        "do_center_crop": True,
-        "crop_size": {"height": h, "width": w},
-        "do_rescale": True,
-        "rescale_factor": 1 / 255,
-        "do_normalize": True,
-        "image_mean": block["mean"],
-        "image_std": block["std"],
-        "do_convert_rgb": True,
-        "holoclip_preprocess": block,
-    }
+    return hf_processor_fields({"shortest_edge": math.floor(min(h, w) / crop_pct)}, PIL_RESAMPLE.get(interpolation, 2),
+                               True, h, w, block)
 
 
 def _family(name: str) -> str:
