@@ -24,6 +24,13 @@ def _variant_flags(parser: argparse.ArgumentParser) -> None:
                              "(holoclip --dtype fp16); fails for open_clip text towers (onnxruntime 1.30 crash)")
 
 
+def _dense_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dense", action="store_true",
+                        help="add a second vision output dense_features (B, C, H', W'): a ViT's last-block patch tokens "
+                             "(no class/register tokens, before the final LayerNorm) on the patch grid, a convnet's "
+                             "last-stage map before pooling; checked against torch, recorded in holoclip.json `dense`")
+
+
 def _add_variants(out: Path, fp16: bool, int8: bool) -> None:
     """Precision variants, compared with fp32 by onnxruntime, recorded in holoclip.json (files_sha256 updated)."""
     import json
@@ -55,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     oc.add_argument("--model-cfg", help="JSON (inline or a file) deep-merged into open_clip's model config")
     oc.add_argument("--name", help="name in holoclip.json (default: the folder name)")
     _variant_flags(oc)
+    _dense_flag(oc)
     oc.add_argument("--timm-kwargs", metavar="JSON",
                     help='keyword arguments for timm.create_model of a timm image tower (ConvNeXt, EVA, ...), e.g. '
                          '\'{"depths": [1,1,1,1], "dims": [16,32,64,128]}\' to shrink it (inline JSON or a file)')
@@ -70,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hf.add_argument("--seed", type=int, default=0, help="torch seed for random weights and the check inputs")
     hf.add_argument("--name", help="name in holoclip.json (default: the folder name)")
     _variant_flags(hf)
+    _dense_flag(hf)
 
     tm = sub.add_parser("timm", help="a timm image classifier: MODEL [CHECKPOINT] -> onnx/model.onnx (pixel_values -> logits)")
     tm.add_argument("model", help="timm model name, e.g. resnet50, convnext_tiny, vit_base_patch16_224")
@@ -93,14 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         timm_kwargs = read_json_arg(args.timm_kwargs, "--timm-kwargs") if args.timm_kwargs else None
         result = open_clip_source.export(args.model, pretrained, args.out, args.override, args.model_cfg, args.seed,
-                                         args.name, timm_kwargs)
+                                         args.name, timm_kwargs, args.dense)
     elif args.source == "hf":
         from . import hf_source
 
         if (args.dir is None) == (args.random_config is None):
             p.error("hf: give a model folder DIR or --random-config JSON (exactly one)")
         random_cfg = hf_source.read_json_arg(args.random_config, "--random-config") if args.random_config else None
-        result = hf_source.export(args.dir, args.out, random_cfg, args.seed, args.name)
+        result = hf_source.export(args.dir, args.out, random_cfg, args.seed, args.name, args.dense)
     elif args.source == "timm":
         from . import timm_source
         from .hf_source import read_json_arg

@@ -31,6 +31,7 @@ import torch
 from .card_facts import family_name, merge_facts
 from .compat import import_torchvision_safely
 from .folder import count_parameters, write_card, write_json
+from .dense import OUTPUT as DENSE_OUTPUT, WithDense, hf_spec
 from .onnx_io import TowerExport, export_tower
 from .tokenizer import CHECK_PROMPTS, check_token_ids, write_open_clip_bpe
 
@@ -175,7 +176,7 @@ def _hf_ids(tok: Any) -> Any:
 
 
 def export(source: str | None, out: Path, random_cfg: dict[str, Any] | None = None, seed: int = 0,
-           name: str | None = None) -> dict[str, Any]:
+           name: str | None = None, dense: bool = False) -> dict[str, Any]:
     tf = _transformers()
     model, kind = load(source, random_cfg, seed)
     vcfg, tcfg = model.config.vision_config, model.config.text_config
@@ -201,8 +202,10 @@ def export(source: str | None, out: Path, random_cfg: dict[str, Any] | None = No
     pixels = [torch.randn(2, 3, image_size, image_size, generator=g),
               torch.randn(3, 3, image_size, image_size, generator=g)]
     towers: dict[str, TowerExport] = {}
-    towers["vision"] = export_tower(_Vision(model), [pixels[0]], ["pixel_values"],
-                                    "image_embeds" if kind == "clip" else "pooler_output",
+    embed_name = "image_embeds" if kind == "clip" else "pooler_output"
+    spec = hf_spec(model) if dense else None
+    towers["vision"] = export_tower(WithDense(_Vision(model), spec) if spec else _Vision(model), [pixels[0]],
+                                    ["pixel_values"], [embed_name, DENSE_OUTPUT] if spec else embed_name,
                                     {"pixel_values": {0: "batch"}}, out / "onnx" / "vision_model.onnx",
                                     [[p] for p in pixels])
     prompts = list(CHECK_PROMPTS[:3])
@@ -224,6 +227,7 @@ def export(source: str | None, out: Path, random_cfg: dict[str, Any] | None = No
     config["architectures"] = ["CLIPModel" if kind == "clip" else "SiglipModel"]
     config["holoclip_export"] = {"source": "hf", "model": source or "random", "random_config": random_cfg,
                                  "seed": seed, "transformers_version": tf.__version__,
+                                 **({"dense": spec.card()} if spec else {}),
                                  "torch_version": torch.__version__}
     write_json(out / "config.json", config)
     write_json(out / "preprocessor_config.json", preprocessor_config(image_processor(source, kind, image_size), kind))
@@ -252,5 +256,7 @@ def export(source: str | None, out: Path, random_cfg: dict[str, Any] | None = No
         "onnxruntime_max_abs_diff": {k: t.max_abs_diff for k, t in towers.items()},
         "tokenizer_prompts_checked": n_checked, "seed": seed,
     }
+    if spec:
+        card["dense"] = spec.card()
     write_card(out, card)
     return {"towers": towers, "card": card}

@@ -27,9 +27,11 @@ class TowerExport:
 
 
 def export_tower(module: torch.nn.Module, inputs: Sequence[torch.Tensor], input_names: Sequence[str],
-                 output_name: str, dynamic_axes: dict[str, dict[int, str]], path: Path,
+                 output_name: str | Sequence[str], dynamic_axes: dict[str, dict[int, str]], path: Path,
                  check_inputs: Sequence[Sequence[torch.Tensor]]) -> TowerExport:
-    """Export `module(*inputs) -> tensor` as `path`; run every `check_inputs` through torch and onnxruntime."""
+    """Export `module(*inputs) -> tensor` (or a tuple of tensors, one per name in `output_name`) as `path`; run
+    every `check_inputs` through torch and onnxruntime, every output compared."""
+    output_names = [output_name] if isinstance(output_name, str) else list(output_name)
     start = time.perf_counter()
     module.eval()
     buf = io.BytesIO()
@@ -38,8 +40,8 @@ def export_tower(module: torch.nn.Module, inputs: Sequence[torch.Tensor], input_
     fastpath = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)
     with torch.no_grad():
-        torch.onnx.export(module, tuple(inputs), buf, input_names=list(input_names), output_names=[output_name],
-                          dynamic_axes={**dynamic_axes, output_name: {0: "batch"}}, opset_version=OPSET,
+        torch.onnx.export(module, tuple(inputs), buf, input_names=list(input_names), output_names=output_names,
+                          dynamic_axes={**dynamic_axes, **{n: {0: "batch"} for n in output_names}}, opset_version=OPSET,
                           do_constant_folding=True, dynamo=False)
     torch.backends.mha.set_fastpath_enabled(fastpath)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,12 +62,16 @@ def check_parity(module: torch.nn.Module, path: Path, input_names: Sequence[str]
     worst = 0.0
     for args in check_inputs:
         with torch.no_grad():
-            expected = module(*args).numpy()
+            result = module(*args)
+        expected_all = [t.numpy() for t in (result if isinstance(result, (tuple, list)) else (result,))]
         feed = {name: t.numpy() for name, t in zip(input_names, args)}
-        got = session.run(None, feed)[0]
-        if got.shape != expected.shape:
-            raise RuntimeError(f"{path}: onnxruntime output shape {got.shape} != torch {expected.shape}")
-        worst = max(worst, float(np.max(np.abs(got - expected))))
+        got_all = session.run(None, feed)
+        if len(got_all) != len(expected_all):
+            raise RuntimeError(f"{path}: onnxruntime gives {len(got_all)} outputs, torch {len(expected_all)}")
+        for got, expected in zip(got_all, expected_all):
+            if got.shape != expected.shape:
+                raise RuntimeError(f"{path}: onnxruntime output shape {got.shape} != torch {expected.shape}")
+            worst = max(worst, float(np.max(np.abs(got - expected))))
     if not worst <= PARITY_TOLERANCE:
         raise RuntimeError(f"{path}: onnxruntime differs from torch by {worst:.3g} (> {PARITY_TOLERANCE}); "
                            "the export is not faithful, try another opset or report the model")

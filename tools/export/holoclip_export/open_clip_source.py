@@ -20,6 +20,7 @@ import torch
 from .compat import import_torchvision_safely
 from .folder import count_parameters, open_clip_preprocessor_config, write_card, write_json
 from .card_facts import family_name, merge_facts
+from .dense import OUTPUT as DENSE_OUTPUT, WithDense, open_clip_spec
 from .onnx_io import TowerExport, export_tower
 from .tokenizer import check_token_ids, open_clip_reference_ids, write_open_clip_bpe
 
@@ -134,7 +135,7 @@ def load(model: str, pretrained: str | None, overrides: Sequence[str] = (), mode
 
 def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[str] = (),
            model_cfg_json: str | None = None, seed: int = 0, name: str | None = None,
-           timm_kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
+           timm_kwargs: dict[str, Any] | None = None, dense: bool = False) -> dict[str, Any]:
     open_clip = _open_clip()
     net, _, tokenizer, cfg = load(model, pretrained, overrides, model_cfg_json, seed, timm_kwargs)
     text_cfg = cfg.get("text_cfg", {})
@@ -156,7 +157,10 @@ def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[st
     g = torch.Generator().manual_seed(seed + 1)
     pixels = [torch.randn(2, 3, h, w, generator=g), torch.randn(3, 3, h, w, generator=g)]
     towers: dict[str, TowerExport] = {}
-    towers["vision"] = export_tower(_Vision(net), [pixels[0]], ["pixel_values"], "image_embeds" if not siglip else "pooler_output",
+    embed_name = "image_embeds" if not siglip else "pooler_output"
+    spec = open_clip_spec(net.visual) if dense else None
+    towers["vision"] = export_tower(WithDense(_Vision(net), spec) if spec else _Vision(net), [pixels[0]],
+                                    ["pixel_values"], [embed_name, DENSE_OUTPUT] if spec else embed_name,
                                     {"pixel_values": {0: "batch"}}, out / "onnx" / "vision_model.onnx",
                                     [[p] for p in pixels])
     prompts = ["a photo of a cat.", "a photo of a rocket ship on a launch pad", "itap of a dog"]
@@ -194,7 +198,7 @@ def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[st
         },
         "holoclip_export": {"source": "open_clip", "model": model, "pretrained": pretrained or "none",
                             "overrides": list(overrides), "model_cfg": cfg, "seed": seed,
-                            "timm_kwargs": timm_kwargs or {},
+                            "timm_kwargs": timm_kwargs or {}, **({"dense": spec.card()} if spec else {}),
                             "open_clip_version": open_clip.__version__, "torch_version": torch.__version__},
     }
     if siglip:
@@ -230,6 +234,8 @@ def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[st
         "onnxruntime_max_abs_diff": {k: t.max_abs_diff for k, t in towers.items()},
         "tokenizer_prompts_checked": n_checked, "seed": seed,
     }
+    if spec:
+        card["dense"] = spec.card()
     write_card(out, card)
     return {"towers": towers, "card": card}
 
