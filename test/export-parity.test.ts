@@ -30,15 +30,22 @@ const GOLDEN_DIR = path.join(REPO_ROOT, 'test', 'golden', 'export');
 const PHOTOS = path.join(GOLDEN_DIR, 'photos');
 const TOLERANCE = 1e-4;
 const goldens = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.json')).sort();
+/** A `--dense` export (<name>-dense) must give its plain model's zero-shot logits: it is checked against that golden. */
+const DENSE_SUFFIX = '-dense';
+const denseModels = readdirSync(path.join(REPO_ROOT, 'models', 'exported')).filter((d) => d.endsWith(DENSE_SUFFIX)).sort();
 
 test('every exported test model has a golden and every golden a model', async () => {
   const models = (await fs.readdir(path.join(REPO_ROOT, 'models', 'exported'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   assert.ok(models.length >= 2, `expected exported models, found ${models.join(', ')}`);
-  assert.deepEqual(goldens.map((g) => g.replace(/\.json$/, '')), models);
+  assert.deepEqual(goldens.map((g) => g.replace(/\.json$/, '')), models.filter((m) => !m.endsWith(DENSE_SUFFIX)));
+  for (const d of denseModels) assert.ok(goldens.includes(`${d.slice(0, -DENSE_SUFFIX.length)}.json`), `${d}: no golden for its plain model`);
 });
 
-for (const file of goldens) {
-  const name = file.replace(/\.json$/, '');
+const cases = [
+  ...goldens.map((file) => ({ name: file.replace(/\.json$/, ''), file })),
+  ...denseModels.map((name) => ({ name, file: `${name.slice(0, -DENSE_SUFFIX.length)}.json` })),
+];
+for (const { name, file } of cases) {
   test(`parity with Python: ${name}`, async (t) => {
     const golden = JSON.parse(await fs.readFile(path.join(GOLDEN_DIR, file), 'utf8')) as Golden;
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `holoclip-parity-${name}-`));

@@ -12,6 +12,9 @@ TEXT=(--override text_cfg.width=16 --override text_cfg.heads=2 --override text_c
 
 $X open_clip ViT-B-32 none --seed 0 --out "$OUT/openclip-vit-b-32-shrunk" \
   --override vision_cfg.width=64 --override vision_cfg.layers=2 "${TEXT[@]}"
+# The same model with --dense (dense_features output; test/export-dense.test.ts, golden by make_dense_golden.py).
+$X open_clip ViT-B-32 none --seed 0 --dense --out "$OUT/openclip-vit-b-32-shrunk-dense" \
+  --override vision_cfg.width=64 --override vision_cfg.layers=2 "${TEXT[@]}"
 $X open_clip RN50 none --seed 0 --out "$OUT/openclip-rn50-shrunk" \
   --override 'vision_cfg.layers=[1,1,1,1]' --override vision_cfg.width=8 --override vision_cfg.image_size=160 "${TEXT[@]}"
 $X open_clip convnext_base_w none --seed 0 --out "$OUT/openclip-convnext-base-w-shrunk" \
