@@ -17,6 +17,7 @@ import { errorMessage, HoloclipError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { sha256 } from '../store/hash.js';
 import { mapLimit } from '../util/concurrency.js';
+import { confinedPath } from '../util/paths.js';
 import type { ProgressSink } from '../util/progress.js';
 
 export type CorruptedFormat = 'png' | 'jpeg';
@@ -43,9 +44,14 @@ export interface WriteCorruptedResult {
   failures: Array<{ id: string; error: string }>;
 }
 
+/**
+ * `<out>/<corruption>/<severity>/<item id, extension replaced>`; an item id that would leave `out` (`..`, absolute,
+ * NUL: a hostile tar member name) is a HoloclipError naming the item.
+ */
 export function corruptedPath(out: string, spec: CorruptionSpec, itemId: string, format: CorruptedFormat): string {
   const rel = itemId.replace(/\.[^./]+$/, '') + (format === 'png' ? '.png' : '.jpg');
-  return path.join(out, spec.name, String(spec.severity), ...rel.split('/'));
+  const what = `item "${itemId}"`;
+  return confinedPath(confinedPath(out, path.join(spec.name, String(spec.severity)), `corruption "${spec.name}"`), rel, what);
 }
 
 export async function writeCorrupted(options: WriteCorruptedOptions): Promise<WriteCorruptedResult> {
@@ -57,13 +63,15 @@ export async function writeCorrupted(options: WriteCorruptedOptions): Promise<Wr
   }
   const geometries = new Set(specs.map((s) => s.protocol.geometry));
   if (geometries.size > 1) throw new HoloclipError(`internal: one geometry per writeCorrupted call, got ${[...geometries].join(', ')}`);
+  // Every output path first: an item whose id would leave `out` stops the run before anything is written.
+  const targetsOf = new Map(dataset.items.map((item) => [item, specs.map((spec) => ({ spec, file: corruptedPath(out, spec, item.id, format) }))]));
   const result: WriteCorruptedResult = { written: 0, kept: 0, failures: [] };
   progress.start('corrupting', dataset.items.length * specs.length, 'img');
   let done = 0;
   // Tar members (WebDataset shards) are read in place; plain files as usual.
   const tars = new TarHandles();
   await mapLimit(dataset.items, options.concurrency ?? 2, async (item) => {
-    const targets = specs.map((spec) => ({ spec, file: corruptedPath(out, spec, item.id, format) }));
+    const targets = targetsOf.get(item) ?? [];
     const missing = [];
     for (const t of targets) {
       if (await fs.access(t.file).then(() => true, () => false)) result.kept++;

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { TEMP_MARKER, isErrno } from './atomic.js';
+import { confinedPath } from '../util/paths.js';
 
 /** Temp folders of units older than this belong to dead processes (a unit takes seconds to minutes). */
 const STALE_MS = 3600_000;
@@ -21,7 +22,7 @@ export class UnitResultStore {
   }
 
   dirFor(key: string): string {
-    return path.join(this.root, key);
+    return confinedPath(this.root, key, `unit key "${key}"`);
   }
 
   async isDone(key: string): Promise<boolean> {

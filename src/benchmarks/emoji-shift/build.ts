@@ -25,6 +25,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
 import { isErrno, TEMP_MARKER } from '../../store/atomic.js';
+import { confinedPath } from '../../util/paths.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { silentProgress, type ProgressSink } from '../../util/progress.js';
 import classesJson from './classes.json' with { type: 'json' };
@@ -441,7 +442,7 @@ async function buildInto(
   progress.start('emoji-shift', total, 'images');
   const save = async (rel: string, canvas: Canvas): Promise<void> => {
     const png = await encodePng(canvas);
-    const file = path.join(root, rel);
+    const file = confinedPath(root, rel, `benchmark file "${rel}"`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, png);
     files[rel] = createHash('sha256').update(png).digest('hex');
@@ -472,7 +473,7 @@ async function buildInto(
 
   // Text files.
   const text = async (rel: string, content: string): Promise<void> => {
-    const file = path.join(root, rel);
+    const file = confinedPath(root, rel, `benchmark file "${rel}"`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, content);
     files[rel] = createHash('sha256').update(content).digest('hex');

@@ -1,0 +1,64 @@
+/**
+ * Issue 14, cases 2 and 3: holoclip never writes outside its output folder (paths built from data are
+ * confined) and never deletes files it did not create (temp files and old folders are recognised by a
+ * holoclip-only name pattern and a dead owner pid).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_CORRUPTION_PROTOCOL } from '../src/corruptions/protocol.js';
+import type { CorruptionSpec } from '../src/corruptions/registry.js';
+import { openWebDataset } from '../src/data/webdataset.js';
+import { writeCorrupted } from '../src/pipeline/write-corrupted.js';
+import { confinedPath } from '../src/util/paths.js';
+import { silentProgress } from '../src/util/progress.js';
+import { writeTestImage } from './helpers/cli.js';
+import { writeTar } from './helpers/tar-writer.js';
+import { withTempDir } from './helpers/temp-dir.js';
+
+const SPEC: CorruptionSpec = { name: 'gaussian_noise', severity: 1, seed: 0, protocol: DEFAULT_CORRUPTION_PROTOCOL };
+
+test('confinedPath: a relative name stays inside; .., absolute and NUL names are errors naming the item', () => {
+  assert.equal(confinedPath('/o', 'a/b.png', 'item "a/b.png"'), path.join('/o', 'a', 'b.png'));
+  assert.equal(confinedPath('/o', 'a/..b.png', 'x'), path.join('/o', 'a', '..b.png'));
+  for (const bad of ['../x.png', 'a/../../x.png', '/etc/passwd', 'C:\\x.png', 'a\\..\\..\\x', 'a\0b', '', '.', 'a/..']) {
+    assert.throws(() => confinedPath('/o', bad, `item "${bad}"`), (err: Error) => err.name === 'HoloclipError' && err.message.includes(`item "${bad}"`), bad);
+  }
+});
+
+test('corrupt from a WebDataset whose tar holds a ../../ member writes nothing outside --out and names the member', async () => {
+  await withTempDir(async (dir) => {
+    const img = path.join(dir, 'src.png');
+    await writeTestImage(img, 1, 32, 32);
+    const wds = path.join(dir, 'a', 'b', 'wds');
+    await fs.mkdir(path.join(wds, 'test'), { recursive: true });
+    await fs.writeFile(path.join(wds, 'classnames.txt'), 'cat\ndog\n');
+    await fs.writeFile(path.join(wds, 'zeroshot_classification_templates.txt'), 'a photo of a {c}.\n');
+    const bytes = await fs.readFile(img);
+    await writeTar(path.join(wds, 'test', '0.tar'), [
+      { name: 'ok.png', data: bytes },
+      { name: 'ok.cls', data: Buffer.from('0') },
+      { name: '../../../../outside.png', data: bytes },
+      { name: '../../../../outside.cls', data: Buffer.from('1') },
+    ]);
+    const ds = await openWebDataset(wds);
+    assert.ok(ds.items.some((i) => i.id.includes('..')), 'the hostile member is listed as an item');
+    const out = path.join(dir, 'a', 'b', 'out');
+    await assert.rejects(
+      writeCorrupted({ dataset: ds, specs: [SPEC], out, format: 'png', progress: silentProgress, concurrency: 1 }),
+      (err: Error) => err.name === 'HoloclipError' && /0\.tar\/\.\.\/\.\.\/\.\.\/\.\.\/outside/.test(err.message) && err.message.includes(out),
+    );
+    // Nothing anywhere under the temp dir but the inputs: no outside.png at any level.
+    const found: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      for (const e of await fs.readdir(d, { withFileTypes: true })) {
+        if (e.isDirectory()) await walk(path.join(d, e.name));
+        else if (e.name.startsWith('outside')) found.push(path.join(d, e.name));
+      }
+    };
+    await walk(dir);
+    assert.deepEqual(found, []);
+  });
+});
