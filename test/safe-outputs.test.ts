@@ -10,8 +10,11 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CORRUPTION_PROTOCOL } from '../src/corruptions/protocol.js';
 import type { CorruptionSpec } from '../src/corruptions/registry.js';
+import { removeStaleBuilds } from '../src/benchmarks/emoji-shift/build.js';
 import { openWebDataset } from '../src/data/webdataset.js';
 import { writeCorrupted } from '../src/pipeline/write-corrupted.js';
+import { removeStaleTempFiles } from '../src/store/atomic.js';
+import { UnitResultStore } from '../src/store/unit-results.js';
 import { confinedPath } from '../src/util/paths.js';
 import { silentProgress } from '../src/util/progress.js';
 import { writeTestImage } from './helpers/cli.js';
@@ -60,5 +63,64 @@ test('corrupt from a WebDataset whose tar holds a ../../ member writes nothing o
     };
     await walk(dir);
     assert.deepEqual(found, []);
+  });
+});
+
+/** The pid of a process that has exited (a child we started and waited for). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  assert.ok(child.pid !== undefined);
+  return child.pid;
+}
+
+const HEX = 'a1b2c3d4e5f6';
+
+test('run cleanup: a user\'s .tmp- file and an older holoclip temp name survive; a dead pid\'s holoclip temp goes, a live one stays', async () => {
+  await withTempDir(async (dir) => {
+    const dead = await deadPid();
+    const names = {
+      user: 'notes.tmp-2024.txt',
+      legacy: `results.json.tmp-${dead}-${HEX}`,
+      stale: `results.json.holoclip-tmp-${dead}-${HEX}`,
+      live: `results.json.holoclip-tmp-${process.pid}-${HEX}`,
+    };
+    for (const n of Object.values(names)) await fs.writeFile(path.join(dir, n), 'x');
+    // What `holoclip run` does with --out and --out/report (max age 0).
+    assert.equal(await removeStaleTempFiles(dir, 0), 1);
+    assert.deepEqual((await fs.readdir(dir)).sort(), [names.user, names.legacy, names.live].sort());
+  });
+});
+
+test('bench build cleanup: a sibling X.old-123 folder survives; a dead build\'s .holoclip-old-/.holoclip-tmp- folder goes, a live one stays', async () => {
+  await withTempDir(async (dir) => {
+    const dead = await deadPid();
+    const out = path.join(dir, 'X');
+    const keep = ['X.old-123', `X.old-${dead}`, `X.tmp-${dead}-${HEX}`, `X.holoclip-tmp-${process.pid}-${HEX}`, `Y.holoclip-old-${dead}-${HEX}`];
+    const gone = [`X.holoclip-old-${dead}-${HEX}`, `X.holoclip-tmp-${dead}-${HEX}`];
+    for (const n of [...keep, ...gone]) {
+      await fs.mkdir(path.join(dir, n, 'sub'), { recursive: true });
+      await fs.writeFile(path.join(dir, n, 'sub', 'f.txt'), 'x');
+    }
+    await removeStaleBuilds(out);
+    assert.deepEqual((await fs.readdir(dir)).sort(), keep.sort());
+    assert.ok(existsSync(path.join(dir, 'X.old-123', 'sub', 'f.txt')));
+  });
+});
+
+test('unit store cleanup: only holoclip temp folders of dead pids are removed, never a user\'s .tmp- folder', async () => {
+  await withTempDir(async (dir) => {
+    const dead = await deadPid();
+    const store = new UnitResultStore(dir);
+    const root = path.dirname(store.dirFor('k'));
+    const keep = ['mine.tmp-1', `u1.holoclip-tmp-${process.pid}-${HEX}`];
+    const gone = [`u2.holoclip-tmp-${dead}-${HEX}`];
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const n of [...keep, ...gone]) {
+      await fs.mkdir(path.join(root, n), { recursive: true });
+      await fs.utimes(path.join(root, n), hourAgo, hourAgo);
+    }
+    assert.equal(await store.removeStale(), 1);
+    assert.deepEqual((await fs.readdir(root)).sort(), keep.sort());
   });
 });

@@ -29,12 +29,12 @@ test('atomic: concurrent writers to one file leave one complete version', () =>
     assert.deepEqual(await readdir(dir), ['f.txt']);
   }));
 
-test('atomic: temp names are unique and stale temp files are removed, fresh ones kept', () =>
+test('atomic: temp names are unique and holoclip-only; a temp file of a live process is kept however old', () =>
   withTempDir(async (dir) => {
     const file = path.join(dir, 'x.npy');
     const a = tempPathFor(file);
     assert.notEqual(a, tempPathFor(file));
-    assert.match(path.basename(a), new RegExp(`^x\\.npy\\.tmp-${process.pid}-[0-9a-f]+$`));
+    assert.match(path.basename(a), new RegExp(`^x\\.npy\\.holoclip-tmp-${process.pid}-[0-9a-f]{12}$`));
     const old = tempPathFor(file);
     await writeFile(old, 'half');
     await writeFile(a, 'in progress');
@@ -42,8 +42,9 @@ test('atomic: temp names are unique and stale temp files are removed, fresh ones
     await utimes(old, past, past);
     await writeFile(path.join(dir, 'keep.txt'), 'x');
     await utimes(path.join(dir, 'keep.txt'), past, past);
-    assert.equal(await removeStaleTempFiles(dir, 60_000), 1);
-    assert.deepEqual((await readdir(dir)).sort(), [path.basename(a), 'keep.txt'].sort());
+    // Both belong to this (live) process: neither is removed, nor is a file of another name (dead-pid cases: safe-outputs.test.ts).
+    assert.equal(await removeStaleTempFiles(dir, 60_000), 0);
+    assert.deepEqual((await readdir(dir)).sort(), [path.basename(a), path.basename(old), 'keep.txt'].sort());
     assert.equal(await removeStaleTempFiles(path.join(dir, 'nope'), 0), 0);
   }));
 

@@ -2,17 +2,60 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Marker inside the names of in-progress temp files: `<name>.tmp-<pid>-<random>`. */
-export const TEMP_MARKER = '.tmp-';
+/**
+ * Marker inside the names of in-progress temp files and folders: `<name>.holoclip-tmp-<pid>-<12 hex>`. A pattern
+ * nobody else uses: only names that match it whole, and whose pid is no longer alive, are ever removed.
+ */
+export const TEMP_MARKER = '.holoclip-tmp-';
+/** Marker of a folder moved aside before it is replaced: `<name>.holoclip-old-<pid>-<12 hex>`. */
+export const OLD_MARKER = '.holoclip-old-';
+/** Temp names written by holoclip before 0.x (`<name>.tmp-<pid>-<12 hex>`): still skipped by readers, never removed. */
+const LEGACY_TEMP = /\.tmp-\d+-[0-9a-f]{12}$/;
+const LEFTOVER = /\.holoclip-(tmp|old)-(\d+)-[0-9a-f]{12}$/;
+
+function uniqueSuffix(): string {
+  return `${process.pid}-${randomBytes(6).toString('hex')}`;
+}
 
 /** A unique temp file name next to `file` (same directory, so the final rename is atomic). */
 export function tempPathFor(file: string): string {
-  return `${file}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`;
+  return `${file}${TEMP_MARKER}${uniqueSuffix()}`;
 }
 
-/** True if `name` looks like a temp file left by {@link writeFileAtomic}. */
+/** A unique name next to `dir` to move it aside before it is replaced. */
+export function oldPathFor(dir: string): string {
+  return `${dir}${OLD_MARKER}${uniqueSuffix()}`;
+}
+
+/** True if `name` is an in-progress temp name (holoclip's, or the older `.tmp-<pid>-<hex>` form): readers skip it. */
 export function isTempFileName(name: string): boolean {
-  return name.includes(TEMP_MARKER);
+  return LEFTOVER.test(name) || LEGACY_TEMP.test(name);
+}
+
+/** The owner pid of a holoclip temp / old name (`.holoclip-tmp-` or `.holoclip-old-`), else null. Other names: null. */
+export function leftoverOwner(name: string): number | null {
+  const m = LEFTOVER.exec(name);
+  return m ? Number(m[2]) : null;
+}
+
+/** True if a process with this pid exists (EPERM: it exists, owned by someone else). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return !isErrno(err, 'ESRCH');
+  }
+}
+
+/**
+ * True if `name` was left by a holoclip process that is gone: it matches `.holoclip-tmp-<pid>-<hex>` or
+ * `.holoclip-old-<pid>-<hex>` and that pid is not alive. Nothing else is ever ours to remove.
+ */
+export function isDeadLeftover(name: string): boolean {
+  const pid = leftoverOwner(name);
+  return pid !== null && pid > 0 && !processAlive(pid);
 }
 
 /**
@@ -47,8 +90,10 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
 }
 
 /**
- * Delete temp files (names containing `.tmp-`) in `dir` whose mtime is older than `maxAgeMs`
- * (younger ones may belong to a live writer). Returns how many were removed. A missing `dir` is fine.
+ * Delete temp files holoclip left in `dir`: names of the `.holoclip-tmp-<pid>-<hex>` pattern whose pid is not alive
+ * and whose mtime is older than `maxAgeMs` (the age guards a shared store, where the pid may be another host's).
+ * Any other file (a user's `notes.tmp-2024.txt`, an older holoclip's `.tmp-` file) is left alone. Returns how many
+ * were removed. A missing `dir` is fine.
  */
 export async function removeStaleTempFiles(dir: string, maxAgeMs: number, now = Date.now()): Promise<number> {
   let names: string[];
@@ -60,7 +105,7 @@ export async function removeStaleTempFiles(dir: string, maxAgeMs: number, now = 
   }
   let removed = 0;
   for (const name of names) {
-    if (!isTempFileName(name)) continue;
+    if (leftoverOwner(name) === null || !name.includes(TEMP_MARKER) || !isDeadLeftover(name)) continue;
     const file = path.join(dir, name);
     try {
       const st = await stat(file);

@@ -5,10 +5,9 @@
  * temp folder, and two processes computing the same unit cannot mix their files (the second rename
  * loses and its copy is dropped).
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { TEMP_MARKER, isErrno } from './atomic.js';
+import { TEMP_MARKER, isDeadLeftover, isErrno, tempPathFor } from './atomic.js';
 import { confinedPath } from '../util/paths.js';
 
 /** Temp folders of units older than this belong to dead processes (a unit takes seconds to minutes). */
@@ -35,7 +34,7 @@ export class UnitResultStore {
   /** Runs `write(tempDir)` and moves the folder into place; returns the final folder. */
   async compute(key: string, write: (dir: string) => Promise<void>): Promise<string> {
     const final = this.dirFor(key);
-    const tmp = `${final}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`;
+    const tmp = tempPathFor(final);
     await fs.mkdir(this.root, { recursive: true });
     try {
       await write(tmp);
@@ -53,7 +52,7 @@ export class UnitResultStore {
     return final;
   }
 
-  /** Removes temp folders left by killed processes (older than an hour; younger ones may be live). */
+  /** Removes temp folders left by killed holoclip processes (pid not alive, and older than an hour: a shared store's writer may be on another host). */
   async removeStale(now = Date.now()): Promise<number> {
     let names: string[];
     try {
@@ -64,7 +63,8 @@ export class UnitResultStore {
     }
     let removed = 0;
     for (const name of names) {
-      if (!name.includes(TEMP_MARKER)) continue;
+      // Only holoclip's own temp folders (`.holoclip-tmp-<pid>-<hex>`) whose process is gone.
+      if (!name.includes(TEMP_MARKER) || !isDeadLeftover(name)) continue;
       const p = path.join(this.root, name);
       const st = await fs.stat(p).catch(() => null);
       if (st && now - st.mtimeMs > STALE_MS) {

@@ -20,11 +20,11 @@
  * into a temp folder next to the output and renamed into place, manifest.json included, so a reader
  * never sees a half-built benchmark; a finished one with the same version, seed and packages is reused.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
-import { isErrno, TEMP_MARKER } from '../../store/atomic.js';
+import { isDeadLeftover, isErrno, OLD_MARKER, oldPathFor, TEMP_MARKER, tempPathFor } from '../../store/atomic.js';
 import { confinedPath } from '../../util/paths.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { silentProgress, type ProgressSink } from '../../util/progress.js';
@@ -215,17 +215,11 @@ function upToDate(m: EmojiShiftManifest | null, seed: number, packages: Record<s
   );
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return !isErrno(err, 'ESRCH');
-  }
-}
-
-/** Remove `<out>.tmp-<pid>-*` / `<out>.old-<pid>-*` folders left by killed builds (their process is gone, or they are over an hour old). */
-async function removeStaleBuilds(out: string): Promise<void> {
+/**
+ * Remove `<out>.holoclip-tmp-<pid>-<hex>` / `<out>.holoclip-old-<pid>-<hex>` folders left by killed builds whose process
+ * is gone. A sibling of any other name (a user's `X.old-123`) is never touched.
+ */
+export async function removeStaleBuilds(out: string): Promise<void> {
   const dir = path.dirname(out);
   const base = path.basename(out);
   let names: string[];
@@ -235,16 +229,10 @@ async function removeStaleBuilds(out: string): Promise<void> {
     return;
   }
   for (const name of names) {
-    const rest = name.startsWith(`${base}${TEMP_MARKER}`) ? name.slice(base.length + TEMP_MARKER.length) : name.startsWith(`${base}.old-`) ? name.slice(base.length + 5) : null;
-    if (rest === null) continue;
-    const pid = Number.parseInt(rest, 10);
-    try {
-      const st = await stat(path.join(dir, name));
-      const dead = Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
-      if (dead || Date.now() - st.mtimeMs > 3600_000) await rm(path.join(dir, name), { recursive: true, force: true });
-    } catch {
-      // someone else removed it
-    }
+    if (!(name.startsWith(`${base}${TEMP_MARKER}`) || name.startsWith(`${base}${OLD_MARKER}`))) continue;
+    if (!/^-?\d+-[0-9a-f]{12}$/.test(name.slice(base.length).replace(/^\.holoclip-(tmp|old)/, ''))) continue;
+    if (!isDeadLeftover(name)) continue;
+    await rm(path.join(dir, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -276,7 +264,7 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
   }
   await mkdir(path.dirname(out), { recursive: true });
   await removeStaleBuilds(out);
-  const tmp = `${out}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`;
+  const tmp = tempPathFor(out);
   try {
     const manifest = await buildInto(tmp, seed, packages, progress, options.concurrency ?? 8);
     // Another process (a second shard of a suite) may have put the same build in place meanwhile:
@@ -294,7 +282,7 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
     let old: string | null = null;
     try {
       await stat(out);
-      old = `${out}.old-${process.pid}-${randomBytes(6).toString('hex')}`;
+      old = oldPathFor(out);
       await rename(out, old);
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
