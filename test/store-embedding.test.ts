@@ -102,9 +102,9 @@ test('embedding store: crash leftovers are ignored and stale ones cleaned on ope
     // 2. a keys file whose .npy is gone (not written by us, but possible after manual deletes).
     await writeFile(path.join(cd, '000000000000002-1-cafebabe.keys.json'), JSON.stringify({ rows: 1, dim: DIM, keys: ['z'] }));
     // 3. a half-written temp file of each kind, old and fresh.
-    await writeFile(path.join(cd, '000000000000003-1-aaaa.npy.tmp-1-abc'), 'half');
-    await writeFile(path.join(cd, '000000000000003-1-aaaa.keys.json.tmp-1-abc'), '{"rows":');
-    await backdate(path.join(cd, '000000000000003-1-aaaa.npy.tmp-1-abc'), STALE_MS + 60_000);
+    await writeFile(path.join(cd, '000000000000003-1-aaaa.npy.holoclip-tmp-2147483646-abcabcabcabc'), 'half');
+    await writeFile(path.join(cd, '000000000000003-1-aaaa.keys.json.holoclip-tmp-2147483646-abcabcabcabc'), '{"rows":');
+    await backdate(path.join(cd, '000000000000003-1-aaaa.npy.holoclip-tmp-2147483646-abcabcabcabc'), STALE_MS + 60_000);
     // 4. keys and npy that disagree in length (e.g. a truncated copy).
     await writeFile(path.join(cd, '000000000000004-1-bbbb.npy'), encodeNpy(rowsFor(['p']), [1, DIM]));
     await writeFile(path.join(cd, '000000000000004-1-bbbb.keys.json'), JSON.stringify({ rows: 2, dim: DIM, keys: ['p', 'q'] }));
@@ -118,9 +118,9 @@ test('embedding store: crash leftovers are ignored and stale ones cleaned on ope
     assert.deepEqual(reopened.ignoredChunks.sort(), ['000000000000002-1-cafebabe', '000000000000004-1-bbbb', '000000000000005-1-cccc']);
     const left = await readdir(cd);
     assert.ok(!left.includes('000000000000001-1-deadbeef.npy'), 'stale orphan .npy removed');
-    assert.ok(!left.includes('000000000000003-1-aaaa.npy.tmp-1-abc'), 'stale temp removed');
+    assert.ok(!left.includes('000000000000003-1-aaaa.npy.holoclip-tmp-2147483646-abcabcabcabc'), 'stale temp removed');
     assert.ok(left.includes('999999999999999-1-00000001.npy'), 'fresh orphan kept (a writer may be mid-commit)');
-    assert.ok(left.includes('000000000000003-1-aaaa.keys.json.tmp-1-abc'), 'fresh temp kept');
+    assert.ok(left.includes('000000000000003-1-aaaa.keys.json.holoclip-tmp-2147483646-abcabcabcabc'), 'fresh temp kept');
     // The store still works after all that.
     await reopened.appendChunk(['x'], rowsFor(['x']));
     assert.deepEqual(reopened.getRows(['x', 'a']), rowsFor(['x', 'a']));
@@ -157,7 +157,7 @@ test('embedding store: two store instances append concurrently without collision
     const every = [...Array.from({ length: 20 }, (_, i) => [...keysOf(`a${i}-`, 5), ...keysOf(`b${i}-`, 4), `shared${i}`]).flat()];
     assert.deepEqual(fresh.getRows(every), rowsFor(every));
     assert.deepEqual(a.getRows(every), rowsFor(every));
-    assert.equal((await readdir(chunksDir(dir))).filter((f) => f.includes('.tmp-')).length, 0);
+    assert.equal((await readdir(chunksDir(dir))).filter((f) => f.includes('tmp-')).length, 0);
   }));
 
 test('embedding store: two processes append concurrently', { timeout: 60_000 }, () =>

@@ -202,16 +202,16 @@ test('suite: killed during embedding and again during metrics, a rerun gives the
   assert.ok(!existsSync(path.join(work, 'out-b', 'results.json')));
   await killWhen(runArgs('b', ['--no-report']), async () => (await countFiles(units, (n) => n === 'result.json')) >= 4);
   // Only whole units are in place: a killed unit is at worst a temp folder.
-  const done = (await fs.readdir(units)).filter((n) => !n.includes('.tmp-')).length;
+  const done = (await fs.readdir(units)).filter((n) => !n.includes('tmp-')).length;
   for (const name of await fs.readdir(units)) {
-    if (!name.includes('.tmp-')) await fs.access(path.join(units, name, 'result.json'));
+    if (!name.includes('tmp-')) await fs.access(path.join(units, name, 'result.json'));
   }
   const res = await runCli(runArgs('b'));
   assert.equal(res.code, 0, res.stderr);
   const m = /metric units +(\d+): (\d+) computed, (\d+) already done/.exec(res.stdout);
   assert.ok(m, res.stdout);
   assert.equal(Number(m[3]), done, `units already done: ${m[3]}, unit folders before: ${done}`);
-  assert.deepEqual(await findFiles(path.join(work, 'out-b'), (n) => n.includes('.tmp-')), [], 'no temp file in the output');
+  assert.deepEqual(await findFiles(path.join(work, 'out-b'), (n) => n.includes('tmp-')), [], 'no temp file in the output');
   assert.equal((await readResults('b')).text, (await readResults('a')).text);
 });
 

@@ -60,17 +60,17 @@ test('unit store: a unit appears whole or not at all; a second writer of the sam
   });
 });
 
-test('unit store: temp folders of killed runs are removed once an hour old, not before', async () => {
+test('unit store: temp folders of killed runs (pids above pid_max: never alive) are removed once an hour old, not before', async () => {
   await withTempDir(async (dir) => {
     const store = new UnitResultStore(dir);
-    const young = path.join(dir, 'units', 'k.tmp-123-aaaa');
-    const old = path.join(dir, 'units', 'k.tmp-456-bbbb');
+    const young = path.join(dir, 'units', 'k.holoclip-tmp-2147483646-aaaaaaaaaaaa');
+    const old = path.join(dir, 'units', 'k.holoclip-tmp-2147483645-bbbbbbbbbbbb');
     await fs.mkdir(young, { recursive: true });
     await fs.mkdir(old, { recursive: true });
     const hourAgo = (Date.now() - 3700_000) / 1000;
     utimesSync(old, hourAgo, hourAgo);
     assert.equal(await store.removeStale(), 1);
-    assert.deepEqual(await fs.readdir(path.join(dir, 'units')), ['k.tmp-123-aaaa']);
+    assert.deepEqual(await fs.readdir(path.join(dir, 'units')), ['k.holoclip-tmp-2147483646-aaaaaaaaaaaa']);
   });
 });
 

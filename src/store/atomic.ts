@@ -10,7 +10,7 @@ export const TEMP_MARKER = '.holoclip-tmp-';
 /** Marker of a folder moved aside before it is replaced: `<name>.holoclip-old-<pid>-<12 hex>`. */
 export const OLD_MARKER = '.holoclip-old-';
 /** Temp names written by holoclip before 0.x (`<name>.tmp-<pid>-<12 hex>`): still skipped by readers, never removed. */
-const LEGACY_TEMP = /\.tmp-\d+-[0-9a-f]{12}$/;
+const LEGACY_TEMP = /\.tmp-\d+-[0-9a-f]+$/;
 const LEFTOVER = /\.holoclip-(tmp|old)-(\d+)-[0-9a-f]{12}$/;
 
 function uniqueSuffix(): string {
