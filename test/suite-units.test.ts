@@ -95,3 +95,21 @@ test('results.csv: header, metadata columns, RFC 4180 quoting, empty cells for n
       '"m,1",clip,"vit ""tiny""",,10,softmax,false,fp32,ood,ood,o,p,msp,auroc,\n',
   );
 });
+
+test('unit store: a half-written unit folder (no result.json) is not done and is replaced whole by the next compute', async () => {
+  await withTempDir(async (dir) => {
+    const store = new UnitResultStore(dir);
+    const leftover = store.dirFor('k');
+    await fs.mkdir(leftover, { recursive: true });
+    await fs.writeFile(path.join(leftover, 'logits.npy'), 'half');
+    assert.equal(await store.isDone('k'), false);
+    const final = await store.compute('k', async (out) => {
+      await fs.mkdir(out, { recursive: true });
+      await fs.writeFile(path.join(out, 'result.json'), '{"value":1}');
+    });
+    assert.equal(final, leftover);
+    assert.equal(await store.isDone('k'), true);
+    assert.deepEqual((await fs.readdir(final)).sort(), ['result.json'], 'the leftover files are gone, not mixed in');
+    assert.deepEqual(await fs.readdir(path.join(dir, 'units')), ['k'], 'no temp or aside folder left');
+  });
+});

@@ -218,9 +218,11 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
       for (const u of units) {
         const key = unitKey(u, suite, rt, fingerprints, opened);
         metricProgress.beginUnit(u.id.replace(/\|/g, ' / '));
-        if (await unitStore.isDone(key)) {
+        const state = await unitStore.state(key);
+        if (state === 'done') {
           cached++;
         } else {
+          if (state === 'partial') options.warn(`unit ${u.label}: its folder ${unitStore.dirFor(key)} has no result.json (a run was killed while writing it); recomputing it`);
           const ctx = await contextFor(m, metricProgress);
           await unitStore.compute(key, (dir) => runMetricUnit(u, suite, ctx, opened, dir, options.warn));
           computed++;

@@ -5,11 +5,13 @@
  *                       with the model's metadata columns (pandas.read_csv / a spreadsheet)
  *   report/index.html   the self-contained report
  *   units.json          where each metric unit's own results are in the store (predictions, logits...)
+ *   output-set.json     written last: the sha256 of each file above, so the four are one set (output-set.ts)
  */
 import path from 'node:path';
-import { removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
+import { removeStaleTempFiles } from '../store/atomic.js';
 import type { SuiteResults } from '../results/types.js';
 import type { UnitResult } from './aggregate.js';
+import { writeOutputSet, type OutputFile, type OutputSetHook } from './output-set.js';
 
 export const CSV_COLUMNS = [
   'model',
@@ -64,20 +66,26 @@ export function unitsIndex(units: readonly UnitResult[]): Array<Record<string, s
   }));
 }
 
+/** The report's place in the output folder (report/index.ts's REPORT_FILE under report/). */
+const REPORT_REL = 'report/index.html';
+
 export async function writeSuiteOutputs(
   results: SuiteResults,
   outDir: string,
-  options: { report: boolean; units: readonly UnitResult[] },
+  options: { report: boolean; units: readonly UnitResult[]; hook?: OutputSetHook },
 ): Promise<{ results: string; csv: string; report: string | null }> {
   // Temp files a killed aggregation left (one aggregating process per output folder).
   await removeStaleTempFiles(outDir, 0);
   await removeStaleTempFiles(path.join(outDir, 'report'), 0);
-  const resultsFile = path.join(outDir, 'results.json');
-  const csvFile = path.join(outDir, 'results.csv');
-  await writeJsonAtomic(resultsFile, results);
-  await writeFileAtomic(csvFile, resultsCsv(results));
-  await writeJsonAtomic(path.join(outDir, 'units.json'), unitsIndex(options.units));
+  // Everything is rendered before the first file is written, so the set's writes follow one another closely.
+  const files: OutputFile[] = [
+    { rel: 'results.json', data: `${JSON.stringify(results, null, 2)}\n` },
+    { rel: 'results.csv', data: resultsCsv(results) },
+    { rel: 'units.json', data: `${JSON.stringify(unitsIndex(options.units), null, 2)}\n` },
+  ];
   // vega is loaded only when a report is written (shards and --no-report runs never need it).
-  const report = options.report ? await (await import('../report/index.js')).writeReport(results, path.join(outDir, 'report')) : null;
-  return { results: resultsFile, csv: csvFile, report };
+  if (options.report) files.push({ rel: REPORT_REL, data: await (await import('../report/index.js')).renderReport(results) });
+  // A report of an earlier run is not part of a --no-report set: it goes, rather than sit next to newer results.
+  await writeOutputSet(outDir, files, options.report ? [] : [REPORT_REL], options.hook);
+  return { results: path.join(outDir, 'results.json'), csv: path.join(outDir, 'results.csv'), report: options.report ? path.join(outDir, ...REPORT_REL.split('/')) : null };
 }
