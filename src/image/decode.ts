@@ -7,6 +7,7 @@
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ImageReadError, errorMessage } from '../errors.js';
+import { asSharpInput } from './netpbm-bmp.js';
 
 /** Header facts needed to plan the preprocessing of one image. */
 export interface ImageHeader {
@@ -55,10 +56,11 @@ export function toImageReadError(err: unknown, file: string): ImageReadError {
 }
 
 /** Parse the image header (no pixel decoding). Throws ImageReadError. */
-export async function readHeader(input: Buffer, file: string): Promise<ImageHeader> {
-  if (input.length === 0) throw new ImageReadError(file, 'empty file (0 bytes)');
+export async function readHeader(bytes: Buffer, file: string): Promise<ImageHeader> {
+  if (bytes.length === 0) throw new ImageReadError(file, 'empty file (0 bytes)');
   let meta: Metadata;
   try {
+    const input = await asSharpInput(bytes, file);
     meta = await sharp(input).metadata();
   } catch (err) {
     throw toImageReadError(err, file);
@@ -94,8 +96,8 @@ export async function toRaw(pipeline: Sharp, file: string): Promise<RawPixels> {
  * sRGB; 16-bit input is reduced to 8 bits by sharp, CMYK converted to sRGB with sharp's built-in profile, grey
  * expanded to 3 equal channels, palette expanded to RGB/RGBA).
  */
-export function decodeRaw(input: Buffer, file: string): Promise<RawPixels> {
-  return toRaw(sharp(input).rotate(), file);
+export async function decodeRaw(input: Buffer, file: string): Promise<RawPixels> {
+  return toRaw(sharp(await asSharpInput(input, file)).rotate(), file);
 }
 
 /**

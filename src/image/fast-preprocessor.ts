@@ -40,6 +40,7 @@
 import sharp from 'sharp';
 import { ImageReadError } from '../errors.js';
 import { readHeader, toRaw, toRgb3, toRgbMapping, luma, type ImageHeader, type RawPixels } from './decode.js';
+import { asSharpInput } from './netpbm-bmp.js';
 import { resizeTarget, type PreprocessSpec, type PilResample } from './preprocess-spec.js';
 import type { ImagePreprocessor } from './types.js';
 
@@ -98,12 +99,13 @@ export class FastPreprocessor implements ImagePreprocessor {
     return out;
   }
 
-  async processInto(input: Buffer, file: string, out: Float32Array, offset: number): Promise<void> {
+  async processInto(bytes: Buffer, file: string, out: Float32Array, offset: number): Promise<void> {
     if (!Number.isInteger(offset) || offset < 0 || offset + 3 * this.planeSize > out.length) {
       throw new RangeError(
         `processInto: offset ${offset} + ${3 * this.planeSize} values does not fit in an output of length ${out.length}`,
       );
     }
+    const input = await asSharpInput(bytes, file); // PGM/PPM/BMP (sharp cannot read them) as PNG
     const header = await readHeader(input, file);
     const px = await this.decodeResized(input, file, header);
     this.writeChw(px, header.channels, file, out, offset);

@@ -20,6 +20,7 @@
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ImageReadError } from '../errors.js';
+import { asSharpInput } from './netpbm-bmp.js';
 import { toImageReadError } from './decode.js';
 import type { Raw8 } from './pil-resample.js';
 
@@ -107,8 +108,10 @@ async function rawOf(pipeline: Sharp, file: string, depth?: 'ushort'): Promise<{
  * Exactly `PIL.Image.open(f).convert('RGB')` (3 channels, interleaved). `file` is only used in messages.
  * Throws ImageReadError for unreadable input and for inputs whose Pillow decoding is not reproduced.
  */
-export async function decodeLikePillow(bytes: Buffer, file: string, options: PillowDecodeOptions = {}): Promise<Raw8> {
-  if (bytes.length === 0) throw new ImageReadError(file, 'empty file (0 bytes)');
+export async function decodeLikePillow(input: Buffer, file: string, options: PillowDecodeOptions = {}): Promise<Raw8> {
+  if (input.length === 0) throw new ImageReadError(file, 'empty file (0 bytes)');
+  // PGM/PPM/BMP (which sharp cannot read) as PNG: Pillow's convert('RGB') of them is the plain pixels.
+  const bytes = await asSharpInput(input, file);
   let meta: Metadata;
   try {
     meta = await sharp(bytes).metadata();

@@ -14,6 +14,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { HoloclipError, ImageReadError, errorMessage } from '../errors.js';
 import { readHeader, toImageReadError, toRaw } from './decode.js';
+import { asSharpInput } from './netpbm-bmp.js';
 import type { PreprocessSpec } from './preprocess-spec.js';
 import type { ImagePreprocessor } from './types.js';
 
@@ -76,12 +77,13 @@ export class ReferencePreprocessor implements ImagePreprocessor {
     return out;
   }
 
-  async processInto(input: Buffer, file: string, out: Float32Array, offset: number): Promise<void> {
+  async processInto(bytes: Buffer, file: string, out: Float32Array, offset: number): Promise<void> {
     const { outputHeight: oh, outputWidth: ow } = this.spec;
     const n = 3 * oh * ow;
     if (!Number.isInteger(offset) || offset < 0 || offset + n > out.length) {
       throw new RangeError(`processInto: offset ${offset} + ${n} values does not fit in an output of length ${out.length}`);
     }
+    const input = await asSharpInput(bytes, file); // PGM/PPM/BMP (sharp cannot read them) as PNG
     // Header check first so errors read the same as in fast mode (and for the grey+alpha workaround below).
     const header = await readHeader(input, file);
     if (!this.spec.convertRgb && header.channels !== 3) {
