@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../image/index.js';
 import { DTYPES, type Dtype } from '../models/dtype.js';
+import { acquireOutLock, type OutLock } from '../store/out-lock.js';
 import type { CommonEvalOptions } from '../tasks/eval-context.js';
 import type { ProgressSink } from '../util/progress.js';
 import { createProgressDisplay } from './progress-display.js';
@@ -98,4 +99,15 @@ export function onInterrupt(cleanup: () => void): void {
   };
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
+}
+
+/** Help text of --force-unlock (every command that writes an output folder). */
+export const FORCE_UNLOCK_HELP = 'take over the output folder\'s lock (.holoclip-lock) even when another host holds it (only when that run is gone)';
+
+/**
+ * Take the output folder's lock before any work: a second holoclip writing to the same folder stops with a message
+ * naming the first one's pid. Released when the process exits (normally, on an error, on Ctrl-C / SIGTERM).
+ */
+export function lockOutput(out: string, flags: { forceUnlock?: boolean }, lockFile?: string): OutLock {
+  return acquireOutLock(out, { forceUnlock: flags.forceUnlock === true, lockFile, warn: (m) => process.stderr.write(`holoclip: note: ${m}\n`) });
 }

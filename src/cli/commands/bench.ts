@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { BENCHMARKS, EMOJI_SHIFT_CLASSES, findBenchmark } from '../../benchmarks/index.js';
 import { HoloclipError } from '../../errors.js';
-import { nonNegativeInt } from '../common-options.js';
+import { FORCE_UNLOCK_HELP, lockOutput, nonNegativeInt } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
 const EMOJI_SHIFT_HELP = `
@@ -60,13 +60,17 @@ export function registerBench(program: Command): void {
     .option('--seed <n>', 'seed of the augmentations and picks', nonNegativeInt, 0)
     .option('--force', 'rebuild even if the folder is up to date')
     .option('--quiet', 'no progress output')
+    .option('--force-unlock', FORCE_UNLOCK_HELP)
     .addHelpText('after', EMOJI_SHIFT_HELP)
-    .action(async (name: string, flags: { out?: string; seed: number; force?: boolean; quiet?: boolean }) => {
+    .action(async (name: string, flags: { out?: string; seed: number; force?: boolean; quiet?: boolean; forceUnlock?: boolean }) => {
       const b = findBenchmark(name);
       if (!b) throw new HoloclipError(`unknown benchmark "${name}" (available: ${BENCHMARKS.map((x) => x.name).join(', ')})`);
       const out = path.resolve(flags.out ?? b.defaultOut);
       const progress = createProgressDisplay(process.stderr, flags.quiet === true);
+      // The build replaces the whole folder, so its lock sits next to it: <out>.holoclip-lock.
+      const lock = lockOutput(out, flags, `${out}.holoclip-lock`);
       const result = await b.build({ out, seed: flags.seed, force: flags.force, progress });
+      lock.release();
       const m = result.manifest;
       if (!result.built) {
         process.stdout.write(`${b.name} ${m.version} (seed ${m.seed}) is up to date in ${out}; use --force to rebuild\n`);

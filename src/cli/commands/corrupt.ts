@@ -14,7 +14,7 @@ import { writeCorrupted, type CorruptedFormat } from '../../pipeline/write-corru
 import { openDataset, openImageList, type Dataset } from '../../data/index.js';
 import { HoloclipError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { nonNegativeInt, onInterrupt, positiveInt } from '../common-options.js';
+import { FORCE_UNLOCK_HELP, lockOutput, nonNegativeInt, onInterrupt, positiveInt } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
 interface Flags {
@@ -32,6 +32,7 @@ interface Flags {
   tile: number;
   list?: boolean;
   quiet?: boolean;
+  forceUnlock?: boolean;
 }
 
 function listCorruptions(): string {
@@ -86,6 +87,7 @@ export function registerCorrupt(program: Command): void {
     .option('--tile <px>', 'contact sheet tile size (the 224 px images are scaled to it)', positiveInt, 160)
     .option('--list', 'list the corruptions, their families and their deviations from the reference implementations')
     .option('--quiet', 'no progress output')
+    .option('--force-unlock', FORCE_UNLOCK_HELP)
     .addHelpText(
       'after',
       `
@@ -147,6 +149,7 @@ Examples:
       }
 
       if (!flags.data) throw new HoloclipError('--out needs --data PATH');
+      const lock = lockOutput(path.resolve(flags.out as string), flags);
       const dataset = await openAnyDataset(flags.data);
       let depthPaths = new Map<number, string>();
       const needDepth = specs.find((s) => findCorruption(s.name)?.needsDepth);
@@ -168,6 +171,7 @@ Examples:
           `out                    ${out}/<corruption>/<severity>/...`,
         ].join('\n') + '\n',
       );
+      lock.release();
       if (res.failures.length > 0) process.exitCode = 1;
     });
 }

@@ -10,7 +10,7 @@ import { isPathValue, optionFields, type AnyTaskDefinition, type FieldMeta } fro
 import { TASKS, taskOfType } from '../../tasks/registry.js';
 import { runTaskOnce } from '../../tasks/run-task.js';
 import { resolveUserPath } from '../../util/paths.js';
-import { addClassifierOptions, addModelOptions, evalOptions, namedPath, type ModelFlags } from '../common-options.js';
+import { addClassifierOptions, addModelOptions, evalOptions, FORCE_UNLOCK_HELP, lockOutput, namedPath, type ModelFlags } from '../common-options.js';
 import { formatTaskSummary } from '../summary.js';
 
 interface CliField {
@@ -86,7 +86,7 @@ function addField(cmd: Command, field: CliField): void {
   cmd.addOption(required ? opt.makeOptionMandatory() : opt);
 }
 
-type Flags = ModelFlags & { out: string; classnames?: string; templates?: string; templatesKey?: string } & Record<string, unknown>;
+type Flags = ModelFlags & { out: string; forceUnlock?: boolean; classnames?: string; templates?: string; templatesKey?: string } & Record<string, unknown>;
 
 async function runFromFlags(def: AnyTaskDefinition, flags: Flags): Promise<void> {
   const fields = cliFields(def);
@@ -105,9 +105,11 @@ async function runFromFlags(def: AnyTaskDefinition, flags: Flags): Promise<void>
   }
   const flagOf = (key: string) => `--${fields.find((f) => f.key === key)?.flag ?? kebab(key)}`;
   const out = resolveUserPath(flags.out);
+  const lock = lockOutput(out, flags);
   const common = evalOptions({ ...flags, model: resolveUserPath(flags.model), store: resolveUserPath(flags.store) });
   const templates = flags.templates === undefined ? undefined : { spec: flags.templates, key: flags.templatesKey };
   const result = await runTaskOnce(def, { settings, data, templates, common, out, flagOf });
+  lock.release();
   process.stdout.write(def.cli?.summary?.(result, out) ?? formatTaskSummary(result, out));
 }
 
@@ -118,6 +120,7 @@ function registerTask(evalCmd: Command, def: AnyTaskDefinition): void {
   const fields = cliFields(def);
   for (const f of fields) addField(cmd, f);
   cmd.requiredOption('--out <rundir>', cli.outputs);
+  cmd.option('--force-unlock', FORCE_UNLOCK_HELP);
   const delegate = cli.delegate ? taskOfType(cli.delegate.task) : null;
   if (delegate) {
     // The delegate's own flags, optional here; its trigger flag selects it.

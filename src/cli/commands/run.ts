@@ -7,7 +7,7 @@ import { parseShard, planSuite } from '../../suite/plan.js';
 import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
-import { onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
+import { FORCE_UNLOCK_HELP, lockOutput, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
 interface RunFlags {
@@ -19,6 +19,7 @@ interface RunFlags {
   preprocess?: PreprocessChoice;
   report: boolean;
   quiet?: boolean;
+  forceUnlock?: boolean;
 }
 
 function shardOption(value: string): { index: number; count: number } {
@@ -76,6 +77,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--preprocess <mode>', `${PREPROCESS_HELP} (default: the suite's \`preprocess\`, else auto)`).choices([...PREPROCESS_CHOICES]))
     .option('--no-report', 'do not write report/index.html')
     .option('--quiet', 'no progress output')
+    .option('--force-unlock', FORCE_UNLOCK_HELP)
     .addHelpText(
       'after',
       `
@@ -98,6 +100,8 @@ Examples:
     )
     .action(async (file: string, flags: RunFlags) => {
       const suite = await loadSuite(file, { store: flags.store, out: flags.out, benchmarksDir: flags.benchmarksDir });
+      // A shard writes only to the store (shards run side by side); a full run owns the output folder.
+      const lock = flags.shard ? null : lockOutput(suite.out, flags);
       const progress = createProgressDisplay(process.stderr, flags.quiet === true);
       onInterrupt(() => {
         progress.finish();
@@ -112,6 +116,7 @@ Examples:
         progress,
         warn: (m) => progress.log(`warning: ${m}`),
       });
+      lock?.release();
       process.stdout.write(formatRunSummary(summary));
     });
 
