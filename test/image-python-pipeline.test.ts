@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { HoloclipError } from '../src/errors.js';
 import { createPreprocessor, parsePythonPipeline, pythonResizeTarget, resolvePreprocessMode } from '../src/image/index.js';
 import { cropShift, pythonPixels } from '../src/image/python-preprocessor.js';
-import { roundHalfEven } from '../src/image/python-pipeline.js';
+import { roundHalfEven } from '../src/util/python-round.js';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden', 'preprocess');
 

@@ -15,6 +15,7 @@ import { IMAGENET_C_SIZES, type CorruptionGeometry, type CorruptionProtocol } fr
 import { corruptionRng } from './random.js';
 import { findCorruption, type CorruptionSpec } from './registry.js';
 import type { DepthMap, RgbImage } from './types.js';
+import { roundHalfEven } from '../util/python-round.js';
 
 /** Where the corrupted pixels lie in the resized image, for aligning depth maps with them. */
 export interface CropGeometry {
@@ -26,15 +27,6 @@ export interface CropGeometry {
   /** Size of the crop the corruption sees. */
   readonly width: number;
   readonly height: number;
-}
-
-/** Python 3 `round()`: halves to even. */
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import sharp from 'sharp';
 import { ImageReadError } from '../errors.js';
+import { roundHalfEven } from '../util/python-round.js';
 
 /** Decoded pixels: 1 channel (PGM) or 3 channels (RGB), interleaved, row-major, top row first. */
 export interface PlainPixels {
@@ -43,15 +44,6 @@ export async function asSharpInput(bytes: Buffer, file: string): Promise<Buffer>
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
-}
-
-/** Python's round() (half to even) of a non-negative double. */
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
 }
 
 function checkSize(width: number, height: number, file: string): void {

@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { HoloclipError } from '../errors.js';
 import { PIL_FILTER_BY_ID, type PilFilter } from './pil-resample.js';
+import { roundHalfEven } from '../util/python-round.js';
 
 export const OPENAI_CLIP_MEAN: readonly [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
 export const OPENAI_CLIP_STD: readonly [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
@@ -287,12 +288,6 @@ export function parsePythonPipeline(json: unknown, file: string): PythonPipeline
   if (b.pipeline === 'open_clip') return openClipPipeline(b);
   if (b.pipeline === 'timm') return timmPipeline(b);
   return transformersPipeline(json, file, 'holoclip_preprocess');
-}
-
-/** Python's round(): half to even. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Resize target (width, height) for a source of srcWidth x srcHeight, as the Python library computes it. */

@@ -101,11 +101,4 @@ export function exactExp(x: number): number {
 
 // ---------------------------------------------------------------- rounding
 
-/** Python's round() on a float: half to even. */
-export function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
+export { roundHalfEven } from '../../util/python-round.js';
