@@ -72,6 +72,21 @@ def files_sha256(folder: Path) -> dict[str, str]:
     return out
 
 
+def finish_card(folder: Path, card: dict[str, Any], tool: str, towers: Mapping[str, Any], seed: int,
+                tokenizer_prompts_checked: int | None = None, dense: Any = None) -> dict[str, Any]:
+    """Records how the folder was exported (tool, exporter, onnxruntime check per tower, tokenizer check, seed) and
+    the dense-feature spec in the card, then writes holoclip.json (see write_card)."""
+    export: dict[str, Any] = {"tool": tool, "exporter": "torch.onnx.export(dynamo=False), opset 17",
+                              "onnxruntime_max_abs_diff": {k: t.max_abs_diff for k, t in towers.items()}}
+    if tokenizer_prompts_checked is not None:
+        export["tokenizer_prompts_checked"] = tokenizer_prompts_checked
+    export["seed"] = seed
+    card["export"] = export
+    if dense:
+        card["dense"] = dense.card()
+    return write_card(folder, card)
+
+
 def write_card(folder: Path, facts: Mapping[str, Any]) -> dict[str, Any]:
     """holoclip.json: the given facts plus the sha256 of every file of the folder."""
     card = dict(facts)

@@ -30,7 +30,7 @@ import torch
 
 from .card_facts import family_name, merge_facts
 from .compat import import_torchvision_safely
-from .folder import count_parameters, write_card, write_json
+from .folder import count_parameters, finish_card, write_json
 from .dense import OUTPUT as DENSE_OUTPUT, WithDense, hf_spec
 from .onnx_io import TowerExport, export_tower
 from .tokenizer import CHECK_PROMPTS, check_token_ids, write_open_clip_bpe
@@ -251,12 +251,5 @@ def export(source: str | None, out: Path, random_cfg: dict[str, Any] | None = No
         facts["training_size"] = 0
         facts["fine_tuned"] = False
     card = merge_facts(facts, "hf", source or "random", None)
-    card["export"] = {
-        "tool": "holoclip-export hf", "exporter": "torch.onnx.export(dynamo=False), opset 17",
-        "onnxruntime_max_abs_diff": {k: t.max_abs_diff for k, t in towers.items()},
-        "tokenizer_prompts_checked": n_checked, "seed": seed,
-    }
-    if spec:
-        card["dense"] = spec.card()
-    write_card(out, card)
+    finish_card(out, card, "holoclip-export hf", towers, seed, n_checked, spec)
     return {"towers": towers, "card": card}

@@ -18,7 +18,7 @@ from typing import Any, Iterator, Sequence
 import torch
 
 from .compat import import_torchvision_safely
-from .folder import count_parameters, open_clip_preprocessor_config, write_card, write_json
+from .folder import count_parameters, finish_card, open_clip_preprocessor_config, write_json
 from .card_facts import family_name, merge_facts
 from .dense import OUTPUT as DENSE_OUTPUT, WithDense, open_clip_spec
 from .onnx_io import TowerExport, export_tower
@@ -229,14 +229,7 @@ def export(model: str, pretrained: str | None, out: Path, overrides: Sequence[st
         facts["fine_tuned"] = False
     card = merge_facts(facts, "open_clip", model, None if pretrained in (None, "none") else pretrained,
                        changed_architecture=bool(shrunk))
-    card["export"] = {
-        "tool": "holoclip-export open_clip", "exporter": "torch.onnx.export(dynamo=False), opset 17",
-        "onnxruntime_max_abs_diff": {k: t.max_abs_diff for k, t in towers.items()},
-        "tokenizer_prompts_checked": n_checked, "seed": seed,
-    }
-    if spec:
-        card["dense"] = spec.card()
-    write_card(out, card)
+    finish_card(out, card, "holoclip-export open_clip", towers, seed, n_checked, spec)
     return {"towers": towers, "card": card}
 
 

@@ -17,7 +17,7 @@ import torch
 
 from .card_facts import family_name, merge_facts
 from .compat import import_torchvision_safely
-from .folder import PIL_RESAMPLE, count_parameters, hf_processor_fields, write_card, write_json
+from .folder import PIL_RESAMPLE, count_parameters, finish_card, hf_processor_fields, write_json
 from .onnx_io import TowerExport, export_tower
 
 
@@ -129,9 +129,7 @@ def export(model_name: str, checkpoint: str | None, out: Path, labels: str | Non
         facts["training_size"] = 0
         facts["fine_tuned"] = False
     card = merge_facts(facts, "timm", model_name, checkpoint)
-    card["export"] = {"tool": "holoclip-export timm", "exporter": "torch.onnx.export(dynamo=False), opset 17",
-                      "onnxruntime_max_abs_diff": {k: t.max_abs_diff for k, t in towers.items()}, "seed": seed}
-    write_card(out, card)
+    finish_card(out, card, "holoclip-export timm", towers, seed)
     return {"towers": towers, "card": card}
 
 
