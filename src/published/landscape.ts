@@ -152,6 +152,24 @@ export interface ControlledPair {
   delta_er: Partial<Record<ShiftOrMean, number>>;
 }
 
+/** A model to place among the published ones (a suite's own model): its accuracies by benchmark. */
+export interface PlacedModelInput {
+  name: string;
+  accuracy: Partial<Record<BenchmarkKey, number>>;
+}
+
+export interface PlacedModelResult {
+  name: string;
+  accuracy: Partial<Record<BenchmarkKey, number>>;
+  /** ER against the testbed line, by the same code path and resamples as the published checkpoints. */
+  er: Partial<Record<BenchmarkKey, ModelEr>>;
+  mean_er: number | null;
+  /** Fraction of the published CLIP checkpoints with a lower ER on the shift. */
+  er_percentile: Partial<Record<BenchmarkKey, number>>;
+  /** Benchmarks with no line (ObjectNet, ImageNet-O): fraction of the published CLIP checkpoints with a lower accuracy. */
+  accuracy_percentile: Partial<Record<BenchmarkKey, number>>;
+}
+
 export interface LandscapeResult {
   options: LandscapeOptions;
   sources: Array<{ table: string; rows: number; role: string }>;
@@ -175,6 +193,11 @@ export interface LandscapeResult {
     clip_vs_standard: Partial<Record<ShiftOrMean, { clip: Estimate; standard: Estimate } | null>>;
     factor_ranking: Array<{ factor: string; range: number; low: number; high: number }>;
   };
+  placed: PlacedModelResult[];
+}
+
+function fractionBelow(values: readonly number[], v: number): number {
+  return values.length === 0 ? Number.NaN : values.filter((x) => x < v).length / values.length;
 }
 
 /** The testbed rows known to be the CLIP checkpoints open_clip publishes (imagenet-testbed's own CLIP evaluations). */
@@ -415,7 +438,7 @@ function controlledPairs(models: readonly ClipModelResult[], members: ReadonlyMa
 }
 
 /** The whole analysis. Deterministic for given tables and options. */
-export function analyzeLandscape(input: LandscapeInput, options: LandscapeOptions = DEFAULT_LANDSCAPE_OPTIONS): LandscapeResult {
+export function analyzeLandscape(input: LandscapeInput, options: LandscapeOptions = DEFAULT_LANDSCAPE_OPTIONS, placedModels: readonly PlacedModelInput[] = []): LandscapeResult {
   const { samples, seed } = options;
   const lines = ER_SHIFTS.map((shift) => fitLine(input, shift, options));
 
@@ -582,6 +605,22 @@ export function analyzeLandscape(input: LandscapeInput, options: LandscapeOption
     .flatMap((f) => (f.spread.mean ? [{ factor: f.factor, range: f.spread.mean.range, low: f.spread.mean.low, high: f.spread.mean.high }] : []))
     .sort((a, b) => b.range - a.range);
 
+  const placed: PlacedModelResult[] = placedModels.map((p) => {
+    const acc: Partial<Record<BenchmarkKey, TracedValue>> = {};
+    for (const [k, v] of Object.entries(p.accuracy) as Array<[BenchmarkKey, number]>) acc[k] = { value: v, source: { table: 'placed', line: 0, row: p.name, column: k } };
+    const { member, er } = memberOf(p.name, acc, lines);
+    const erPercentile: Partial<Record<BenchmarkKey, number>> = {};
+    for (const [k, e] of Object.entries(er) as Array<[BenchmarkKey, ModelEr]>) {
+      erPercentile[k] = fractionBelow(clipModels.flatMap((m) => (m.er[k] ? [m.er[k].effective_robustness] : [])), e.effective_robustness);
+    }
+    const accPercentile: Partial<Record<BenchmarkKey, number>> = {};
+    for (const k of ['objectnet-113', 'imagenet-o'] as const) {
+      const v = p.accuracy[k];
+      if (v !== undefined) accPercentile[k] = fractionBelow(clipModels.flatMap((m) => (m.accuracy[k] ? [m.accuracy[k].value] : [])), v);
+    }
+    return { name: p.name, accuracy: { ...p.accuracy }, er, mean_er: member.er.mean ?? null, er_percentile: erPercentile, accuracy_percentile: accPercentile };
+  });
+
   return {
     options,
     sources: [
@@ -605,6 +644,7 @@ export function analyzeLandscape(input: LandscapeInput, options: LandscapeOption
     same_checkpoint: sameCheckpoint,
     source_agreement: { classification_vs_results: { cells, differing }, clip_benchmark_vs_openclip: agreement },
     headline: { clip_vs_standard: clipVsStandard, factor_ranking: ranking },
+    placed,
   };
 }
 
