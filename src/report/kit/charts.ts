@@ -342,15 +342,15 @@ export interface CloudPoint {
 
 /**
  * Scatter of many models (the published clouds, small and translucent) and a few highlighted ones (large,
- * labelled), on transformed axes labelled in accuracy, with the baseline line (straight in transformed space)
- * and y = x. Series colours come from `color` (clouds first).
+ * labelled), on transformed axes labelled in accuracy, with the baseline line (straight in transformed space;
+ * none when `line` is null) and y = x. Series colours come from `color` (clouds first).
  */
-export function cloudChart(points: CloudPoint[], line: { slope: number; intercept: number }, transform: AccuracyTransform, labels: { id: string; shift: string }, color: ColorScale): TopLevelSpec {
+export function cloudChart(points: CloudPoint[], line: { slope: number; intercept: number } | null, transform: AccuracyTransform, labels: { id: string; shift: string }, color: ColorScale): TopLevelSpec {
   const t = (a: number): number => transformAccuracy(a, transform, 'clip');
   const data = points.map((p) => ({ ...p, x: t(p.id_top1), y: t(p.shift_top1), highlighted: p.label !== null }));
   const [x0, x1] = paddedRange(data.map((d) => d.x), 0.05, 0.12);
   const [y0, y1] = paddedRange(data.map((d) => d.y), 0.05, 0.05);
-  const fitted = [x0, x1].map((x) => ({ x, y: line.slope * x + line.intercept }));
+  const fitted = line === null ? [] : [x0, x1].map((x) => ({ x, y: line.slope * x + line.intercept }));
   const diagonal = [Math.min(x0, y0), Math.max(x1, y1)].map((v) => ({ x: v, y: v }));
   const xScale = { domain: [x0, x1], nice: false, zero: false };
   const yScale = { domain: [y0, y1], nice: false, zero: false };
