@@ -8,7 +8,7 @@
  *   0  errors.ts, util/, results/ (the results.json format), formats/, metrics/ (pure math)
  *   1  image/, store/, refdata/, corruptions/ (pure pixel transforms)
  *   2  data/ (datasets; may name a corruption), models/
- *   3  benchmarks/, depth/
+ *   3  benchmarks/, depth/, published/ (published result tables joined to the model catalogue)
  *   4  pipeline/ (decode, corrupt, embed)
  *   5  head/ (templates, text classifier)
  *   6  report/kit/ (tables, charts, queries over results.json; knows no task)
@@ -21,7 +21,7 @@ const LAYERS = [
   ['^src/(errors\\.ts|util/|results/|formats/|metrics/)'],
   ['^src/(image|store|refdata|corruptions)/'],
   ['^src/(data|models)/'],
-  ['^src/(benchmarks|depth)/'],
+  ['^src/(benchmarks|depth|published)/'],
   ['^src/pipeline/'],
   ['^src/head/'],
   ['^src/report/kit/'],

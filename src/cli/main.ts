@@ -13,6 +13,7 @@ import { registerBench } from './commands/bench.js';
 import { registerRun } from './commands/run.js';
 import { registerCorrupt } from './commands/corrupt.js';
 import { registerData } from './commands/data.js';
+import { registerAnalyze } from './commands/analyze.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCorrupt(program);
   registerData(program);
+  registerAnalyze(program);
   registerBench(program);
   registerModelCatalog(registerModelInspect(program));
   return program;

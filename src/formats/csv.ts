@@ -60,3 +60,15 @@ export function parseIndexField(value: string, table: CsvTable, row: number, col
   }
   return v;
 }
+
+/** One CSV field (RFC 4180): empty for null / undefined / non-finite numbers, quoted when it holds `"`, `,` or a line break. */
+export function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A CSV document: the header, then one line per row, "\n" line ends. */
+export function toCsv(header: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string {
+  return `${[header.map(csvField).join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n')}\n`;
+}

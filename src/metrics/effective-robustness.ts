@@ -162,16 +162,29 @@ export function effectiveRobustness(fit: BaselineFit, idAcc: number, shiftAcc: n
   return shiftAcc - predictedShiftAccuracy(fit, idAcc);
 }
 
+/** Options of the bootstrap over baseline models (defaults: logit, exclude, 1000 resamples, seed 0). */
+export interface BootstrapOptions {
+  transform?: AccuracyTransform;
+  extremes?: ExtremeAccuracies;
+  samples?: number;
+  seed?: number;
+}
+
 /**
- * ER of `model` against the baseline, with a bootstrap over baseline models (default 1000 resamples,
- * seed 0). Deterministic for a given seed.
+ * The baseline fit and its bootstrap: `samples` resamples (with replacement, seeded) of the baseline models
+ * in the fit, each refitted; `a[s]`, `b[s]` are resample s's slope and intercept. Resamples whose
+ * in-distribution values are all equal are drawn again. Every interval holoclip gives for a line or an ER
+ * comes from these resamples (effectiveRobustnessFromBootstrap, and means over several models).
  */
-export function effectiveRobustnessWithBootstrap(
-  idAcc: ArrayLike<number>,
-  shiftAcc: ArrayLike<number>,
-  model: { id: number; shift: number },
-  options: { transform?: AccuracyTransform; extremes?: ExtremeAccuracies; samples?: number; seed?: number } = {},
-): EffectiveRobustnessResult {
+export interface BaselineBootstrap {
+  fit: BaselineFit;
+  samples: number;
+  seed: number;
+  a: Float64Array;
+  b: Float64Array;
+}
+
+export function bootstrapBaseline(idAcc: ArrayLike<number>, shiftAcc: ArrayLike<number>, options: BootstrapOptions = {}): BaselineBootstrap {
   const transform = options.transform ?? 'logit';
   const extremes = options.extremes ?? 'exclude';
   const samples = options.samples ?? 1000;
@@ -179,17 +192,12 @@ export function effectiveRobustnessWithBootstrap(
   if (!Number.isInteger(samples) || samples < 1) throw new HoloclipError(`bootstrap samples must be a positive integer, got ${samples}`);
   if (!Number.isInteger(seed)) throw new HoloclipError(`bootstrap seed must be an integer, got ${seed}`);
   const fit = fitBaseline(idAcc, shiftAcc, transform, extremes);
-  const predicted = predictedShiftAccuracy(fit, model.id);
-  const er = effectiveRobustness(fit, model.id, model.shift);
-
   const n = fit.n;
   const { x, y } = baselinePoints(idAcc, shiftAcc, transform, extremes);
-  const tModel = transformAccuracy(model.id, transform, extremes);
   const rng = createRng(seed);
   const idx = new Int32Array(n);
   const as = new Float64Array(samples);
   const bs = new Float64Array(samples);
-  const ers = new Float64Array(samples);
   const maxAttempts = samples * 100 + 1000;
   let attempts = 0;
   for (let s = 0; s < samples; ) {
@@ -201,11 +209,21 @@ export function effectiveRobustnessWithBootstrap(
     if (f === null) continue;
     as[s] = f.a;
     bs[s] = f.b;
-    ers[s] = model.shift - inverseTransform(f.a * tModel + f.b, transform);
     s++;
   }
-  const [aLow, aHigh] = percentileInterval(as);
-  const [bLow, bHigh] = percentileInterval(bs);
+  return { fit, samples, seed, a: as, b: bs };
+}
+
+/** A model's ER against a bootstrapped baseline: the fit's ER and 95% intervals of ER, slope and intercept. */
+export function effectiveRobustnessFromBootstrap(boot: BaselineBootstrap, model: { id: number; shift: number }): EffectiveRobustnessResult {
+  const { fit, samples, seed } = boot;
+  const predicted = predictedShiftAccuracy(fit, model.id);
+  const er = effectiveRobustness(fit, model.id, model.shift);
+  const tModel = transformAccuracy(model.id, fit.transform, fit.extremes);
+  const ers = new Float64Array(samples);
+  for (let s = 0; s < samples; s++) ers[s] = model.shift - inverseTransform(boot.a[s] * tModel + boot.b[s], fit.transform);
+  const [aLow, aHigh] = percentileInterval(Float64Array.from(boot.a));
+  const [bLow, bHigh] = percentileInterval(Float64Array.from(boot.b));
   const [erLow, erHigh] = percentileInterval(ers);
   return {
     effective_robustness: er,
@@ -215,8 +233,21 @@ export function effectiveRobustnessWithBootstrap(
   };
 }
 
+/**
+ * ER of `model` against the baseline, with a bootstrap over baseline models (default 1000 resamples,
+ * seed 0). Deterministic for a given seed.
+ */
+export function effectiveRobustnessWithBootstrap(
+  idAcc: ArrayLike<number>,
+  shiftAcc: ArrayLike<number>,
+  model: { id: number; shift: number },
+  options: BootstrapOptions = {},
+): EffectiveRobustnessResult {
+  return effectiveRobustnessFromBootstrap(bootstrapBaseline(idAcc, shiftAcc, options), model);
+}
+
 /** 95% percentile interval: numpy percentile 2.5 ('lower') and 97.5 ('higher'). Sorts in place. */
-function percentileInterval(values: Float64Array): [number, number] {
+export function percentileInterval(values: Float64Array): [number, number] {
   values.sort();
   const last = values.length - 1;
   return [values[Math.floor(0.025 * last)], values[Math.ceil(0.975 * last)]];

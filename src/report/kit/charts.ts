@@ -325,3 +325,66 @@ export function shapeCategoryChart(points: CategoryPoint[], categories: string[]
     config: CONFIG,
   };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// A cloud of published models on the ID-vs-shift plane, with a baseline line and labelled highlights
+
+export interface CloudPoint {
+  /** Legend entry (a population, or a highlighted model's label). */
+  series: string;
+  id_top1: number;
+  shift_top1: number;
+  /** Shown next to the point (highlighted models only); null for the cloud. */
+  label: string | null;
+  /** Where the point comes from (a table row), for the tooltip. */
+  source: string;
+}
+
+/**
+ * Scatter of many models (the published clouds, small and translucent) and a few highlighted ones (large,
+ * labelled), on transformed axes labelled in accuracy, with the baseline line (straight in transformed space;
+ * none when `line` is null) and y = x. Series colours come from `color` (clouds first).
+ */
+export function cloudChart(points: CloudPoint[], line: { slope: number; intercept: number } | null, transform: AccuracyTransform, labels: { id: string; shift: string }, color: ColorScale): TopLevelSpec {
+  const t = (a: number): number => transformAccuracy(a, transform, 'clip');
+  const data = points.map((p) => ({ ...p, x: t(p.id_top1), y: t(p.shift_top1), highlighted: p.label !== null }));
+  const [x0, x1] = paddedRange(data.map((d) => d.x), 0.05, 0.12);
+  const [y0, y1] = paddedRange(data.map((d) => d.y), 0.05, 0.05);
+  const fitted = line === null ? [] : [x0, x1].map((x) => ({ x, y: line.slope * x + line.intercept }));
+  const diagonal = [Math.min(x0, y0), Math.max(x1, y1)].map((v) => ({ x: v, y: v }));
+  const xScale = { domain: [x0, x1], nice: false, zero: false };
+  const yScale = { domain: [y0, y1], nice: false, zero: false };
+  const xAxis = { values: transformedTicks(x0, x1, transform), labelExpr: inverseLabelExpr(transform), title: `${labels.id} top-1` };
+  const yAxis = { values: transformedTicks(y0, y1, transform), labelExpr: inverseLabelExpr(transform), title: `${labels.shift} top-1` };
+  const colorEnc = { field: 'series', type: 'nominal', title: null, scale: { domain: color.domain, range: color.range }, legend: LEGEND } as const;
+  return {
+    $schema: SCHEMA,
+    width: 460,
+    height: 320,
+    layer: [
+      {
+        data: { values: diagonal },
+        mark: { type: 'line', clip: true, color: '#bbbbbb', strokeDash: [2, 3], strokeWidth: 1 },
+        encoding: { x: { field: 'x', type: 'quantitative', scale: xScale, axis: xAxis }, y: { field: 'y', type: 'quantitative', scale: yScale, axis: yAxis } },
+      },
+      {
+        data: { values: fitted },
+        mark: { type: 'line', clip: true, color: '#333333', strokeDash: [6, 4], strokeWidth: 1.5 },
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+      },
+      {
+        data: { values: data.filter((d) => !d.highlighted) },
+        mark: { type: 'point', filled: true, size: 22, opacity: 0.55, clip: true },
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: colorEnc, tooltip: [{ field: 'source', type: 'nominal' }] },
+      },
+      {
+        data: { values: data.filter((d) => d.highlighted) },
+        layer: [
+          { mark: { type: 'point', filled: true, size: 90, opacity: 1, shape: 'diamond', stroke: '#000000', strokeWidth: 0.8 }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: colorEnc } },
+          { mark: { type: 'text', align: 'left', baseline: 'middle', dx: 8, fontSize: 9, color: '#111111' }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } } },
+        ],
+      },
+    ],
+    config: CONFIG,
+  };
+}
