@@ -5,7 +5,6 @@
  * Each property runs a bounded number of cases with a fixed seed, so a failure is reproducible.
  */
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { averagePrecision, energyScores, mspScores, oodMetrics, rocAuc } from '../src/metrics/ood.js';
 import { brierScore, expectedCalibrationError, negativeLogLikelihood, softmaxRows } from '../src/metrics/calibration.js';
