@@ -90,7 +90,7 @@ export function netpbmSize(bytes: Buffer, file: string): { width: number; height
 
 export function decodeNetpbm(bytes: Buffer, file: string): PlainPixels {
   const h = readNetpbmHeader(bytes, file);
-  const { kind, width, height, maxval } = h;
+  const { kind, width, height } = h;
   checkDecodeSize(width, height, file);
   const name = kindName(kind);
   const channels: 1 | 3 = kind === 3 || kind === 6 ? 3 : 1;
