@@ -1,6 +1,6 @@
 /** Flags shared by every `eval` command, and their translation into CommonEvalOptions. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { PREPROCESS_CHOICES, type PreprocessChoice } from '../image/index.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, PREPROCESS_CHOICES, type PreprocessChoice } from '../image/index.js';
 import { DTYPES, type Dtype } from '../models/dtype.js';
 import { acquireOutLock, type OutLock } from '../store/out-lock.js';
 import type { CommonEvalOptions } from '../tasks/eval-context.js';
@@ -47,8 +47,13 @@ export interface ModelFlags {
   logitScale?: number;
   logitBias?: number;
   threads?: number;
+  maxImagePixels: number;
   quiet?: boolean;
 }
+
+/** Help text of --max-image-pixels (eval commands and `run`). */
+export const MAX_IMAGE_PIXELS_HELP =
+  "Pillow's MAX_IMAGE_PIXELS, checked on each image's header before decoding: a warning above N pixels, the image unreadable above 2N; 0 for no limit";
 
 export function addModelOptions(cmd: Command): Command {
   return cmd
@@ -60,6 +65,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('--logit-scale <s>', 'logit scale to use (exp of the learned logit_scale, e.g. 100 for OpenAI CLIP); overrides holoclip.json and recovery', finiteNumber)
     .option('--logit-bias <b>', 'logit bias (SigLIP); overrides holoclip.json', finiteNumber)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
+    .option('--max-image-pixels <n>', MAX_IMAGE_PIXELS_HELP, nonNegativeInt, DEFAULT_MAX_IMAGE_PIXELS)
     .option('--quiet', 'no progress output');
 }
 
@@ -86,6 +92,7 @@ export function evalOptions(flags: ModelFlags): CommonEvalOptions & { progress: 
     logitScale: flags.logitScale,
     logitBias: flags.logitBias,
     threads: flags.threads,
+    maxImagePixels: flags.maxImagePixels,
     progress,
     warn: (m) => progress.log(m),
   };

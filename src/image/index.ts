@@ -31,6 +31,7 @@ export {
 } from './preprocess-spec.js';
 export { parsePythonPipeline, describePythonPipeline, hasPythonBlock, pythonResizeTarget, type PythonPipeline } from './python-pipeline.js';
 export { decodeLikePillow } from './pil-decode.js';
+export { checkImagePixels, readImageSize, isValidMaxImagePixels, DEFAULT_MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS_OPTION } from './pixel-limit.js';
 export { pilResize, type PilFilter, type Raw8 } from './pil-resample.js';
 export type { ImagePreprocessor } from './types.js';
 

@@ -12,7 +12,23 @@ export interface DecodeWorkerInit {
   readonly corruption?: CorruptionSpec;
   /** Pixels cropped from every border of each decoded image first (ObjectNet), before any corruption. */
   readonly cropBorder?: number;
+  /**
+   * Pillow's MAX_IMAGE_PIXELS rule, checked on the header before decoding: a warning above it, an unreadable item
+   * above twice it; 0 for none (default DEFAULT_MAX_IMAGE_PIXELS).
+   */
+  readonly maxImagePixels?: number;
+  /**
+   * Pixels decoded at once in the worker, all batches in flight together (default DECODE_PIXEL_BUDGET): an image
+   * waits until its pixel count fits; one larger than the budget is decoded alone.
+   */
+  readonly pixelBudget?: number;
 }
+
+/**
+ * Default decode budget: 40 million pixels (about 120 MB of 8-bit RGB, some 170 MB with libvips' working copies),
+ * ~200 ImageNet-sized images, so ordinary datasets keep their full decode concurrency.
+ */
+export const DECODE_PIXEL_BUDGET = 40_000_000;
 
 export interface DecodeRequest {
   readonly batchId: number;
@@ -34,7 +50,7 @@ export interface DecodeRequest {
  * `mtimeMs`: the stat the bytes were read under (for a tar member: its size and the tar's mtime).
  */
 export type DecodedItem =
-  | { readonly index: number; readonly ok: true; readonly key: string; readonly fileKey: string; readonly size: number; readonly mtimeMs: number; readonly row: number }
+  | { readonly index: number; readonly ok: true; readonly key: string; readonly fileKey: string; readonly size: number; readonly mtimeMs: number; readonly row: number; readonly warning?: string }
   | { readonly index: number; readonly ok: false; readonly error: string };
 
 export interface DecodeResponse {

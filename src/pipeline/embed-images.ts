@@ -57,6 +57,10 @@ export interface EmbedImagesOptions {
    * changes the pixels, so the store key extends the file's key (before any corruption's).
    */
   readonly cropBorder?: number;
+  /** Pillow's MAX_IMAGE_PIXELS rule (default 89,478,485; 0 for none): see src/image/pixel-limit.ts. */
+  readonly maxImagePixels?: number;
+  /** Where warnings about single images go (an image above the pixel limit); default: dropped. */
+  readonly warn?: (message: string) => void;
 }
 
 export interface EmbedImagesResult {
@@ -150,7 +154,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   progress.start(options.label ?? 'embedding images', items.length, 'img');
   progress.update(cached);
   if (todo.length > 0) {
-    const decoder = await DecodeClient.start({ modelDir: model.dir, mode: preprocessor.mode, concurrency: decodeConcurrency, corruption, cropBorder });
+    const decoder = await DecodeClient.start({ modelDir: model.dir, mode: preprocessor.mode, concurrency: decodeConcurrency, corruption, cropBorder, maxImagePixels: options.maxImagePixels });
     try {
       const requests: Array<Promise<DecodeResponse>> = [];
       let cursor = 0;
@@ -185,6 +189,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
             failures.push({ index: item.index, id: item.id, path: item.path, error: r.error });
             continue;
           }
+          if (r.warning) options.warn?.(r.warning);
           hashIndex.record(item.path, r, r.fileKey);
           keys[r.index] = r.key;
           if (space.has(r.key) || pendingKeys.has(r.key)) continue; // same bytes as an image already embedded

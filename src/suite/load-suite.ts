@@ -14,7 +14,7 @@ import { parseDatasetSpec, type DatasetRef } from '../data/dataset-ref.js';
 import { datasetTypes, findDatasetType, parseTypedSpec } from '../data/typed-spec.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import type { Dtype } from '../models/dtype.js';
-import type { PreprocessChoice } from '../image/index.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, type PreprocessChoice } from '../image/index.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { catalogFactors, readCatalog, type Catalog, type CatalogFactors } from '../models/catalog.js';
 import { inspectAnyModel, type InspectedModel } from '../models/open-model.js';
@@ -94,6 +94,8 @@ export interface ResolvedSuite {
   readonly batchSize: number;
   /** The suite's `preprocess` (default auto); `holoclip run --preprocess` overrides it. */
   readonly preprocess: PreprocessChoice;
+  /** The suite's `max_image_pixels` (default Pillow's 89,478,485; 0: none); `holoclip run --max-image-pixels` overrides it. */
+  readonly maxImagePixels: number;
   readonly reference: string;
   readonly models: readonly ResolvedModel[];
   readonly datasets: ReadonlyMap<string, ResolvedDataset>;
@@ -576,6 +578,7 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
     benchmarksDir,
     batchSize: suite.batch_size ?? 32,
     preprocess: suite.preprocess ?? 'auto',
+    maxImagePixels: suite.max_image_pixels ?? DEFAULT_MAX_IMAGE_PIXELS,
     reference,
     models,
     datasets,

@@ -12,7 +12,7 @@ import { findBenchmark } from '../benchmarks/index.js';
 import type { Dataset } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
 import type { TemplateSet } from '../head/templates.js';
-import { resolvePreprocessMode, type PreprocessChoice, type PreprocessMode } from '../image/index.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, resolvePreprocessMode, type PreprocessChoice, type PreprocessMode } from '../image/index.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
@@ -35,6 +35,8 @@ export interface RunSuiteOptions {
   readonly threads?: number;
   /** Overrides the suite's `preprocess` (default auto). */
   readonly preprocess?: PreprocessChoice;
+  /** Overrides the suite's `max_image_pixels` (default Pillow's 89,478,485). */
+  readonly maxImagePixels?: number;
   /** Write report/index.html (default true). */
   readonly report?: boolean;
   readonly progress: ProgressSink;
@@ -76,12 +78,14 @@ function unitTemplates(u: MetricUnit, suite: ResolvedSuite, opened: ReadonlyMap<
 }
 
 /** The unit's content key: everything its numbers depend on, and nothing else (no paths, no times). */
-function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, opened: ReadonlyMap<string, OpenedDataset>): string {
+function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, opened: ReadonlyMap<string, OpenedDataset>, maxImagePixels: number): string {
   const datasets = Object.values(u.datasets).flat();
+  // Which images are readable depends on the pixel limit; the default keeps the keys of earlier runs.
+  const limit = maxImagePixels === DEFAULT_MAX_IMAGE_PIXELS ? {} : { max_image_pixels: maxImagePixels };
   return canonicalKey({
     holoclip: HOLOCLIP_VERSION,
     kind: u.keyKind,
-    model: { files: rt.identity.all, dtype: rt.model.dtype, logit_scale: rt.model.logitScale ?? null, logit_bias: rt.model.logitBias ?? null, preprocess: rt.preprocess },
+    model: { files: rt.identity.all, dtype: rt.model.dtype, logit_scale: rt.model.logitScale ?? null, logit_bias: rt.model.logitBias ?? null, preprocess: rt.preprocess, ...limit },
     task: u.keyConfig,
     datasets: Object.fromEntries(datasets.map((d) => [d, fingerprints.get(d) ?? null])),
     templates: u.prompts ? unitTemplates(u, suite, opened).templates : null,
@@ -110,6 +114,7 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
 export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): Promise<RunSuiteSummary> {
   const t0 = performance.now();
   const preprocessChoice = options.preprocess ?? suite.preprocess;
+  const maxImagePixels = options.maxImagePixels ?? suite.maxImagePixels;
   const { progress } = options;
 
   // 1. Built-in benchmarks (a no-op when up to date).
@@ -144,6 +149,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     inspected: m.inspected,
     card: m.card,
     threads: options.threads,
+    maxImagePixels,
     progress: sink,
     warn: options.warn,
   });
@@ -216,7 +222,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
       const rt = runtimes.get(m.name)!;
       const units = plan.metric.filter((u) => u.model === m.name);
       for (const u of units) {
-        const key = unitKey(u, suite, rt, fingerprints, opened);
+        const key = unitKey(u, suite, rt, fingerprints, opened, maxImagePixels);
         metricProgress.beginUnit(u.id.replace(/\|/g, ' / '));
         const state = await unitStore.state(key);
         if (state === 'done') {

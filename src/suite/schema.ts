@@ -88,6 +88,12 @@ export const suiteSchema = z
       .enum(PREPROCESS_CHOICES as unknown as ['auto', 'python', 'fast', 'reference'])
       .optional()
       .describe('image preprocessing: python (the Python pipeline, Pillow-identical), fast (transformers.js reproduced), reference (transformers.js), auto (default: python for folders with a holoclip_preprocess block, else fast); --preprocess overrides it'),
+    max_image_pixels: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Pillow's MAX_IMAGE_PIXELS, checked on each image's header before decoding: a warning above it, the image unreadable above twice it; 0 for no limit (default 89478485, Pillow's); --max-image-pixels overrides it"),
     models: z.array(modelEntrySchema).min(1),
     datasets: z.record(name, datasetEntrySchema),
     prompts: z.record(name, promptSetSchema).optional(),

@@ -8,7 +8,7 @@ import { protocolLabel } from '../corruptions/protocol.js';
 import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
 import type { Dataset, DatasetItem } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
-import { createPreprocessor, type ImagePreprocessor, type PreprocessChoice } from '../image/index.js';
+import { createPreprocessor, DEFAULT_MAX_IMAGE_PIXELS, isValidMaxImagePixels, type ImagePreprocessor, type PreprocessChoice } from '../image/index.js';
 import { l2NormalizeRows } from '../metrics/vector.js';
 import { ClipFamilyModel } from '../models/clip-model.js';
 import { ImageClassifierModel, mapClassesToLabels } from '../models/image-classifier.js';
@@ -38,6 +38,8 @@ export interface CommonEvalOptions {
   readonly logitScale?: number;
   readonly logitBias?: number;
   readonly threads?: number;
+  /** Pillow's MAX_IMAGE_PIXELS rule for every image decoded (default 89,478,485; 0 for none). */
+  readonly maxImagePixels?: number;
   /** Where logitScale / logitBias come from: a command-line flag (default) or the suite file. */
   readonly logitScaleSource?: 'flag' | 'suite';
   /** The folder as already inspected, and its model card (a suite resolves both once). */
@@ -86,6 +88,9 @@ export class EvalContext {
   static async open(options: CommonEvalOptions): Promise<EvalContext> {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
       throw new HoloclipError(`--batch-size must be a positive integer (got ${options.batchSize})`);
+    }
+    if (options.maxImagePixels !== undefined && !isValidMaxImagePixels(options.maxImagePixels)) {
+      throw new HoloclipError(`--max-image-pixels must be a non-negative integer, 0 for no limit (got ${options.maxImagePixels})`);
     }
     const model = await openModel(options.model, { dtype: options.dtype, threads: options.threads, inspected: options.inspected });
     try {
@@ -152,6 +157,8 @@ export class EvalContext {
       batchSize: this.options.batchSize,
       progress: this.options.progress,
       label: `embedding ${label}`,
+      maxImagePixels: this.maxImagePixels,
+      warn: this.options.warn,
     });
     if (res.ok.length === 0) {
       throw new HoloclipError(`no image of ${dataset.source} could be read (${res.failures.length} failed; first: ${res.failures[0]?.error ?? 'none'})`);
@@ -271,8 +278,18 @@ export class EvalContext {
     };
   }
 
+  /** Pillow's MAX_IMAGE_PIXELS in force (0: none). */
+  get maxImagePixels(): number {
+    return this.options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  }
+
   preprocessConventions(): Record<string, string> {
-    return { preprocess: this.preprocessor.description, preprocess_mode: this.preprocessor.mode };
+    const limit = this.maxImagePixels;
+    return {
+      preprocess: this.preprocessor.description,
+      preprocess_mode: this.preprocessor.mode,
+      max_image_pixels: limit === 0 ? 'none' : `${limit} (a warning above it, an unreadable image above ${2 * limit}, as Pillow's MAX_IMAGE_PIXELS)`,
+    };
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { parseShard, planSuite } from '../../suite/plan.js';
 import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
-import { FORCE_UNLOCK_HELP, lockOutput, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
+import { FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
 interface RunFlags {
@@ -17,6 +17,7 @@ interface RunFlags {
   benchmarksDir?: string;
   threads?: number;
   preprocess?: PreprocessChoice;
+  maxImagePixels?: number;
   report: boolean;
   quiet?: boolean;
   forceUnlock?: boolean;
@@ -75,6 +76,7 @@ export function registerRun(program: Command): void {
     .option('--benchmarks-dir <dir>', 'where built-in benchmarks are built (default .holoclip/benchmarks)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
     .addOption(new Option('--preprocess <mode>', `${PREPROCESS_HELP} (default: the suite's \`preprocess\`, else auto)`).choices([...PREPROCESS_CHOICES]))
+    .option('--max-image-pixels <n>', `${MAX_IMAGE_PIXELS_HELP} (default: the suite's \`max_image_pixels\`, else 89478485)`, nonNegativeInt)
     .option('--no-report', 'do not write report/index.html')
     .option('--quiet', 'no progress output')
     .option('--force-unlock', FORCE_UNLOCK_HELP)
@@ -112,6 +114,7 @@ Examples:
         shard: flags.shard,
         threads: flags.threads,
         preprocess: flags.preprocess,
+        maxImagePixels: flags.maxImagePixels,
         report: flags.report,
         progress,
         warn: (m) => progress.log(`warning: ${m}`),
