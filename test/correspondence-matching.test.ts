@@ -13,6 +13,7 @@ import {
   keypointsToFrame, l2NormalizeChannels, mutualNearestNeighbours, ratioTestWeights, recallAtThresholds, spairThreshScale,
   type DenseMap, type Keypoint, type Matches,
 } from '../src/metrics/correspondence.js';
+import { decodeFloat16, encodeFloat16, toFloat16Bits } from '../src/store/float16.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
 const TOL = 1e-6;
@@ -112,4 +113,12 @@ test('cosine kNN, ratio test, top-k, bidirectional and mutual NN = probe3d get_c
     sameMatches(correspondencesRatioTest(p1, c.n1, p2, c.n2, c.dim, c.num_corres, { bidirectional: true, ratioTest: false }), c.bi_dist, `${c.name} bi dist`);
     sameMatches(mutualNearestNeighbours(p1, c.n1, p2, c.n2, c.dim), c.mnn, `${c.name} mnn`);
   }
+});
+
+test('float16 storage rounds as numpy astype(float16) (nearest, ties to even, overflow, subnormals)', () => {
+  const c = G.float16;
+  const bits = encodeFloat16(Float32Array.from(c.values));
+  assert.deepEqual([...bits], c.bits);
+  assert.deepEqual([...decodeFloat16(bits)], (c.decoded as Array<number | string>).map((d) => (typeof d === 'string' ? Number(d.replace('inf', 'Infinity')) : d)));
+  assert.equal(toFloat16Bits(Number.NaN) & 0x7c00, 0x7c00);
 });

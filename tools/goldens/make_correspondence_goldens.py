@@ -295,6 +295,19 @@ def matching_cases(rng):
     return cases
 
 
+def float16_case(rng):
+    """numpy's float32 -> float16 rounding (nearest, ties to even), the dense store's storage precision."""
+    np.seterr(over="ignore")
+    v = np.concatenate([
+        rng.normal(size=40).astype(np.float32) * np.float32(3),
+        np.array([0, -0.0, 1, -1, 65504, 65519, 65520, 1e6, -1e6, 6.1e-5, 6.0e-8, 2.9e-8, 3.0e-8, 1e-9, 0.1, 1 / 3,
+                  1 + 2 ** -11, 1 + 3 * 2 ** -11, 2048 + 1, 2048 + 3, 5.96e-8, 1.0009765625], dtype=np.float32),
+        (rng.normal(size=20) * 1e-5).astype(np.float32),
+    ]).astype(np.float32)
+    return {"values": [float(x) for x in v], "bits": v.astype(np.float16).view(np.uint16).astype(int).tolist(),
+            "decoded": [float(x) if np.isfinite(x) else str(x) for x in v.astype(np.float16).astype(np.float64)]}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "test" / "golden" / "correspondence"))
@@ -309,6 +322,7 @@ def main():
         "recall": recall_cases(),
         "binned": binned_cases(rng),
         "matching": matching_cases(rng),
+        "float16": float16_case(rng),
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
