@@ -4,7 +4,9 @@
  * again. `openDatasetRef` opens it the way a task's role needs.
  */
 import { resolveUserPath } from '../util/paths.js';
+import { openSpairPairs } from './adapters/spair.js';
 import { openCaptionManifest, type CaptionDataset } from './caption-manifest.js';
+import type { CorrespondencePairs } from './correspondence-pairs.js';
 import { openImageList } from './image-list.js';
 import { openDataset } from './open-dataset.js';
 import { openTypedCaptions, openTypedDataset, parseTypedSpec } from './typed-spec.js';
@@ -31,8 +33,13 @@ export function formatDatasetRef(ref: DatasetRef): string {
   return ref.type ? `${ref.type}:${ref.path}` : ref.path;
 }
 
-/** Opens a dataset for a role: its images, and for a caption dataset its captions too. */
-export async function openDatasetRef(ref: DatasetRef, role: DatasetRole): Promise<{ dataset: Dataset; captions?: CaptionDataset }> {
+/** Opens a dataset for a role: its images, for a caption dataset its captions too, for keypoint pairs the pairs. */
+export async function openDatasetRef(ref: DatasetRef, role: DatasetRole): Promise<{ dataset: Dataset; captions?: CaptionDataset; pairs?: CorrespondencePairs }> {
+  if (role === 'correspondence') {
+    if (ref.type !== null && ref.type !== 'spair-71k') throw new Error(`${ref.type}:${ref.path} is not a keypoint-pair dataset; correspondence reads spair-71k:PATH`);
+    const pairs = await openSpairPairs(ref.path);
+    return { dataset: pairs.dataset, pairs };
+  }
   if (role === 'captions') {
     const captions = ref.type ? await openTypedCaptions(formatDatasetRef(ref)) : await openCaptionManifest(ref.path);
     if (!captions) throw new Error(`internal: ${ref.type} is not a caption type`);

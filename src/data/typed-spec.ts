@@ -6,6 +6,7 @@
 import { HoloclipError } from '../errors.js';
 import { resolveUserPath } from '../util/paths.js';
 import { CAPTION_DATASET_TYPES, DATASET_TYPES } from './adapters/index.js';
+import { SPAIR_LAYOUT } from './adapters/spair.js';
 import type { AdapterOptions, DatasetType } from './adapters/types.js';
 import type { CaptionDataset } from './caption-manifest.js';
 import { readClassnames } from './classnames.js';
@@ -34,6 +35,7 @@ export function datasetTypes(): DatasetTypeInfo[] {
   return [
     ...Object.entries(IMAGE_TYPES).map(([name, t]) => ({ name, role: t.role, description: t.description, layout: t.layout })),
     ...Object.entries(CAPTION_DATASET_TYPES).map(([name, t]) => ({ name, role: t.role, description: t.description, layout: t.layout })),
+    { name: 'spair-71k', role: 'correspondence', description: 'SPair-71k keypoint pairs (test split), probe3d protocol (eval correspondence); also the embedded emoji-correspondence benchmark', layout: SPAIR_LAYOUT },
   ];
 }
 
@@ -55,6 +57,7 @@ export function parseTypedSpec(spec: string): { type: string; path: string } | n
  */
 export async function openTypedDataset(typed: { type: string; path: string }, classnamesFile?: string, options: AdapterOptions = {}): Promise<Dataset> {
   const root = resolveUserPath(typed.path);
+  if (typed.type === 'spair-71k') throw new HoloclipError(`spair-71k:${typed.path} is a keypoint-pair dataset; use it with eval correspondence`);
   if (typed.type in CAPTION_DATASET_TYPES) {
     throw new HoloclipError(`${typed.type}:${typed.path} is a caption dataset (image-text retrieval); use it with eval retrieval`);
   }

@@ -1,7 +1,7 @@
 import type { CorruptionSpec } from '../corruptions/registry.js';
 
-/** How a dataset is read: labelled images, an unlabelled image folder, a cue-conflict folder, or captions. */
-export type DatasetRole = 'labelled' | 'unlabelled' | 'cue-conflict' | 'captions';
+/** How a dataset is read: labelled images, an unlabelled image folder, a cue-conflict folder, captions, or keypoint-annotated image pairs (correspondence). */
+export type DatasetRole = 'labelled' | 'unlabelled' | 'cue-conflict' | 'captions' | 'correspondence';
 
 /** One image of a dataset: where it is and its class. No pixels are loaded. */
 export interface DatasetItem {

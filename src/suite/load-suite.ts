@@ -129,11 +129,12 @@ const ROLE_DESCRIPTION: Record<DatasetRole, string> = {
   unlabelled: 'an unlabelled image folder',
   'cue-conflict': 'a cue-conflict folder',
   captions: 'a caption manifest',
+  correspondence: 'a keypoint-pair dataset (spair-71k layout)',
 };
 
 /** Whether a dataset of `role` can serve where a task needs `need`. */
 function roleFits(role: DatasetRole, need: DatasetNeed): boolean {
-  if (need === 'images') return role !== 'captions';
+  if (need === 'images') return role !== 'captions' && role !== 'correspondence';
   return role === need;
 }
 
@@ -505,7 +506,7 @@ function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[]
         continue;
       }
       if (!roleFits(d.role, ref.role)) {
-        const need = ref.role === 'images' ? 'an image folder' : ref.role === 'labelled' ? 'a labelled dataset (ImageFolder or .jsonl manifest)' : ref.role === 'captions' ? 'a caption manifest' : 'a cue-conflict folder';
+        const need = ref.role === 'images' ? 'an image folder' : ref.role === 'labelled' ? 'a labelled dataset (ImageFolder or .jsonl manifest)' : ref.role === 'captions' ? 'a caption manifest' : ref.role === 'correspondence' ? 'a keypoint-pair dataset (spair-71k:PATH or emoji-correspondence/pairs)' : 'a cue-conflict folder';
         problems.push(`${at}.${ref.where}: "${ref.name}" (${d.spec}) is ${ROLE_DESCRIPTION[d.role]}, but ${task.type} needs ${need} here`);
       }
     }

@@ -13,6 +13,7 @@ import { errorMessage } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { hashItem, ItemStatCache } from '../data/item-bytes.js';
 import { mapLimit } from '../util/concurrency.js';
+import type { CorrespondencePairs } from '../data/correspondence-pairs.js';
 import type { ResolvedDataset, ResolvedSuite } from './load-suite.js';
 
 export interface OpenedDataset {
@@ -21,6 +22,8 @@ export interface OpenedDataset {
   readonly dataset: Dataset;
   /** A caption dataset's captions. */
   readonly captions?: CaptionDataset;
+  /** A keypoint-pair dataset's pairs (correspondence). */
+  readonly pairs?: CorrespondencePairs;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet
         }
         dataset = { ...dataset, corruption: { spec: d.corruption, depthPaths } };
       }
-      opened.set(name, { resolved: d, dataset, ...(read.captions ? { captions: read.captions } : {}) });
+      opened.set(name, { resolved: d, dataset, ...(read.captions ? { captions: read.captions } : {}), ...(read.pairs ? { pairs: read.pairs } : {}) });
     } catch (err) {
       problems.push(`datasets.${name}: ${errorMessage(err)}`);
     }

@@ -103,7 +103,7 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
       names.map((name) => {
         const d = opened.get(name);
         if (!d) throw new HoloclipError(`internal: dataset ${name} was not opened`);
-        return { name, dataset: d.dataset, captions: d.captions, depthDir: d.resolved.depthDir, depthModel: d.resolved.depthModel };
+        return { name, dataset: d.dataset, captions: d.captions, pairs: d.pairs, depthDir: d.resolved.depthDir, depthModel: d.resolved.depthModel };
       }),
     );
   }

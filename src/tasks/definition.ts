@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { HoloclipError } from '../errors.js';
 import type { CorruptionSpec } from '../corruptions/registry.js';
 import type { CaptionDataset, Dataset } from '../data/index.js';
+import type { CorrespondencePairs } from '../data/correspondence-pairs.js';
 import type { DatasetRole } from '../data/types.js';
 import type { TemplateSet } from '../head/templates.js';
 import type { ReportContribution } from '../report/kit/contribution.js';
@@ -127,6 +128,8 @@ export interface OpenedData {
   readonly name: string;
   readonly dataset: Dataset;
   readonly captions?: CaptionDataset;
+  /** A keypoint-pair dataset's pairs (correspondence). */
+  readonly pairs?: CorrespondencePairs;
   /** A suite dataset's `depth_dir` / `depth_model` (3D corruptions), absolute. */
   readonly depthDir?: string;
   readonly depthModel?: string;

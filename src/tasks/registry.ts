@@ -6,6 +6,7 @@
 import { HoloclipError } from '../errors.js';
 import { calibrationTask } from './calibration/index.js';
 import { corruptionTask } from './corruption/index.js';
+import { correspondenceTask } from './correspondence/index.js';
 import type { AnyTaskDefinition } from './definition.js';
 import { effectiveRobustnessTask } from './effective-robustness/index.js';
 import { factorsTask } from './factors/index.js';
@@ -15,7 +16,7 @@ import { retrievalTask } from './retrieval/index.js';
 import { shapeBiasTask } from './shape-bias/index.js';
 import { zeroshotTask } from './zeroshot/index.js';
 
-export const TASKS: readonly AnyTaskDefinition[] = [zeroshotTask, effectiveRobustnessTask, calibrationTask, oodTask, shapeBiasTask, retrievalTask, factorsTask, corruptionTask, publishedTask];
+export const TASKS: readonly AnyTaskDefinition[] = [zeroshotTask, effectiveRobustnessTask, calibrationTask, oodTask, shapeBiasTask, retrievalTask, factorsTask, corruptionTask, correspondenceTask, publishedTask];
 
 /** The task of a type (a suite's `type:`, a unit's `computedBy`). */
 export function taskOfType(type: string): AnyTaskDefinition {
