@@ -10,6 +10,7 @@ import { clusterRunSpec, type ClusterRunSpec } from '../../cluster/cluster-run.j
 import { runSlurmCommand } from '../../cluster/slurm/commands.js';
 import { emitSlurmJob } from '../../cluster/slurm/emit.js';
 import { followSlurmJob, logTail, submitSlurmJob } from '../../cluster/slurm/follow.js';
+import { checkPathsOnVolume, emitK8sJob } from '../../cluster/k8s/emit.js';
 import type { SlurmOptions } from '../../cluster/slurm/script.js';
 import { HoloclipError } from '../../errors.js';
 import type { PreprocessChoice } from '../../image/index.js';
@@ -36,6 +37,12 @@ export interface ClusterFlags {
   qos?: string;
   sbatchArg?: string[];
   poll: number;
+  image?: string;
+  pvc: string;
+  mountPath?: string;
+  namespace?: string;
+  storageSize?: string;
+  storageClass?: string;
 }
 
 function nonNegativeInt(value: string): number {
@@ -77,7 +84,13 @@ export function addClusterOptions(cmd: Command): Command {
     .option('--account <name>', 'Slurm account')
     .option('--qos <name>', 'Slurm QOS')
     .option('--sbatch-arg <option>', 'extra sbatch option for both jobs, repeatable (e.g. --sbatch-arg=--constraint=a100)', collect)
-    .option('--poll <seconds>', 'with --slurm: seconds between squeue polls', positiveSeconds, 10);
+    .option('--poll <seconds>', 'with --slurm: seconds between squeue polls', positiveSeconds, 10)
+    .option('--image <ref>', 'with --emit k8s: the container image with holoclip installed (required)')
+    .option('--pvc <claim>', 'with --emit k8s: the ReadWriteMany PersistentVolumeClaim holding suite, models, data, store and outputs', 'holoclip-data')
+    .option('--mount-path <dir>', 'with --emit k8s: where the claim is mounted in the pods, the same path as here (default: the current folder)')
+    .option('--namespace <ns>', 'with --emit k8s: the namespace of the Jobs and the claim')
+    .option('--storage-size <quantity>', 'with --emit k8s: the size pvc.yaml requests (default 100Gi)')
+    .option('--storage-class <name>', 'with --emit k8s: the StorageClass of pvc.yaml (one that offers ReadWriteMany: NFS, CephFS, EFS, Filestore...)');
 }
 
 /** Flags of a cluster run that make no sense together; null when this is not a cluster run. */
@@ -90,6 +103,7 @@ export function clusterMode(flags: ClusterFlags & { shard?: unknown }): 'emit-sl
     return null;
   }
   if (flags.shard !== undefined) throw new HoloclipError('--shard runs one shard here; with --emit / --slurm give --shards N and each job runs its own shard');
+  if (flags.emit === 'k8s' && !flags.image) throw new HoloclipError('--emit k8s needs --image IMAGE: the container image the pods run, with holoclip installed');
   if (flags.shards === undefined) throw new HoloclipError(`${flags.slurm ? '--slurm' : `--emit ${flags.emit}`} needs --shards N (the number of shard jobs)`);
   return flags.slurm ? 'slurm' : flags.emit === 'slurm' ? 'emit-slurm' : 'emit-k8s';
 }
@@ -121,9 +135,9 @@ export interface ClusterRunInput {
   readonly log: (line: string) => void;
 }
 
-function specOf(input: ClusterRunInput): ClusterRunSpec {
+function specOf(input: ClusterRunInput, defaultCommand?: string[]): ClusterRunSpec {
   const { flags } = input;
-  const holoclip = flags.holoclipCommand === undefined ? undefined : splitCommand(flags.holoclipCommand);
+  const holoclip = flags.holoclipCommand === undefined ? defaultCommand : splitCommand(flags.holoclipCommand);
   return clusterRunSpec(input.suite, {
     shards: flags.shards!,
     preprocess: input.preprocess,
@@ -149,6 +163,45 @@ export async function emitSlurm(input: ClusterRunInput): Promise<string> {
     `  aggregate  ${rel(files.aggregateScript)}   (after every shard succeeded: results.json, results.csv, report)`,
     `  submit     ${rel(files.submitScript)}   (submits both; or: holoclip run ${rel(spec.suiteFile)} --slurm --shards ${spec.shards} ... to submit and follow)`,
     `  logs       ${rel(files.logsDir)}`,
+    '',
+  ].join('\n');
+}
+
+/** Every path of the suite a pod opens, with what names it. */
+function suitePaths(suite: ResolvedSuite, spec: ClusterRunSpec): Array<{ what: string; path: string }> {
+  const paths = [
+    { what: 'the suite file', path: spec.suiteFile },
+    { what: 'the store', path: spec.store },
+    { what: 'the output folder', path: spec.out },
+    { what: 'the benchmarks folder', path: spec.benchmarksDir },
+    { what: 'the working folder', path: spec.workdir },
+  ];
+  for (const m of suite.models) paths.push({ what: `model ${m.name}`, path: path.resolve(m.dir) });
+  for (const d of suite.datasets.values()) {
+    if (d.builtin) continue; // built into the benchmarks folder
+    paths.push({ what: `dataset ${d.name}`, path: path.resolve(d.path) });
+    if (d.classnames) paths.push({ what: `dataset ${d.name} classnames`, path: path.resolve(d.classnames) });
+  }
+  return paths;
+}
+
+export async function emitK8s(input: ClusterRunInput): Promise<string> {
+  const { flags } = input;
+  const spec = specOf(input, ['holoclip']);
+  warnEmptyShards(input, spec);
+  const mountPath = path.resolve(flags.mountPath ?? process.cwd());
+  checkPathsOnVolume(mountPath, suitePaths(input.suite, spec));
+  const { files, manifests } = await emitK8sJob(
+    spec,
+    { image: flags.image!, pvc: flags.pvc, mountPath, namespace: flags.namespace, cpusPerTask: flags.cpusPerTask, mem: flags.mem, gpusPerTask: flags.gpusPerTask, storageSize: flags.storageSize, storageClass: flags.storageClass },
+    flags.jobDir ?? path.join(spec.out, 'k8s'),
+  );
+  return [
+    `Kubernetes manifests for suite ${spec.suiteName}, ${spec.shards} shards (volume ${flags.pvc} at ${mountPath}):`,
+    `  pvc        ${rel(files.pvc)}   (ReadWriteMany claim; apply once if it does not exist)`,
+    `  shards     ${rel(files.shards)}   (Indexed Job ${manifests.shardsName}: completions ${spec.shards}, shard = JOB_COMPLETION_INDEX + 1)`,
+    `  aggregate  ${rel(files.aggregate)}   (Job ${manifests.aggregateName}: results.json, results.csv, report; apply after the shards completed)`,
+    `  submit     ${rel(files.submit)}   (kubectl: shards, wait, aggregation)`,
     '',
   ].join('\n');
 }

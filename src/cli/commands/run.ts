@@ -1,7 +1,6 @@
 /** `holoclip run SUITE` and `holoclip suite check|schema`: declarative suites of models x datasets x tasks. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
-import { HoloclipError } from '../../errors.js';
 import { writeJsonAtomic } from '../../store/atomic.js';
 import { loadSuite, type ResolvedSuite } from '../../suite/load-suite.js';
 import { parseShard, planSuite } from '../../suite/plan.js';
@@ -10,7 +9,7 @@ import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
 import { FORCE_UNLOCK_HELP, lockOutput, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
-import { addClusterOptions, clusterMode, emitSlurm, runOnSlurm, type ClusterFlags } from './run-cluster.js';
+import { addClusterOptions, clusterMode, emitK8s, emitSlurm, runOnSlurm, type ClusterFlags } from './run-cluster.js';
 
 interface RunFlags extends ClusterFlags {
   shard?: { index: number; count: number };
@@ -113,7 +112,7 @@ Examples:
         const input = { suite, flags, preprocess: flags.preprocess, threads: flags.threads, report: flags.report, log: (l: string) => process.stderr.write(`${l}\n`) };
         if (mode === 'emit-slurm') process.stdout.write(await emitSlurm(input));
         else if (mode === 'slurm') process.stdout.write(await runOnSlurm(input));
-        else throw new HoloclipError('--emit k8s: not available yet');
+        else process.stdout.write(await emitK8s(input));
         return;
       }
       // A shard writes only to the store (shards run side by side); a full run owns the output folder.
