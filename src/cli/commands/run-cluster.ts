@@ -75,7 +75,7 @@ export function addClusterOptions(cmd: Command): Command {
     .option('--slurm', 'submit the sharded run to Slurm (the --emit slurm files) and follow it until results.json is written; rerun after a failure to resubmit only unfinished shards')
     .option('--shards <n>', 'with --emit / --slurm: number of shard jobs (each embeds every n-th embedding unit into the shared store)', positiveInt)
     .option('--job-dir <dir>', 'with --emit / --slurm: where the job files and logs go (default OUT/slurm or OUT/k8s)')
-    .option('--holoclip-command <cmd>', 'with --emit / --slurm: the command that starts holoclip in the jobs (default: this node binary and this holoclip script)')
+    .option('--holoclip-command <cmd>', 'with --emit / --slurm: the command that starts holoclip in the jobs (default: this node binary and this holoclip script; for k8s: holoclip on the image\'s PATH)')
     .option('--partition <name>', 'Slurm partition')
     .option('--gpus-per-task <n>', 'GPUs per shard job (Slurm --gpus-per-task; Kubernetes nvidia.com/gpu)', nonNegativeInt)
     .option('--time <limit>', 'Slurm time limit per job (e.g. 4:00:00)')
