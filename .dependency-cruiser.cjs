@@ -15,7 +15,8 @@
  *   7  tasks/ (one folder per task + the registry)
  *   8  report/ outside kit/ (the page: loops over the task registry), score/ (metrics on files)
  *   9  suite/
- *   10 cli/
+ *   10 cluster/ (Slurm and Kubernetes job files and followers over a suite run)
+ *   11 cli/
  */
 const LAYERS = [
   ['^src/(errors\\.ts|util/|results/|formats/|metrics/)'],
@@ -28,6 +29,7 @@ const LAYERS = [
   ['^src/tasks/'],
   ['^src/report/(?!kit/)', '^src/score/'],
   ['^src/suite/'],
+  ['^src/cluster/'],
   ['^src/cli/'],
 ];
 

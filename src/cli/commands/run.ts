@@ -9,8 +9,9 @@ import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
 import { FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
+import { addClusterOptions, clusterMode, emitK8s, emitSlurm, runOnSlurm, type ClusterFlags } from './run-cluster.js';
 
-interface RunFlags {
+interface RunFlags extends ClusterFlags {
   shard?: { index: number; count: number };
   store?: string;
   out?: string;
@@ -66,7 +67,7 @@ function formatRunSummary(s: RunSuiteSummary): string {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('run a suite file: every model x dataset x task it declares, resumable, then results.json, results.csv and an HTML report')
     .argument('[suite]', 'suite file (YAML)', 'suites/demo.yaml')
@@ -79,7 +80,8 @@ export function registerRun(program: Command): void {
     .option('--max-image-pixels <n>', `${MAX_IMAGE_PIXELS_HELP} (default: the suite's \`max_image_pixels\`, else 89478485)`, nonNegativeInt)
     .option('--no-report', 'do not write report/index.html')
     .option('--quiet', 'no progress output')
-    .option('--force-unlock', FORCE_UNLOCK_HELP)
+    .option('--force-unlock', FORCE_UNLOCK_HELP);
+  addClusterOptions(run)
     .addHelpText(
       'after',
       `
@@ -92,6 +94,11 @@ Several processes or machines can share one store:
   holoclip run suite.yaml --shard 1/2 &  holoclip run suite.yaml --shard 2/2 ; wait
   holoclip run suite.yaml                 # finishes whatever is missing and aggregates
 
+On a cluster (shard jobs + an aggregation job over a shared store; README "Scaling out"):
+  holoclip run suite.yaml --emit slurm --shards 8 --partition gpu --gpus-per-task 1 --time 4:00:00
+  holoclip run suite.yaml --slurm --shards 8 ...   # submit, follow, print failed shards with their logs
+  holoclip run suite.yaml --emit k8s --shards 8 --image IMAGE --pvc CLAIM
+
 Writes to the output folder: results.json, results.csv (tidy: one row per model x dataset x
 metric, with the model metadata columns), report/index.html, and units.json (where each unit's
 own result.json, predictions and logits are: <store>/units/<key>/).
@@ -102,6 +109,14 @@ Examples:
     )
     .action(async (file: string, flags: RunFlags) => {
       const suite = await loadSuite(file, { store: flags.store, out: flags.out, benchmarksDir: flags.benchmarksDir });
+      const mode = clusterMode(flags);
+      if (mode !== null) {
+        const input = { suite, flags, preprocess: flags.preprocess, threads: flags.threads, report: flags.report, log: (l: string) => process.stderr.write(`${l}\n`) };
+        if (mode === 'emit-slurm') process.stdout.write(await emitSlurm(input));
+        else if (mode === 'slurm') process.stdout.write(await runOnSlurm(input));
+        else process.stdout.write(await emitK8s(input));
+        return;
+      }
       // A shard writes only to the store (shards run side by side); a full run owns the output folder.
       const lock = flags.shard ? null : lockOutput(suite.out, flags);
       const progress = createProgressDisplay(process.stderr, flags.quiet === true);
