@@ -130,6 +130,11 @@ export class OpenAiBackend implements LmmBackend {
     }
     const model = this.modelName as string;
     if (!entry) return { backend: this.kind, model, reported: { id: model, note: 'the server has no GET /models: identified by name only' } };
+    // llama-server says what the loaded model takes; without a projector there is no "image".
+    const modalities = (entry.architecture as { input_modalities?: unknown } | undefined)?.input_modalities;
+    if (Array.isArray(modalities) && !modalities.includes('image')) {
+      throw new HoloclipError(`the server at ${this.endpoint} does not accept images for model "${model}" (its input modalities: ${modalities.join(', ')}); serve a vision model (llama-server: add --mmproj <projector.gguf>)`);
+    }
     const { created: _created, ...rest } = entry;
     const meta = rest.meta;
     if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
