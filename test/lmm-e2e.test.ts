@@ -214,3 +214,44 @@ test('a llama-server without its projector: the run stops at once, saying the se
     await server.stop();
   }
 });
+
+test('a suite with an lmm task: one unit per surrogate model, rows per metric, a report section', { timeout: 240_000 }, async () => {
+  const server = await startLlamaServer({ parallel: 2 });
+  try {
+    const suite = path.join(root, 'suite.yaml');
+    await fs.writeFile(
+      suite,
+      `name: lmm
+models:
+  - path: ${JSON.stringify(fixtureDir('tiny-clip'))}
+  - path: ${JSON.stringify(fixtureDir('tiny-siglip'))}
+datasets:
+  val: data
+tasks:
+  - type: lmm
+    dataset: val
+    endpoint: ${server.url}
+    limit: 6
+    max_tokens: 16
+    concurrency: 2
+`,
+    );
+    const out = path.join(root, 'suite-out');
+    const r = await runCli(['run', suite, '--store', path.join(root, 'store-e'), '--out', out, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const results = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')) as { rows: Array<{ model: string; type: string; metric: string; variant: string | null; value: number | null }> };
+    const rows = results.rows.filter((x) => x.type === 'lmm');
+    assert.deepEqual([...new Set(rows.map((x) => x.model))].sort(), ['tiny-clip', 'tiny-siglip']);
+    for (const model of ['tiny-clip', 'tiny-siglip']) {
+      const get = (metric: string) => rows.find((x) => x.model === model && x.metric === metric && x.variant === null)?.value;
+      assert.equal(get('n'), 6);
+      assert.equal(Number(get('true')) + Number(get('false')) + Number(get('double')) + Number(get('todo')), 6);
+      assert.equal(get('clip_two_way'), get('clip_top1'));
+    }
+    const report = await fs.readFile(path.join(out, 'report', 'index.html'), 'utf8');
+    assert.match(report, /id="section-lmm"/);
+    assert.match(report, /Multimodal LLMs as classifiers/);
+  } finally {
+    await server.stop();
+  }
+});
