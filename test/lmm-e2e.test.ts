@@ -11,8 +11,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { labelAnswer, type AnswerLabel } from '../src/lmm/answer-matching.js';
-import { BIN, makeImageFolder, runCli } from './helpers/cli.js';
-import { fixtureDir } from './helpers/fixtures.js';
+import { BIN, makeImageFolder, runCli, writeTestImage } from './helpers/cli.js';
+import { existsSync } from 'node:fs';
+import { fixtureDir, REPO_ROOT } from './helpers/fixtures.js';
 import { requireLlamaServer, startLlamaServer, TINY_ALIAS, type LlamaServer } from './helpers/llama-server.js';
 
 const CLASSES = ['cat', 'dog', 'car', 'pen', 'can opener'];
@@ -251,6 +252,39 @@ tasks:
     const report = await fs.readFile(path.join(out, 'report', 'index.html'), 'utf8');
     assert.match(report, /id="section-lmm"/);
     assert.match(report, /Multimodal LLMs as classifiers/);
+  } finally {
+    await server.stop();
+  }
+});
+
+const SHARED = path.resolve(REPO_ROOT, '..', 'shared', 'refdata');
+
+test('ImageNet-D layout: the 113 cleaned class names in the questions, scores per subset and pooled', { skip: !existsSync(SHARED) && 'needs ../shared/refdata', timeout: 240_000 }, async () => {
+  const dir = path.join(root, 'imagenet-d');
+  let seed = 500;
+  const layout: Array<[string, number]> = [['background/plate', 3], ['background/mug', 2], ['texture/plate', 2], ['material/coffee_or_french_press', 3]];
+  for (const [rel, k] of layout) for (let i = 0; i < k; i++) await writeTestImage(path.join(dir, rel, `${i}.jpg`), seed++, 48, 48, 'jpeg');
+  const server = await startLlamaServer({ parallel: 2 });
+  try {
+    const out = path.join(root, 'run-imagenet-d');
+    const args = ['eval', 'lmm', '--endpoint', server.url, '--surrogate', fixtureDir('tiny-clip'), '--data', `imagenet-d:${dir}`, '--store', path.join(root, 'store-f'), '--out', out, '--max-tokens', '16', '--quiet'];
+    const r = await runCli(args, { env: { HOLOCLIP_DATA_DIR: SHARED, HOLOCLIP_OFFLINE: '1' } });
+    assert.equal(r.code, 0, r.stderr);
+    const { result, rows } = await readRun(out);
+    assert.equal(result.dataset.num_classes, 113);
+    assert.deepEqual(result.conventions.templates, ['A photo of a {c}']);
+    assert.deepEqual(Object.keys(result.metrics.subsets), ['background', 'texture', 'material']);
+    assert.deepEqual(Object.values(result.metrics.subsets).map((m) => (m as { n: number }).n), [5, 2, 3]);
+    assert.deepEqual(rows.map((x) => x.subset), [...Array(5).fill('background'), ...Array(2).fill('texture'), ...Array(3).fill('material')]);
+    // Cleaned names as evaluate_vlm.py writes them, in the question as eval_imagenet_d.py asks it.
+    const coffee = rows.filter((x) => x.id.startsWith('material/'));
+    for (const x of coffee) {
+      assert.equal(x.true_name, 'coffee or french press');
+      assert.equal(x.question, `What is the main object in this image? Choose from the following list: coffee or french press, ${x.distractor_name}.`);
+      assert.equal(x.label, labelAnswer(x.true_name, x.distractor_name, x.answer));
+    }
+    const counts = (k: 'true' | 'false' | 'double' | 'todo') => Object.values(result.metrics.subsets).reduce((a: number, m) => a + (m as Record<string, number>)[k], 0);
+    for (const k of ['true', 'false', 'double', 'todo'] as const) assert.equal(counts(k), result.metrics[k], `pooled ${k} = sum over subsets`);
   } finally {
     await server.stop();
   }
