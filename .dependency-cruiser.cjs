@@ -7,7 +7,7 @@
  * Layers, lowest first (a folder of src/, or one file where noted):
  *   0  errors.ts, util/, results/ (the results.json format), formats/, metrics/ (pure math)
  *   1  image/, store/, refdata/, corruptions/ (pure pixel transforms)
- *   2  data/ (datasets; may name a corruption), models/
+ *   2  data/ (datasets; may name a corruption), models/, lmm/ (multimodal-LLM backends, questions, answer matching)
  *   3  benchmarks/, depth/, published/ (published result tables joined to the model catalogue)
  *   4  pipeline/ (decode, corrupt, embed)
  *   5  head/ (templates, text classifier)
@@ -21,7 +21,7 @@
 const LAYERS = [
   ['^src/(errors\\.ts|util/|results/|formats/|metrics/)'],
   ['^src/(image|store|refdata|corruptions)/'],
-  ['^src/(data|models)/'],
+  ['^src/(data|models|lmm)/'],
   ['^src/(benchmarks|depth|published)/'],
   ['^src/pipeline/'],
   ['^src/head/'],

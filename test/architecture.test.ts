@@ -74,5 +74,5 @@ test('every task of the registry is complete', () => {
 });
 
 test('an unknown task type names the known ones', () => {
-  assert.throws(() => taskOfType('nope'), /unknown task type "nope" \(tasks: zeroshot, effective-robustness, calibration, ood, shape-bias, retrieval, factors, corruption, correspondence, published\)/);
+  assert.throws(() => taskOfType('nope'), /unknown task type "nope" \(tasks: zeroshot, effective-robustness, calibration, ood, shape-bias, retrieval, factors, corruption, correspondence, published, lmm\)/);
 });

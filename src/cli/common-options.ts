@@ -55,9 +55,13 @@ export interface ModelFlags {
 export const MAX_IMAGE_PIXELS_HELP =
   "Pillow's MAX_IMAGE_PIXELS, checked on each image's header before decoding: a warning above N pixels, the image unreadable above 2N; 0 for no limit";
 
-export function addModelOptions(cmd: Command): Command {
+const MODEL_FOLDER_HELP = 'model folder: config.json, preprocessor_config.json, tokenizer.json, tokenizer_config.json, onnx/{vision,text}_model*.onnx';
+
+/** The model flags; `modelFlag` renames --model (its value is then `flags[camelCase(flag)]`). */
+export function addModelOptions(cmd: Command, modelFlag?: { flag: string; description: string }): Command {
+  const model = modelFlag ? new Option(`--${modelFlag.flag} <dir>`, `${modelFlag.description} (${MODEL_FOLDER_HELP})`).makeOptionMandatory() : new Option('--model <dir>', MODEL_FOLDER_HELP).makeOptionMandatory();
   return cmd
-    .requiredOption('--model <dir>', 'model folder: config.json, preprocessor_config.json, tokenizer.json, tokenizer_config.json, onnx/{vision,text}_model*.onnx')
+    .addOption(model)
     .addOption(new Option('--dtype <dtype>', 'precision variant of the ONNX files (file suffixes as transformers.js)').choices([...DTYPES]).default('fp32'))
     .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
     .option('--store <dir>', 'embedding store directory (shared by runs; reruns reuse it)', '.holoclip')

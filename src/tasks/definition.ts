@@ -282,6 +282,8 @@ export interface CliSpec<R> {
   readonly outputs: string;
   /** Whether --classnames / --templates / --templates-key apply. */
   readonly classHead: boolean;
+  /** The model folder's flag when it is not `--model` (e.g. `--surrogate` where `--model` would be ambiguous). */
+  readonly modelFlag?: { readonly flag: string; readonly description: string };
   /** Extra help text after the options. */
   readonly helpAfter?: string;
   /** The summary printed after a run (default: the task's metrics, flattened). */

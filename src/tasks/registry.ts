@@ -10,13 +10,14 @@ import { correspondenceTask } from './correspondence/index.js';
 import type { AnyTaskDefinition } from './definition.js';
 import { effectiveRobustnessTask } from './effective-robustness/index.js';
 import { factorsTask } from './factors/index.js';
+import { lmmTask } from './lmm/index.js';
 import { oodTask } from './ood/index.js';
 import { publishedTask } from './published/index.js';
 import { retrievalTask } from './retrieval/index.js';
 import { shapeBiasTask } from './shape-bias/index.js';
 import { zeroshotTask } from './zeroshot/index.js';
 
-export const TASKS: readonly AnyTaskDefinition[] = [zeroshotTask, effectiveRobustnessTask, calibrationTask, oodTask, shapeBiasTask, retrievalTask, factorsTask, corruptionTask, correspondenceTask, publishedTask];
+export const TASKS: readonly AnyTaskDefinition[] = [zeroshotTask, effectiveRobustnessTask, calibrationTask, oodTask, shapeBiasTask, retrievalTask, factorsTask, corruptionTask, correspondenceTask, publishedTask, lmmTask];
 
 /** The task of a type (a suite's `type:`, a unit's `computedBy`). */
 export function taskOfType(type: string): AnyTaskDefinition {

@@ -106,7 +106,9 @@ async function runFromFlags(def: AnyTaskDefinition, flags: Flags): Promise<void>
   const flagOf = (key: string) => `--${fields.find((f) => f.key === key)?.flag ?? kebab(key)}`;
   const out = resolveUserPath(flags.out);
   const lock = lockOutput(out, flags);
-  const common = evalOptions({ ...flags, model: resolveUserPath(flags.model), store: resolveUserPath(flags.store) });
+  // A task may name the model folder's flag otherwise (`eval lmm --surrogate`).
+  const modelDir = def.cli?.modelFlag ? String(flags[camel(def.cli.modelFlag.flag)]) : flags.model;
+  const common = evalOptions({ ...flags, model: resolveUserPath(modelDir), store: resolveUserPath(flags.store) });
   const templates = flags.templates === undefined ? undefined : { spec: flags.templates, key: flags.templatesKey };
   const result = await runTaskOnce(def, { settings, data, templates, common, out, flagOf });
   lock.release();
@@ -130,7 +132,7 @@ function registerTask(evalCmd: Command, def: AnyTaskDefinition): void {
     }
   }
   if (cli.classHead) addClassifierOptions(cmd);
-  addModelOptions(cmd);
+  addModelOptions(cmd, cli.modelFlag);
   if (cli.helpAfter) cmd.addHelpText('after', cli.helpAfter);
   cmd.action(async (flags: Flags) => {
     const target = delegate && cli.delegate && flags[camel(cli.delegate.flag)] !== undefined ? delegate : def;
