@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
+import { describeFsError } from '../../util/fs-errors.js';
 import { isDeadLeftover, isErrno, OLD_MARKER, oldPathFor, TEMP_MARKER, tempPathFor } from '../../store/atomic.js';
 import { confinedPath } from '../../util/paths.js';
 import { mapLimit } from '../../util/concurrency.js';
@@ -106,6 +107,8 @@ export interface BuildEmojiShiftResult {
   manifest: EmojiShiftManifest;
   /** False when an up-to-date build was found and kept. */
   built: boolean;
+  /** Files of the previous build that did not match its manifest (missing, changed, or not listed): why it was rebuilt. */
+  damaged: string[];
   seconds: number;
   out: string;
 }
@@ -215,6 +218,45 @@ function upToDate(m: EmojiShiftManifest | null, seed: number, packages: Record<s
   );
 }
 
+/** Files under `root` (relative POSIX paths), manifest.json left out. */
+async function listFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    const child = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) out.push(...(await listFiles(root, child)));
+    else if (child !== 'manifest.json') out.push(child);
+  }
+  return out;
+}
+
+/**
+ * The files of a build that do not match its manifest: listed but missing or with another sha256, or present but
+ * not listed. Sorted; empty when the build is intact.
+ */
+export async function damagedFiles(root: string, expected: Readonly<Record<string, string>>): Promise<string[]> {
+  let present: string[];
+  try {
+    present = await listFiles(root);
+  } catch {
+    return Object.keys(expected).sort();
+  }
+  const listed = new Set(Object.keys(expected));
+  const damaged = present.filter((f) => !listed.has(f));
+  const changed = await mapLimit(Object.entries(expected), 16, async ([rel, sha]) => {
+    try {
+      return createHash('sha256').update(await readFile(path.join(root, ...rel.split('/')))).digest('hex') === sha ? null : rel;
+    } catch {
+      return rel;
+    }
+  });
+  for (const rel of changed) if (rel !== null) damaged.push(rel);
+  return damaged.sort();
+}
+
+function describeDamage(damaged: readonly string[]): string {
+  return `${damaged.length} file${damaged.length === 1 ? '' : 's'} missing, changed or added: ${damaged.slice(0, 3).join(', ')}${damaged.length > 3 ? ', ...' : ''}`;
+}
+
 /**
  * Remove `<out>.holoclip-tmp-<pid>-<hex>` / `<out>.holoclip-old-<pid>-<hex>` folders left by killed builds whose process
  * is gone. A sibling of any other name (a user's `X.old-123`) is never touched.
@@ -245,9 +287,15 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
   const packages = await artPackageVersions();
 
   const existing = await readManifest(path.join(out, 'manifest.json'));
+  // An up-to-date manifest is not enough: every file it lists must still have its hash (an image deleted or
+  // replaced changes every number computed from the split), and no other file may have appeared.
+  let damaged: string[] = [];
   if (!options.force && upToDate(existing, seed, packages)) {
-    return { manifest: existing, built: false, seconds: (performance.now() - t0) / 1000, out };
+    damaged = await damagedFiles(out, existing.files_sha256);
+    if (damaged.length === 0) return { manifest: existing, built: false, damaged, seconds: (performance.now() - t0) / 1000, out };
+    progress.log(`${out} does not match its manifest.json (${describeDamage(damaged)}); rebuilding it`);
   }
+  const rebuild = options.force === true || damaged.length > 0;
 
   // Never replace a folder that is not an emoji-shift build (the swap below deletes the old folder).
   if (existing === null || existing.benchmark !== 'emoji-shift') {
@@ -273,10 +321,10 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
       const now = await readManifest(path.join(out, 'manifest.json'));
       return upToDate(now, seed, packages) ? now : null;
     };
-    const other = options.force ? null : await builtByOther();
+    const other = rebuild ? null : await builtByOther();
     if (other) {
       await rm(tmp, { recursive: true, force: true });
-      return { manifest: other, built: false, seconds: (performance.now() - t0) / 1000, out };
+      return { manifest: other, built: false, damaged, seconds: (performance.now() - t0) / 1000, out };
     }
     // Swap into place: the old build (if any) moves aside first, then goes.
     let old: string | null = null;
@@ -290,17 +338,17 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
     try {
       await rename(tmp, out);
     } catch (err) {
-      const raced = (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) && !options.force ? await builtByOther() : null;
+      const raced = (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) && !rebuild ? await builtByOther() : null;
       if (!raced) throw err;
       await rm(tmp, { recursive: true, force: true });
-      return { manifest: raced, built: false, seconds: (performance.now() - t0) / 1000, out };
+      return { manifest: raced, built: false, damaged, seconds: (performance.now() - t0) / 1000, out };
     }
     if (old) await rm(old, { recursive: true, force: true });
-    return { manifest, built: true, seconds: (performance.now() - t0) / 1000, out };
+    return { manifest, built: true, damaged, seconds: (performance.now() - t0) / 1000, out };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof HoloclipError) throw err;
-    throw new HoloclipError(`building emoji-shift into ${out} failed: ${errorMessage(err)}`, { cause: err });
+    throw new HoloclipError(`building emoji-shift into ${out} failed: ${describeFsError(err) ?? errorMessage(err)}`, { cause: err });
   }
 }
 

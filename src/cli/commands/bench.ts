@@ -26,7 +26,8 @@ versus ImageNet-R / -Sketch. The output folder holds:
   ATTRIBUTION.txt            licences of the art (OpenMoji-derived images are CC BY-SA 4.0)
 
 The build is deterministic (same seed and package versions: same bytes) and is skipped when the
-folder already holds an up-to-date build.
+folder already holds an up-to-date build whose files all match the sha256 in its manifest.json; a
+file missing, changed or added makes it rebuild.
 
 Examples:
   holoclip bench build emoji-shift --out data/emoji-shift
@@ -78,7 +79,7 @@ export function registerBench(program: Command): void {
       }
       const width = Math.max(...Object.keys(m.splits).map((k) => k.length));
       const lines = [
-        `built ${b.name} ${m.version} (seed ${m.seed}) in ${out} in ${result.seconds.toFixed(1)} s`,
+        `built ${b.name} ${m.version} (seed ${m.seed}) in ${out} in ${result.seconds.toFixed(1)} s${result.damaged.length > 0 ? ` (the previous build had ${result.damaged.length} damaged file${result.damaged.length === 1 ? '' : 's'}: ${result.damaged.slice(0, 3).join(', ')}${result.damaged.length > 3 ? ', ...' : ''})` : ''}`,
         `classes      ${m.classes}; training styles ${m.styles.train.join(', ')}; test styles ${m.styles.test.join(', ')}`,
         `files        ${formatBytesCount(Object.keys(m.files_sha256).length)} (+ manifest.json)`,
         'splits:',

@@ -7,7 +7,7 @@ import { parseShard, planSuite } from '../../suite/plan.js';
 import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
-import { FORCE_UNLOCK_HELP, lockOutput, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
+import { checkStore, FORCE_UNLOCK_HELP, lockOutput, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
 interface RunFlags {
@@ -102,6 +102,7 @@ Examples:
       const suite = await loadSuite(file, { store: flags.store, out: flags.out, benchmarksDir: flags.benchmarksDir });
       // A shard writes only to the store (shards run side by side); a full run owns the output folder.
       const lock = flags.shard ? null : lockOutput(suite.out, flags);
+      checkStore(suite.store);
       const progress = createProgressDisplay(process.stderr, flags.quiet === true);
       onInterrupt(() => {
         progress.finish();
