@@ -39,7 +39,7 @@ export function checkDuplicateClasses(dataset: Dataset, options: { allow: boolea
       .join('; ');
     throw new HoloclipError(
       `${dups.length} class name${dups.length === 1 ? ' is' : 's are'} given twice in ${dataset.classnamesSource === 'folder names' ? `the class folders of ${dataset.source}` : dataset.classnamesSource}: ${shown}${dups.length > 3 ? '; ...' : ''}. ` +
-        `The later class can never be predicted (its prompts are the earlier one's); rename one of them, or pass ${options.allowOption} to keep them (as CLIP_benchmark's ImageNet names do; it is recorded in the results)`,
+        `The later class can never be predicted (its prompts read as the earlier one's; names are compared ignoring case and spacing, as CLIP's tokenizer lower-cases); rename one of them, or pass ${options.allowOption} to keep them (as CLIP_benchmark's ImageNet names do; it is recorded in the results)`,
     );
   }
   return { ...dataset, duplicateClasses: dups };
