@@ -79,7 +79,7 @@ test('cue-conflict file names that do not give shape and texture stop a suite be
 test('duplicate class names are an error naming both classes and the file, unless allowed (then recorded)', async () => {
   const names = path.join(work, 'dup-names.txt');
   await fs.writeFile(names, 'cat\nCat \n');
-  const store = path.join(work, 'store-dup');
+  const store = path.join(work, 'store-dup-eval');
   const args = ['eval', 'zeroshot', '--model', MODEL, '--data', data, '--classnames', names, '--out', path.join(work, 'out-dup'), '--store', store, '--quiet'];
   failsWith(await runCli(args), `holoclip: 1 class name is given twice in ${names}: class 0 "cat" and class 1 "Cat". The later class can never be predicted`);
   assert.ok(noEmbeddings(store), 'no model ran');
@@ -138,7 +138,7 @@ test('YAML merge keys (<<) work, x- keys hold anchors, and an anchor under anoth
   assert.equal(bad.stderr, `holoclip: ${unknown}: 1 problem; nothing was run:\n  - (top level): unknown key "base" (a key that only holds YAML anchors for \`<<\` merges must start with "x-", e.g. "x-base"; such keys are ignored)\n`);
 });
 
-test('a built benchmark with an image deleted and one replaced is rebuilt, not reported up to date', async () => {
+test('a built benchmark with an image deleted, one replaced and one added is rebuilt, not reported up to date', async () => {
   const shared = await sharedEmojiShift();
   const bench = path.join(work, 'emoji-shift');
   await fs.cp(shared, bench, { recursive: true });
@@ -148,11 +148,18 @@ test('a built benchmark with an image deleted and one replaced is rebuilt, not r
   await fs.rm(path.join(bench, deleted));
   await fs.copyFile(path.join(bench, donor), path.join(bench, replaced));
   assert.deepEqual(await damagedFiles(bench, manifest.files_sha256), [deleted, replaced].sort());
+  // An added image changes a split; a depth map or a hidden file next to the images does not.
+  const added = `${path.posix.dirname(donor)}/extra.png`;
+  await fs.copyFile(path.join(bench, donor), path.join(bench, added));
+  await fs.writeFile(path.join(bench, `${donor}.depth.npy`), 'not an image');
+  await fs.writeFile(path.join(bench, path.posix.dirname(donor), '.DS_Store'), '');
+  const expected = [added, deleted, replaced].sort();
+  assert.deepEqual(await damagedFiles(bench, manifest.files_sha256), expected);
   const res = await runCli(['bench', 'build', 'emoji-shift', '--out', bench, '--quiet']);
   assert.equal(res.code, 0, res.stderr);
   assert.doesNotMatch(res.stdout, /up to date/);
-  assert.match(res.stdout, new RegExp(`^built emoji-shift .* \\(the previous build had 2 damaged files: ${[deleted, replaced].sort().join(', ')}\\)`));
-  assert.match(res.stderr, /does not match its manifest\.json \(2 files missing, changed or added/);
+  assert.match(res.stdout, new RegExp(`^built emoji-shift .* \\(the previous build had 3 damaged files: ${expected.join(', ')}\\)`));
+  assert.match(res.stderr, /does not match its manifest\.json \(3 files missing, changed or added/);
   assert.deepEqual(await damagedFiles(bench, manifest.files_sha256), [], 'the rebuilt folder matches the manifest');
   const again = await runCli(['bench', 'build', 'emoji-shift', '--out', bench, '--quiet']);
   assert.match(again.stdout, /is up to date/);

@@ -26,6 +26,7 @@ import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
 import { describeFsError } from '../../util/fs-errors.js';
 import { isDeadLeftover, isErrno, OLD_MARKER, oldPathFor, TEMP_MARKER, tempPathFor } from '../../store/atomic.js';
+import { isHiddenName, isImageFileName } from '../../data/image-extensions.js';
 import { confinedPath } from '../../util/paths.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { silentProgress, type ProgressSink } from '../../util/progress.js';
@@ -230,8 +231,9 @@ async function listFiles(root: string, rel = ''): Promise<string[]> {
 }
 
 /**
- * The files of a build that do not match its manifest: listed but missing or with another sha256, or present but
- * not listed. Sorted; empty when the build is intact.
+ * The files of a build that do not match its manifest: listed but missing or with another sha256, or an image
+ * (a name a dataset reader would pick up) present but not listed. Other unlisted files (a depth map next to an
+ * image, a hidden file) change no split and are not damage. Sorted; empty when the build is intact.
  */
 export async function damagedFiles(root: string, expected: Readonly<Record<string, string>>): Promise<string[]> {
   let present: string[];
@@ -241,7 +243,7 @@ export async function damagedFiles(root: string, expected: Readonly<Record<strin
     return Object.keys(expected).sort();
   }
   const listed = new Set(Object.keys(expected));
-  const damaged = present.filter((f) => !listed.has(f));
+  const damaged = present.filter((f) => !listed.has(f) && isImageFileName(f) && !f.split('/').some(isHiddenName));
   const changed = await mapLimit(Object.entries(expected), 16, async ([rel, sha]) => {
     try {
       return createHash('sha256').update(await readFile(path.join(root, ...rel.split('/')))).digest('hex') === sha ? null : rel;
