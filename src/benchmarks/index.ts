@@ -18,6 +18,8 @@ export interface BenchmarkBuildResult {
   out: string;
   version: string;
   seed: number;
+  /** Files of the previous build that did not match its manifest (missing, changed or added): why it was rebuilt. */
+  damaged: readonly string[];
   /** Lines describing the build (after the first "built ..." line). */
   summary: string[];
 }
@@ -45,7 +47,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
       const m = r.manifest;
       const width = Math.max(...Object.keys(m.splits).map((k) => k.length));
       return {
-        built: r.built, seconds: r.seconds, out: r.out, version: m.version, seed: m.seed,
+        built: r.built, seconds: r.seconds, out: r.out, version: m.version, seed: m.seed, damaged: r.damaged,
         summary: [
           `classes      ${m.classes}; training styles ${m.styles.train.join(', ')}; test styles ${m.styles.test.join(', ')}`,
           `files        ${Object.keys(m.files_sha256).length} (+ manifest.json)`,
@@ -68,7 +70,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
       const r = await buildEmojiCorrespondence(options);
       const m = r.manifest;
       return {
-        built: r.built, seconds: r.seconds, out: r.out, version: m.version, seed: m.seed,
+        built: r.built, seconds: r.seconds, out: r.out, version: m.version, seed: m.seed, damaged: r.damaged,
         summary: [
           `emoji        ${m.emoji} (${m.style}), ${m.keypoints_per_image} keypoints each, ${m.image_size} px`,
           `pairs        ${m.pairs}: ${m.warp_kinds.join(', ')} x levels ${m.warp_levels.join(', ')} (viewpoint_variation)`,

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_IMAGE_PIXELS, PREPROCESS_CHOICES, type PreprocessChoice } from '../image/index.js';
 import { DTYPES, type Dtype } from '../models/dtype.js';
 import { acquireOutLock, type OutLock } from '../store/out-lock.js';
+import { checkStoreFolder } from '../store/output-folder.js';
 import type { CommonEvalOptions } from '../tasks/eval-context.js';
 import type { ProgressSink } from '../util/progress.js';
 import { createProgressDisplay } from './progress-display.js';
@@ -77,7 +78,8 @@ export function addClassifierOptions(cmd: Command): Command {
   return cmd
     .option('--classnames <file>', 'class names: one per line, or a JSON array (required for .jsonl manifests; default for ImageFolder: the folder names)')
     .option('--templates <template|file>', 'one template containing {c}, or a file: .txt one per line, .json array, or .json object with --templates-key (default: "a photo of a {c}.")')
-    .option('--templates-key <key>', 'entry of a JSON object templates file (e.g. "imagenet1k" in CLIP_benchmark\'s file)');
+    .option('--templates-key <key>', 'entry of a JSON object templates file (e.g. "imagenet1k" in CLIP_benchmark\'s file)')
+    .option('--allow-duplicate-classes', 'keep class names that repeat (the later class can never be predicted) instead of stopping; recorded in result.json');
 }
 
 /** Progress display + CommonEvalOptions from parsed flags; Ctrl-C restores the terminal and says how to resume. */
@@ -121,4 +123,10 @@ export const FORCE_UNLOCK_HELP = 'take over the output folder\'s lock (.holoclip
  */
 export function lockOutput(out: string, flags: { forceUnlock?: boolean }, lockFile?: string): OutLock {
   return acquireOutLock(out, { forceUnlock: flags.forceUnlock === true, lockFile, warn: (m) => process.stderr.write(`holoclip: note: ${m}\n`) });
+}
+
+/** The store checked before any work: a file in its place, or a missing one that cannot be created, stops here. */
+export function checkStore(store: string): void {
+  const note = checkStoreFolder(store);
+  if (note !== null) process.stderr.write(`holoclip: note: ${note}\n`);
 }

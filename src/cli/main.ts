@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { HoloclipError, errorMessage } from '../errors.js';
+import { describeFsError } from '../util/fs-errors.js';
 import { HOLOCLIP_VERSION } from '../util/version.js';
 import { registerEval } from './commands/eval.js';
 import { registerModelInspect } from './commands/model-inspect.js';
@@ -50,6 +51,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof HoloclipError) {
       process.stderr.write(`holoclip: ${err.message}\n`);
+      return 1;
+    }
+    // A file-system error no module wrapped (disk full, read-only, permission...): what it means, the file, the fix.
+    const known = describeFsError(err);
+    if (known !== null) {
+      process.stderr.write(`holoclip: ${known}\n`);
+      if (process.env.HOLOCLIP_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
       return 1;
     }
     process.stderr.write(`holoclip: unexpected error: ${errorMessage(err)}\n`);

@@ -7,6 +7,7 @@ import { resolveUserPath } from '../util/paths.js';
 import { openSpairPairs } from './adapters/spair.js';
 import { openCaptionManifest, type CaptionDataset } from './caption-manifest.js';
 import type { CorrespondencePairs } from './correspondence-pairs.js';
+import { checkCueConflictNames, checkDuplicateClasses } from './dataset-checks.js';
 import { openImageList } from './image-list.js';
 import { openDataset } from './open-dataset.js';
 import { openTypedCaptions, openTypedDataset, parseTypedSpec } from './typed-spec.js';
@@ -19,13 +20,20 @@ export interface DatasetRef {
   readonly path: string;
   /** Absolute class-name file, if given. */
   readonly classnames?: string;
+  /** Keep class names that repeat (recorded) instead of stopping: `allow_duplicate_classes` / `--allow-duplicate-classes`. */
+  readonly allowDuplicateClasses?: boolean;
 }
 
 /** `PATH` or `TYPE:PATH` (relative to `base`, default the working directory); an explicit `type` wins. */
-export function parseDatasetSpec(spec: string, options: { base?: string; type?: string; classnames?: string } = {}): DatasetRef {
+export function parseDatasetSpec(spec: string, options: { base?: string; type?: string; classnames?: string; allowDuplicateClasses?: boolean } = {}): DatasetRef {
   const typed = options.type ? { type: options.type, path: spec } : parseTypedSpec(spec);
   const classnames = options.classnames === undefined ? undefined : resolveUserPath(options.classnames, options.base);
-  return { type: typed?.type ?? null, path: resolveUserPath(typed ? typed.path : spec, options.base), ...(classnames ? { classnames } : {}) };
+  return {
+    type: typed?.type ?? null,
+    path: resolveUserPath(typed ? typed.path : spec, options.base),
+    ...(classnames ? { classnames } : {}),
+    ...(options.allowDuplicateClasses ? { allowDuplicateClasses: true } : {}),
+  };
 }
 
 /** The spec as the user would write it (for messages). */
@@ -33,8 +41,21 @@ export function formatDatasetRef(ref: DatasetRef): string {
   return ref.type ? `${ref.type}:${ref.path}` : ref.path;
 }
 
-/** Opens a dataset for a role: its images, for a caption dataset its captions too, for keypoint pairs the pairs. */
-export async function openDatasetRef(ref: DatasetRef, role: DatasetRole): Promise<{ dataset: Dataset; captions?: CaptionDataset; pairs?: CorrespondencePairs }> {
+/** How the option that allows repeated class names is spelled where the reference came from (for messages). */
+export interface OpenDatasetOptions {
+  readonly allowOption?: string;
+}
+
+/**
+ * Opens a dataset for a role: its images, for a caption dataset its captions too, for keypoint pairs the pairs.
+ * Checks that must fail before any model runs are made here: repeated class names (unless allowed), cue-conflict
+ * file names.
+ */
+export async function openDatasetRef(
+  ref: DatasetRef,
+  role: DatasetRole,
+  options: OpenDatasetOptions = {},
+): Promise<{ dataset: Dataset; captions?: CaptionDataset; pairs?: CorrespondencePairs }> {
   if (role === 'correspondence') {
     if (ref.type !== null && ref.type !== 'spair-71k') throw new Error(`${ref.type}:${ref.path} is not a keypoint-pair dataset; correspondence reads spair-71k:PATH`);
     const pairs = await openSpairPairs(ref.path);
@@ -45,7 +66,15 @@ export async function openDatasetRef(ref: DatasetRef, role: DatasetRole): Promis
     if (!captions) throw new Error(`internal: ${ref.type} is not a caption type`);
     return { dataset: captions.dataset, captions };
   }
-  if (ref.type) return { dataset: await openTypedDataset({ type: ref.type, path: ref.path }, ref.classnames) };
-  if (role === 'unlabelled') return { dataset: await openImageList(ref.path) };
-  return { dataset: await openDataset({ path: ref.path, classnames: ref.classnames }) };
+  if (role === 'unlabelled') {
+    return { dataset: ref.type ? await openTypedDataset({ type: ref.type, path: ref.path }, ref.classnames) : await openImageList(ref.path) };
+  }
+  let dataset = ref.type ? await openTypedDataset({ type: ref.type, path: ref.path }, ref.classnames) : await openDataset({ path: ref.path, classnames: ref.classnames });
+  if (role === 'cue-conflict') checkCueConflictNames(dataset);
+  dataset = checkDuplicateClasses(dataset, {
+    allow: ref.allowDuplicateClasses === true,
+    allowOption: options.allowOption ?? '--allow-duplicate-classes',
+    fromReference: dataset.adapter !== undefined && ref.classnames === undefined,
+  });
+  return { dataset };
 }

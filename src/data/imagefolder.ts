@@ -5,6 +5,7 @@ import { HoloclipError } from '../errors.js';
 import { compareCodePoints } from '../store/canonical-json.js';
 import { mapLimit } from '../util/concurrency.js';
 import { readClassnames } from './classnames.js';
+import { rejectNonUtf8Names } from './file-names.js';
 import { IMAGE_EXTENSIONS, isHiddenName, isImageFileName } from './image-extensions.js';
 import type { Dataset, DatasetItem, SkippedFiles } from './types.js';
 
@@ -105,11 +106,14 @@ export async function listImages(root: string, className: string, skipped: SkipC
 }
 
 export async function readdirOrFail(dir: string): Promise<Dirent[]> {
+  let entries: Dirent[];
   try {
-    return await readdir(dir, { withFileTypes: true });
+    entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
     throw new HoloclipError(`cannot list data folder ${dir}: ${(err as Error).message}`, { cause: err });
   }
+  await rejectNonUtf8Names(dir, entries.map((e) => e.name));
+  return entries;
 }
 
 /** Directory, or symlink to one (followed, like os.walk(followlinks=True)); broken links count as files. */

@@ -52,6 +52,8 @@ export interface Dataset {
    * instead of the files. `depthPaths` maps item index -> depth map for 3D corruptions.
    */
   readonly corruption?: { readonly spec: CorruptionSpec; readonly depthPaths?: ReadonlyMap<number, string> };
+  /** Class names that repeat, kept because the user allowed it (or the dataset type's reference list has them). */
+  readonly duplicateClasses?: ReadonlyArray<{ readonly name: string; readonly labels: readonly number[] }>;
   /** Pixels cropped from every border before preprocessing (ObjectNet: 2, as its authors specify). */
   readonly cropBorder?: number;
   /** Which dataset layout read it (e.g. "imagenet-r"), and how its classes relate to a larger list. */

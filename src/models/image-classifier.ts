@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { HoloclipError, errorMessage } from '../errors.js';
+import { checkPreprocessorDimensions } from './config-dimensions.js';
 import { type Dtype, towerFileName } from './dtype.js';
+import { readJsonLeniently, requireRegularFile } from './model-folder.js';
 import type { ImageEncoder } from './image-encoder.js';
 
 export interface ClassifierFolder {
@@ -53,6 +55,10 @@ export async function inspectClassifierFolder(dir: string, config: Readonly<Reco
   if (!(await exists(preprocessorConfig))) throw new HoloclipError(`classifier folder ${dir} is missing preprocessor_config.json`);
   const model = path.join(dir, towerFileName('model', dtype));
   if (!(await exists(model))) throw new HoloclipError(`classifier folder ${dir} has no ${towerFileName('model', dtype)} for --dtype ${dtype}`);
+  await requireRegularFile(configFile, 'model config');
+  await requireRegularFile(preprocessorConfig, 'image preprocessing config');
+  await requireRegularFile(model, 'classifier model');
+  checkPreprocessorDimensions(await readJsonLeniently(preprocessorConfig), preprocessorConfig);
   const card = path.join(dir, 'holoclip.json');
   return { dir, dtype, config, labels: labelsFromConfig(config, configFile), files: { config: configFile, preprocessorConfig, model, modelCard: (await exists(card)) ? card : null } };
 }

@@ -5,6 +5,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../errors.js';
+import { describeFsError } from '../util/fs-errors.js';
+import { checkModelConfigDimensions, checkPreprocessorDimensions } from './config-dimensions.js';
 import { DTYPES, type Dtype, towerFileName } from './dtype.js';
 import { MODEL_FAMILIES, type ModelFamily, supportedModelTypes } from './families.js';
 
@@ -41,6 +43,30 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * A file the model needs must be a regular file (or a link to one): a folder in its place (EISDIR when read) is
+ * reported here, naming it, before anything is loaded.
+ */
+export async function requireRegularFile(file: string, what: string): Promise<void> {
+  let st;
+  try {
+    st = await fs.stat(file);
+  } catch (err) {
+    throw new HoloclipError(describeFsError(err, `read the ${what} ${file}`) ?? `cannot read the ${what} ${file}: ${errorMessage(err)}`, { cause: err });
+  }
+  if (st.isDirectory()) throw new HoloclipError(`the ${what} ${file} is a folder, not a file; replace it with the exported file (or remove it)`);
+  if (!st.isFile()) throw new HoloclipError(`the ${what} ${file} is not a regular file; replace it with the exported file`);
+}
+
+/** A JSON file's value, or undefined when it cannot be read or parsed (the reader of that file reports why). */
+export async function readJsonLeniently(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
@@ -83,6 +109,7 @@ export async function inspectModelFolder(dirArg: string, dtype: Dtype = 'fp32'):
   ];
   const missing: string[] = [];
   for (const [rel] of required) if (!(await exists(file(rel)))) missing.push(rel);
+  for (const [rel, what] of required) if (!missing.includes(rel)) await requireRegularFile(file(rel), what);
   if (missing.length > 0) {
     throw new HoloclipError(
       `${dir} is not a usable model folder: missing ${missing.join(', ')} (expected ${EXPECTED_LAYOUT})`,
@@ -93,6 +120,8 @@ export async function inspectModelFolder(dirArg: string, dtype: Dtype = 'fp32'):
   if (typeof modelType !== 'string') {
     throw new HoloclipError(`model config ${file('config.json')} has no "model_type" (expected one of ${supportedModelTypes().join(', ')})`);
   }
+  checkModelConfigDimensions(config, file('config.json'));
+  checkPreprocessorDimensions(await readJsonLeniently(file('preprocessor_config.json')), file('preprocessor_config.json'));
   const family = MODEL_FAMILIES[modelType];
   if (!family) {
     throw new HoloclipError(
@@ -110,11 +139,16 @@ export async function inspectModelFolder(dirArg: string, dtype: Dtype = 'fp32'):
   const missingTowers = [];
   if (!(await exists(vision))) missingTowers.push(towerFileName('vision_model', dtype));
   if (!(await exists(text))) missingTowers.push(towerFileName('text_model', dtype));
+  if (missingTowers.length === 0) {
+    await requireRegularFile(vision, 'vision tower');
+    await requireRegularFile(text, 'text tower');
+  }
   if (missingTowers.length > 0) {
     const avail = availableDtypes.length > 0 ? `available dtypes: ${availableDtypes.join(', ')}` : 'no complete tower pair found in onnx/';
     throw new HoloclipError(`${dir} has no ${missingTowers.join(' or ')} for --dtype ${dtype} (${avail})`);
   }
   const combinedPath = file('onnx/model.onnx');
+  if (await exists(combinedPath)) await requireRegularFile(combinedPath, 'combined model');
   const cardPath = file('holoclip.json');
   return {
     dir,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { withErrorPath } from '../util/fs-errors.js';
 
 /**
  * Marker inside the names of in-progress temp files and folders: `<name>.holoclip-tmp-<pid>-<12 hex>`. A pattern
@@ -73,6 +74,9 @@ export async function writeFileAtomic(file: string, data: Buffer | Uint8Array | 
     try {
       await handle.writeFile(data);
       await handle.sync();
+    } catch (err) {
+      // A write on an open handle (ENOSPC, EDQUOT, EIO) carries no path: name the file being written.
+      throw withErrorPath(err, file);
     } finally {
       await handle.close();
     }

@@ -3,11 +3,13 @@
  * start time. A second holoclip finding a live lock stops before any work; a lock whose pid is dead on this host is
  * taken over (with a note); a lock from another host is respected unless the caller forces it.
  */
-import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
+import { describeFsError } from '../util/fs-errors.js';
 import { isErrno, processAlive } from './atomic.js';
+import { prepareOutputFolder } from './output-folder.js';
 
 export const OUT_LOCK_FILE = '.holoclip-lock';
 
@@ -56,12 +58,21 @@ function tryCreate(file: string, owner: OutLockOwner): boolean {
     fd = openSync(file, 'wx');
   } catch (err) {
     if (isErrno(err, 'EEXIST')) return false;
-    throw new HoloclipError(`cannot create the lock file ${file}: ${(err as Error).message}; check that the output folder is writable`, { cause: err });
+    throw new HoloclipError(describeFsError(err, `create the lock file ${file}`) ?? `cannot create the lock file ${file}: ${(err as Error).message}; check that the output folder is writable`, { cause: err });
   }
   try {
     writeSync(fd, `${JSON.stringify(owner)}\n`);
-  } finally {
+  } catch (err) {
     closeSync(fd);
+    fd = -1;
+    try {
+      unlinkSync(file);
+    } catch {
+      // nothing to undo
+    }
+    throw new HoloclipError(describeFsError(err, `write the lock file ${file}`) ?? `cannot write the lock file ${file}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
   return true;
 }
@@ -77,11 +88,8 @@ function sameOwner(a: OutLockOwner | null, b: OutLockOwner): boolean {
  */
 export function acquireOutLock(out: string, options: OutLockOptions = {}): OutLock {
   const file = options.lockFile ?? path.join(out, OUT_LOCK_FILE);
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-  } catch (err) {
-    throw new HoloclipError(`cannot create the output folder ${path.dirname(file)}: ${(err as Error).message}; choose another --out`, { cause: err });
-  }
+  // A file, a read-only disk or a folder without permission stops here, before any work.
+  prepareOutputFolder(path.dirname(file));
   const me: OutLockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   for (let attempt = 0; !tryCreate(file, me); attempt++) {
     const owner = readOwner(file);

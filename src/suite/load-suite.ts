@@ -310,12 +310,13 @@ function resolveDatasets(suite: SuiteFile, dir: string, benchmarksDir: string, r
         problems.push(`datasets.${name}.corruption: ${errorMessage(err)}`);
       }
     }
+    const allowDuplicateClasses = typeof entry !== 'string' && entry.allow_duplicate_classes === true;
     const depthDir = typeof entry !== 'string' && entry.depth_dir ? resolveUserPath(entry.depth_dir, dir) : undefined;
     const depthModel = typeof entry !== 'string' && entry.depth_model ? resolveUserPath(entry.depth_model, dir) : undefined;
     if (builtin) {
       const p = builtinPaths(builtin, benchmarksDir);
       const classnames = typeof entry !== 'string' && entry.classnames ? resolveUserPath(entry.classnames, dir) : p.classnames;
-      const ref = parseDatasetSpec(p.path, { classnames });
+      const ref = parseDatasetSpec(p.path, { classnames, allowDuplicateClasses });
       out.set(name, { name, spec, path: p.path, classnames, ref, builtin, role: builtin.info.role, corruption, depthDir, depthModel });
       continue;
     }
@@ -328,11 +329,11 @@ function resolveDatasets(suite: SuiteFile, dir: string, benchmarksDir: string, r
         problems.push(`datasets.${name}.type: unknown dataset type "${typed.type}" (types: ${datasetTypes().map((t) => t.name).join(', ')})`);
         continue;
       }
-      const ref = parseDatasetSpec(typed.path, { base: dir, type: typed.type, classnames });
+      const ref = parseDatasetSpec(typed.path, { base: dir, type: typed.type, classnames, allowDuplicateClasses });
       out.set(name, { name, spec, path: ref.path, classnames, ref, builtin: null, role: known.role, corruption, depthDir, depthModel, type: typed.type });
       continue;
     }
-    const ref = parseDatasetSpec(spec, { base: dir, classnames });
+    const ref = parseDatasetSpec(spec, { base: dir, classnames, allowDuplicateClasses });
     out.set(name, { name, spec, path: ref.path, classnames, ref, builtin: null, role: roles.get(name) ?? 'labelled', corruption, depthDir, depthModel });
   }
   return out;
@@ -376,7 +377,10 @@ async function resolvePrompts(suite: SuiteFile, dir: string, problems: string[])
 function schemaProblems(issues: readonly z.core.$ZodIssue[], prefix: ReadonlyArray<PropertyKey> = []): string[] {
   return issues.map((issue) => {
     const where = formatIssuePath([...prefix, ...issue.path]);
-    if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys') {
+      const hint = prefix.length + issue.path.length === 0 ? ` (a key that only holds YAML anchors for \`<<\` merges must start with "${EXTENSION_KEY_PREFIX}", e.g. "${EXTENSION_KEY_PREFIX}${issue.keys[0]}"; such keys are ignored)` : '';
+      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${hint}`;
+    }
     if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `${where}: missing (required, ${issue.expected})`;
     return `${where}: ${issue.message}`;
   });
@@ -524,6 +528,39 @@ function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[]
   });
 }
 
+/** Top-level keys starting with this are ignored: a place for YAML anchors that `<<` merge keys reuse. */
+export const EXTENSION_KEY_PREFIX = 'x-';
+
+/**
+ * The yaml library's guard against alias bombs (`maxAliasCount`): resolving stops when, for one anchor, its uses
+ * times the aliases nested inside it exceed this. Ordinary suites stay far below it.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * YAML text -> plain value. `<<` merge keys work (YAML 1.1 merge), top-level `x-` keys are dropped (anchors
+ * live there), and an alias bomb is a SuiteError naming the limit, not an unexpected error.
+ */
+export function parseSuiteYaml(text: string, file: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
+  if (doc.errors.length > 0) throw new SuiteError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (/alias count/i.test(errorMessage(err))) {
+      throw new SuiteError(file, [
+        `YAML: its aliases (*name) expand too far: the yaml library stops at maxAliasCount ${MAX_ALIAS_COUNT} (uses of one anchor x the aliases nested inside it), a guard against "billion laughs" alias bombs; write the repeated parts out or nest fewer aliases`,
+      ]);
+    }
+    throw new SuiteError(file, [`YAML: ${errorMessage(err).split('\n')[0]}`]);
+  }
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    raw = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith(EXTENSION_KEY_PREFIX)));
+  }
+  return raw;
+}
+
 /**
  * Parse, validate and resolve a suite file. Throws SuiteError with every problem found; throws
  * nothing else for problems in the file.
@@ -536,9 +573,7 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
   } catch (err) {
     throw new HoloclipError(`cannot read suite file ${file}: ${errorMessage(err)}`);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new SuiteError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
-  const raw: unknown = doc.toJS();
+  const raw = parseSuiteYaml(text, file);
   const problems: string[] = [];
   const positions: Positions = { models: [], tasks: [] };
   const suite = parseLeniently(raw, problems, positions);

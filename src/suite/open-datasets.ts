@@ -38,7 +38,7 @@ export async function openSuiteDatasets(suite: ResolvedSuite, names: ReadonlySet
     const d = suite.datasets.get(name);
     if (!d) continue;
     try {
-      const read = await openDatasetRef(d.ref, d.role);
+      const read = await openDatasetRef(d.ref, d.role, { allowOption: `allow_duplicate_classes: true (datasets.${name})` });
       let dataset = read.dataset;
       if (dataset.items.length === 0) {
         problems.push(`datasets.${name}: ${d.path} holds no images`);

@@ -44,6 +44,7 @@ export const datasetEntrySchema = z.union([
     path: nonEmpty.describe('a built-in split, or an ImageFolder directory, .jsonl manifest, unlabelled image folder, caption .jsonl, or cue-conflict folder (relative to the suite file)'),
     type: nonEmpty.optional().describe('a named layout read by its adapter: imagenet-val, imagenet-v2, imagenet-sketch, imagenet-r (-partial, -present), imagenet-a (-partial, -present), objectnet, objectnet-113, imagenet-d, imagenet-d-folders, ood-images, webdataset, karpathy (see holoclip data types)'),
     classnames: nonEmpty.optional().describe('class-name file (one per line or a JSON array), relative to the suite file'),
+    allow_duplicate_classes: z.boolean().optional().describe('keep class names that repeat (the later class can never be predicted) instead of stopping; recorded in the results'),
     corruption: z
       .string()
       .regex(/^[a-z0-9_]+:[1-5]$/, 'NAME:SEVERITY, e.g. gaussian_noise:3')
@@ -111,5 +112,6 @@ export type TaskEntry = { type: string; id?: string } & Record<string, unknown>;
 /** The suite schema as JSON Schema (draft 2020-12), for editors and other tools. */
 export function suiteJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(suiteSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
-  return { title: 'holoclip suite', ...schema };
+  // Top-level `x-` keys are ignored by the loader (a place for YAML anchors that `<<` merges reuse).
+  return { title: 'holoclip suite', ...schema, patternProperties: { '^x-': {} } };
 }

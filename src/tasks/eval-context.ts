@@ -275,6 +275,7 @@ export class EvalContext {
       ...(set.dataset.corruption ? { corruption: corruptionLabel(set.dataset.corruption.spec), corruption_seed: set.dataset.corruption.spec.seed, corruption_protocol: protocolLabel(set.dataset.corruption.spec.protocol) } : {}),
       ...(set.dataset.adapter ? { adapter: { type: set.dataset.adapter.type, ...(set.dataset.adapter.subset ? { class_subset: { of: set.dataset.adapter.subset.of, size: set.dataset.adapter.subset.indices.length, indices: [...set.dataset.adapter.subset.indices] } } : {}), ...(set.dataset.adapter.notes ? { notes: { ...set.dataset.adapter.notes } } : {}) } } : {}),
       ...(set.dataset.cropBorder ? { crop_border: set.dataset.cropBorder } : {}),
+      ...(set.dataset.duplicateClasses ? { duplicate_classes: set.dataset.duplicateClasses.map((d) => ({ name: d.name, labels: [...d.labels] })) } : {}),
     };
   }
 

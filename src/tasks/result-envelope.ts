@@ -43,6 +43,8 @@ export interface DatasetRecord {
   /** The dataset layout that read it, and the class subset (ImageNet-R/A, ObjectNet) it evaluates with. */
   adapter?: { type: string; class_subset?: { of: string; size: number; indices: number[] }; notes?: Record<string, string | number> };
   crop_border?: number;
+  /** Class names given twice, kept because allowed (allow_duplicate_classes) or because the dataset type's reference list repeats them. */
+  duplicate_classes?: Array<{ name: string; labels: number[] }>;
 }
 
 export interface ResultEnvelope<M> {

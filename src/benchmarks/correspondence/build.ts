@@ -22,6 +22,7 @@ import { HoloclipError, errorMessage } from '../../errors.js';
 import { isErrno, oldPathFor, tempPathFor } from '../../store/atomic.js';
 import { silentProgress, type ProgressSink } from '../../util/progress.js';
 import { EMOJI_SHIFT_CLASSES, removeStaleBuilds, slug } from '../emoji-shift/build.js';
+import { damagedFiles, describeDamage } from '../build-integrity.js';
 import { encodePng, prepareSprite, proceduralTexture, rngFor, TEXTURE_KINDS, type Canvas, type PreparedSprite } from '../emoji-shift/render.js';
 import { EmojiSources, packageVersion, STYLE_PACKAGES } from '../emoji-shift/sources.js';
 import { drawWarp, WARP_KINDS, WARP_LEVELS, type Point, type Warp, type WarpKind } from './warps.js';
@@ -60,6 +61,8 @@ export interface BuildCorrespondenceOptions {
 export interface BuildCorrespondenceResult {
   manifest: CorrespondenceManifest;
   built: boolean;
+  /** Files of the previous build that did not match its manifest (missing, changed or added): why it was rebuilt. */
+  damaged: string[];
   seconds: number;
   out: string;
 }
@@ -208,7 +211,13 @@ export async function buildEmojiCorrespondence(options: BuildCorrespondenceOptio
   const upToDate = (m: CorrespondenceManifest | null): m is CorrespondenceManifest =>
     m !== null && m.benchmark === 'emoji-correspondence' && m.version === EMOJI_CORRESPONDENCE_VERSION && m.seed === seed && m.emoji === emoji &&
     JSON.stringify(m.packages) === JSON.stringify(packages);
-  if (!options.force && upToDate(existing)) return { manifest: existing, built: false, seconds: (performance.now() - t0) / 1000, out };
+  // An up-to-date manifest is not enough: every file it lists must still have its hash, and no image may have appeared.
+  let damaged: string[] = [];
+  if (!options.force && upToDate(existing)) {
+    damaged = await damagedFiles(out, existing.files_sha256);
+    if (damaged.length === 0) return { manifest: existing, built: false, damaged, seconds: (performance.now() - t0) / 1000, out };
+    (options.progress ?? silentProgress).log(`${out} does not match its manifest.json (${describeDamage(damaged)}); rebuilding it`);
+  }
   if (existing === null || existing.benchmark !== 'emoji-correspondence') {
     const entries = await import('node:fs/promises').then((fs) => fs.readdir(out)).catch((err: unknown) => {
       if (isErrno(err, 'ENOENT')) return [] as string[];
@@ -231,7 +240,7 @@ export async function buildEmojiCorrespondence(options: BuildCorrespondenceOptio
     }
     await rename(tmp, out);
     if (old) await rm(old, { recursive: true, force: true });
-    return { manifest, built: true, seconds: (performance.now() - t0) / 1000, out };
+    return { manifest, built: true, damaged, seconds: (performance.now() - t0) / 1000, out };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof HoloclipError) throw err;

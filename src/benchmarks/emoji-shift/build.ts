@@ -24,7 +24,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
+import { describeFsError } from '../../util/fs-errors.js';
 import { isDeadLeftover, isErrno, OLD_MARKER, oldPathFor, TEMP_MARKER, tempPathFor } from '../../store/atomic.js';
+import { damagedFiles, describeDamage } from '../build-integrity.js';
 import { confinedPath } from '../../util/paths.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { silentProgress, type ProgressSink } from '../../util/progress.js';
@@ -106,6 +108,8 @@ export interface BuildEmojiShiftResult {
   manifest: EmojiShiftManifest;
   /** False when an up-to-date build was found and kept. */
   built: boolean;
+  /** Files of the previous build that did not match its manifest (missing, changed, or not listed): why it was rebuilt. */
+  damaged: string[];
   seconds: number;
   out: string;
 }
@@ -245,9 +249,15 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
   const packages = await artPackageVersions();
 
   const existing = await readManifest(path.join(out, 'manifest.json'));
+  // An up-to-date manifest is not enough: every file it lists must still have its hash (an image deleted or
+  // replaced changes every number computed from the split), and no other file may have appeared.
+  let damaged: string[] = [];
   if (!options.force && upToDate(existing, seed, packages)) {
-    return { manifest: existing, built: false, seconds: (performance.now() - t0) / 1000, out };
+    damaged = await damagedFiles(out, existing.files_sha256);
+    if (damaged.length === 0) return { manifest: existing, built: false, damaged, seconds: (performance.now() - t0) / 1000, out };
+    progress.log(`${out} does not match its manifest.json (${describeDamage(damaged)}); rebuilding it`);
   }
+  const rebuild = options.force === true || damaged.length > 0;
 
   // Never replace a folder that is not an emoji-shift build (the swap below deletes the old folder).
   if (existing === null || existing.benchmark !== 'emoji-shift') {
@@ -273,10 +283,10 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
       const now = await readManifest(path.join(out, 'manifest.json'));
       return upToDate(now, seed, packages) ? now : null;
     };
-    const other = options.force ? null : await builtByOther();
+    const other = rebuild ? null : await builtByOther();
     if (other) {
       await rm(tmp, { recursive: true, force: true });
-      return { manifest: other, built: false, seconds: (performance.now() - t0) / 1000, out };
+      return { manifest: other, built: false, damaged, seconds: (performance.now() - t0) / 1000, out };
     }
     // Swap into place: the old build (if any) moves aside first, then goes.
     let old: string | null = null;
@@ -290,17 +300,17 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
     try {
       await rename(tmp, out);
     } catch (err) {
-      const raced = (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) && !options.force ? await builtByOther() : null;
+      const raced = (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) && !rebuild ? await builtByOther() : null;
       if (!raced) throw err;
       await rm(tmp, { recursive: true, force: true });
-      return { manifest: raced, built: false, seconds: (performance.now() - t0) / 1000, out };
+      return { manifest: raced, built: false, damaged, seconds: (performance.now() - t0) / 1000, out };
     }
     if (old) await rm(old, { recursive: true, force: true });
-    return { manifest, built: true, seconds: (performance.now() - t0) / 1000, out };
+    return { manifest, built: true, damaged, seconds: (performance.now() - t0) / 1000, out };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof HoloclipError) throw err;
-    throw new HoloclipError(`building emoji-shift into ${out} failed: ${errorMessage(err)}`, { cause: err });
+    throw new HoloclipError(`building emoji-shift into ${out} failed: ${describeFsError(err) ?? errorMessage(err)}`, { cause: err });
   }
 }
 

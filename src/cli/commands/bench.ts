@@ -26,7 +26,8 @@ versus ImageNet-R / -Sketch. The output folder holds:
   ATTRIBUTION.txt            licences of the art (OpenMoji-derived images are CC BY-SA 4.0)
 
 The build is deterministic (same seed and package versions: same bytes) and is skipped when the
-folder already holds an up-to-date build.
+folder already holds an up-to-date build whose files all match the sha256 in its manifest.json; a
+file missing, changed or added makes it rebuild.
 
 Examples:
   holoclip bench build emoji-shift --out data/emoji-shift
@@ -77,7 +78,8 @@ export function registerBench(program: Command): void {
         process.stdout.write(`${b.name} ${result.version} (seed ${result.seed}) is up to date in ${out}; use --force to rebuild\n`);
         return;
       }
-      const lines = [`built ${b.name} ${result.version} (seed ${result.seed}) in ${out} in ${result.seconds.toFixed(1)} s`, ...result.summary];
+      const damage = result.damaged.length > 0 ? ` (the previous build had ${result.damaged.length} damaged file${result.damaged.length === 1 ? '' : 's'}: ${result.damaged.slice(0, 3).join(', ')}${result.damaged.length > 3 ? ', ...' : ''})` : '';
+      const lines = [`built ${b.name} ${result.version} (seed ${result.seed}) in ${out} in ${result.seconds.toFixed(1)} s${damage}`, ...result.summary];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

@@ -10,7 +10,7 @@ import { isPathValue, optionFields, type AnyTaskDefinition, type FieldMeta } fro
 import { TASKS, taskOfType } from '../../tasks/registry.js';
 import { runTaskOnce } from '../../tasks/run-task.js';
 import { resolveUserPath } from '../../util/paths.js';
-import { addClassifierOptions, addModelOptions, evalOptions, FORCE_UNLOCK_HELP, lockOutput, namedPath, type ModelFlags } from '../common-options.js';
+import { addClassifierOptions, checkStore, addModelOptions, evalOptions, FORCE_UNLOCK_HELP, lockOutput, namedPath, type ModelFlags } from '../common-options.js';
 import { formatTaskSummary } from '../summary.js';
 
 interface CliField {
@@ -86,7 +86,7 @@ function addField(cmd: Command, field: CliField): void {
   cmd.addOption(required ? opt.makeOptionMandatory() : opt);
 }
 
-type Flags = ModelFlags & { out: string; forceUnlock?: boolean; classnames?: string; templates?: string; templatesKey?: string } & Record<string, unknown>;
+type Flags = ModelFlags & { out: string; forceUnlock?: boolean; allowDuplicateClasses?: boolean; classnames?: string; templates?: string; templatesKey?: string } & Record<string, unknown>;
 
 async function runFromFlags(def: AnyTaskDefinition, flags: Flags): Promise<void> {
   const fields = cliFields(def);
@@ -98,7 +98,8 @@ async function runFromFlags(def: AnyTaskDefinition, flags: Flags): Promise<void>
       // --classnames names the classes of labelled data (and of cue-conflict folders), not of OOD sets or captions.
       const classnames = f.meta.role === 'labelled' || f.meta.role === 'cue-conflict' ? flags.classnames : undefined;
       const entries = value === undefined ? [] : Array.isArray(value) ? (value as Array<{ name: string; path: string }>) : [{ name: f.key, path: String(value) }];
-      data[f.key] = entries.map((e) => ({ name: e.name, ref: parseDatasetSpec(e.path, { classnames }) }));
+      const allowDuplicateClasses = flags.allowDuplicateClasses === true;
+      data[f.key] = entries.map((e) => ({ name: e.name, ref: parseDatasetSpec(e.path, { classnames, allowDuplicateClasses }) }));
     } else if (value !== undefined) {
       settings[f.key] = isPathValue(f.meta, String(value)) ? resolveUserPath(String(value)) : value;
     }
@@ -108,6 +109,7 @@ async function runFromFlags(def: AnyTaskDefinition, flags: Flags): Promise<void>
   const lock = lockOutput(out, flags);
   // A task may name the model folder's flag otherwise (`eval lmm --surrogate`).
   const modelDir = def.cli?.modelFlag ? String(flags[camel(def.cli.modelFlag.flag)]) : flags.model;
+  checkStore(resolveUserPath(flags.store));
   const common = evalOptions({ ...flags, model: resolveUserPath(modelDir), store: resolveUserPath(flags.store) });
   const templates = flags.templates === undefined ? undefined : { spec: flags.templates, key: flags.templatesKey };
   const result = await runTaskOnce(def, { settings, data, templates, common, out, flagOf });

@@ -7,7 +7,7 @@ import { parseShard, planSuite } from '../../suite/plan.js';
 import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
-import { FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
+import { checkStore, FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { addClusterOptions, clusterMode, emitK8s, emitSlurm, runOnSlurm, type ClusterFlags } from './run-cluster.js';
 
@@ -119,6 +119,7 @@ Examples:
       }
       // A shard writes only to the store (shards run side by side); a full run owns the output folder.
       const lock = flags.shard ? null : lockOutput(suite.out, flags);
+      checkStore(suite.store);
       const progress = createProgressDisplay(process.stderr, flags.quiet === true);
       onInterrupt(() => {
         progress.finish();
