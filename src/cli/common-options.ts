@@ -48,7 +48,12 @@ export interface ModelFlags {
   logitBias?: number;
   threads?: number;
   quiet?: boolean;
+  repair?: boolean;
 }
+
+/** Help text of --repair (eval commands and `run`). */
+export const REPAIR_HELP =
+  'a damaged store entry (an embedding chunk, text-cache entry or metric unit whose bytes do not match their recorded sha256, or a truncated or missing file) is removed and recomputed, with a warning naming it; without it, damage is an error naming the file';
 
 export function addModelOptions(cmd: Command): Command {
   return cmd
@@ -60,7 +65,8 @@ export function addModelOptions(cmd: Command): Command {
     .option('--logit-scale <s>', 'logit scale to use (exp of the learned logit_scale, e.g. 100 for OpenAI CLIP); overrides holoclip.json and recovery', finiteNumber)
     .option('--logit-bias <b>', 'logit bias (SigLIP); overrides holoclip.json', finiteNumber)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
-    .option('--quiet', 'no progress output');
+    .option('--quiet', 'no progress output')
+    .option('--repair', REPAIR_HELP);
 }
 
 export function addClassifierOptions(cmd: Command): Command {
@@ -86,6 +92,7 @@ export function evalOptions(flags: ModelFlags): CommonEvalOptions & { progress: 
     logitScale: flags.logitScale,
     logitBias: flags.logitBias,
     threads: flags.threads,
+    repair: flags.repair === true,
     progress,
     warn: (m) => progress.log(m),
   };

@@ -7,7 +7,7 @@ import { parseShard, planSuite } from '../../suite/plan.js';
 import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
-import { FORCE_UNLOCK_HELP, lockOutput, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
+import { FORCE_UNLOCK_HELP, lockOutput, onInterrupt, positiveInt, PREPROCESS_HELP, REPAIR_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
 interface RunFlags {
@@ -20,6 +20,7 @@ interface RunFlags {
   report: boolean;
   quiet?: boolean;
   forceUnlock?: boolean;
+  repair?: boolean;
 }
 
 function shardOption(value: string): { index: number; count: number } {
@@ -78,6 +79,7 @@ export function registerRun(program: Command): void {
     .option('--no-report', 'do not write report/index.html')
     .option('--quiet', 'no progress output')
     .option('--force-unlock', FORCE_UNLOCK_HELP)
+    .option('--repair', REPAIR_HELP)
     .addHelpText(
       'after',
       `
@@ -113,6 +115,7 @@ Examples:
         threads: flags.threads,
         preprocess: flags.preprocess,
         report: flags.report,
+        repair: flags.repair === true,
         progress,
         warn: (m) => progress.log(`warning: ${m}`),
       });
