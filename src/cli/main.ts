@@ -13,6 +13,7 @@ import { registerBench } from './commands/bench.js';
 import { registerRun } from './commands/run.js';
 import { registerCorrupt } from './commands/corrupt.js';
 import { registerData } from './commands/data.js';
+import { registerStore } from './commands/store.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCorrupt(program);
   registerData(program);
   registerBench(program);
+  registerStore(program);
   registerModelCatalog(registerModelInspect(program));
   return program;
 }

@@ -64,6 +64,16 @@ export interface ModelRuntime {
   readonly preprocess: PreprocessMode;
 }
 
+/** Each model's identity (file hashes) and concrete preprocessing mode. */
+export async function resolveModelRuntimes(suite: ResolvedSuite, hashIndex: FileHashIndex, preprocessChoice: PreprocessChoice): Promise<Map<string, ModelRuntime>> {
+  const runtimes = new Map<string, ModelRuntime>();
+  for (const m of suite.models) {
+    const identity = m.inspected.kind === 'classifier' ? await identifyClassifier(m.inspected.folder, hashIndex) : await identifyModel(m.inspected.folder, hashIndex);
+    runtimes.set(m.name, { model: m, identity, preprocess: await resolvePreprocessMode(m.dir, preprocessChoice) });
+  }
+  return runtimes;
+}
+
 /**
  * The templates a unit's class head uses: its prompt set; when the suite defines no prompt set (the
  * implicit "default"), the templates shipped with the unit's first dataset (ImageNet-D's "A photo of a {c}",
@@ -152,11 +162,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
 
   const hashIndex = await FileHashIndex.open(suite.store);
   await estimateSuiteDepth(opened, pendingDepth, { root: suite.store, hashIndex }, progress);
-  const runtimes = new Map<string, ModelRuntime>();
-  for (const m of suite.models) {
-    const identity = m.inspected.kind === 'classifier' ? await identifyClassifier(m.inspected.folder, hashIndex) : await identifyModel(m.inspected.folder, hashIndex);
-    runtimes.set(m.name, { model: m, identity, preprocess: await resolvePreprocessMode(m.dir, preprocessChoice) });
-  }
+  const runtimes = await resolveModelRuntimes(suite, hashIndex, preprocessChoice);
   const commonFor = (m: ResolvedModel, sink: ProgressSink): CommonEvalOptions => ({
     model: m.dir,
     dtype: m.dtype,
