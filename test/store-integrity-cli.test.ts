@@ -177,6 +177,7 @@ test('integrity: a unit computed from embeddings that are later repaired is comp
   // Damage no checksum can catch: a chunk as an older holoclip wrote it (no sha256), with flipped bits.
   const keys = JSON.parse(await fs.readFile(keysFile, 'utf8')) as Record<string, unknown>;
   delete keys.sha256;
+  delete keys.check;
   await fs.writeFile(keysFile, JSON.stringify(keys));
   await flipMantissa(chunk);
   const damaged = await run('stale');

@@ -42,6 +42,13 @@ interface ChunkKeysFile {
   keys: string[];
   /** sha256 of the .npy file's bytes; absent in chunks written before checksums. */
   sha256?: string;
+  /** sha256 of this file's own content ({@link keysFileCheck}), so a changed item key is caught too. */
+  check?: string;
+}
+
+/** The self-check of a keys file: sha256 of [rows, dim, keys, sha256] as JSON. */
+function keysFileCheck(rows: number, dim: number, keys: readonly string[], sha256: string): string {
+  return createHash('sha256').update(JSON.stringify([rows, dim, keys, sha256])).digest('hex');
 }
 
 interface Chunk {
@@ -104,7 +111,11 @@ export function inspectChunk(chunksDir: string, id: string, dim: number): ChunkI
     return chunkDamage(files, files.keys, 'does not hold `rows` item keys');
   }
   if (parsed.dim !== dim) return chunkDamage(files, files.keys, `says dim ${String(parsed.dim)} but the space holds dim ${dim}`);
-  if (sha256 !== undefined && !isSha256Hex(sha256)) return chunkDamage(files, files.keys, 'has a malformed sha256');
+  // Written together since checksums exist: one without the other is a damaged file, neither is an older holoclip's.
+  if ((sha256 === undefined) !== (parsed.check === undefined)) return chunkDamage(files, files.keys, 'has only one of its two checksums');
+  if (sha256 !== undefined && (!isSha256Hex(sha256) || parsed.check !== keysFileCheck(rows, dim, keys, sha256))) {
+    return chunkDamage(files, files.keys, 'does not match its own checksum (changed after it was written)');
+  }
   const expected = npyByteLength('float32', [rows, dim]);
   let size: number;
   try {
@@ -297,7 +308,7 @@ export class EmbeddingSpace {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const chunk: Chunk = { id, npyFile: files.npy, keysFile: files.keys, rows: k, keys: [...itemKeys], sha256, data };
     await writeFileAtomic(chunk.npyFile, bytes);
-    const keysFile: ChunkKeysFile = { rows: k, dim: this.dim, keys: [...itemKeys], sha256 };
+    const keysFile: ChunkKeysFile = { rows: k, dim: this.dim, keys: [...itemKeys], sha256, check: keysFileCheck(k, this.dim, itemKeys, sha256) };
     await writeFileAtomic(chunk.keysFile, `${JSON.stringify(keysFile)}\n`);
     this.addChunk(chunk);
   }

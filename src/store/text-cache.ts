@@ -9,8 +9,8 @@ import { decodeNpy, encodeNpy } from './npy.js';
 /**
  * Cache of text-classifier matrices (one row per class, e.g. averaged prompt embeddings):
  *   <store>/text/<key>.npy    float32 [rows, dim]
- *   <store>/text/<key>.json   { key, shape, meta, sha256 }   written after the .npy (the sha256 of its bytes),
- *                             so it marks a complete entry
+ *   <store>/text/<key>.json   { key, shape, meta, sha256, check }   written after the .npy (sha256: of its bytes;
+ *                             check: of this file's own fields), so it marks a complete entry
  * No .json is a miss (null). A .json whose .npy is missing, truncated, of another shape or whose bytes do not
  * hash to the recorded sha256 is a damaged entry: a StoreDamageError naming the file, or with the repair policy
  * the entry is removed (with a warning) and read as a miss, so it is recomputed. Entries written before
@@ -31,6 +31,12 @@ interface TextMatrixMetaFile {
   shape: [number, number];
   meta: JsonObject;
   sha256?: string;
+  /** sha256 of [key, shape, meta, sha256] ({@link textFileCheck}): this file's own checksum. */
+  check?: string;
+}
+
+function textFileCheck(key: string, shape: readonly number[], meta: unknown, sha256: string): string {
+  return createHash('sha256').update(JSON.stringify([key, shape, canonicalJson(meta ?? null), sha256])).digest('hex');
 }
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{1,128}$/;
@@ -62,7 +68,11 @@ export async function checkTextMatrix(storeRoot: string, key: string): Promise<T
   }
   const shape = info?.shape;
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return damaged(files.json, 'has no valid `shape`');
-  if (info.sha256 !== undefined && !isSha256Hex(info.sha256)) return damaged(files.json, 'has a malformed sha256');
+  // Written together since checksums exist: one without the other is a damaged file, neither is an older holoclip's.
+  if ((info.sha256 === undefined) !== (info.check === undefined)) return damaged(files.json, 'has only one of its two checksums');
+  if (info.sha256 !== undefined && (!isSha256Hex(info.sha256) || info.check !== textFileCheck(key, shape, info.meta, info.sha256))) {
+    return damaged(files.json, 'does not match its own checksum (changed after it was written)');
+  }
   let buf: Buffer;
   try {
     buf = await readFile(files.npy);
@@ -121,7 +131,8 @@ export async function putTextMatrix(
   const files = textMatrixPaths(storeRoot, key);
   const bytes = encodeNpy(data, shape);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const info: TextMatrixMetaFile = { key, shape: [shape[0], shape[1]], meta: JSON.parse(canonicalJson(meta)) as JsonObject, sha256 };
+  const canonicalMeta = JSON.parse(canonicalJson(meta)) as JsonObject;
+  const info: TextMatrixMetaFile = { key, shape: [shape[0], shape[1]], meta: canonicalMeta, sha256, check: textFileCheck(key, [shape[0], shape[1]], canonicalMeta, sha256) };
   await writeFileAtomic(files.npy, bytes);
   await writeJsonAtomic(files.json, info);
   return sha256;
