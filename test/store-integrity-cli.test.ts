@@ -23,6 +23,7 @@ let work = '';
 let suite1 = '';
 let suite2 = '';
 let clean = { json: '', csv: '' };
+let classnamesFile = '';
 
 async function manifest(bench: string, file: string, style: string, perClass: number): Promise<void> {
   const classes = JSON.parse(await fs.readFile(path.join(bench, 'classes.json'), 'utf8')) as Array<{ folder: string; label: number }>;
@@ -57,6 +58,7 @@ before(async () => {
   if (!hasZoo) return;
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-integrity-'));
   const bench = await sharedEmojiShift();
+  classnamesFile = path.join(bench, 'classnames.txt');
   await manifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 1);
   await manifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
   await manifest(bench, path.join(work, 'silhouette-small.jsonl'), 'silhouette', 1);
@@ -235,6 +237,25 @@ test('integrity: store verify finds every kind of damage, --repair removes exact
   const res = await run('verify');
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(await results('verify'), clean);
+});
+
+test('integrity: eval zeroshot with a damaged chunk is an error naming it; --repair re-embeds it and writes the same logits', { skip }, async () => {
+  const store = storeOf('eval');
+  const evalArgs = (out: string, extra: string[] = []): string[] => [
+    'eval', 'zeroshot', '--model', path.join(ZOO, 'base'), '--data', path.join(work, 'train-small.jsonl'), '--classnames', classnamesFile,
+    '--store', store, '--out', path.join(work, out), '--threads', '1', '--quiet', ...extra,
+  ];
+  const first = await runCli(evalArgs('eval-1'));
+  assert.equal(first.code, 0, first.stderr);
+  const chunk = (await chunkFiles(store))[0];
+  await flipMantissa(chunk);
+  assertDamageError(await runCli(evalArgs('eval-2')), chunk);
+  const repaired = await runCli(evalArgs('eval-2', ['--repair']));
+  assert.equal(repaired.code, 0, repaired.stderr);
+  assert.ok(repaired.stderr.includes(chunk), repaired.stderr);
+  for (const f of ['logits.npy', 'predictions.jsonl']) {
+    assert.ok((await fs.readFile(path.join(work, 'eval-1', f))).equals(await fs.readFile(path.join(work, 'eval-2', f))), `${f} byte-identical`);
+  }
 });
 
 async function listTree(dir: string): Promise<string[]> {
