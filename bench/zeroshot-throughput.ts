@@ -22,6 +22,7 @@ import { zeroshotTask } from '../src/tasks/zeroshot/index.js';
 import type { ZeroShotResult } from '../src/tasks/zeroshot/result.js';
 import { silentProgress } from '../src/util/progress.js';
 import type { PreprocessChoice } from '../src/image/index.js';
+import { checksumCost } from './checksum-cost.js';
 
 const { values } = parseArgs({
   options: {
@@ -123,9 +124,16 @@ const e2e = cold.timing.images_per_s ?? 0;
 const resolvedMode = String((cold as { conventions?: Record<string, unknown> }).conventions?.preprocess_mode ?? preprocess);
 console.log(`eval zeroshot (--preprocess ${preprocess}: ${resolvedMode}), embedding stage: ${e2e.toFixed(1)} images/s (${(100 * e2e / bare).toFixed(1)}% of bare)`);
 console.log(`eval zeroshot, whole command:   ${(nImages / coldWall).toFixed(1)} images/s (${coldWall.toFixed(2)} s incl. model load, hashing, text classifier)`);
+// Store checksums: every chunk's .npy (and the text-cache entry) is hashed once when written and again when read.
+const checksums = await checksumCost(store, { chunks: true, text: true });
+const embedSeconds = nImages / e2e;
+console.log(
+  `store checksums (sha256):       ${(checksums.seconds * 1000).toFixed(2)} ms for ${checksums.files} files (${(checksums.bytes / 1e6).toFixed(2)} MB) = ` +
+    `${((100 * checksums.seconds) / embedSeconds).toFixed(3)}% of the embedding stage (${embedSeconds.toFixed(1)} s)`,
+);
 const t1 = performance.now();
 const warm = await runZeroShot();
 const warmWall = (performance.now() - t1) / 1000;
-console.log(`warm rerun:                     ${warmWall.toFixed(2)} s, ${String(warm.cache.images_inferred)} images inferred`);
+console.log(`warm rerun:                     ${warmWall.toFixed(2)} s, ${String(warm.cache.images_inferred)} images inferred; verifying the chunks it reads: ${((100 * checksums.seconds) / warmWall).toFixed(2)}% of it`);
 await fs.rm(store, { recursive: true, force: true });
 await fs.rm(runDir, { recursive: true, force: true });

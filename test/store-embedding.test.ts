@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { HoloclipError } from '../src/errors.js';
 import { canonicalKey } from '../src/store/canonical-json.js';
 import { EmbeddingStore, STALE_MS } from '../src/store/embedding-store.js';
+import { StoreDamageError } from '../src/store/integrity.js';
 import { sha256 } from '../src/store/hash.js';
 import { encodeNpy } from '../src/store/npy.js';
 import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
@@ -99,23 +100,14 @@ test('embedding store: crash leftovers are ignored and stale ones cleaned on ope
     await writeFile(path.join(cd, '000000000000001-1-deadbeef.npy'), encodeNpy(rowsFor(['x']), [1, DIM]));
     await backdate(path.join(cd, '000000000000001-1-deadbeef.npy'), STALE_MS + 60_000);
     await writeFile(path.join(cd, '999999999999999-1-00000001.npy'), encodeNpy(rowsFor(['y']), [1, DIM]));
-    // 2. a keys file whose .npy is gone (not written by us, but possible after manual deletes).
-    await writeFile(path.join(cd, '000000000000002-1-cafebabe.keys.json'), JSON.stringify({ rows: 1, dim: DIM, keys: ['z'] }));
-    // 3. a half-written temp file of each kind, old and fresh.
+    // 2. a half-written temp file of each kind, old and fresh.
     await writeFile(path.join(cd, '000000000000003-1-aaaa.npy.holoclip-tmp-2147483646-abcabcabcabc'), 'half');
     await writeFile(path.join(cd, '000000000000003-1-aaaa.keys.json.holoclip-tmp-2147483646-abcabcabcabc'), '{"rows":');
     await backdate(path.join(cd, '000000000000003-1-aaaa.npy.holoclip-tmp-2147483646-abcabcabcabc'), STALE_MS + 60_000);
-    // 4. keys and npy that disagree in length (e.g. a truncated copy).
-    await writeFile(path.join(cd, '000000000000004-1-bbbb.npy'), encodeNpy(rowsFor(['p']), [1, DIM]));
-    await writeFile(path.join(cd, '000000000000004-1-bbbb.keys.json'), JSON.stringify({ rows: 2, dim: DIM, keys: ['p', 'q'] }));
-    // 5. an unparsable keys file.
-    await writeFile(path.join(cd, '000000000000005-1-cccc.npy'), encodeNpy(rowsFor(['r']), [1, DIM]));
-    await writeFile(path.join(cd, '000000000000005-1-cccc.keys.json'), '{"rows": 1, "di');
 
     const reopened = await (await EmbeddingStore.open(dir)).space(KEY, META, DIM);
     assert.equal(reopened.size, 2);
-    assert.deepEqual(reopened.missing(['a', 'b', 'x', 'y', 'z', 'p', 'q', 'r']), ['x', 'y', 'z', 'p', 'q', 'r']);
-    assert.deepEqual(reopened.ignoredChunks.sort(), ['000000000000002-1-cafebabe', '000000000000004-1-bbbb', '000000000000005-1-cccc']);
+    assert.deepEqual(reopened.missing(['a', 'b', 'x', 'y']), ['x', 'y']);
     const left = await readdir(cd);
     assert.ok(!left.includes('000000000000001-1-deadbeef.npy'), 'stale orphan .npy removed');
     assert.ok(!left.includes('000000000000003-1-aaaa.npy.holoclip-tmp-2147483646-abcabcabcabc'), 'stale temp removed');
@@ -124,6 +116,52 @@ test('embedding store: crash leftovers are ignored and stale ones cleaned on ope
     // The store still works after all that.
     await reopened.appendChunk(['x'], rowsFor(['x']));
     assert.deepEqual(reopened.getRows(['x', 'a']), rowsFor(['x', 'a']));
+  }));
+
+test('embedding store: a committed chunk that is damaged (keys file without .npy, length mismatch, unparsable keys file) is an error naming it; repair removes only it', () =>
+  withTempDir(async (dir) => {
+    const space = await (await EmbeddingStore.open(dir)).space(KEY, META, DIM);
+    await space.appendChunk(['a', 'b'], rowsFor(['a', 'b']));
+    const cd = chunksDir(dir);
+    const cases: Array<{ id: string; write: () => Promise<void>; file: string; problem: RegExp }> = [
+      {
+        id: '000000000000002-1-cafebabe',
+        write: () => writeFile(path.join(cd, '000000000000002-1-cafebabe.keys.json'), JSON.stringify({ rows: 1, dim: DIM, keys: ['z'] })),
+        file: '000000000000002-1-cafebabe.npy',
+        problem: /is missing/,
+      },
+      {
+        id: '000000000000004-1-bbbb',
+        write: async () => {
+          await writeFile(path.join(cd, '000000000000004-1-bbbb.npy'), encodeNpy(rowsFor(['p']), [1, DIM]));
+          await writeFile(path.join(cd, '000000000000004-1-bbbb.keys.json'), JSON.stringify({ rows: 2, dim: DIM, keys: ['p', 'q'] }));
+        },
+        file: '000000000000004-1-bbbb.npy',
+        problem: /truncated/,
+      },
+      {
+        id: '000000000000005-1-cccc',
+        write: async () => {
+          await writeFile(path.join(cd, '000000000000005-1-cccc.npy'), encodeNpy(rowsFor(['r']), [1, DIM]));
+          await writeFile(path.join(cd, '000000000000005-1-cccc.keys.json'), '{"rows": 1, "di');
+        },
+        file: '000000000000005-1-cccc.keys.json',
+        problem: /not valid JSON/,
+      },
+    ];
+    for (const c of cases) {
+      await c.write();
+      await assert.rejects(
+        (await EmbeddingStore.open(dir)).space(KEY, META, DIM),
+        (e: Error) => e instanceof StoreDamageError && e.message.includes(path.join(cd, c.file)) && c.problem.test(e.message) && /--repair/.test(e.message),
+      );
+      const warnings: string[] = [];
+      const repaired = await (await EmbeddingStore.open(dir, { repair: true, warn: (m) => warnings.push(m) })).space(KEY, META, DIM);
+      assert.equal(warnings.length, 1);
+      assert.ok(warnings[0].includes(path.join(cd, c.file)), warnings[0]);
+      assert.deepEqual(repaired.getRows(['a', 'b']), rowsFor(['a', 'b']), 'the sound chunk is kept');
+      assert.ok(!(await readdir(cd)).some((n) => n.startsWith(c.id)), 'both files of the damaged chunk are gone');
+    }
   }));
 
 test('embedding store: meta or dim mismatch for an existing key is a clear error', () =>
@@ -153,7 +191,6 @@ test('embedding store: two store instances append concurrently without collision
     assert.equal(await a.refresh(), 20 * 4 + 10);
     const fresh = await (await EmbeddingStore.open(dir)).space(KEY, META, DIM);
     assert.equal(fresh.size, 20 * 5 + 20 * 5);
-    assert.equal(fresh.ignoredChunks.length, 0);
     const every = [...Array.from({ length: 20 }, (_, i) => [...keysOf(`a${i}-`, 5), ...keysOf(`b${i}-`, 4), `shared${i}`]).flat()];
     assert.deepEqual(fresh.getRows(every), rowsFor(every));
     assert.deepEqual(a.getRows(every), rowsFor(every));
@@ -173,7 +210,6 @@ test('embedding store: two processes append concurrently', { timeout: 60_000 }, 
     await Promise.all(['p', 'q'].map((tag) => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(tag)], { cwd: REPO })));
     const space = await (await EmbeddingStore.open(dir)).space(KEY, META, DIM);
     assert.equal(space.size, 30 * 3 * 2 + 30);
-    assert.equal(space.ignoredChunks.length, 0);
     assert.deepEqual(space.getRows(['p29-2', 'q0-0', 'common7']), new Float32Array([29, 29, 29, 29, 0, 0, 0, 0, 7, 7, 7, 7]));
     assert.equal((await readdir(chunksDir(dir))).length, 2 * 30 * 2);
   }));

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { unlink, writeFile } from 'node:fs/promises';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
 
 import { canonicalKey } from '../src/store/canonical-json.js';
 import { EmbeddingStore } from '../src/store/embedding-store.js';
+import { StoreDamageError } from '../src/store/integrity.js';
 import { textMatrixPaths } from '../src/store/text-cache.js';
 import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
 
@@ -27,20 +28,59 @@ test('text cache: put then get returns rows, shape and meta; unknown key is null
     assert.throws(() => textMatrixPaths(dir, '../x'), /key must be/);
   }));
 
-test('text cache: a half-written entry (npy without json, or json without npy, or mismatch) reads as a miss', () =>
+test('text cache: no .json is a miss; a .json whose .npy is missing, of another shape or changed is damage naming the file; repair removes it', () =>
   withTempDir(async (dir) => {
     const store = await EmbeddingStore.open(dir);
     const data = new Float32Array([1, 2, 3, 4]);
+    // An .npy without its .json (a writer killed before committing): a miss.
     await store.putTextMatrix('k1', data, [2, 2], {});
     await unlink(textMatrixPaths(dir, 'k1').json);
     assert.equal(await store.getTextMatrix('k1'), null);
+
+    const damage = async (key: string, file: string, problem: RegExp): Promise<void> => {
+      await assert.rejects(store.getTextMatrix(key), (e: Error) => e instanceof StoreDamageError && e.message.includes(file) && problem.test(e.message) && /--repair/.test(e.message));
+      const warnings: string[] = [];
+      const repairing = await EmbeddingStore.open(dir, { repair: true, warn: (m) => warnings.push(m) });
+      assert.equal(await repairing.getTextMatrix(key), null);
+      assert.equal(warnings.length, 1);
+      assert.ok(warnings[0].includes(file));
+      assert.equal(await store.getTextMatrix(key), null, 'the entry is gone: a miss, recomputed by the next put');
+      await store.putTextMatrix(key, data, [2, 2], { fixed: true });
+      assert.deepEqual((await store.getTextMatrix(key))?.meta, { fixed: true });
+    };
     await store.putTextMatrix('k2', data, [2, 2], {});
     await unlink(textMatrixPaths(dir, 'k2').npy);
-    assert.equal(await store.getTextMatrix('k2'), null);
+    await damage('k2', textMatrixPaths(dir, 'k2').npy, /is missing/);
+
     await store.putTextMatrix('k3', data, [2, 2], {});
-    await writeFile(textMatrixPaths(dir, 'k3').json, JSON.stringify({ key: 'k3', shape: [4, 1], meta: {} }));
-    assert.equal(await store.getTextMatrix('k3'), null);
-    // Overwriting repairs it.
-    await store.putTextMatrix('k3', data, [2, 2], { fixed: true });
-    assert.deepEqual((await store.getTextMatrix('k3'))?.meta, { fixed: true });
+    const info = JSON.parse(await readFile(textMatrixPaths(dir, 'k3').json, 'utf8')) as Record<string, unknown>;
+    await writeFile(textMatrixPaths(dir, 'k3').json, JSON.stringify({ ...info, shape: [4, 1] }));
+    await damage('k3', textMatrixPaths(dir, 'k3').json, /own checksum/);
+
+    // A flipped mantissa bit: same size, same shape, different value.
+    await store.putTextMatrix('k4', data, [2, 2], {});
+    const npy = await readFile(textMatrixPaths(dir, 'k4').npy);
+    npy[npy.length - 2] ^= 0x01;
+    await writeFile(textMatrixPaths(dir, 'k4').npy, npy);
+    await damage('k4', textMatrixPaths(dir, 'k4').npy, /sha256 mismatch/);
+
+    await store.putTextMatrix('k5', data, [2, 2], {});
+    await writeFile(textMatrixPaths(dir, 'k5').json, '{"key": "k5", "sha');
+    await damage('k5', textMatrixPaths(dir, 'k5').json, /not valid JSON/);
+  }));
+
+test('text cache: an entry written before checksums (no sha256) is read, with one warning', () =>
+  withTempDir(async (dir) => {
+    const store = await EmbeddingStore.open(dir);
+    const data = new Float32Array([1, 2, 3, 4]);
+    await store.putTextMatrix('old', data, [2, 2], {});
+    const file = textMatrixPaths(dir, 'old').json;
+    const { sha256: _s, check: _c, ...legacy } = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify(legacy));
+    const warnings: string[] = [];
+    const reader = await EmbeddingStore.open(dir, { repair: false, warn: (m) => warnings.push(m) });
+    assert.deepEqual((await reader.getTextMatrix('old'))?.rows, data);
+    assert.deepEqual((await reader.getTextMatrix('old'))?.rows, data);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /without checksums/);
   }));

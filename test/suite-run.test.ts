@@ -311,7 +311,7 @@ test('suite: the committed JSON Schema is the schema holoclip validates with', a
   assert.deepEqual(committed, suiteJsonSchema(), 'run `holoclip suite schema --out suites/suite.schema.json`');
 });
 
-test('suite: a half-written unit folder in the store is recomputed with a note; a damaged result.json is an error naming it', { skip }, async () => {
+test('suite: a half-written unit folder in the store is recomputed with a note; a damaged result.json is an error naming it, repaired by --repair', { skip }, async () => {
   const want = (await readResults('a')).text;
   const index = JSON.parse(await fs.readFile(path.join(work, 'out-a', 'units.json'), 'utf8')) as Array<{ unit: string; dir: string }>;
   const half = index.find((u) => u.unit === 'base|zeroshot|shift-small|single')!.dir;
@@ -331,7 +331,11 @@ test('suite: a half-written unit folder in the store is recomputed with a note; 
   const bad = await runCli(runArgs('a'));
   assert.notEqual(bad.code, 0);
   assert.ok(bad.stderr.includes(damaged), bad.stderr);
-  assert.match(bad.stderr, /delete its folder and rerun/);
+  assert.match(bad.stderr, /--repair/);
   assert.doesNotMatch(bad.stderr, /unexpected error/);
-  await fs.writeFile(damaged, good);
+  const repaired = await runCli(runArgs('a', ['--repair']));
+  assert.equal(repaired.code, 0, repaired.stderr);
+  assert.ok(repaired.stderr.includes(damaged), repaired.stderr);
+  assert.match(repaired.stdout, /metric units +\d+: 1 computed/);
+  assert.equal((await readResults('a')).text, want, 'the repaired unit gives the same results');
 });

@@ -109,7 +109,7 @@ test('unit store: a half-written unit folder (no result.json) is not done and is
     });
     assert.equal(final, leftover);
     assert.equal(await store.isDone('k'), true);
-    assert.deepEqual((await fs.readdir(final)).sort(), ['result.json'], 'the leftover files are gone, not mixed in');
+    assert.deepEqual((await fs.readdir(final)).sort(), ['checksums.json', 'result.json'], 'the leftover files are gone, not mixed in');
     assert.deepEqual(await fs.readdir(path.join(dir, 'units')), ['k'], 'no temp or aside folder left');
   });
 });

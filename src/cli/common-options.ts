@@ -50,7 +50,12 @@ export interface ModelFlags {
   threads?: number;
   maxImagePixels: number;
   quiet?: boolean;
+  repair?: boolean;
 }
+
+/** Help text of --repair (eval commands and `run`). */
+export const REPAIR_HELP =
+  'a damaged store entry (an embedding chunk, text-cache entry or metric unit whose bytes do not match their recorded sha256, or a truncated or missing file) is removed and recomputed, with a warning naming it; without it, damage is an error naming the file';
 
 /** Help text of --max-image-pixels (eval commands and `run`). */
 export const MAX_IMAGE_PIXELS_HELP =
@@ -71,7 +76,8 @@ export function addModelOptions(cmd: Command, modelFlag?: { flag: string; descri
     .option('--logit-bias <b>', 'logit bias (SigLIP); overrides holoclip.json', finiteNumber)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
     .option('--max-image-pixels <n>', MAX_IMAGE_PIXELS_HELP, nonNegativeInt, DEFAULT_MAX_IMAGE_PIXELS)
-    .option('--quiet', 'no progress output');
+    .option('--quiet', 'no progress output')
+    .option('--repair', REPAIR_HELP);
 }
 
 export function addClassifierOptions(cmd: Command): Command {
@@ -99,6 +105,7 @@ export function evalOptions(flags: ModelFlags): CommonEvalOptions & { progress: 
     logitBias: flags.logitBias,
     threads: flags.threads,
     maxImagePixels: flags.maxImagePixels,
+    repair: flags.repair === true,
     progress,
     warn: (m) => progress.log(m),
   };

@@ -15,6 +15,7 @@ import { registerRun } from './commands/run.js';
 import { registerCorrupt } from './commands/corrupt.js';
 import { registerData } from './commands/data.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerStore } from './commands/store.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerAnalyze(program);
   registerBench(program);
+  registerStore(program);
   registerModelCatalog(registerModelInspect(program));
   return program;
 }

@@ -34,6 +34,17 @@ export interface SuitePlan {
   readonly embedding: readonly EmbeddingUnit[];
   readonly metric: readonly MetricUnit[];
   readonly skipped: readonly SkippedPlanUnit[];
+  /**
+   * Metric unit id -> the ids ({@link embeddingUnitId}) of the embedding units whose rows it reads: the
+   * clean embeddings of its datasets and the corrupted ones its task planned. Their digests are part of
+   * the unit's key, so a unit computed from embeddings that were since repaired is computed again.
+   */
+  readonly reads: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The id of an embedding unit: model, dataset and corruption (if any). */
+export function embeddingUnitId(u: EmbeddingUnit): string {
+  return u.corruption ? `${u.model}|${u.dataset}|${corruptionKey(u.corruption)}` : `${u.model}|${u.dataset}`;
 }
 
 /** Each task definition expands itself (`plan`); units with the same id (shared zero-shot units) are planned once. */
@@ -41,6 +52,7 @@ export function planSuite(suite: ResolvedSuite): SuitePlan {
   const embedding = new Map<string, EmbeddingUnit>();
   const metric = new Map<string, MetricUnit>();
   const skipped: SkippedPlanUnit[] = [];
+  const reads = new Map<string, Set<string>>();
   const env = { defaultPrompts: suite.defaultPrompts };
   for (const model of suite.models) {
     const planModel: Pick<ResolvedModel, 'name' | 'kind'> = { name: model.name, kind: model.kind };
@@ -50,16 +62,30 @@ export function planSuite(suite: ResolvedSuite): SuitePlan {
         skipped.push({ model: model.name, task: task.id, reason: def.needsTextTower });
         continue;
       }
-      for (const ref of taskDatasets(task)) embedding.set(`${model.name}|${ref.name}`, { model: model.name, dataset: ref.name });
-      const plan = def.plan(task, planModel, env);
-      for (const e of plan.embedding ?? []) {
-        embedding.set(`${model.name}|${e.dataset}|${corruptionKey(e.corruption)}`, { model: model.name, dataset: e.dataset, corruption: e.corruption });
+      for (const ref of taskDatasets(task)) {
+        const e: EmbeddingUnit = { model: model.name, dataset: ref.name };
+        embedding.set(embeddingUnitId(e), e);
       }
-      for (const u of plan.metric) if (!metric.has(u.id)) metric.set(u.id, u);
+      const plan = def.plan(task, planModel, env);
+      const extra: EmbeddingUnit[] = (plan.embedding ?? []).map((e) => ({ model: model.name, dataset: e.dataset, corruption: e.corruption }));
+      for (const e of extra) embedding.set(embeddingUnitId(e), e);
+      for (const u of plan.metric) {
+        if (!metric.has(u.id)) metric.set(u.id, u);
+        const names = new Set(Object.values(u.datasets).flat());
+        let deps = reads.get(u.id);
+        if (!deps) reads.set(u.id, (deps = new Set()));
+        for (const name of names) deps.add(embeddingUnitId({ model: model.name, dataset: name }));
+        for (const e of extra) if (names.has(e.dataset)) deps.add(embeddingUnitId(e));
+      }
     }
   }
   // Deterministic order: models as in the suite, then datasets / tasks as first met.
-  return { embedding: [...embedding.values()], metric: [...metric.values()], skipped };
+  return {
+    embedding: [...embedding.values()],
+    metric: [...metric.values()],
+    skipped,
+    reads: new Map([...reads].map(([id, deps]) => [id, [...deps].filter((d) => embedding.has(d)).sort()])),
+  };
 }
 
 /** Parses "i/N" (1-based): the shard this process runs. */

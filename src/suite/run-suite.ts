@@ -16,7 +16,8 @@ import { DEFAULT_MAX_IMAGE_PIXELS, resolvePreprocessMode, type PreprocessChoice,
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
-import { UnitResultStore } from '../store/unit-results.js';
+import { StoreDamageError, rowsDigest } from '../store/integrity.js';
+import { UnitResultStore, staleInputs } from '../store/unit-results.js';
 import { corruptionLabel } from '../corruptions/registry.js';
 import { TaskData, type OpenedData } from '../tasks/definition.js';
 import { EvalContext, type CommonEvalOptions } from '../tasks/eval-context.js';
@@ -26,7 +27,7 @@ import { HOLOCLIP_VERSION } from '../util/version.js';
 import { aggregateSuite, type UnitResult } from './aggregate.js';
 import { SuiteError, type ResolvedModel, type ResolvedSuite } from './load-suite.js';
 import { datasetFingerprint, estimateSuiteDepth, openSuiteDatasets, type OpenedDataset } from './open-datasets.js';
-import { planSuite, shardUnits, type EmbeddingUnit, type MetricUnit } from './plan.js';
+import { embeddingUnitId, planSuite, shardUnits, type EmbeddingUnit, type MetricUnit } from './plan.js';
 import { writeSuiteOutputs } from './write-outputs.js';
 import { EmbeddingPhaseProgress, MetricPhaseProgress } from './suite-progress.js';
 
@@ -39,6 +40,8 @@ export interface RunSuiteOptions {
   readonly maxImagePixels?: number;
   /** Write report/index.html (default true). */
   readonly report?: boolean;
+  /** Remove damaged store entries (chunks, text-cache entries, unit folders) and recompute them, with a warning. */
+  readonly repair?: boolean;
   readonly progress: ProgressSink;
   readonly warn: (message: string) => void;
 }
@@ -56,11 +59,21 @@ export interface RunSuiteSummary {
   readonly seconds: number;
 }
 
-interface ModelRuntime {
+export interface ModelRuntime {
   readonly model: ResolvedModel;
   readonly identity: ModelIdentity;
   /** The concrete preprocessing mode for this model (auto resolved against its folder): part of the unit key. */
   readonly preprocess: PreprocessMode;
+}
+
+/** Each model's identity (file hashes) and concrete preprocessing mode. */
+export async function resolveModelRuntimes(suite: ResolvedSuite, hashIndex: FileHashIndex, preprocessChoice: PreprocessChoice): Promise<Map<string, ModelRuntime>> {
+  const runtimes = new Map<string, ModelRuntime>();
+  for (const m of suite.models) {
+    const identity = m.inspected.kind === 'classifier' ? await identifyClassifier(m.inspected.folder, hashIndex) : await identifyModel(m.inspected.folder, hashIndex);
+    runtimes.set(m.name, { model: m, identity, preprocess: await resolvePreprocessMode(m.dir, preprocessChoice) });
+  }
+  return runtimes;
 }
 
 /**
@@ -77,8 +90,19 @@ function unitTemplates(u: MetricUnit, suite: ResolvedSuite, opened: ReadonlyMap<
   return named;
 }
 
-/** The unit's content key: everything its numbers depend on, and nothing else (no paths, no times). */
-function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerprints: ReadonlyMap<string, string>, opened: ReadonlyMap<string, OpenedDataset>, maxImagePixels: number): string {
+/**
+ * The unit's content key: everything its numbers depend on, and nothing else (no paths, no times),
+ * including the digests of the embedding rows it reads (`embeddings`: embedding unit id -> rowsDigest).
+ */
+export function unitKey(
+  u: MetricUnit,
+  suite: ResolvedSuite,
+  rt: ModelRuntime,
+  fingerprints: ReadonlyMap<string, string>,
+  opened: ReadonlyMap<string, OpenedDataset>,
+  embeddings: Readonly<Record<string, string>>,
+  maxImagePixels: number,
+): string {
   const datasets = Object.values(u.datasets).flat();
   // Which images are readable depends on the pixel limit; the default keeps the keys of earlier runs.
   const limit = maxImagePixels === DEFAULT_MAX_IMAGE_PIXELS ? {} : { max_image_pixels: maxImagePixels };
@@ -89,7 +113,19 @@ function unitKey(u: MetricUnit, suite: ResolvedSuite, rt: ModelRuntime, fingerpr
     task: u.keyConfig,
     datasets: Object.fromEntries(datasets.map((d) => [d, fingerprints.get(d) ?? null])),
     templates: u.prompts ? unitTemplates(u, suite, opened).templates : null,
+    embeddings,
   });
+}
+
+/** The digests of the embedding units a metric unit reads (computed by this run's embedding phase). */
+function embeddingDigestsOf(u: MetricUnit, reads: ReadonlyMap<string, readonly string[]>, digests: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const id of reads.get(u.id) ?? []) {
+    const d = digests.get(id);
+    if (d === undefined) throw new HoloclipError(`internal: no embedding digest for ${id} (needed by unit ${u.id})`);
+    out[id] = d;
+  }
+  return out;
 }
 
 /** Runs a unit with the task that computes it, on the datasets the suite opened (with their corruption, if any). */
@@ -132,11 +168,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
 
   const hashIndex = await FileHashIndex.open(suite.store);
   await estimateSuiteDepth(opened, pendingDepth, { root: suite.store, hashIndex }, progress);
-  const runtimes = new Map<string, ModelRuntime>();
-  for (const m of suite.models) {
-    const identity = m.inspected.kind === 'classifier' ? await identifyClassifier(m.inspected.folder, hashIndex) : await identifyModel(m.inspected.folder, hashIndex);
-    runtimes.set(m.name, { model: m, identity, preprocess: await resolvePreprocessMode(m.dir, preprocessChoice) });
-  }
+  const runtimes = await resolveModelRuntimes(suite, hashIndex, preprocessChoice);
   const commonFor = (m: ResolvedModel, sink: ProgressSink): CommonEvalOptions => ({
     model: m.dir,
     dtype: m.dtype,
@@ -150,6 +182,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     card: m.card,
     threads: options.threads,
     maxImagePixels,
+    repair: options.repair === true,
     progress: sink,
     warn: options.warn,
   });
@@ -160,6 +193,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
   const totalImages = embeddingUnits.reduce((n, u) => n + sizeOf(u.dataset).items.length, 0);
   const suiteProgress = new EmbeddingPhaseProgress(progress, totalImages, embeddingUnits.length);
   let imagesInferred = 0;
+  /** Embedding unit id -> digest of the rows it holds (part of the keys of the metric units that read it). */
+  const embeddingDigests = new Map<string, string>();
   const byModel = new Map<string, EmbeddingUnit[]>();
   for (const u of embeddingUnits) byModel.set(u.model, [...(byModel.get(u.model) ?? []), u]);
   const contexts = new Map<string, EvalContext>();
@@ -182,6 +217,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
         const label = `${m.name} x ${unit.dataset}${unit.corruption ? ` (${corruptionLabel(unit.corruption)})` : ''}`;
         suiteProgress.beginUnit(label, d.items.length);
         const set = await ctx.embed(d, label, unit.corruption ? { corruption: unit.corruption } : {});
+        embeddingDigests.set(embeddingUnitId(unit), rowsDigest(set.keys, set.embeddings));
         suiteProgress.endUnit();
         imagesInferred += set.inferred;
       }
@@ -222,15 +258,36 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
       const rt = runtimes.get(m.name)!;
       const units = plan.metric.filter((u) => u.model === m.name);
       for (const u of units) {
-        const key = unitKey(u, suite, rt, fingerprints, opened, maxImagePixels);
+        const key = unitKey(u, suite, rt, fingerprints, opened, embeddingDigestsOf(u, plan.reads, embeddingDigests), maxImagePixels);
         metricProgress.beginUnit(u.id.replace(/\|/g, ' / '));
-        const state = await unitStore.state(key);
-        if (state === 'done') {
+        const found = await unitStore.check(key);
+        let reuse = found.kind === 'done';
+        if (found.kind === 'done') {
+          const stale = await staleInputs(suite.store, found.manifest.reads);
+          if (stale !== null) {
+            options.warn(`unit ${u.label}: ${stale}; recomputing it`);
+            await unitStore.remove(key);
+            reuse = false;
+          }
+        } else if (found.kind === 'damaged') {
+          if (options.repair !== true) throw new StoreDamageError(found.damage);
+          options.warn(`unit ${u.label}: removed its damaged folder ${unitStore.dirFor(key)} (${found.damage.file}: ${found.damage.problem}); recomputing it`);
+          await unitStore.remove(key);
+        } else if (found.kind === 'partial') {
+          options.warn(`unit ${u.label}: its folder ${unitStore.dirFor(key)} has no result.json (a run was killed while writing it); recomputing it`);
+        }
+        if (reuse) {
           cached++;
         } else {
-          if (state === 'partial') options.warn(`unit ${u.label}: its folder ${unitStore.dirFor(key)} has no result.json (a run was killed while writing it); recomputing it`);
           const ctx = await contextFor(m, metricProgress);
-          await unitStore.compute(key, (dir) => runMetricUnit(u, suite, ctx, opened, dir, options.warn));
+          await unitStore.compute(
+            key,
+            async (dir) => {
+              ctx.store.reads.start();
+              await runMetricUnit(u, suite, ctx, opened, dir, options.warn);
+            },
+            () => ctx.store.reads.stop(),
+          );
           computed++;
         }
         metricProgress.endUnit();

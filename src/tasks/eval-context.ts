@@ -40,6 +40,11 @@ export interface CommonEvalOptions {
   readonly threads?: number;
   /** Pillow's MAX_IMAGE_PIXELS rule for every image decoded (default 89,478,485; 0 for none). */
   readonly maxImagePixels?: number;
+  /**
+   * A damaged store entry (embedding chunk, text-cache entry) is removed and recomputed, with a warning
+   * (default: an error naming the file).
+   */
+  readonly repair?: boolean;
   /** Where logitScale / logitBias come from: a command-line flag (default) or the suite file. */
   readonly logitScaleSource?: 'flag' | 'suite';
   /** The folder as already inspected, and its model card (a suite resolves both once). */
@@ -94,7 +99,7 @@ export class EvalContext {
     }
     const model = await openModel(options.model, { dtype: options.dtype, threads: options.threads, inspected: options.inspected });
     try {
-      const store = await EmbeddingStore.open(options.store);
+      const store = await EmbeddingStore.open(options.store, { repair: options.repair === true, warn: options.warn });
       const hashIndex = await FileHashIndex.open(store.root);
       const preprocessor = await createPreprocessor(model.dir, options.preprocess);
       const cardFile = model.folder.files.modelCard;
@@ -145,21 +150,36 @@ export class EvalContext {
    */
   async embed(dataset: Dataset, label = 'images', transform: { corruption?: CorruptionSpec; depthPaths?: ReadonlyMap<number, string> } = {}): Promise<EmbeddedSet> {
     const space = await this.space();
-    const res = await embedImages({
-      corruption: transform.corruption ?? dataset.corruption?.spec,
-      depthPaths: transform.depthPaths ?? dataset.corruption?.depthPaths,
-      cropBorder: dataset.cropBorder,
-      items: dataset.items,
-      model: this.model,
-      preprocessor: this.preprocessor,
-      space,
-      hashIndex: this.hashIndex,
-      batchSize: this.options.batchSize,
-      progress: this.options.progress,
-      label: `embedding ${label}`,
-      maxImagePixels: this.maxImagePixels,
-      warn: this.options.warn,
-    });
+    const run = () =>
+      embedImages({
+        corruption: transform.corruption ?? dataset.corruption?.spec,
+        depthPaths: transform.depthPaths ?? dataset.corruption?.depthPaths,
+        cropBorder: dataset.cropBorder,
+        items: dataset.items,
+        model: this.model,
+        preprocessor: this.preprocessor,
+        space,
+        hashIndex: this.hashIndex,
+        batchSize: this.options.batchSize,
+        progress: this.options.progress,
+        label: `embedding ${label}`,
+        maxImagePixels: this.maxImagePixels,
+        warn: this.options.warn,
+      });
+    let res = await run();
+    let inferred = res.inferred;
+    if (this.options.repair === true) {
+      // Check every chunk these rows come from; remove the damaged ones and embed their images again.
+      const damaged = space.damagedAmong(res.keys);
+      if (damaged.length > 0) {
+        for (const d of damaged) {
+          await space.removeChunk(d);
+          this.options.warn(`removed the damaged embedding chunk ${d.file} (${d.problem}); its images are embedded again`);
+        }
+        res = await run();
+        inferred += res.inferred;
+      }
+    }
     if (res.ok.length === 0) {
       throw new HoloclipError(`no image of ${dataset.source} could be read (${res.failures.length} failed; first: ${res.failures[0]?.error ?? 'none'})`);
     }
@@ -171,7 +191,7 @@ export class EvalContext {
       embeddings: space.getRows(res.keys),
       n: res.ok.length,
       dim: space.dim,
-      inferred: res.inferred,
+      inferred,
       seconds: res.seconds,
     };
   }

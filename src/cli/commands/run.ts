@@ -7,7 +7,7 @@ import { parseShard, planSuite } from '../../suite/plan.js';
 import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
-import { checkStore, FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
+import { checkStore, FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP, REPAIR_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { addClusterOptions, clusterMode, emitK8s, emitSlurm, runOnSlurm, type ClusterFlags } from './run-cluster.js';
 
@@ -22,6 +22,7 @@ interface RunFlags extends ClusterFlags {
   report: boolean;
   quiet?: boolean;
   forceUnlock?: boolean;
+  repair?: boolean;
 }
 
 function shardOption(value: string): { index: number; count: number } {
@@ -80,7 +81,8 @@ export function registerRun(program: Command): void {
     .option('--max-image-pixels <n>', `${MAX_IMAGE_PIXELS_HELP} (default: the suite's \`max_image_pixels\`, else 89478485)`, nonNegativeInt)
     .option('--no-report', 'do not write report/index.html')
     .option('--quiet', 'no progress output')
-    .option('--force-unlock', FORCE_UNLOCK_HELP);
+    .option('--force-unlock', FORCE_UNLOCK_HELP)
+    .option('--repair', REPAIR_HELP);
   addClusterOptions(run)
     .addHelpText(
       'after',
@@ -132,6 +134,7 @@ Examples:
         preprocess: flags.preprocess,
         maxImagePixels: flags.maxImagePixels,
         report: flags.report,
+        repair: flags.repair === true,
         progress,
         warn: (m) => progress.log(`warning: ${m}`),
       });
