@@ -114,7 +114,7 @@ th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: le
 thead th { background: var(--soft); font-weight: 600; }
 thead tr.group th { text-align: center; border-bottom: 1px solid var(--line); }
 td.num, th.num { text-align: right; }
-td.num { white-space: nowrap; }
+td.num, .nobreak { white-space: nowrap; }
 td.missing { color: #b0b7bf; text-align: center; }
 td.na { color: var(--muted); }
 tr.reference td { background: #f3f7fb; }
