@@ -3,12 +3,14 @@
  * tools/test-env/chromium.sh; the test fails, never skips, without it) opens
  * - the report of a small suite run through the built CLI (three zoo models, every task), and
  * - the report of the synthetic demo-shaped sample (six models, every section),
- * at 1280 px and checks: no console errors, every chart drawn with a non-zero size and no wider than
+ * - the report of `holoclip analyze published` (on ../shared/refdata, offline; skipped without it, as in
+ *   test/cli-published.test.ts),
+ * at 1280 px, with every <details> open, and checks: no console errors, every chart drawn with a non-zero size and no wider than
  * the page, no table wider than the page, every in-page link and SVG reference resolves.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -17,6 +19,7 @@ import { assertReadable, launchChromium, measureReport, type PageMeasure } from 
 import { runCli } from './helpers/cli.js';
 import { sharedEmojiShift } from './helpers/emoji-shift.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
+import { SHARED_REFDATA } from './helpers/refdata-mirror.js';
 import { sampleResults } from './helpers/sample-results.js';
 
 const ZOO = path.join(REPO_ROOT, 'models', 'zoo');
@@ -126,6 +129,17 @@ test('browser: the demo-shaped sample report (six models, every section), at 128
   // The SVG clip paths are references too: their renumbering (render-svg.ts) must keep them resolving.
   assert.ok(m.references.some((r) => r.from.includes('clip-path')), 'charts reference their clip paths');
   assertReadable(m, 'sample report');
+});
+
+test('browser: the report of analyze published (the landscape of published models), at 1280 px: the same checks', { timeout: 300_000, skip: !existsSync(SHARED_REFDATA) && 'needs ../shared/refdata' }, async () => {
+  const out = path.join(work, 'published');
+  const res = await runCli(['analyze', 'published', '--out', out, '--bootstrap', '40'], { env: { HOLOCLIP_DATA_DIR: SHARED_REFDATA, HOLOCLIP_OFFLINE: '1' } });
+  assert.equal(res.code, 0, res.stderr);
+  const m = await measureReport(await openBrowser(), path.join(out, 'report', 'index.html'), WIDTH);
+  assert.ok(m.charts.length >= 4, `charts: ${chartIds(m).join(', ')}`);
+  // The controlled pairs (in a <details>) name long open_clip ids: the widest table of the page.
+  assert.ok(m.tables.some((t) => t.id.startsWith('table-published-controlled-pairs')), `tables: ${m.tables.map((t) => t.id).join(', ')}`);
+  assertReadable(m, 'published landscape report');
 });
 
 test('browser: each check fails on a page with that one defect, and passes on the page without it', { timeout: 180_000 }, async () => {

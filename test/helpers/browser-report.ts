@@ -1,7 +1,8 @@
 /**
  * Opens a report in headless Chromium (Debian's `chromium`, driven by playwright-core) and measures what
- * a reader would see at a given width: console errors, each chart's drawn size, each table's width
- * against the space it has, and every in-page reference (`href="#..."`, `url(#...)`).
+ * a reader would see at a given width, with every `<details>` opened: console errors, each chart's drawn
+ * size, each table's width against the space it has, and every in-page reference (`href="#..."`,
+ * `url(#...)`).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -77,6 +78,8 @@ export async function measureReport(browser: Browser, file: string, width: numbe
  * transpiled by tsx, whose helpers (`__name`) do not exist in the page.
  */
 const MEASURE = `(() => {
+  // A reader opens the collapsed parts (<details>): measure them open.
+  for (const d of document.querySelectorAll('details')) d.open = true;
   const box = (e) => e.getBoundingClientRect();
   const charts = [...document.querySelectorAll('figure.chart')].map((f) => {
     const svg = f.querySelector(':scope > svg');

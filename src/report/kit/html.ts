@@ -11,6 +11,15 @@ export function escapeHtml(text: string): string {
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+/**
+ * An identifier (a model id such as `convnext_base_w_320/laion_aesthetic_s13b_b82k_augreg`) escaped, with a
+ * line-break opportunity (`<wbr>`) after each "/" and "_": browsers do not break there, and one such id
+ * would otherwise set its table column's minimum width.
+ */
+export function breakableId(text: string): string {
+  return escapeHtml(text).replace(/[/_]/g, '$&<wbr>');
+}
+
 /** ` name="value"` for each attribute whose value is not null/undefined, in the given order. */
 export function attrs(values: Record<string, string | number | null | undefined>): string {
   let out = '';
