@@ -10,6 +10,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeDifferences, modelLabel, referenceModel } from '../src/report/differences.js';
 import { renderReport, writeReport } from '../src/report/index.js';
+import { breakableId } from '../src/report/kit/html.js';
 import { scopeSvgIds } from '../src/report/kit/render-svg.js';
 import type { ResultRow, SuiteResults } from '../src/results/types.js';
 import { CALIBRATION_SETS, OOD_SETS, SHIFT_DATASETS, sampleResults } from './helpers/sample-results.js';
@@ -459,4 +460,9 @@ test('writeReport writes <outDir>/index.html atomically and replaces an existing
     assert.match(await readFile(file, 'utf8'), /<h1>renamed-suite<\/h1>/);
     assert.deepEqual(await readdir(out), ['index.html']);
   }, 'holoclip-report-');
+});
+
+test('breakableId: escaped, with a line-break opportunity after each "/" and "_" only', () => {
+  assert.equal(breakableId('convnext_base/laion<x>'), 'convnext_<wbr>base/<wbr>laion&lt;x&gt;');
+  assert.equal(breakableId('ViT-B-32'), 'ViT-B-32');
 });

@@ -33,6 +33,16 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Model legends on the right, one per line: labels like "model (factor=value, factor=value)" are long. */
 const LEGEND = { orient: 'right', labelLimit: 420 } as const;
 
+/**
+ * The page's content is 1124 px wide (html.ts: main is 1180 px less its padding) and a right-hand
+ * legend takes up to about 450 px (labelLimit 420 plus the symbol and padding): charts whose size
+ * grows with the data are capped so that plot, axes and legend fit the page at 1280 px
+ * (test/report-browser.test.ts measures it in Chromium).
+ */
+const MAX_GROUPED_BAR_WIDTH = 600;
+/** Prompt-comparison panels per row (each about 175 px with its axis). */
+const MAX_PANELS_PER_ROW = 3;
+
 // ---------------------------------------------------------------------------------------------------
 // Grouped bars: accuracy per domain, OOD AUROC per set
 
@@ -53,7 +63,7 @@ export interface GroupedBarOptions {
 
 /** x = category, bars side by side per series (model), y a fraction shown in %. */
 export function groupedBarChart(points: GroupedBarPoint[], opt: GroupedBarOptions): TopLevelSpec {
-  const width = Math.max(360, opt.categories.length * Math.max(opt.color.domain.length, 1) * 13 + opt.categories.length * 16);
+  const width = Math.min(MAX_GROUPED_BAR_WIDTH, Math.max(360, opt.categories.length * Math.max(opt.color.domain.length, 1) * 13 + opt.categories.length * 16));
   return {
     $schema: SCHEMA,
     width,
@@ -80,12 +90,14 @@ export interface PromptPoint {
   value: number;
 }
 
-/** Small multiples per dataset: x = prompt set, y = top-1, one line per model. */
+/** Small multiples per dataset: x = prompt set, y = top-1, one line per model; rows of at most MAX_PANELS_PER_ROW panels, balanced. */
 export function promptComparisonChart(points: PromptPoint[], datasets: string[], promptSets: string[], color: ColorScale): TopLevelSpec {
+  const rows = Math.max(1, Math.ceil(datasets.length / MAX_PANELS_PER_ROW));
   return {
     $schema: SCHEMA,
     data: { values: points },
-    facet: { column: { field: 'dataset', type: 'nominal', sort: datasets, title: null } },
+    facet: { field: 'dataset', type: 'nominal', sort: datasets, title: null },
+    columns: Math.max(1, Math.ceil(datasets.length / rows)),
     spec: {
       width: 110,
       height: 170,

@@ -11,6 +11,15 @@ export function escapeHtml(text: string): string {
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+/**
+ * An identifier (a model id such as `convnext_base_w_320/laion_aesthetic_s13b_b82k_augreg`) escaped, with a
+ * line-break opportunity (`<wbr>`) after each "/" and "_": browsers do not break there, and one such id
+ * would otherwise set its table column's minimum width.
+ */
+export function breakableId(text: string): string {
+  return escapeHtml(text).replace(/[/_]/g, '$&<wbr>');
+}
+
 /** ` name="value"` for each attribute whose value is not null/undefined, in the given order. */
 export function attrs(values: Record<string, string | number | null | undefined>): string {
   let out = '';
@@ -80,7 +89,8 @@ export function swatch(color: string): string {
 
 /**
  * System fonts only (nothing to download). Tables use tabular figures so columns of numbers align;
- * charts scroll horizontally on narrow screens instead of overflowing the page.
+ * headers wrap (numbers do not), so that a summary of many columns fits the page at 1280 px; tables
+ * and charts scroll horizontally on narrower screens instead of overflowing the page.
  */
 const STYLE = `
 :root { --fg: #1f2328; --muted: #656d76; --line: #d8dee4; --soft: #f6f8fa; --accent: #4c78a8; }
@@ -110,9 +120,10 @@ dl.conventions dl.conventions { margin: 0; }
 table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
 caption { caption-side: top; text-align: left; font-size: 12.5px; padding: 0 0 6px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-thead th { background: var(--soft); font-weight: 600; white-space: nowrap; }
+thead th { background: var(--soft); font-weight: 600; }
 thead tr.group th { text-align: center; border-bottom: 1px solid var(--line); }
-td.num, th.num { text-align: right; white-space: nowrap; }
+td.num, th.num { text-align: right; }
+td.num, .nobreak { white-space: nowrap; }
 td.missing { color: #b0b7bf; text-align: center; }
 td.na { color: var(--muted); }
 tr.reference td { background: #f3f7fb; }

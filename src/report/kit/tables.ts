@@ -91,6 +91,15 @@ export interface TableSpec {
   rows: Array<{ cells: CellHtml[]; className?: string }>;
 }
 
+/**
+ * The class of a header cell: headers wrap between words, but a one-word header ("fluent-3d",
+ * "cue-conflict") stays on one line, since browsers would otherwise break it after its hyphen.
+ */
+function headerClass(text: string, numeric: boolean): string | undefined {
+  const classes = [numeric ? 'num' : '', !text.includes(' ') && text.includes('-') ? 'nobreak' : ''].filter((c) => c !== '');
+  return classes.length === 0 ? undefined : classes.join(' ');
+}
+
 /** `<table id=...>` with a caption, a group-header row when any column has a group, and the body. */
 export function renderTable(t: TableSpec): string {
   const head: string[] = [];
@@ -99,12 +108,12 @@ export function renderTable(t: TableSpec): string {
     for (let i = 0; i < t.columns.length; ) {
       let j = i;
       while (j < t.columns.length && t.columns[j].group === t.columns[i].group) j++;
-      groups.push(`<th${attrs({ colspan: j - i > 1 ? j - i : undefined })}>${escapeHtml(t.columns[i].group)}</th>`);
+      groups.push(`<th${attrs({ class: headerClass(t.columns[i].group, false), colspan: j - i > 1 ? j - i : undefined })}>${escapeHtml(t.columns[i].group)}</th>`);
       i = j;
     }
     head.push(`<tr class="group">${groups.join('')}</tr>`);
   }
-  head.push(`<tr>${t.columns.map((c) => `<th${attrs({ class: c.numeric === true ? 'num' : undefined, title: c.title })}>${escapeHtml(c.header)}</th>`).join('')}</tr>`);
+  head.push(`<tr>${t.columns.map((c) => `<th${attrs({ class: headerClass(c.header, c.numeric === true), title: c.title })}>${escapeHtml(c.header)}</th>`).join('')}</tr>`);
   const body = t.rows.map((r) => `<tr${attrs({ class: r.className })}>${r.cells.join('')}</tr>`);
   const caption = t.caption === undefined ? '' : `<caption>${escapeHtml(t.caption)}</caption>`;
   return `<div class="table-wrap"><table id="${escapeHtml(t.id)}">${caption}<thead>${head.join('')}</thead><tbody>\n${body.join('\n')}\n</tbody></table></div>`;

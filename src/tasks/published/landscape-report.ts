@@ -8,8 +8,8 @@
 import { chart, html, type Block, type IdAllocator } from '../../report/kit/blocks.js';
 import { cloudChart, type CloudPoint, type ColorScale } from '../../report/kit/charts.js';
 import { formatNumber } from '../../report/kit/format.js';
-import { escapeHtml } from '../../report/kit/html.js';
-import { jsonPointer, pathCell, renderTable, textCell, type CellHtml } from '../../report/kit/tables.js';
+import { breakableId, escapeHtml } from '../../report/kit/html.js';
+import { htmlCell, jsonPointer, pathCell, renderTable, textCell, type CellHtml } from '../../report/kit/tables.js';
 import { benchmarkSpec, ER_SHIFTS, ID_BENCHMARK, type BenchmarkKey } from '../../published/benchmarks.js';
 import type { LandscapeResult, ShiftOrMean, SourceRef } from '../../published/index.js';
 
@@ -175,8 +175,8 @@ export function analysisBlocks(r: LandscapeResult, base: string, ids: IdAllocato
   const pairRows = r.controlled_pairs.map((p, i) => ({
     cells: [
       textCell(p.factor),
-      textCell(`${p.a} (${String(p.a_value)})`),
-      textCell(`${p.b} (${String(p.b_value)})`),
+      htmlCell(`${breakableId(p.a)} (${escapeHtml(String(p.a_value))})`),
+      htmlCell(`${breakableId(p.b)} (${escapeHtml(String(p.b_value))})`),
       ...KEYS.map((k) => (p.delta_er[k] !== undefined ? pathCell(p.delta_er[k] as number, ptr('controlled_pairs', i, 'delta_er', k), 'signed') : textCell('—'))),
       textCell(p.unverified.join(', ') || '—'),
     ],
