@@ -9,6 +9,7 @@
 #   apt_base     Debian packages the tests need on the host (python3-numpy: one test reads holoclip's .npy with numpy)
 #   dpkg_ready   finishes an interrupted dpkg run (`dpkg --configure -a`) so that apt-get can install anything
 #   slurm        Debian's Slurm 22.05 and munge for the Slurm end-to-end test (tools/test-env/slurm.sh)
+#   chromium     Debian's chromium and fonts-liberation for the report's browser test (tools/test-env/chromium.sh)
 #   llama_chroot a Debian sid chroot with llama.cpp's llama-server (multimodal, --mmproj) for the LMM end-to-end tests,
 #                under ${HOLOCLIP_TEST_ENV:-$HOME/.cache/holoclip-test-env}/sid (outside the repo)
 #
@@ -137,11 +138,18 @@ slurm() {
   bash "$(dirname "${BASH_SOURCE[0]}")/slurm.sh" | sed 's/^/[test-env] /'
 }
 
+# ---------------------------------------------------------------------------------------------------------------
+# Section chromium: a headless browser for test/report-browser.test.ts (driven by playwright-core).
+chromium() {
+  bash "$(dirname "${BASH_SOURCE[0]}")/chromium.sh" | sed 's/^/[test-env] /'
+}
+
 main() {
   if [ "${HOLOCLIP_TEST_ENV_SKIP:-}" = 1 ]; then say "HOLOCLIP_TEST_ENV_SKIP=1: nothing done"; return 0; fi
   dpkg_ready
   apt_base
   slurm
+  chromium
   llama_chroot
 }
 
