@@ -42,4 +42,6 @@ export interface CorrespondencePairs {
   readonly images: ReadonlyMap<string, CorrespondenceImage>;
   readonly pairs: readonly CorrespondencePair[];
   readonly split: string;
+  /** Every file besides the images that the pairs were read from (annotations), absolute: part of the unit key. */
+  readonly annotationFiles: readonly string[];
 }

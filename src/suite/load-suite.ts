@@ -18,6 +18,7 @@ import { DEFAULT_MAX_IMAGE_PIXELS, type PreprocessChoice } from '../image/index.
 import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { catalogFactors, readCatalog, type Catalog, type CatalogFactors } from '../models/catalog.js';
 import { inspectAnyModel, type InspectedModel } from '../models/open-model.js';
+import { declaresDenseOutput } from '../models/dense-encoder.js';
 import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../head/templates.js';
 import type { FactorName, MetadataSource, ModelFactors } from '../results/types.js';
 import { datasetFields, isPathValue, optionFields, TaskOptionError, type DatasetNeed, type ResolvedTask } from '../tasks/definition.js';
@@ -43,6 +44,8 @@ export interface ResolvedModel {
   readonly dir: string;
   readonly dtype: Dtype;
   readonly kind: 'two-tower' | 'classifier';
+  /** Whether the folder declares a dense output (dense tasks skip the model otherwise). */
+  readonly denseOutput: boolean;
   readonly modelType: string;
   readonly logitScale?: number;
   readonly logitBias?: number;
@@ -266,6 +269,7 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
           dir: d,
           dtype,
           kind: inspected.kind,
+          denseOutput: await declaresDenseOutput(d),
           modelType: inspected.kind === 'classifier' ? 'holoclip-classifier' : inspected.folder.family.modelType,
           logitScale: entry.logit_scale,
           logitBias: entry.logit_bias,
@@ -491,7 +495,7 @@ function resolveTasks(entries: readonly TaskEntry[], rawTasks: unknown, position
 
 function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[], declared: ReadonlySet<string>, datasets: Map<string, ResolvedDataset>, promptNames: ReadonlySet<string>, models: readonly ResolvedModel[], resolveProblems: ReadonlyMap<number, string[]>, problems: string[]): void {
   const ids = new Map<string, number>();
-  const planModels = models.map((m) => ({ name: m.name, kind: m.kind }));
+  const planModels = models.map((m) => ({ name: m.name, kind: m.kind, denseOutput: m.denseOutput }));
   tasks.forEach((task, k) => {
     const i = positions[k];
     const at = `tasks[${i}]`;

@@ -6,6 +6,9 @@
  * - Metric units (model x task, and model x dataset x prompt set for zero-shot): read cached
  *   embeddings and write a result folder whose name holds the unit's content key.
  *
+ * A task that needs a model part the model lacks (a text tower, a dense output) is skipped for it, with the
+ * reason. A task that computes its own inputs (correspondence: dense features) adds no embedding units.
+ *
  * Effective robustness has no unit of its own: it is a fit across models, computed at aggregation
  * from the zero-shot units it adds to the plan.
  */
@@ -43,14 +46,18 @@ export function planSuite(suite: ResolvedSuite): SuitePlan {
   const skipped: SkippedPlanUnit[] = [];
   const env = { defaultPrompts: suite.defaultPrompts };
   for (const model of suite.models) {
-    const planModel: Pick<ResolvedModel, 'name' | 'kind'> = { name: model.name, kind: model.kind };
+    const planModel: Pick<ResolvedModel, 'name' | 'kind' | 'denseOutput'> = { name: model.name, kind: model.kind, denseOutput: model.denseOutput };
     for (const task of suite.tasks) {
       const def = taskOfType(task.type);
       if (def.needsTextTower && model.kind === 'classifier') {
         skipped.push({ model: model.name, task: task.id, reason: def.needsTextTower });
         continue;
       }
-      for (const ref of taskDatasets(task)) embedding.set(`${model.name}|${ref.name}`, { model: model.name, dataset: ref.name });
+      if (def.needsDenseOutput && !model.denseOutput) {
+        skipped.push({ model: model.name, task: task.id, reason: def.needsDenseOutput });
+        continue;
+      }
+      if (def.embedsImages !== false) for (const ref of taskDatasets(task)) embedding.set(`${model.name}|${ref.name}`, { model: model.name, dataset: ref.name });
       const plan = def.plan(task, planModel, env);
       for (const e of plan.embedding ?? []) {
         embedding.set(`${model.name}|${e.dataset}|${corruptionKey(e.corruption)}`, { model: model.name, dataset: e.dataset, corruption: e.corruption });

@@ -29,6 +29,8 @@ export const correspondenceTask = defineTask({
   type: 'correspondence',
   summary: 'dense correspondence: keypoint transfer PCK with the vision tower\'s dense features (probe3d SPair protocol)',
   options,
+  needsDenseOutput: 'the model folder declares no dense output (holoclip.json / config.json "dense"); re-export it with holoclip-export --dense',
+  embedsImages: false,
   cli: {
     description: 'keypoint transfer with dense features (probe3d SPair protocol): PCK@thresholds per category and viewpoint / warp-strength level; the model folder needs a dense output (holoclip-export --dense)',
     outputs: 'run directory (result.json)',
