@@ -132,7 +132,7 @@ const ROLE_DESCRIPTION: Record<DatasetRole, string> = {
   unlabelled: 'an unlabelled image folder',
   'cue-conflict': 'a cue-conflict folder',
   captions: 'a caption manifest',
-  correspondence: 'a keypoint-pair dataset (spair-71k layout)',
+  correspondence: 'an image-pair dataset (spair-71k, navi or scannet-pairs)',
 };
 
 /** Whether a dataset of `role` can serve where a task needs `need`. */
@@ -510,7 +510,7 @@ function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[]
         continue;
       }
       if (!roleFits(d.role, ref.role)) {
-        const need = ref.role === 'images' ? 'an image folder' : ref.role === 'labelled' ? 'a labelled dataset (ImageFolder or .jsonl manifest)' : ref.role === 'captions' ? 'a caption manifest' : ref.role === 'correspondence' ? 'a keypoint-pair dataset (spair-71k:PATH or emoji-correspondence/pairs)' : 'a cue-conflict folder';
+        const need = ref.role === 'images' ? 'an image folder' : ref.role === 'labelled' ? 'a labelled dataset (ImageFolder or .jsonl manifest)' : ref.role === 'captions' ? 'a caption manifest' : ref.role === 'correspondence' ? 'an image-pair dataset (spair-71k:PATH, navi:PATH, scannet-pairs:PATH or emoji-correspondence/pairs)' : 'a cue-conflict folder';
         problems.push(`${at}.${ref.where}: "${ref.name}" (${d.spec}) is ${ROLE_DESCRIPTION[d.role]}, but ${task.type} needs ${need} here`);
       }
     }

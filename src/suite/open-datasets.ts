@@ -23,7 +23,7 @@ export interface OpenedDataset {
   readonly dataset: Dataset;
   /** A caption dataset's captions. */
   readonly captions?: CaptionDataset;
-  /** A keypoint-pair dataset's pairs (correspondence). */
+  /** An image-pair dataset's pairs: keypoints or geometric (correspondence). */
   readonly pairs?: CorrespondencePairs;
 }
 

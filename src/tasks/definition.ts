@@ -128,7 +128,7 @@ export interface OpenedData {
   readonly name: string;
   readonly dataset: Dataset;
   readonly captions?: CaptionDataset;
-  /** A keypoint-pair dataset's pairs (correspondence). */
+  /** An image-pair dataset's pairs: keypoints or geometric (correspondence). */
   readonly pairs?: CorrespondencePairs;
   /** A suite dataset's `depth_dir` / `depth_model` (3D corruptions), absolute. */
   readonly depthDir?: string;

@@ -9,7 +9,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
-import type { CorrespondenceImage, CorrespondencePair, CorrespondencePairs } from '../correspondence-pairs.js';
+import type { CorrespondenceImage, CorrespondencePair, KeypointPairs } from '../correspondence-pairs.js';
 import type { Dataset, DatasetItem } from '../types.js';
 
 export const SPAIR_LAYOUT =
@@ -36,7 +36,7 @@ function size(v: unknown, file: string, key: string): [number, number] {
 }
 
 /** Opens the pairs of one split (default test) and the images they use. */
-export async function openSpairPairs(rootArg: string, split = 'test'): Promise<CorrespondencePairs> {
+export async function openSpairPairs(rootArg: string, split = 'test'): Promise<KeypointPairs> {
   const root = path.resolve(rootArg);
   const dirName = SPLIT_DIRS[split] ?? split;
   const pairDir = path.join(root, 'PairAnnotation', dirName);
@@ -110,5 +110,5 @@ export async function openSpairPairs(rootArg: string, split = 'test'): Promise<C
     skipped: { hidden: 0, nonImage: 0, examples: [] },
     adapter: { type: 'spair-71k', notes: { split, pairs: pairs.length, images: images.size, categories: new Set(pairs.map((p) => p.category)).size } },
   };
-  return { dataset, images, pairs, split, annotationFiles };
+  return { kind: 'keypoints', dataset, images, pairs, split, annotationFiles };
 }
