@@ -1,4 +1,7 @@
-/** Keypoint-annotated image pairs (dense correspondence): what a pair adapter (spair-71k) returns. */
+/**
+ * Image pairs for dense correspondence, what a pair adapter returns: keypoint-annotated pairs (spair-71k, the
+ * embedded emoji-correspondence) or geometric pairs with depth, intrinsics and relative pose (navi, scannet-pairs).
+ */
 import type { Dataset } from './types.js';
 
 export interface PairKeypoint {
@@ -36,10 +39,55 @@ export interface CorrespondencePair {
   readonly warpKind?: string;
 }
 
-export interface CorrespondencePairs {
+export interface KeypointPairs {
+  readonly kind: 'keypoints';
   /** The images as a plain (unlabelled) dataset. */
   readonly dataset: Dataset;
   readonly images: ReadonlyMap<string, CorrespondenceImage>;
   readonly pairs: readonly CorrespondencePair[];
   readonly split: string;
+  /** Every file besides the images that the pairs were read from (annotations), absolute: part of the unit key. */
+  readonly annotationFiles: readonly string[];
 }
+
+/** How a geometric view's camera is given. */
+export type ViewCamera =
+  /** ScanNet: the intrinsics at the depth map's resolution, row-major 3x3. */
+  | { readonly kind: 'intrinsics'; readonly K: readonly number[] }
+  /** NAVI: the annotation's focal length, at the original image size [height, width] (`image_size`). */
+  | { readonly kind: 'navi'; readonly focalLength: number; readonly originalSize: readonly [number, number] };
+
+export interface GeometricView {
+  /** `<scene or object>/<frame>`. */
+  readonly key: string;
+  /** Absolute paths. */
+  readonly file: string;
+  readonly depthFile: string;
+  readonly camera: ViewCamera;
+}
+
+export interface GeometricPair {
+  readonly id: string;
+  /** The scene (ScanNet) or object (NAVI). */
+  readonly group: string;
+  readonly view0: string;
+  readonly view1: string;
+  /** View 0 camera -> view 1 camera, row-major 4x4 (metres). */
+  readonly rt01: readonly number[];
+}
+
+export interface GeometricPairs {
+  readonly kind: 'geometric';
+  /** Whose probe3d protocol the pairs follow (geometry preparation, thresholds, rotation bins). */
+  readonly protocol: 'scannet' | 'navi';
+  readonly dataset: Dataset;
+  readonly views: ReadonlyMap<string, GeometricView>;
+  readonly pairs: readonly GeometricPair[];
+  readonly split: string;
+  /** Every file besides the images that the pairs depend on (poses, intrinsics, depth maps), absolute. */
+  readonly annotationFiles: readonly string[];
+  /** How the pairs were chosen (results record it). */
+  readonly pairing: string;
+}
+
+export type CorrespondencePairs = KeypointPairs | GeometricPairs;

@@ -4,6 +4,8 @@
  * again. `openDatasetRef` opens it the way a task's role needs.
  */
 import { resolveUserPath } from '../util/paths.js';
+import { openNaviPairs } from './adapters/navi.js';
+import { openScanNetPairs } from './adapters/scannet-pairs.js';
 import { openSpairPairs } from './adapters/spair.js';
 import { openCaptionManifest, type CaptionDataset } from './caption-manifest.js';
 import type { CorrespondencePairs } from './correspondence-pairs.js';
@@ -41,6 +43,13 @@ export function formatDatasetRef(ref: DatasetRef): string {
   return ref.type ? `${ref.type}:${ref.path}` : ref.path;
 }
 
+/** The image-pair adapters (role correspondence); a path without a type is read as spair-71k. */
+const PAIR_ADAPTERS: Record<string, (root: string) => Promise<CorrespondencePairs>> = {
+  'spair-71k': openSpairPairs,
+  navi: openNaviPairs,
+  'scannet-pairs': openScanNetPairs,
+};
+
 /** How the option that allows repeated class names is spelled where the reference came from (for messages). */
 export interface OpenDatasetOptions {
   readonly allowOption?: string;
@@ -57,8 +66,8 @@ export async function openDatasetRef(
   options: OpenDatasetOptions = {},
 ): Promise<{ dataset: Dataset; captions?: CaptionDataset; pairs?: CorrespondencePairs }> {
   if (role === 'correspondence') {
-    if (ref.type !== null && ref.type !== 'spair-71k') throw new Error(`${ref.type}:${ref.path} is not a keypoint-pair dataset; correspondence reads spair-71k:PATH`);
-    const pairs = await openSpairPairs(ref.path);
+    if (ref.type !== null && !(ref.type in PAIR_ADAPTERS)) throw new Error(`${ref.type}:${ref.path} is not an image-pair dataset; correspondence reads ${Object.keys(PAIR_ADAPTERS).map((t) => `${t}:PATH`).join(', ')}`);
+    const pairs = await PAIR_ADAPTERS[ref.type ?? 'spair-71k'](ref.path);
     return { dataset: pairs.dataset, pairs };
   }
   if (role === 'captions') {

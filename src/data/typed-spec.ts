@@ -6,6 +6,8 @@
 import { HoloclipError } from '../errors.js';
 import { resolveUserPath } from '../util/paths.js';
 import { CAPTION_DATASET_TYPES, DATASET_TYPES } from './adapters/index.js';
+import { NAVI_LAYOUT } from './adapters/navi.js';
+import { SCANNET_PAIRS_LAYOUT } from './adapters/scannet-pairs.js';
 import { SPAIR_LAYOUT } from './adapters/spair.js';
 import type { AdapterOptions, DatasetType } from './adapters/types.js';
 import type { CaptionDataset } from './caption-manifest.js';
@@ -36,6 +38,8 @@ export function datasetTypes(): DatasetTypeInfo[] {
     ...Object.entries(IMAGE_TYPES).map(([name, t]) => ({ name, role: t.role, description: t.description, layout: t.layout })),
     ...Object.entries(CAPTION_DATASET_TYPES).map(([name, t]) => ({ name, role: t.role, description: t.description, layout: t.layout })),
     { name: 'spair-71k', role: 'correspondence', description: 'SPair-71k keypoint pairs (test split), probe3d protocol (eval correspondence); also the embedded emoji-correspondence benchmark', layout: SPAIR_LAYOUT },
+    { name: 'navi', role: 'correspondence', description: 'NAVI wild-set image pairs with depth and pose, probe3d protocol (eval correspondence)', layout: NAVI_LAYOUT },
+    { name: 'scannet-pairs', role: 'correspondence', description: 'ScanNet test pairs (SuperGlue / LoFTR scannet_test_1500) with depth, intrinsics and pose, probe3d protocol (eval correspondence)', layout: SCANNET_PAIRS_LAYOUT },
   ];
 }
 
@@ -57,7 +61,7 @@ export function parseTypedSpec(spec: string): { type: string; path: string } | n
  */
 export async function openTypedDataset(typed: { type: string; path: string }, classnamesFile?: string, options: AdapterOptions = {}): Promise<Dataset> {
   const root = resolveUserPath(typed.path);
-  if (typed.type === 'spair-71k') throw new HoloclipError(`spair-71k:${typed.path} is a keypoint-pair dataset; use it with eval correspondence`);
+  if (findDatasetType(typed.type)?.role === 'correspondence') throw new HoloclipError(`${typed.type}:${typed.path} is an image-pair dataset; use it with eval correspondence`);
   if (typed.type in CAPTION_DATASET_TYPES) {
     throw new HoloclipError(`${typed.type}:${typed.path} is a caption dataset (image-text retrieval); use it with eval retrieval`);
   }

@@ -49,16 +49,28 @@ async function readJson(file: string): Promise<Record<string, unknown> | null> {
   }
 }
 
-/** Reads the dense spec of a model folder; a folder without one is an error that says how to make one. */
-export async function inspectDenseModel(dirArg: string, dtype: Dtype = 'fp32'): Promise<DenseModelInfo> {
-  const dir = path.resolve(dirArg);
+/** The raw dense block of a model folder (card first, then config.json), and the file it came from. */
+async function readDenseBlock(dir: string): Promise<{ raw: unknown; specSource: string }> {
   const cardFile = path.join(dir, 'holoclip.json');
   const configFile = path.join(dir, 'config.json');
   const card = await readJson(cardFile);
   const config = await readJson(configFile);
   const fromConfig = (config?.holoclip_export as Record<string, unknown> | undefined)?.dense;
-  const raw = card?.dense ?? fromConfig;
-  const specSource = card?.dense !== undefined ? cardFile : configFile;
+  return { raw: card?.dense ?? fromConfig, specSource: card?.dense !== undefined ? cardFile : configFile };
+}
+
+/**
+ * Whether a model folder declares a dense output (what the suite planner asks before planning a dense task; a
+ * malformed block counts as declared, so that the task reports it).
+ */
+export async function declaresDenseOutput(dirArg: string): Promise<boolean> {
+  return (await readDenseBlock(path.resolve(dirArg))).raw !== undefined;
+}
+
+/** Reads the dense spec of a model folder; a folder without one is an error that says how to make one. */
+export async function inspectDenseModel(dirArg: string, dtype: Dtype = 'fp32'): Promise<DenseModelInfo> {
+  const dir = path.resolve(dirArg);
+  const { raw, specSource } = await readDenseBlock(dir);
   if (raw === undefined) {
     throw new HoloclipError(
       `${dir} has no dense output (no "dense" block in holoclip.json or config.json holoclip_export): re-export it with ` +

@@ -78,7 +78,7 @@ export async function aggregateSuite(suite: ResolvedSuite, plan: SuitePlan, unit
   for (const r of results.values()) if (!modelRecords.has(r.unit.model)) modelRecords.set(r.unit.model, r.envelope.model ?? {});
 
   const env: AggregateEnv = {
-    models: suite.models.map((m) => ({ name: m.name, kind: m.kind })),
+    models: suite.models.map((m) => ({ name: m.name, kind: m.kind, denseOutput: m.denseOutput })),
     defaultPrompts: suite.defaultPrompts,
     async unit<M>(id: string, schema: z.ZodType<M>): Promise<UnitOutput<M> | undefined> {
       const r = results.get(id);

@@ -18,6 +18,7 @@ import { DEFAULT_MAX_IMAGE_PIXELS, type PreprocessChoice } from '../image/index.
 import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { catalogFactors, readCatalog, type Catalog, type CatalogFactors } from '../models/catalog.js';
 import { inspectAnyModel, type InspectedModel } from '../models/open-model.js';
+import { declaresDenseOutput } from '../models/dense-encoder.js';
 import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../head/templates.js';
 import type { FactorName, MetadataSource, ModelFactors } from '../results/types.js';
 import { datasetFields, isPathValue, optionFields, TaskOptionError, type DatasetNeed, type ResolvedTask } from '../tasks/definition.js';
@@ -43,6 +44,8 @@ export interface ResolvedModel {
   readonly dir: string;
   readonly dtype: Dtype;
   readonly kind: 'two-tower' | 'classifier';
+  /** Whether the folder declares a dense output (dense tasks skip the model otherwise). */
+  readonly denseOutput: boolean;
   readonly modelType: string;
   readonly logitScale?: number;
   readonly logitBias?: number;
@@ -129,7 +132,7 @@ const ROLE_DESCRIPTION: Record<DatasetRole, string> = {
   unlabelled: 'an unlabelled image folder',
   'cue-conflict': 'a cue-conflict folder',
   captions: 'a caption manifest',
-  correspondence: 'a keypoint-pair dataset (spair-71k layout)',
+  correspondence: 'an image-pair dataset (spair-71k, navi or scannet-pairs)',
 };
 
 /** Whether a dataset of `role` can serve where a task needs `need`. */
@@ -266,6 +269,7 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
           dir: d,
           dtype,
           kind: inspected.kind,
+          denseOutput: await declaresDenseOutput(d),
           modelType: inspected.kind === 'classifier' ? 'holoclip-classifier' : inspected.folder.family.modelType,
           logitScale: entry.logit_scale,
           logitBias: entry.logit_bias,
@@ -495,7 +499,7 @@ function resolveTasks(entries: readonly TaskEntry[], rawTasks: unknown, position
 
 function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[], declared: ReadonlySet<string>, datasets: Map<string, ResolvedDataset>, promptNames: ReadonlySet<string>, models: readonly ResolvedModel[], resolveProblems: ReadonlyMap<number, string[]>, problems: string[]): void {
   const ids = new Map<string, number>();
-  const planModels = models.map((m) => ({ name: m.name, kind: m.kind }));
+  const planModels = models.map((m) => ({ name: m.name, kind: m.kind, denseOutput: m.denseOutput }));
   tasks.forEach((task, k) => {
     const i = positions[k];
     const at = `tasks[${i}]`;
@@ -510,7 +514,7 @@ function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[]
         continue;
       }
       if (!roleFits(d.role, ref.role)) {
-        const need = ref.role === 'images' ? 'an image folder' : ref.role === 'labelled' ? 'a labelled dataset (ImageFolder or .jsonl manifest)' : ref.role === 'captions' ? 'a caption manifest' : ref.role === 'correspondence' ? 'a keypoint-pair dataset (spair-71k:PATH or emoji-correspondence/pairs)' : 'a cue-conflict folder';
+        const need = ref.role === 'images' ? 'an image folder' : ref.role === 'labelled' ? 'a labelled dataset (ImageFolder or .jsonl manifest)' : ref.role === 'captions' ? 'a caption manifest' : ref.role === 'correspondence' ? 'an image-pair dataset (spair-71k:PATH, navi:PATH, scannet-pairs:PATH or emoji-correspondence/pairs)' : 'a cue-conflict folder';
         problems.push(`${at}.${ref.where}: "${ref.name}" (${d.spec}) is ${ROLE_DESCRIPTION[d.role]}, but ${task.type} needs ${need} here`);
       }
     }

@@ -4,6 +4,7 @@
  * are collected so that all of them are reported before any inference.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { completeWithDepthModel, findDepthMaps, missingDepthError, type FoundDepthMaps } from '../depth/sources.js';
 import type { ProgressSink } from '../util/progress.js';
 import { findCorruption } from '../corruptions/registry.js';
@@ -22,7 +23,7 @@ export interface OpenedDataset {
   readonly dataset: Dataset;
   /** A caption dataset's captions. */
   readonly captions?: CaptionDataset;
-  /** A keypoint-pair dataset's pairs (correspondence). */
+  /** An image-pair dataset's pairs: keypoints or geometric (correspondence). */
   readonly pairs?: CorrespondencePairs;
 }
 
@@ -79,6 +80,19 @@ export async function estimateSuiteDepth(opened: Map<string, OpenedDataset>, pen
     const { paths } = await completeWithDepthModel(p.found, p.modelDir, store, progress);
     opened.set(p.name, { ...o, dataset: { ...o.dataset, corruption: { ...o.dataset.corruption, depthPaths: paths } } });
   }
+}
+
+/**
+ * What an opened dataset's numbers depend on: its images ({@link datasetFingerprint}) and, for keypoint pairs, the
+ * bytes of every annotation file (keypoints, boxes, depth, poses), named relative to the dataset root.
+ */
+export async function openedFingerprint(d: OpenedDataset, hashIndex: FileHashIndex): Promise<string> {
+  const images = await datasetFingerprint(d.dataset, hashIndex);
+  if (!d.pairs) return images;
+  const h = createHash('sha256');
+  h.update(images);
+  for (const f of d.pairs.annotationFiles) h.update(`\n${path.relative(d.dataset.root, f).split(path.sep).join('/')}\t${await hashIndex.hashFile(f)}`);
+  return h.digest('hex');
 }
 
 /**

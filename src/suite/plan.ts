@@ -6,6 +6,9 @@
  * - Metric units (model x task, and model x dataset x prompt set for zero-shot): read cached
  *   embeddings and write a result folder whose name holds the unit's content key.
  *
+ * A task that needs a model part the model lacks (a text tower, a dense output) is skipped for it, with the
+ * reason. A task that computes its own inputs (correspondence: dense features) adds no embedding units.
+ *
  * Effective robustness has no unit of its own: it is a fit across models, computed at aggregation
  * from the zero-shot units it adds to the plan.
  */
@@ -55,16 +58,24 @@ export function planSuite(suite: ResolvedSuite): SuitePlan {
   const reads = new Map<string, Set<string>>();
   const env = { defaultPrompts: suite.defaultPrompts };
   for (const model of suite.models) {
-    const planModel: Pick<ResolvedModel, 'name' | 'kind'> = { name: model.name, kind: model.kind };
+    const planModel: Pick<ResolvedModel, 'name' | 'kind' | 'denseOutput'> = { name: model.name, kind: model.kind, denseOutput: model.denseOutput };
     for (const task of suite.tasks) {
       const def = taskOfType(task.type);
       if (def.needsTextTower && model.kind === 'classifier') {
         skipped.push({ model: model.name, task: task.id, reason: def.needsTextTower });
         continue;
       }
-      for (const ref of taskDatasets(task)) {
-        const e: EmbeddingUnit = { model: model.name, dataset: ref.name };
-        embedding.set(embeddingUnitId(e), e);
+      if (def.needsDenseOutput && !model.denseOutput) {
+        skipped.push({ model: model.name, task: task.id, reason: def.needsDenseOutput });
+        continue;
+      }
+      // A task that embeds no whole images (correspondence computes its own dense features) reads no clean rows.
+      const embedsImages = def.embedsImages !== false;
+      if (embedsImages) {
+        for (const ref of taskDatasets(task)) {
+          const e: EmbeddingUnit = { model: model.name, dataset: ref.name };
+          embedding.set(embeddingUnitId(e), e);
+        }
       }
       const plan = def.plan(task, planModel, env);
       const extra: EmbeddingUnit[] = (plan.embedding ?? []).map((e) => ({ model: model.name, dataset: e.dataset, corruption: e.corruption }));
@@ -74,7 +85,7 @@ export function planSuite(suite: ResolvedSuite): SuitePlan {
         const names = new Set(Object.values(u.datasets).flat());
         let deps = reads.get(u.id);
         if (!deps) reads.set(u.id, (deps = new Set()));
-        for (const name of names) deps.add(embeddingUnitId({ model: model.name, dataset: name }));
+        if (embedsImages) for (const name of names) deps.add(embeddingUnitId({ model: model.name, dataset: name }));
         for (const e of extra) if (names.has(e.dataset)) deps.add(embeddingUnitId(e));
       }
     }

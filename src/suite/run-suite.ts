@@ -26,7 +26,7 @@ import type { ProgressSink } from '../util/progress.js';
 import { HOLOCLIP_VERSION } from '../util/version.js';
 import { aggregateSuite, type UnitResult } from './aggregate.js';
 import { SuiteError, type ResolvedModel, type ResolvedSuite } from './load-suite.js';
-import { datasetFingerprint, estimateSuiteDepth, openSuiteDatasets, type OpenedDataset } from './open-datasets.js';
+import { estimateSuiteDepth, openedFingerprint, openSuiteDatasets, type OpenedDataset } from './open-datasets.js';
 import { embeddingUnitId, planSuite, shardUnits, type EmbeddingUnit, type MetricUnit } from './plan.js';
 import { writeSuiteOutputs } from './write-outputs.js';
 import { EmbeddingPhaseProgress, MetricPhaseProgress } from './suite-progress.js';
@@ -162,7 +162,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
 
   // 2. Open every dataset the plan reads; all problems at once, before any inference.
   const plan = planSuite(suite);
-  const needed = new Set(plan.embedding.map((u) => u.dataset));
+  // The embedded datasets, and those a metric unit reads itself (correspondence pairs: no embedding unit).
+  const needed = new Set([...plan.embedding.map((u) => u.dataset), ...plan.metric.flatMap((u) => Object.values(u.datasets).flat())]);
   const { opened, problems, pendingDepth } = await openSuiteDatasets(suite, needed);
   if (problems.length > 0) throw new SuiteError(suite.file, problems);
 
@@ -245,7 +246,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
 
     // 4. Metric units: content keys from model files and dataset bytes (stat-cached hashes).
     const fingerprints = new Map<string, string>();
-    for (const [name, d] of opened) fingerprints.set(name, await datasetFingerprint(d.dataset, hashIndex));
+    for (const [name, d] of opened) fingerprints.set(name, await openedFingerprint(d, hashIndex));
     await hashIndex.save();
     const unitStore = new UnitResultStore(suite.store);
     await unitStore.removeStale();

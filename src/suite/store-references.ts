@@ -23,7 +23,7 @@ import { UnitResultStore } from '../store/unit-results.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
 import { SuiteError, type ResolvedSuite } from './load-suite.js';
-import { datasetFingerprint, estimateSuiteDepth, openSuiteDatasets } from './open-datasets.js';
+import { estimateSuiteDepth, openedFingerprint, openSuiteDatasets } from './open-datasets.js';
 import { embeddingUnitId, planSuite } from './plan.js';
 import { resolveModelRuntimes, unitKey } from './run-suite.js';
 import { readdirSync } from 'node:fs';
@@ -140,7 +140,7 @@ export async function suiteStoreReferences(suite: ResolvedSuite, progress: Progr
   await hashIndex.save();
 
   const fingerprints = new Map<string, string>();
-  for (const [name, d] of opened) fingerprints.set(name, await datasetFingerprint(d.dataset, hashIndex));
+  for (const [name, d] of opened) fingerprints.set(name, await openedFingerprint(d, hashIndex));
   await hashIndex.save();
   const unitStore = new UnitResultStore(suite.store);
   for (const u of plan.metric) {

@@ -128,7 +128,7 @@ export interface OpenedData {
   readonly name: string;
   readonly dataset: Dataset;
   readonly captions?: CaptionDataset;
-  /** A keypoint-pair dataset's pairs (correspondence). */
+  /** An image-pair dataset's pairs: keypoints or geometric (correspondence). */
   readonly pairs?: CorrespondencePairs;
   /** A suite dataset's `depth_dir` / `depth_model` (3D corruptions), absolute. */
   readonly depthDir?: string;
@@ -192,6 +192,8 @@ export interface ResolvedTask<S = unknown> {
 export interface PlanModel {
   readonly name: string;
   readonly kind: ModelKind;
+  /** Whether the model folder declares a dense output (holoclip.json / config.json `dense`). */
+  readonly denseOutput: boolean;
 }
 
 /** A problem found in a task entry: where (relative to the entry, e.g. "shifts[1]") and what. */
@@ -306,6 +308,13 @@ export interface TaskDefinition<Shape extends z.ZodRawShape, R extends ResultEnv
   readonly options: z.ZodObject<Shape>;
   /** Needs a text tower (skipped for image classifiers, with this reason). */
   readonly needsTextTower?: string;
+  /** Needs the vision tower's dense output (skipped for models that declare none, with this reason). */
+  readonly needsDenseOutput?: string;
+  /**
+   * Whether the planner embeds the task's datasets (whole-image embeddings) before its metric units; false for a
+   * task that computes what it needs itself (correspondence: dense features, in its unit). Default true.
+   */
+  readonly embedsImages?: boolean;
   /** `holoclip eval <type>`; null for suite-only tasks (computed across models). */
   readonly cli: CliSpec<R> | null;
   /** The `details` key of results.json this task fills (charts beyond the tidy rows), if any. */
@@ -332,6 +341,8 @@ export interface AnyTaskDefinition {
   readonly summary: string;
   readonly options: z.ZodObject<z.ZodRawShape>;
   readonly needsTextTower?: string;
+  readonly needsDenseOutput?: string;
+  readonly embedsImages?: boolean;
   readonly cli: CliSpec<ResultEnvelope<unknown>> | null;
   readonly detailsKey?: string;
   resolveSettings?(parsed: unknown): unknown;

@@ -9,7 +9,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
-import type { CorrespondenceImage, CorrespondencePair, CorrespondencePairs } from '../correspondence-pairs.js';
+import type { CorrespondenceImage, CorrespondencePair, KeypointPairs } from '../correspondence-pairs.js';
 import type { Dataset, DatasetItem } from '../types.js';
 
 export const SPAIR_LAYOUT =
@@ -36,7 +36,7 @@ function size(v: unknown, file: string, key: string): [number, number] {
 }
 
 /** Opens the pairs of one split (default test) and the images they use. */
-export async function openSpairPairs(rootArg: string, split = 'test'): Promise<CorrespondencePairs> {
+export async function openSpairPairs(rootArg: string, split = 'test'): Promise<KeypointPairs> {
   const root = path.resolve(rootArg);
   const dirName = SPLIT_DIRS[split] ?? split;
   const pairDir = path.join(root, 'PairAnnotation', dirName);
@@ -49,11 +49,13 @@ export async function openSpairPairs(rootArg: string, split = 'test'): Promise<C
   if (names.length === 0) throw new HoloclipError(`spair-71k: ${pairDir} holds no pair annotations (*.json)`);
   const images = new Map<string, CorrespondenceImage>();
   const pairs: CorrespondencePair[] = [];
+  const annotationFiles: string[] = [];
   const image = async (category: string, name: string): Promise<string> => {
     const key = `${category}/${name}`;
     if (images.has(key)) return key;
     const annFile = path.join(root, 'ImageAnnotation', category, `${name}.json`);
     const ann = await readJson(annFile);
+    annotationFiles.push(annFile);
     const kpsRaw = ann.kps;
     if (typeof kpsRaw !== 'object' || kpsRaw === null) throw new HoloclipError(`spair-71k: ${annFile} has no "kps" object`);
     const kd = kpsRaw as Record<string, unknown>;
@@ -76,6 +78,7 @@ export async function openSpairPairs(rootArg: string, split = 'test'): Promise<C
   for (const n of names) {
     const file = path.join(pairDir, n);
     const p = await readJson(file);
+    annotationFiles.push(file);
     const fname = String(p.filename ?? '');
     const category = typeof p.category === 'string' ? p.category : fname.split(':')[1];
     const parts = fname.split(':')[0].split('-');
@@ -107,5 +110,5 @@ export async function openSpairPairs(rootArg: string, split = 'test'): Promise<C
     skipped: { hidden: 0, nonImage: 0, examples: [] },
     adapter: { type: 'spair-71k', notes: { split, pairs: pairs.length, images: images.size, categories: new Set(pairs.map((p) => p.category)).size } },
   };
-  return { dataset, images, pairs, split };
+  return { kind: 'keypoints', dataset, images, pairs, split, annotationFiles };
 }

@@ -15,6 +15,21 @@ export function correspondenceSection(ctx: ReportContext): Section | undefined {
   for (const task of tasks) {
     if (tasks.length > 1) blocks.push(html(`<h3>${escapeHtml(task)}</h3>`));
     const models = q.modelsOf(task);
+    const recall = [...new Set(q.rows({ task, variant: 'all' }).map((r) => r.metric))].filter((m) => m.startsWith('recall-'));
+    if (recall.length > 0) {
+      // Geometric pairs (navi, scannet-pairs): recall over all matches, and the binned recall per rotation bin.
+      const bins = [...new Set(q.rows({ task }).map((r) => r.variant ?? ''))].filter((v) => v.startsWith('rotation-'));
+      const binned = q.rows({ task }).find((r) => (r.variant ?? '').startsWith('rotation-'))?.metric ?? '';
+      blocks.push(html(renderTable({
+        id: ids.make('table-correspondence-recall', task),
+        caption: `Matching recall (probe3d's NAVI / ScanNet protocol): fraction of the top ratio-test matches whose 2D error (pixels) or 3D error (metres) is below each threshold; then ${binned} per relative-rotation bin (degrees).`,
+        columns: [{ group: '', header: 'model' }, ...recall.map((m) => ({ group: 'all pairs', header: m, numeric: true })), ...bins.map((b) => ({ group: binned, header: b.slice('rotation-'.length), numeric: true }))],
+        rows: models.map((model) => ({
+          cells: [htmlCell(modelNameHtml(ctx, model, true)), ...recall.map((metric) => measuredCell(single(q.rows({ model, task, variant: 'all', metric })[0]))), ...bins.map((variant) => measuredCell(single(q.rows({ model, task, variant, metric: binned })[0])))],
+          className: rowClass(ctx, model),
+        })),
+      })));
+    }
     const metrics = [...new Set(q.rows({ task }).map((r) => r.metric))].filter((m) => m.startsWith('pck@')).sort();
     for (const metric of metrics) {
       blocks.push(html(renderTable({
@@ -31,7 +46,7 @@ export function correspondenceSection(ctx: ReportContext): Section | undefined {
   return {
     id: 'section-correspondence',
     title: 'Dense correspondence (3D awareness)',
-    intro: paragraphs('Keypoint transfer with the image tower\'s dense features (probe3d\'s SPair protocol): each source keypoint\'s feature is matched to the most similar location of the target image. PCK is the fraction of keypoints landing within a threshold of the true match, relative to the object\'s size.'),
+    intro: paragraphs('Correspondence with the image tower\'s dense features, as probe3d measures it. Keypoint pairs (SPair-71k, the embedded benchmark): each source keypoint\'s feature is matched to the most similar location of the target image; PCK is the fraction of keypoints landing within a threshold of the true match, relative to the object\'s size. Geometric pairs (NAVI, ScanNet): features at depth points are matched by a ratio test and the matches\' errors are measured with the true relative pose.'),
     blocks,
   };
 }

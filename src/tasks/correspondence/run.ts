@@ -1,5 +1,6 @@
 /**
- * `holoclip eval correspondence`: semantic / synthetic keypoint transfer with dense features, probe3d's SPair
+ * `holoclip eval correspondence`: geometric pairs (navi, scannet-pairs) go to run-geometric.ts; keypoint pairs:
+ * semantic / synthetic keypoint transfer with dense features, probe3d's SPair
  * protocol (mbanani/probe3d@a1f1464, evaluate_spair_correspondence.py): per pair, L2-normalised dense maps, each
  * source keypoint's feature bilinearly sampled, the prediction at the argmax of its heatmap over the target map,
  * errors over keypoints annotated in both images, normalised by the target's bbox (`thresh_scale`); recall
@@ -9,22 +10,18 @@
  */
 import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
-import type { CorrespondencePairs } from '../../data/correspondence-pairs.js';
+import type { CorrespondencePairs, KeypointPairs } from '../../data/correspondence-pairs.js';
 import { classAveraged, keypointTransferErrors, keypointsToFrame, l2NormalizeChannels, spairThreshScale, type DenseMap } from '../../metrics/correspondence.js';
 import { DenseEncoder, inspectDenseModel } from '../../models/dense-encoder.js';
 import { denseItemKey, denseSpaceMeta, ensureDenseFeatures, openDenseSpace, type DenseItem } from '../../pipeline/dense-features.js';
-import { PRECISION_NOTES, type DensePrecision } from '../../store/dense-store.js';
+import { PRECISION_NOTES } from '../../store/dense-store.js';
 import { sha256File } from '../../store/hash.js';
 import type { TaskInput } from '../definition.js';
 import { writeResult, type ResultEnvelope } from '../result-envelope.js';
+import { runGeometricCorrespondence, type GeometricCorrespondenceMetrics } from './run-geometric.js';
+import type { CorrespondenceSettings } from './settings.js';
 
-export interface CorrespondenceSettings {
-  readonly dataset: string;
-  readonly thresholds: readonly number[];
-  readonly image_size: number;
-  readonly use_bbox: boolean;
-  readonly precision: DensePrecision;
-}
+export type { CorrespondenceSettings };
 
 /** PCK at each threshold, keyed by the threshold as written ("0.05"). */
 export type PckByThreshold = Record<string, number | null>;
@@ -82,13 +79,17 @@ class MapCache {
   }
 }
 
-export async function runCorrespondence(input: TaskInput<CorrespondenceSettings>): Promise<ResultEnvelope<CorrespondenceMetrics>> {
+export async function runCorrespondence(input: TaskInput<CorrespondenceSettings>): Promise<ResultEnvelope<CorrespondenceMetrics | GeometricCorrespondenceMetrics>> {
+  const opened = input.data.one('dataset');
+  const data: CorrespondencePairs | undefined = opened.pairs;
+  if (!data) throw new HoloclipError(`${opened.dataset.source}: correspondence needs image pairs (spair-71k:PATH, navi:PATH, scannet-pairs:PATH or emoji-correspondence/pairs)`);
+  return data.kind === 'geometric' ? runGeometricCorrespondence(input, data) : runKeypointCorrespondence(input, data);
+}
+
+async function runKeypointCorrespondence(input: TaskInput<CorrespondenceSettings>, data: KeypointPairs): Promise<ResultEnvelope<CorrespondenceMetrics>> {
   const t0 = performance.now();
   const s = input.settings;
   const ctx = input.context;
-  const opened = input.data.one('dataset');
-  const data: CorrespondencePairs | undefined = opened.pairs;
-  if (!data) throw new HoloclipError(`${opened.dataset.source}: correspondence needs keypoint pairs (spair-71k:PATH or emoji-correspondence/pairs)`);
   const info = await inspectDenseModel(ctx.options.model, ctx.options.dtype);
   const encoder = await DenseEncoder.open(info, ctx.options.threads);
   const thresholds = [...s.thresholds];
