@@ -1,6 +1,7 @@
 /** Flags shared by every `eval` command, and their translation into CommonEvalOptions. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_IMAGE_PIXELS, PREPROCESS_CHOICES, type PreprocessChoice } from '../image/index.js';
+import { DEVICES, type DeviceChoice } from '../models/device.js';
 import { DTYPES, type Dtype } from '../models/dtype.js';
 import { acquireOutLock, type OutLock } from '../store/out-lock.js';
 import type { CommonEvalOptions } from '../tasks/eval-context.js';
@@ -47,9 +48,18 @@ export interface ModelFlags {
   logitScale?: number;
   logitBias?: number;
   threads?: number;
+  device: DeviceChoice;
+  decodeWorkers?: number;
   maxImagePixels: number;
   quiet?: boolean;
 }
+
+/** Help text of --device (eval commands and `run`). */
+export const DEVICE_HELP =
+  "onnxruntime execution provider: cpu, cuda (an error when onnxruntime-node's CUDA provider cannot run here), auto (cuda when it runs, else cpu; result.json records which)";
+
+/** Help text of --decode-workers (eval commands and `run`). */
+export const DECODE_WORKERS_HELP = 'image decode worker threads (default: 1 per 16 cores on cpu, all cores but one on cuda)';
 
 /** Help text of --max-image-pixels (eval commands and `run`). */
 export const MAX_IMAGE_PIXELS_HELP =
@@ -65,6 +75,8 @@ export function addModelOptions(cmd: Command): Command {
     .option('--logit-scale <s>', 'logit scale to use (exp of the learned logit_scale, e.g. 100 for OpenAI CLIP); overrides holoclip.json and recovery', finiteNumber)
     .option('--logit-bias <b>', 'logit bias (SigLIP); overrides holoclip.json', finiteNumber)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
+    .addOption(new Option('--device <device>', DEVICE_HELP).choices([...DEVICES]).default('cpu'))
+    .option('--decode-workers <n>', DECODE_WORKERS_HELP, positiveInt)
     .option('--max-image-pixels <n>', MAX_IMAGE_PIXELS_HELP, nonNegativeInt, DEFAULT_MAX_IMAGE_PIXELS)
     .option('--quiet', 'no progress output');
 }
@@ -92,6 +104,8 @@ export function evalOptions(flags: ModelFlags): CommonEvalOptions & { progress: 
     logitScale: flags.logitScale,
     logitBias: flags.logitBias,
     threads: flags.threads,
+    device: flags.device,
+    decodeWorkers: flags.decodeWorkers,
     maxImagePixels: flags.maxImagePixels,
     progress,
     warn: (m) => progress.log(m),

@@ -1,11 +1,12 @@
 /**
  * A CLIP-family model loaded from a local folder: two towers (transformers.js model classes on
- * onnxruntime-node, CPU) and a tokenizer. Towers load lazily, so a run whose embeddings are all
+ * onnxruntime-node, CPU or CUDA: see device.ts) and a tokenizer. Towers load lazily, so a run whose embeddings are all
  * cached never loads the vision model. Every embedding it returns is L2-normalised.
  */
 import os from 'node:os';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { l2NormalizeRows } from '../metrics/vector.js';
+import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import type { Dtype } from './dtype.js';
 import type { ImageEncoder } from './image-encoder.js';
 import { inspectModelFolder, type ModelFolder } from './model-folder.js';
@@ -19,6 +20,8 @@ export interface LoadOptions {
   dtype?: Dtype;
   /** intra-op threads for onnxruntime (default: all cores). */
   threads?: number;
+  /** onnxruntime execution provider (default CPU; resolved by resolveDevice). */
+  device?: ResolvedDevice;
 }
 
 export interface TowerInfo {
@@ -30,13 +33,15 @@ export class ClipFamilyModel implements ImageEncoder {
   readonly kind = 'two-tower' as const;
   readonly folder: ModelFolder;
   readonly threads: number;
+  readonly device: ResolvedDevice;
   private visionPromise: Promise<PretrainedModel> | null = null;
   private textPromise: Promise<PretrainedModel> | null = null;
   private tokenizerPromise: Promise<Tokenizer> | null = null;
 
-  private constructor(folder: ModelFolder, threads: number) {
+  private constructor(folder: ModelFolder, threads: number, device: ResolvedDevice) {
     this.folder = folder;
     this.threads = threads;
+    this.device = device;
   }
 
   static async open(dir: string, options: LoadOptions = {}): Promise<ClipFamilyModel> {
@@ -45,7 +50,7 @@ export class ClipFamilyModel implements ImageEncoder {
 
   /** A model from a folder already inspected (a suite inspects each folder once, at load time). */
   static fromFolder(folder: ModelFolder, options: LoadOptions = {}): ClipFamilyModel {
-    return new ClipFamilyModel(folder, options.threads ?? Math.max(1, os.availableParallelism()));
+    return new ClipFamilyModel(folder, options.threads ?? Math.max(1, os.availableParallelism()), options.device ?? CPU_DEVICE);
   }
 
   get modelType(): string {
@@ -79,7 +84,7 @@ export class ClipFamilyModel implements ImageEncoder {
     return cls
       .from_pretrained(this.folder.dir, {
         dtype: this.folder.dtype,
-        device: 'cpu',
+        device: this.device.provider,
         local_files_only: true,
         session_options: this.sessionOptions(),
       })

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { loadPreprocessSpec } from '../image/preprocess-spec.js';
 import { sha256File } from '../store/hash.js';
+import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import { type Dtype, towerFileName } from './dtype.js';
 
 export const DenseSpecSchema = z.looseObject({
@@ -98,12 +99,13 @@ export class DenseEncoder {
     private readonly session: ort.InferenceSession,
   ) {}
 
-  static async open(info: DenseModelInfo, threads?: number): Promise<DenseEncoder> {
+  static async open(info: DenseModelInfo, threads?: number, device: ResolvedDevice = CPU_DEVICE): Promise<DenseEncoder> {
     const session = await ort.InferenceSession.create(await fs.readFile(info.visionFile), {
       intraOpNumThreads: threads ?? Math.max(1, os.availableParallelism()),
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      executionProviders: [device.provider],
     });
     if (!session.outputNames.includes(info.spec.output)) {
       await session.release();

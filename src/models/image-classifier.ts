@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { HoloclipError, errorMessage } from '../errors.js';
+import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import { type Dtype, towerFileName } from './dtype.js';
 import type { ImageEncoder } from './image-encoder.js';
 
@@ -64,6 +65,7 @@ export class ImageClassifierModel implements ImageEncoder {
   constructor(
     readonly folder: ClassifierFolder,
     readonly threads: number = Math.max(1, os.availableParallelism()),
+    readonly device: ResolvedDevice = CPU_DEVICE,
   ) {}
 
   get modelType(): string {
@@ -85,6 +87,7 @@ export class ImageClassifierModel implements ImageEncoder {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      executionProviders: [this.device.provider],
     }).catch((err: unknown) => {
       throw new HoloclipError(`cannot load ${this.folder.files.model} with onnxruntime: ${errorMessage(err).split('\n')[0]}`);
     });

@@ -13,6 +13,7 @@ import type { Dataset } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
 import type { TemplateSet } from '../head/templates.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, resolvePreprocessMode, type PreprocessChoice, type PreprocessMode } from '../image/index.js';
+import type { DeviceChoice } from '../models/device.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
@@ -33,6 +34,9 @@ import { EmbeddingPhaseProgress, MetricPhaseProgress } from './suite-progress.js
 export interface RunSuiteOptions {
   readonly shard?: { index: number; count: number };
   readonly threads?: number;
+  /** Overrides the suite's `device` (default cpu). */
+  readonly device?: DeviceChoice;
+  readonly decodeWorkers?: number;
   /** Overrides the suite's `preprocess` (default auto). */
   readonly preprocess?: PreprocessChoice;
   /** Overrides the suite's `max_image_pixels` (default Pillow's 89,478,485). */
@@ -149,6 +153,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     inspected: m.inspected,
     card: m.card,
     threads: options.threads,
+    device: options.device ?? suite.device,
+    decodeWorkers: options.decodeWorkers,
     maxImagePixels,
     progress: sink,
     warn: options.warn,

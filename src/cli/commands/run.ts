@@ -7,7 +7,8 @@ import { parseShard, planSuite } from '../../suite/plan.js';
 import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
-import { FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
+import { DEVICES, type DeviceChoice } from '../../models/device.js';
+import { DECODE_WORKERS_HELP, DEVICE_HELP, FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { addClusterOptions, clusterMode, emitK8s, emitSlurm, runOnSlurm, type ClusterFlags } from './run-cluster.js';
 
@@ -17,6 +18,8 @@ interface RunFlags extends ClusterFlags {
   out?: string;
   benchmarksDir?: string;
   threads?: number;
+  device?: DeviceChoice;
+  decodeWorkers?: number;
   preprocess?: PreprocessChoice;
   maxImagePixels?: number;
   report: boolean;
@@ -76,6 +79,8 @@ export function registerRun(program: Command): void {
     .option('--out <dir>', 'output folder (default: the suite\'s `out`, else runs/<suite name>)')
     .option('--benchmarks-dir <dir>', 'where built-in benchmarks are built (default .holoclip/benchmarks)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
+    .addOption(new Option('--device <device>', `${DEVICE_HELP} (default: the suite's \`device\`, else cpu)`).choices([...DEVICES]))
+    .option('--decode-workers <n>', DECODE_WORKERS_HELP, positiveInt)
     .addOption(new Option('--preprocess <mode>', `${PREPROCESS_HELP} (default: the suite's \`preprocess\`, else auto)`).choices([...PREPROCESS_CHOICES]))
     .option('--max-image-pixels <n>', `${MAX_IMAGE_PIXELS_HELP} (default: the suite's \`max_image_pixels\`, else 89478485)`, nonNegativeInt)
     .option('--no-report', 'do not write report/index.html')
@@ -111,7 +116,7 @@ Examples:
       const suite = await loadSuite(file, { store: flags.store, out: flags.out, benchmarksDir: flags.benchmarksDir });
       const mode = clusterMode(flags);
       if (mode !== null) {
-        const input = { suite, flags, preprocess: flags.preprocess, threads: flags.threads, report: flags.report, log: (l: string) => process.stderr.write(`${l}\n`) };
+        const input = { suite, flags, preprocess: flags.preprocess, threads: flags.threads, device: flags.device, decodeWorkers: flags.decodeWorkers, report: flags.report, log: (l: string) => process.stderr.write(`${l}\n`) };
         if (mode === 'emit-slurm') process.stdout.write(await emitSlurm(input));
         else if (mode === 'slurm') process.stdout.write(await runOnSlurm(input));
         else process.stdout.write(await emitK8s(input));
@@ -128,6 +133,8 @@ Examples:
       const summary = await runSuite(suite, {
         shard: flags.shard,
         threads: flags.threads,
+        device: flags.device,
+        decodeWorkers: flags.decodeWorkers,
         preprocess: flags.preprocess,
         maxImagePixels: flags.maxImagePixels,
         report: flags.report,

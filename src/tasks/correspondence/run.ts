@@ -90,7 +90,7 @@ export async function runCorrespondence(input: TaskInput<CorrespondenceSettings>
   const data: CorrespondencePairs | undefined = opened.pairs;
   if (!data) throw new HoloclipError(`${opened.dataset.source}: correspondence needs keypoint pairs (spair-71k:PATH or emoji-correspondence/pairs)`);
   const info = await inspectDenseModel(ctx.options.model, ctx.options.dtype);
-  const encoder = await DenseEncoder.open(info, ctx.options.threads);
+  const encoder = await DenseEncoder.open(info, ctx.options.threads, ctx.model.device);
   const thresholds = [...s.thresholds];
   const K = thresholds.length;
   try {
