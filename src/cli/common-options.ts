@@ -6,29 +6,14 @@ import { DTYPES, type Dtype } from '../models/dtype.js';
 import { acquireOutLock, type OutLock } from '../store/out-lock.js';
 import type { CommonEvalOptions } from '../tasks/eval-context.js';
 import type { ProgressSink } from '../util/progress.js';
+import { finiteNumber, nonNegativeInt, positiveInt } from './arg-parsers.js';
 import { createProgressDisplay } from './progress-display.js';
 
 /** Help text of --preprocess (eval commands and `run`). */
 export const PREPROCESS_HELP =
   'python: as the Python pipeline (Pillow decode + resize, open_clip / timm / transformers crop); fast: transformers.js reproduced with sharp; reference: transformers.js itself; auto: python when preprocessor_config.json has a holoclip_preprocess block, else fast';
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
-export function finiteNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
-  return n;
-}
+export { finiteNumber, nonNegativeInt, positiveInt };
 
 /** NAME=PATH (repeatable); a bare PATH is named after its last path component. */
 export function namedPath(value: string, previous: Array<{ name: string; path: string }> = []): Array<{ name: string; path: string }> {

@@ -10,11 +10,11 @@ import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import type { Dtype } from './dtype.js';
 import type { ImageEncoder } from './image-encoder.js';
 import { inspectModelFolder, type ModelFolder } from './model-folder.js';
-import { transformers } from './transformers-env.js';
+import { loadTransformers, type Transformers } from './transformers-env.js';
 
-type Tensor = InstanceType<typeof transformers.Tensor>;
-type PretrainedModel = InstanceType<typeof transformers.PreTrainedModel>;
-type Tokenizer = InstanceType<typeof transformers.PreTrainedTokenizer>;
+type Tensor = InstanceType<Transformers['Tensor']>;
+type PretrainedModel = InstanceType<Transformers['PreTrainedModel']>;
+type Tokenizer = InstanceType<Transformers['PreTrainedTokenizer']>;
 
 export interface LoadOptions {
   dtype?: Dtype;
@@ -76,7 +76,8 @@ export class ClipFamilyModel implements ImageEncoder {
     };
   }
 
-  private loadTower(kind: 'vision' | 'text'): Promise<PretrainedModel> {
+  private async loadTower(kind: 'vision' | 'text'): Promise<PretrainedModel> {
+    const transformers = await loadTransformers();
     const family = this.folder.family;
     const className = kind === 'vision' ? family.visionClass : family.textClass;
     const cls = transformers[className];
@@ -104,7 +105,7 @@ export class ClipFamilyModel implements ImageEncoder {
   }
 
   tokenizer(): Promise<Tokenizer> {
-    this.tokenizerPromise ??= transformers.AutoTokenizer.from_pretrained(this.folder.dir, { local_files_only: true }).catch(
+    this.tokenizerPromise ??= loadTransformers().then((transformers) => transformers.AutoTokenizer.from_pretrained(this.folder.dir, { local_files_only: true })).catch(
       (err: unknown) => {
         throw new HoloclipError(`cannot load tokenizer ${this.folder.files.tokenizer}: ${firstLine(errorMessage(err))}`, {
           cause: err,
@@ -138,6 +139,7 @@ export class ClipFamilyModel implements ImageEncoder {
    */
   async tokenize(texts: readonly string[]): Promise<{ input_ids: Tensor; attention_mask: Tensor; truncated: number }> {
     const tok = await this.tokenizer();
+    const transformers = await loadTransformers();
     const maxLength = await this.maxTextLength();
     const eos = tok.eos_token_id;
     const pad = tok.pad_token_id ?? eos;
@@ -174,6 +176,7 @@ export class ClipFamilyModel implements ImageEncoder {
    */
   async imageFeatures(pixels: Float32Array, n: number, height: number, width: number): Promise<{ data: Float32Array; dim: number }> {
     const model = await this.vision();
+    const transformers = await loadTransformers();
     const input = new transformers.Tensor('float32', pixels, [n, 3, height, width]);
     const out = await runTower(model, { pixel_values: input }, this.folder.family.imageEmbedOutput, this.folder.files.vision);
     return out;

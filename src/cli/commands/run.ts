@@ -4,10 +4,11 @@ import path from 'node:path';
 import { writeJsonAtomic } from '../../store/atomic.js';
 import { loadSuite, type ResolvedSuite } from '../../suite/load-suite.js';
 import { parseShard, planSuite } from '../../suite/plan.js';
-import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
+import type { RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
 import { DEVICES, type DeviceChoice } from '../../models/device.js';
+import { COMMAND_LIST } from '../command-list.js';
 import { DECODE_WORKERS_HELP, DEVICE_HELP, FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { addClusterOptions, clusterMode, emitK8s, emitSlurm, runOnSlurm, type ClusterFlags } from './run-cluster.js';
@@ -72,7 +73,7 @@ function formatRunSummary(s: RunSuiteSummary): string {
 export function registerRun(program: Command): void {
   const run = program
     .command('run')
-    .description('run a suite file: every model x dataset x task it declares, resumable, then results.json, results.csv and an HTML report')
+    .description(COMMAND_LIST.run.description)
     .argument('[suite]', 'suite file (YAML)', 'suites/demo.yaml')
     .option('--shard <i/N>', 'embed only the i-th of N deterministic shares of the embedding units (several processes sharing one --store), then stop', shardOption)
     .option('--store <dir>', 'embedding store (default: the suite\'s `store`, else .holoclip)')
@@ -130,6 +131,8 @@ Examples:
         process.stderr.write('\nholoclip: interrupted; finished units are kept, rerun the same command to resume\n');
       });
       if (flags.quiet !== true) process.stderr.write(describePlan(suite));
+      // The run code (models, images, tasks) is loaded only here: `suite check` and `--help` do without it.
+      const { runSuite } = await import('../../suite/run-suite.js');
       const summary = await runSuite(suite, {
         shard: flags.shard,
         threads: flags.threads,
@@ -145,7 +148,7 @@ Examples:
       process.stdout.write(formatRunSummary(summary));
     });
 
-  const suiteCmd = program.command('suite').description('suite files: validate one, or print the JSON Schema for editors');
+  const suiteCmd = program.command('suite').description(COMMAND_LIST.suite.description);
   suiteCmd
     .command('check')
     .description('validate a suite file (all problems at once) and print its plan; runs nothing')

@@ -4,7 +4,6 @@ import { DENSE_PRECISIONS } from '../../store/dense-store.js';
 import { datasetField, defineTask, planOneUnitPerModel, setting } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { correspondenceSection, correspondenceSummaryColumns } from './report.js';
-import { runCorrespondence } from './run.js';
 
 const options = z.strictObject({
   dataset: datasetField({
@@ -35,7 +34,7 @@ export const correspondenceTask = defineTask({
     classHead: false,
   },
   plan: planOneUnitPerModel(options),
-  run: runCorrespondence,
+  run: async (input) => (await import('./run.js')).runCorrespondence(input),
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {
       const push = (variant: string, values: Record<string, number | null>) => {

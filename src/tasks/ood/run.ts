@@ -14,9 +14,6 @@ import type { TaskInput } from '../definition.js';
 import type { EmbeddedSet } from '../eval-context.js';
 import { writeFailures, writeJsonlAtomic, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
 
-/** Every score, in report order; the first four are the default. */
-export const OOD_SCORES = ['msp', 'maxlogit', 'energy', 'mcm', 'maxlogit-scaled', 'energy-scaled'] as const satisfies readonly OodScoreName[];
-export const DEFAULT_OOD_SCORES = ['msp', 'maxlogit', 'energy', 'mcm'] as const satisfies readonly OodScoreName[];
 /** Scores that need the image-text cosines (an image classifier has none). */
 const NEEDS_COSINES: readonly OodScoreName[] = ['mcm', 'maxlogit-scaled', 'energy-scaled'];
 
