@@ -220,6 +220,8 @@ export class CalibrationAccumulator {
       throw new HoloclipError(`CalibrationAccumulator: rows ${firstRow}..${firstRow + rows - 1} out of order or range (next ${this.seen} of ${this.n})`);
     }
     const { c, temperature, labels, row, confidences, correct } = this;
+    // v / 1 === v exactly (IEEE 754), so the default temperature skips a division per value without changing a bit.
+    const unit = temperature === 1;
     let hits = this.hits;
     let nllTotal = this.nllTotal;
     let brierTotal = this.brierTotal;
@@ -232,7 +234,7 @@ export class CalibrationAccumulator {
       let bestVal = block[off];
       for (let j = 0; j < c; j++) {
         const v = block[off + j];
-        const z = v / temperature;
+        const z = unit ? v : v / temperature;
         row[j] = z;
         if (z > max) max = z;
         if (v > bestVal) {

@@ -112,11 +112,12 @@ export async function streamFloat32Rows(
   what: string,
   shape: { rows: number; cols: number; dataStart: number },
   onBlock: (block: Float32Array, firstRow: number, rows: number) => void,
+  blockBytes = STREAM_BLOCK_BYTES,
 ): Promise<void> {
   const file = path.resolve(fileArg);
   const { rows, cols, dataStart } = shape;
   const rowBytes = cols * 4;
-  const blockRows = Math.max(1, Math.floor(STREAM_BLOCK_BYTES / rowBytes));
+  const blockRows = Math.max(1, Math.floor(blockBytes / rowBytes));
   // Two buffers, each its own ArrayBuffer at offset 0 (Float32Array needs 4-byte alignment).
   const buffers = [Buffer.allocUnsafeSlow(blockRows * rowBytes), Buffer.allocUnsafeSlow(blockRows * rowBytes)];
   const handle = await fs.open(file, 'r').catch((err: unknown) => {

@@ -58,6 +58,8 @@ export interface RunSuiteSummary {
   readonly out: string;
   readonly files: { results: string; csv: string; report: string | null } | null;
   readonly seconds: number;
+  /** Wall seconds per stage, in run order (benchmarks, datasets, embedding, metrics, outputs; a shard stops after embedding). */
+  readonly stages: ReadonlyArray<{ readonly stage: string; readonly seconds: number }>;
 }
 
 interface ModelRuntime {
@@ -117,6 +119,13 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
 
 export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): Promise<RunSuiteSummary> {
   const t0 = performance.now();
+  const stages: Array<{ stage: string; seconds: number }> = [];
+  let stageStart = t0;
+  const endStage = (stage: string) => {
+    const now = performance.now();
+    stages.push({ stage, seconds: (now - stageStart) / 1000 });
+    stageStart = now;
+  };
   const preprocessChoice = options.preprocess ?? suite.preprocess;
   const maxImagePixels = options.maxImagePixels ?? suite.maxImagePixels;
   const { progress } = options;
@@ -127,6 +136,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     if (!b) throw new HoloclipError(`internal: unknown benchmark ${name}`);
     await b.build({ out: path.join(suite.benchmarksDir, name), progress });
   }
+
+  endStage('benchmarks');
 
   // 2. Open every dataset the plan reads; all problems at once, before any inference.
   const plan = planSuite(suite);
@@ -159,6 +170,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     progress: sink,
     warn: options.warn,
   });
+
+  endStage('datasets');
 
   // 3. Embedding units (this shard's share).
   const embeddingUnits = options.shard ? shardUnits(plan.embedding, options.shard) : [...plan.embedding];
@@ -197,6 +210,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     }
     if (embeddingUnits.length > 0) suiteProgress.end();
     await hashIndex.save();
+    endStage('embedding');
 
     if (options.shard) {
       return {
@@ -210,6 +224,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
         out: suite.out,
         files: null,
         seconds: (performance.now() - t0) / 1000,
+        stages,
       };
     }
 
@@ -250,10 +265,12 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     }
 
     metricProgress.end();
+    endStage('metrics');
 
     // 5. Aggregation and report.
     const results = await aggregateSuite(suite, plan, unitResults, opened);
     const files = await writeSuiteOutputs(results, suite.out, { report: options.report !== false, units: unitResults });
+    endStage('outputs');
     return {
       suite: suite.name,
       shard: null,
@@ -265,6 +282,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
       out: suite.out,
       files,
       seconds: (performance.now() - t0) / 1000,
+      stages,
     };
   } finally {
     for (const ctx of contexts.values()) await ctx.close();

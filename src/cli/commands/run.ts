@@ -67,6 +67,7 @@ function formatRunSummary(s: RunSuiteSummary): string {
     lines.push('metrics                not computed by a shard: run the suite without --shard to finish and aggregate');
   }
   lines.push(`time                   ${s.seconds.toFixed(1)} s`);
+  lines.push(`stages                 ${s.stages.map((st) => `${st.stage} ${st.seconds.toFixed(1)} s`).join(', ')}`);
   return `${lines.join('\n')}\n`;
 }
 
