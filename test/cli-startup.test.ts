@@ -43,7 +43,7 @@ test('startup: holoclip --help loads the command list only, no command module an
   const r = await modulesLoadedBy(['--help']);
   assert.equal(r.code, 0, r.stderr);
   assertNoHeavy(r.packages, '--help');
-  assert.deepEqual(r.holoclip, ['cli/command-list.js', 'cli/main.js', 'errors.js', 'util/version.js']);
+  assert.deepEqual(r.holoclip, ['cli/command-list.js', 'cli/main.js', 'errors.js', 'util/fs-errors.js', 'util/version.js']);
 });
 
 test('startup: score ece and suite check load neither onnxruntime, transformers.js, sharp nor vega', async () => {
