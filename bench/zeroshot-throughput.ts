@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: images/s of `eval zeroshot` end to end (decode + preprocess + model + store)
+ * `npm run bench:zeroshot`: images/s of `eval zeroshot` end to end (decode + preprocess + model + store)
  * next to the bare onnxruntime session on the same vision model, batch size and threads.
  *
  *   npm run bench -- [--model DIR] [--images N] [--batch-size B] [--threads T] [--preprocess auto|fast|python|reference] (default auto: what `holoclip eval` uses)

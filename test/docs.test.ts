@@ -27,7 +27,7 @@ async function docsPages(dir = path.join(root, 'docs')): Promise<string[]> {
 const rel = (p: string): string => path.relative(root, p);
 
 test('generated reference pages are current (else: run `npm run docs`)', async () => {
-  const pages = generatedPages();
+  const pages = await generatedPages();
   assert.ok(pages.size >= 4, 'the generator writes the CLI, suite schema, task and corruption pages');
   for (const [file, expected] of pages) {
     const full = path.join(root, file);

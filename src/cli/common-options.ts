@@ -1,34 +1,20 @@
 /** Flags shared by every `eval` command, and their translation into CommonEvalOptions. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_IMAGE_PIXELS, PREPROCESS_CHOICES, type PreprocessChoice } from '../image/index.js';
+import { DEVICES, type DeviceChoice } from '../models/device.js';
 import { DTYPES, type Dtype } from '../models/dtype.js';
 import { acquireOutLock, type OutLock } from '../store/out-lock.js';
 import { checkStoreFolder } from '../store/output-folder.js';
 import type { CommonEvalOptions } from '../tasks/eval-context.js';
 import type { ProgressSink } from '../util/progress.js';
+import { finiteNumber, nonNegativeInt, positiveInt } from './arg-parsers.js';
 import { createProgressDisplay } from './progress-display.js';
 
 /** Help text of --preprocess (eval commands and `run`). */
 export const PREPROCESS_HELP =
   'python: as the Python pipeline (Pillow decode + resize, open_clip / timm / transformers crop); fast: transformers.js reproduced with sharp; reference: transformers.js itself; auto: python when preprocessor_config.json has a holoclip_preprocess block, else fast';
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
-export function finiteNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
-  return n;
-}
+export { finiteNumber, nonNegativeInt, positiveInt };
 
 /** NAME=PATH (repeatable); a bare PATH is named after its last path component. */
 export function namedPath(value: string, previous: Array<{ name: string; path: string }> = []): Array<{ name: string; path: string }> {
@@ -48,6 +34,8 @@ export interface ModelFlags {
   logitScale?: number;
   logitBias?: number;
   threads?: number;
+  device: DeviceChoice;
+  decodeWorkers?: number;
   maxImagePixels: number;
   quiet?: boolean;
   repair?: boolean;
@@ -56,6 +44,13 @@ export interface ModelFlags {
 /** Help text of --repair (eval commands and `run`). */
 export const REPAIR_HELP =
   'a damaged store entry (an embedding chunk, text-cache entry or metric unit whose bytes do not match their recorded sha256, or a truncated or missing file) is removed and recomputed, with a warning naming it; without it, damage is an error naming the file';
+
+/** Help text of --device (eval commands and `run`). */
+export const DEVICE_HELP =
+  "onnxruntime execution provider: cpu, cuda (an error when onnxruntime-node's CUDA provider cannot run here), auto (cuda when it runs, else cpu; result.json records which)";
+
+/** Help text of --decode-workers (eval commands and `run`). */
+export const DECODE_WORKERS_HELP = 'image decode worker threads (default: 1 per 16 cores on cpu, all cores but one on cuda)';
 
 /** Help text of --max-image-pixels (eval commands and `run`). */
 export const MAX_IMAGE_PIXELS_HELP =
@@ -75,6 +70,8 @@ export function addModelOptions(cmd: Command, modelFlag?: { flag: string; descri
     .option('--logit-scale <s>', 'logit scale to use (exp of the learned logit_scale, e.g. 100 for OpenAI CLIP); overrides holoclip.json and recovery', finiteNumber)
     .option('--logit-bias <b>', 'logit bias (SigLIP); overrides holoclip.json', finiteNumber)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
+    .addOption(new Option('--device <device>', DEVICE_HELP).choices([...DEVICES]).default('cpu'))
+    .option('--decode-workers <n>', DECODE_WORKERS_HELP, positiveInt)
     .option('--max-image-pixels <n>', MAX_IMAGE_PIXELS_HELP, nonNegativeInt, DEFAULT_MAX_IMAGE_PIXELS)
     .option('--quiet', 'no progress output')
     .option('--repair', REPAIR_HELP);
@@ -104,6 +101,8 @@ export function evalOptions(flags: ModelFlags): CommonEvalOptions & { progress: 
     logitScale: flags.logitScale,
     logitBias: flags.logitBias,
     threads: flags.threads,
+    device: flags.device,
+    decodeWorkers: flags.decodeWorkers,
     maxImagePixels: flags.maxImagePixels,
     repair: flags.repair === true,
     progress,

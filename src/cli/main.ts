@@ -2,22 +2,36 @@
  * holoclip command line. Thin: parses flags, delegates to tasks, prints a summary, maps errors to
  * one line and an exit code (0 ok, 1 bad input / failed run, 2 bad usage).
  */
-import { Command } from 'commander';
+import { Command, Help } from 'commander';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { describeFsError } from '../util/fs-errors.js';
 import { HOLOCLIP_VERSION } from '../util/version.js';
-import { registerEval } from './commands/eval.js';
-import { registerModelInspect } from './commands/model-inspect.js';
-import { registerModelCatalog } from './commands/model-catalog.js';
-import { registerScore } from './commands/score.js';
-import { registerBench } from './commands/bench.js';
-import { registerRun } from './commands/run.js';
-import { registerCorrupt } from './commands/corrupt.js';
-import { registerData } from './commands/data.js';
-import { registerAnalyze } from './commands/analyze.js';
-import { registerStore } from './commands/store.js';
+import { COMMAND_LIST, type CommandName } from './command-list.js';
 
-export function buildProgram(): Command {
+/** Each command's module, imported only when that command is parsed (module loading is most of a short command's time). */
+const REGISTER: Record<CommandName, (program: Command) => Promise<unknown>> = {
+  eval: async (p) => (await import('./commands/eval.js')).registerEval(p.command('eval').description(COMMAND_LIST.eval.description)),
+  score: async (p) => (await import('./commands/score.js')).registerScore(p),
+  run: async (p) => (await import('./commands/run.js')).registerRun(p),
+  suite: async (p) => (await import('./commands/run.js')).registerRun(p),
+  corrupt: async (p) => (await import('./commands/corrupt.js')).registerCorrupt(p),
+  data: async (p) => (await import('./commands/data.js')).registerData(p),
+  analyze: async (p) => (await import('./commands/analyze.js')).registerAnalyze(p),
+  bench: async (p) => (await import('./commands/bench.js')).registerBench(p),
+  store: async (p) => (await import('./commands/store.js')).registerStore(p),
+  model: async (p) => {
+    const [inspect, catalog] = await Promise.all([import('./commands/model-inspect.js'), import('./commands/model-catalog.js')]);
+    return catalog.registerModelCatalog(inspect.registerModelInspect(p));
+  },
+};
+
+const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMAND_LIST, name);
+
+/**
+ * The program for these arguments: the named command in full (`holoclip help NAME` too); without one (`--help`,
+ * `--version`, an unknown name), every command as a name and description only, which is all the top-level help shows.
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name('holoclip')
@@ -27,21 +41,24 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
 
-  const evalCmd = program.command('eval').description('evaluate a model on datasets (embeddings cached in the store)');
-  registerEval(evalCmd);
-  registerScore(program);
-  registerRun(program);
-  registerCorrupt(program);
-  registerData(program);
-  registerAnalyze(program);
-  registerBench(program);
-  registerStore(program);
-  registerModelCatalog(registerModelInspect(program));
+  const [first, second] = argv.slice(2);
+  const name = first === 'help' ? second : first;
+  if (isCommand(name)) {
+    await REGISTER[name](program);
+  } else {
+    for (const [n, entry] of Object.entries(COMMAND_LIST)) program.command(n).description(entry.description);
+    program.configureHelp({
+      subcommandTerm(cmd) {
+        const n = cmd.name();
+        return isCommand(n) ? COMMAND_LIST[n].term : Help.prototype.subcommandTerm.call(this, cmd);
+      },
+    });
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PreprocessChoice } from '../image/index.js';
+import type { DeviceChoice } from '../models/device.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import type { ResolvedSuite } from '../suite/load-suite.js';
 import { HoloclipError } from '../errors.js';
@@ -25,6 +26,9 @@ export interface ClusterRunSpec {
   readonly preprocess?: PreprocessChoice;
   /** onnxruntime threads per job; when absent each engine passes the CPUs it allotted (Slurm) or none. */
   readonly threads?: number;
+  /** `--device` of every job (absent: the suite's `device`). */
+  readonly device?: DeviceChoice;
+  readonly decodeWorkers?: number;
   readonly report: boolean;
   /** The command that starts holoclip on the compute nodes, as words (default: this node and this bin). */
   readonly holoclip: readonly string[];
@@ -34,6 +38,8 @@ export interface ClusterSpecOptions {
   readonly shards: number;
   readonly preprocess?: PreprocessChoice;
   readonly threads?: number;
+  readonly device?: DeviceChoice;
+  readonly decodeWorkers?: number;
   readonly report: boolean;
   readonly holoclip?: readonly string[];
   readonly workdir?: string;
@@ -66,6 +72,8 @@ export function clusterRunSpec(suite: ResolvedSuite, options: ClusterSpecOptions
     shards: options.shards,
     preprocess: options.preprocess,
     threads: options.threads,
+    device: options.device,
+    decodeWorkers: options.decodeWorkers,
     report: options.report,
     holoclip: [...holoclip],
   };
@@ -89,6 +97,8 @@ export function clusterRunKey(spec: ClusterRunSpec): string {
 function commonArgs(spec: ClusterRunSpec): string[] {
   const args = ['--store', spec.store, '--out', spec.out, '--benchmarks-dir', spec.benchmarksDir];
   if (spec.preprocess) args.push('--preprocess', spec.preprocess);
+  if (spec.device) args.push('--device', spec.device);
+  if (spec.decodeWorkers !== undefined) args.push('--decode-workers', String(spec.decodeWorkers));
   return args;
 }
 

@@ -5,7 +5,7 @@
  * round-trip the result through JPEG as the published ImageNet-C files were saved. The model's own
  * preprocessing then runs on the result (encoded losslessly), exactly as it runs on a clean image.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { HoloclipError } from '../errors.js';
 import { decodeRaw, readHeader, toRgb3 } from '../image/decode.js';
 import { decodeLikePillow } from '../image/pil-decode.js';
@@ -63,6 +63,7 @@ function cropRgb(src: RgbImage, left: number, top: number, width: number, height
 
 /** The pixels the corruption sees (decoded, resized and cropped as the geometry says) and where they lie. */
 export async function loadForCorruption(bytes: Buffer, file: string, geometry: CorruptionGeometry): Promise<{ image: RgbImage; geometry: CropGeometry }> {
+  const sharp = await loadSharp();
   if (geometry === 'imagenet-c-lanczos3') {
     const header = await readHeader(bytes, file);
     const raw = await decodeRaw(bytes, file);
@@ -113,6 +114,7 @@ export function corruptAsMade(image: RgbImage, spec: CorruptionSpec, imageKey: s
 
 /** Lossless PNG (no compression: it is decoded again right away). */
 export async function encodePng(image: RgbImage, compressionLevel = 0): Promise<Buffer> {
+  const sharp = await loadSharp();
   return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), { raw: { width: image.width, height: image.height, channels: 3 } })
     .png({ compressionLevel })
     .toBuffer();

@@ -3,7 +3,8 @@
  * corruptions; columns: clean, severity 1..5), so a person can check the corruptions by eye.
  */
 import { createHash } from 'node:crypto';
-import sharp, { type OverlayOptions } from 'sharp';
+import type { OverlayOptions } from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { corruptAsMade, encodePng, loadForCorruption } from './apply.js';
 import { HoloclipError } from '../errors.js';
 import type { CorruptionSpec } from './registry.js';
@@ -32,6 +33,7 @@ export interface ContactSheetOptions {
 
 /** Renders the sheet for the corruptions in `specs` (grouped by name, severities as columns). Returns PNG bytes. */
 export async function contactSheet(imageBytes: Buffer, file: string, specs: readonly CorruptionSpec[], options: ContactSheetOptions = {}): Promise<{ png: Buffer; rows: string[]; skipped: string[] }> {
+  const sharp = await loadSharp();
   const tile = options.tile ?? 160;
   if (specs.length === 0) throw new HoloclipError('contact sheet: no corruption given');
   // The specs of one sheet share one protocol (they come from one --corruption value).

@@ -18,7 +18,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import type { DepthMap } from '../corruptions/types.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { decodeNpy, parseNpyHeader } from '../store/npy.js';
@@ -69,6 +69,7 @@ export const PNG16_NO_DEPTH = 65535;
 
 /** Decode a PNG depth map, keeping 16-bit values as they are (except {@link PNG16_NO_DEPTH}, which becomes NaN). */
 export async function decodeDepthPng(bytes: Buffer, source: string): Promise<DepthMap> {
+  const sharp = await loadSharp();
   try {
     const meta = await sharp(bytes).metadata();
     const sixteen = meta.depth === 'ushort';

@@ -30,15 +30,15 @@ import type { DatasetItem } from '../data/types.js';
 import { HoloclipError, ImageReadError, errorMessage } from '../errors.js';
 import { decodeRaw, readHeader, toRgb3 } from '../image/decode.js';
 import { type Dtype, towerFileName } from '../models/dtype.js';
-import { transformers } from '../models/transformers-env.js';
+import { loadTransformers, type Transformers } from '../models/transformers-env.js';
 import { isErrno } from '../store/atomic.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { sha256File, type FileHashIndex } from '../store/hash.js';
 import { writeNpyAtomic } from '../store/npy.js';
 import type { ProgressSink } from '../util/progress.js';
 
-type PretrainedModel = InstanceType<typeof transformers.PreTrainedModel>;
-type RawImageT = InstanceType<typeof transformers.RawImage>;
+type PretrainedModel = InstanceType<Transformers['PreTrainedModel']>;
+type RawImageT = InstanceType<Transformers['RawImage']>;
 interface TensorLike {
   readonly data: unknown;
   readonly dims: number[];
@@ -137,19 +137,19 @@ export class DepthModel {
   }
 
   private model(): Promise<PretrainedModel> {
-    this.modelPromise ??= transformers.AutoModelForDepthEstimation.from_pretrained(this.dir, {
+    this.modelPromise ??= loadTransformers().then((transformers) => transformers.AutoModelForDepthEstimation.from_pretrained(this.dir, {
       dtype: this.dtype,
       device: 'cpu',
       local_files_only: true,
       session_options: { intraOpNumThreads: this.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' },
-    }).catch((err: unknown) => {
+    })).catch((err: unknown) => {
       throw new HoloclipError(`cannot load depth model ${this.modelFile} with onnxruntime: ${firstLine(errorMessage(err))}`, { cause: err });
     });
     return this.modelPromise;
   }
 
   private processor(): Promise<ProcessorFn> {
-    this.processorPromise ??= transformers.AutoImageProcessor.from_pretrained(this.dir, { local_files_only: true }).then(
+    this.processorPromise ??= loadTransformers().then((transformers) => transformers.AutoImageProcessor.from_pretrained(this.dir, { local_files_only: true })).then(
       (p) => p as unknown as ProcessorFn,
       (err: unknown) => {
         throw new HoloclipError(`${path.join(this.dir, 'preprocessor_config.json')}: transformers.js could not load it: ${firstLine(errorMessage(err))}`, { cause: err });
@@ -168,6 +168,7 @@ export class DepthModel {
     const header = await readHeader(imageBytes, file);
     const px = await decodeRaw(imageBytes, file);
     const rgb = toRgb3(px, header.channels);
+    const transformers = await loadTransformers();
     const image = new transformers.RawImage(new Uint8ClampedArray(rgb.buffer, rgb.byteOffset, rgb.length), px.width, px.height, 3);
     const [processor, model] = await Promise.all([this.processor(), this.model()]);
     let inputs: Awaited<ReturnType<ProcessorFn>>;

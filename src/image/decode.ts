@@ -5,7 +5,8 @@
  * call builds its own pipeline, so everything in this module is safe to call concurrently. sharp runs each pipeline
  * on the libuv thread pool (UV_THREADPOOL_SIZE, default 4), which bounds how many images decode at once.
  */
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { asSharpInput } from './netpbm-bmp.js';
 
@@ -57,6 +58,7 @@ export function toImageReadError(err: unknown, file: string): ImageReadError {
 
 /** Parse the image header (no pixel decoding). Throws ImageReadError. */
 export async function readHeader(bytes: Buffer, file: string): Promise<ImageHeader> {
+  const sharp = await loadSharp();
   if (bytes.length === 0) throw new ImageReadError(file, 'empty file (0 bytes)');
   let meta: Metadata;
   try {
@@ -97,6 +99,7 @@ export async function toRaw(pipeline: Sharp, file: string): Promise<RawPixels> {
  * expanded to 3 equal channels, palette expanded to RGB/RGBA).
  */
 export async function decodeRaw(input: Buffer, file: string): Promise<RawPixels> {
+  const sharp = await loadSharp();
   return toRaw(sharp(await asSharpInput(input, file)).rotate(), file);
 }
 

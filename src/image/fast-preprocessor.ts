@@ -37,7 +37,7 @@
  * decode to raw first and resize that raw buffer, exactly as transformers.js does, because libvips would otherwise
  * premultiply alpha / resize at 16 bits / take the luma after resizing / shrink-on-load.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { ImageReadError } from '../errors.js';
 import { readHeader, toRaw, toRgb3, toRgbMapping, luma, type ImageHeader, type RawPixels } from './decode.js';
 import { asSharpInput } from './netpbm-bmp.js';
@@ -113,6 +113,7 @@ export class FastPreprocessor implements ImagePreprocessor {
 
   /** Decoded, oriented and resized pixels (before the center crop), as transformers.js has them at that point. */
   private async decodeResized(input: Buffer, file: string, header: ImageHeader): Promise<RawPixels> {
+    const sharp = await loadSharp();
     const { spec } = this;
     if (!spec.convertRgb && header.channels !== 3) {
       // transformers.js would keep the image at its own channel count and then fail to normalise it with a 3-value

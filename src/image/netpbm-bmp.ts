@@ -7,7 +7,7 @@
  * {@link asSharpInput} turns such a file into lossless PNG bytes, so every sharp-based decode path (fast, reference,
  * python, header reader, corruption loader) handles it like any other image.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { bmpSize, decodeBmp, isBmp } from './bmp.js';
 import { decodeNetpbm, isNetpbm, netpbmSize } from './netpbm.js';
 import type { PlainPixels } from './plain-pixels.js';
@@ -35,6 +35,7 @@ export function netpbmBmpSize(bytes: Buffer, file: string): { width: number; hei
 
 /** PNG bytes (lossless, uncompressed) for Netpbm/BMP input; any other input is returned unchanged. */
 export async function asSharpInput(bytes: Buffer, file: string): Promise<Buffer> {
+  const sharp = await loadSharp();
   const px = decodeNetpbmBmp(bytes, file);
   if (!px) return bytes;
   return sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels } })

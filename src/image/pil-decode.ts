@@ -18,7 +18,8 @@
  * Also checked: lossy and lossless WebP, palette GIF. Not reproduced (documented in docs/preprocessing.md): animated GIF/WebP
  * frames other than the first, and 16-bit TIFFs.
  */
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { ImageReadError } from '../errors.js';
 import { asSharpInput } from './netpbm-bmp.js';
 import { toImageReadError } from './decode.js';
@@ -109,6 +110,7 @@ async function rawOf(pipeline: Sharp, file: string, depth?: 'ushort'): Promise<{
  * Throws ImageReadError for unreadable input and for inputs whose Pillow decoding is not reproduced.
  */
 export async function decodeLikePillow(input: Buffer, file: string, options: PillowDecodeOptions = {}): Promise<Raw8> {
+  const sharp = await loadSharp();
   if (input.length === 0) throw new ImageReadError(file, 'empty file (0 bytes)');
   // PGM/PPM/BMP (which sharp cannot read) as PNG: Pillow's convert('RGB') of them is the plain pixels.
   const bytes = await asSharpInput(input, file);

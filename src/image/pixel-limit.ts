@@ -5,7 +5,7 @@
  * `DecompressionBombError`. holoclip applies the same rule, before decoding, in every preprocessing mode; the limit
  * is `--max-image-pixels N` (suites: `max_image_pixels`), 0 for none.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { ImageReadError } from '../errors.js';
 import { toImageReadError } from './decode.js';
 import { netpbmBmpSize } from './netpbm-bmp.js';
@@ -41,6 +41,7 @@ export function checkImagePixels(width: number, height: number, file: string, ma
 
 /** Width x height from the file's header (sharp metadata, or holoclip's Netpbm/BMP header reader), no decoding. */
 export async function readImageSize(bytes: Buffer, file: string): Promise<{ width: number; height: number }> {
+  const sharp = await loadSharp();
   if (bytes.length === 0) throw new ImageReadError(file, 'empty file (0 bytes)');
   const own = netpbmBmpSize(bytes, file);
   if (own) return own;

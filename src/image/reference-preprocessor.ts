@@ -11,7 +11,7 @@
  * when the first reference preprocessor is created; holoclip never downloads anything.
  */
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { HoloclipError, ImageReadError, errorMessage } from '../errors.js';
 import { readHeader, toImageReadError, toRaw } from './decode.js';
 import { asSharpInput } from './netpbm-bmp.js';
@@ -112,6 +112,7 @@ export class ReferencePreprocessor implements ImagePreprocessor {
   }
 
   private async decode(input: Buffer, file: string, headerChannels: number): Promise<RawImageT> {
+    const sharp = await loadSharp();
     const { RawImage } = this.tf;
     if (headerChannels === 2) {
       // transformers.js bug: `RawImage.fromBlob` converts the decoded (sRGB + alpha, 4 channel) pixels back to the

@@ -1,6 +1,6 @@
 /** The image of a question as sent to a server: the file's own bytes when servers take its format, else PNG. */
-import sharp from 'sharp';
 import { ImageReadError, errorMessage } from '../errors.js';
+import { loadSharp } from '../util/heavy-modules.js';
 import type { LmmImage } from './backend.js';
 
 /** JPEG, PNG, WebP and GIF go as they are (every OpenAI-compatible vision server reads them); null: another format. */
@@ -17,6 +17,7 @@ export async function imagePayload(bytes: Buffer, file: string): Promise<LmmImag
   const mime = sniffMime(bytes);
   if (mime) return { bytes, mime, reencoded: false };
   try {
+    const sharp = await loadSharp();
     return { bytes: await sharp(bytes).png({ compressionLevel: 6 }).toBuffer(), mime: 'image/png', reencoded: true };
   } catch (err) {
     throw new ImageReadError(file, `not JPEG, PNG, WebP or GIF, and it cannot be re-encoded as PNG (${errorMessage(err)})`);

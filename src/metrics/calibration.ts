@@ -14,14 +14,12 @@
  *   in [0, 2]. (sklearn's brier_score_loss is the binary version; this is not divided by c.)
  */
 import { HoloclipError } from '../errors.js';
-import { argmaxRows } from './classification.js';
 import {
   checkFinite,
   checkLabels,
   checkMatrix,
   checkNonEmpty,
   checkTemperature,
-  maxSoftmaxRows,
   scaledRowLogSumExp,
   softmaxRowsUnchecked,
   toBinary,
@@ -184,28 +182,99 @@ export function calibrationMetrics(
   const numBins = options.numBins ?? DEFAULT_NUM_BINS;
   checkScored(fn, logits, n, c, labels, temperature);
   checkNumBins(fn, numBins);
-  const probs = softmaxRowsUnchecked(logits, n, c, temperature);
-  const confidences = maxSoftmaxRows(logits, n, c, temperature);
-  const preds = argmaxRows(logits, n, c);
-  const correct = new Uint8Array(n);
-  let hits = 0;
-  for (let i = 0; i < n; i++) {
-    if (preds[i] === labels[i]) {
-      correct[i] = 1;
-      hits++;
-    }
+  const acc = new CalibrationAccumulator(n, c, labels, temperature);
+  acc.addRows(logits, 0, n);
+  return acc.finish(numBins);
+}
+
+/**
+ * calibrationMetrics in one pass over the rows, fed in order in blocks of any size (`holoclip score` streams a
+ * .npy file through it), with one row of float64 scratch: no n x c probability matrix. Per row it does the same
+ * operations, in the same order, as softmaxRowsUnchecked (probabilities), maxSoftmaxRows (confidence = 1 / sum),
+ * scaledRowLogSumExp (NLL) and argmaxRows (first index on ties), and the sums run over the rows in order, so
+ * every figure is bit-identical to computing them separately. The caller checks the values (finite) and labels.
+ */
+export class CalibrationAccumulator {
+  private readonly confidences: Float64Array;
+  private readonly correct: Uint8Array;
+  private readonly row: Float64Array;
+  private hits = 0;
+  private nllTotal = 0;
+  private brierTotal = 0;
+  private seen = 0;
+
+  constructor(
+    readonly n: number,
+    readonly c: number,
+    private readonly labels: ArrayLike<number>,
+    readonly temperature: number,
+  ) {
+    this.confidences = new Float64Array(n);
+    this.correct = new Uint8Array(n);
+    this.row = new Float64Array(c);
   }
-  const { ece, bins } = expectedCalibrationError(confidences, correct, numBins);
-  return {
-    n,
-    accuracy: hits / n,
-    ece,
-    nll: nllUnchecked(logits, n, c, labels, temperature),
-    brier: brierUnchecked(probs, n, c, labels),
-    bins,
-    temperature,
-    numBins,
-  };
+
+  /** Rows firstRow .. firstRow + rows - 1, row-major in `block` (which may be longer). */
+  addRows(block: Float32Array, firstRow: number, rows: number): void {
+    if (firstRow !== this.seen || firstRow + rows > this.n || block.length < rows * this.c) {
+      throw new HoloclipError(`CalibrationAccumulator: rows ${firstRow}..${firstRow + rows - 1} out of order or range (next ${this.seen} of ${this.n})`);
+    }
+    const { c, temperature, labels, row, confidences, correct } = this;
+    // v / 1 === v exactly (IEEE 754), so the default temperature skips a division per value without changing a bit.
+    const unit = temperature === 1;
+    let hits = this.hits;
+    let nllTotal = this.nllTotal;
+    let brierTotal = this.brierTotal;
+    for (let r = 0; r < rows; r++) {
+      const i = firstRow + r;
+      const off = r * c;
+      const label = labels[i];
+      let max = -Infinity;
+      let best = 0;
+      let bestVal = block[off];
+      for (let j = 0; j < c; j++) {
+        const v = block[off + j];
+        const z = unit ? v : v / temperature;
+        row[j] = z;
+        if (z > max) max = z;
+        if (v > bestVal) {
+          bestVal = v;
+          best = j;
+        }
+      }
+      const zLabel = row[label];
+      let sum = 0;
+      for (let j = 0; j < c; j++) {
+        const e = Math.exp(row[j] - max);
+        row[j] = e;
+        sum += e;
+      }
+      confidences[i] = 1 / sum;
+      nllTotal += max + Math.log(sum) - zLabel;
+      let sq = 0;
+      for (let j = 0; j < c; j++) {
+        const d = row[j] / sum - (j === label ? 1 : 0);
+        sq += d * d;
+      }
+      brierTotal += sq;
+      if (best === label) {
+        correct[i] = 1;
+        hits++;
+      }
+    }
+    this.hits = hits;
+    this.nllTotal = nllTotal;
+    this.brierTotal = brierTotal;
+    this.seen += rows;
+  }
+
+  finish(numBins = DEFAULT_NUM_BINS): CalibrationMetrics {
+    const { n } = this;
+    if (this.seen !== n) throw new HoloclipError(`CalibrationAccumulator: ${this.seen} of ${n} rows given`);
+    checkNumBins('calibrationMetrics', numBins);
+    const { ece, bins } = expectedCalibrationError(this.confidences, this.correct, numBins);
+    return { n, accuracy: this.hits / n, ece, nll: this.nllTotal / n, brier: this.brierTotal / n, bins, temperature: this.temperature, numBins };
+  }
 }
 
 interface BetaEval {

@@ -1,24 +1,27 @@
 /**
  * A CLIP-family model loaded from a local folder: two towers (transformers.js model classes on
- * onnxruntime-node, CPU) and a tokenizer. Towers load lazily, so a run whose embeddings are all
+ * onnxruntime-node, CPU or CUDA: see device.ts) and a tokenizer. Towers load lazily, so a run whose embeddings are all
  * cached never loads the vision model. Every embedding it returns is L2-normalised.
  */
 import os from 'node:os';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { l2NormalizeRows } from '../metrics/vector.js';
+import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import type { Dtype } from './dtype.js';
 import type { ImageEncoder } from './image-encoder.js';
 import { inspectModelFolder, type ModelFolder } from './model-folder.js';
-import { transformers } from './transformers-env.js';
+import { loadTransformers, type Transformers } from './transformers-env.js';
 
-type Tensor = InstanceType<typeof transformers.Tensor>;
-type PretrainedModel = InstanceType<typeof transformers.PreTrainedModel>;
-type Tokenizer = InstanceType<typeof transformers.PreTrainedTokenizer>;
+type Tensor = InstanceType<Transformers['Tensor']>;
+type PretrainedModel = InstanceType<Transformers['PreTrainedModel']>;
+type Tokenizer = InstanceType<Transformers['PreTrainedTokenizer']>;
 
 export interface LoadOptions {
   dtype?: Dtype;
   /** intra-op threads for onnxruntime (default: all cores). */
   threads?: number;
+  /** onnxruntime execution provider (default CPU; resolved by resolveDevice). */
+  device?: ResolvedDevice;
 }
 
 export interface TowerInfo {
@@ -30,13 +33,15 @@ export class ClipFamilyModel implements ImageEncoder {
   readonly kind = 'two-tower' as const;
   readonly folder: ModelFolder;
   readonly threads: number;
+  readonly device: ResolvedDevice;
   private visionPromise: Promise<PretrainedModel> | null = null;
   private textPromise: Promise<PretrainedModel> | null = null;
   private tokenizerPromise: Promise<Tokenizer> | null = null;
 
-  private constructor(folder: ModelFolder, threads: number) {
+  private constructor(folder: ModelFolder, threads: number, device: ResolvedDevice) {
     this.folder = folder;
     this.threads = threads;
+    this.device = device;
   }
 
   static async open(dir: string, options: LoadOptions = {}): Promise<ClipFamilyModel> {
@@ -45,7 +50,7 @@ export class ClipFamilyModel implements ImageEncoder {
 
   /** A model from a folder already inspected (a suite inspects each folder once, at load time). */
   static fromFolder(folder: ModelFolder, options: LoadOptions = {}): ClipFamilyModel {
-    return new ClipFamilyModel(folder, options.threads ?? Math.max(1, os.availableParallelism()));
+    return new ClipFamilyModel(folder, options.threads ?? Math.max(1, os.availableParallelism()), options.device ?? CPU_DEVICE);
   }
 
   get modelType(): string {
@@ -71,7 +76,8 @@ export class ClipFamilyModel implements ImageEncoder {
     };
   }
 
-  private loadTower(kind: 'vision' | 'text'): Promise<PretrainedModel> {
+  private async loadTower(kind: 'vision' | 'text'): Promise<PretrainedModel> {
+    const transformers = await loadTransformers();
     const family = this.folder.family;
     const className = kind === 'vision' ? family.visionClass : family.textClass;
     const cls = transformers[className];
@@ -79,7 +85,7 @@ export class ClipFamilyModel implements ImageEncoder {
     return cls
       .from_pretrained(this.folder.dir, {
         dtype: this.folder.dtype,
-        device: 'cpu',
+        device: this.device.provider,
         local_files_only: true,
         session_options: this.sessionOptions(),
       })
@@ -99,7 +105,7 @@ export class ClipFamilyModel implements ImageEncoder {
   }
 
   tokenizer(): Promise<Tokenizer> {
-    this.tokenizerPromise ??= transformers.AutoTokenizer.from_pretrained(this.folder.dir, { local_files_only: true }).catch(
+    this.tokenizerPromise ??= loadTransformers().then((transformers) => transformers.AutoTokenizer.from_pretrained(this.folder.dir, { local_files_only: true })).catch(
       (err: unknown) => {
         throw new HoloclipError(`cannot load tokenizer ${this.folder.files.tokenizer}: ${firstLine(errorMessage(err))}`, {
           cause: err,
@@ -133,6 +139,7 @@ export class ClipFamilyModel implements ImageEncoder {
    */
   async tokenize(texts: readonly string[]): Promise<{ input_ids: Tensor; attention_mask: Tensor; truncated: number }> {
     const tok = await this.tokenizer();
+    const transformers = await loadTransformers();
     const maxLength = await this.maxTextLength();
     const eos = tok.eos_token_id;
     const pad = tok.pad_token_id ?? eos;
@@ -169,6 +176,7 @@ export class ClipFamilyModel implements ImageEncoder {
    */
   async imageFeatures(pixels: Float32Array, n: number, height: number, width: number): Promise<{ data: Float32Array; dim: number }> {
     const model = await this.vision();
+    const transformers = await loadTransformers();
     const input = new transformers.Tensor('float32', pixels, [n, 3, height, width]);
     const out = await runTower(model, { pixel_values: input }, this.folder.family.imageEmbedOutput, this.folder.files.vision);
     return out;

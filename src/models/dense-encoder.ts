@@ -7,11 +7,13 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { HoloclipError, errorMessage } from '../errors.js';
+import { loadOnnxruntime } from '../util/heavy-modules.js';
 import { loadPreprocessSpec } from '../image/preprocess-spec.js';
 import { sha256File } from '../store/hash.js';
+import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import { type Dtype, towerFileName } from './dtype.js';
 
 export const DenseSpecSchema = z.looseObject({
@@ -108,27 +110,30 @@ export class DenseEncoder {
   private constructor(
     readonly info: DenseModelInfo,
     private readonly session: ort.InferenceSession,
+    private readonly onnx: typeof ort,
   ) {}
 
-  static async open(info: DenseModelInfo, threads?: number): Promise<DenseEncoder> {
-    const session = await ort.InferenceSession.create(await fs.readFile(info.visionFile), {
+  static async open(info: DenseModelInfo, threads?: number, device: ResolvedDevice = CPU_DEVICE): Promise<DenseEncoder> {
+    const onnx = await loadOnnxruntime();
+    const session = await onnx.InferenceSession.create(await fs.readFile(info.visionFile), {
       intraOpNumThreads: threads ?? Math.max(1, os.availableParallelism()),
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      executionProviders: [device.provider],
     });
     if (!session.outputNames.includes(info.spec.output)) {
       await session.release();
       throw new HoloclipError(`${info.visionFile} has no output "${info.spec.output}" (outputs: ${session.outputNames.join(', ')}), though ${info.specSource} declares it; re-export the model with --dense`);
     }
-    return new DenseEncoder(info, session);
+    return new DenseEncoder(info, session, onnx);
   }
 
   /** `pixels`: float32 [n, 3, H, W] at the input size. Returns the float32 maps [n, C, h, w] and their shape. */
   async encode(pixels: Float32Array, n: number): Promise<{ data: Float32Array; shape: [number, number, number] }> {
     const [h, w] = this.info.inputSize;
     if (pixels.length !== n * 3 * h * w) throw new RangeError(`encode: ${n} images of 3x${h}x${w} need ${n * 3 * h * w} values, got ${pixels.length}`);
-    const out = await this.session.run({ pixel_values: new ort.Tensor('float32', pixels, [n, 3, h, w]) }, [this.info.spec.output]);
+    const out = await this.session.run({ pixel_values: new this.onnx.Tensor('float32', pixels, [n, 3, h, w]) }, [this.info.spec.output]);
     const t = out[this.info.spec.output];
     const dims = t.dims.map(Number);
     if (dims.length !== 4 || dims[0] !== n) throw new HoloclipError(`${this.info.visionFile}: ${this.info.spec.output} has shape [${dims.join(', ')}], expected [${n}, C, H, W]`);

@@ -7,9 +7,11 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { checkPreprocessorDimensions } from './config-dimensions.js';
+import { loadOnnxruntime } from '../util/heavy-modules.js';
+import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import { type Dtype, towerFileName } from './dtype.js';
 import { readJsonLeniently, requireRegularFile } from './model-folder.js';
 import type { ImageEncoder } from './image-encoder.js';
@@ -70,6 +72,7 @@ export class ImageClassifierModel implements ImageEncoder {
   constructor(
     readonly folder: ClassifierFolder,
     readonly threads: number = Math.max(1, os.availableParallelism()),
+    readonly device: ResolvedDevice = CPU_DEVICE,
   ) {}
 
   get modelType(): string {
@@ -86,12 +89,13 @@ export class ImageClassifierModel implements ImageEncoder {
   }
 
   private session(): Promise<ort.InferenceSession> {
-    this.sessionPromise ??= ort.InferenceSession.create(this.folder.files.model, {
+    this.sessionPromise ??= loadOnnxruntime().then((onnx) => onnx.InferenceSession.create(this.folder.files.model, {
       intraOpNumThreads: this.threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
-    }).catch((err: unknown) => {
+      executionProviders: [this.device.provider],
+    })).catch((err: unknown) => {
       throw new HoloclipError(`cannot load ${this.folder.files.model} with onnxruntime: ${errorMessage(err).split('\n')[0]}`);
     });
     return this.sessionPromise;
@@ -100,9 +104,10 @@ export class ImageClassifierModel implements ImageEncoder {
   /** Raw logits over the classifier's own classes (not normalised). */
   async embedImages(pixels: Float32Array, n: number, height: number, width: number): Promise<{ data: Float32Array; dim: number }> {
     const session = await this.session();
+    const onnx = await loadOnnxruntime();
     const input = session.inputNames[0];
     const output = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
-    const out = await session.run({ [input]: new ort.Tensor('float32', pixels, [n, 3, height, width]) }).catch((err: unknown) => {
+    const out = await session.run({ [input]: new onnx.Tensor('float32', pixels, [n, 3, height, width]) }).catch((err: unknown) => {
       throw new HoloclipError(`inference failed in ${this.folder.files.model}: ${errorMessage(err).split('\n')[0]}`);
     });
     const t = out[output];

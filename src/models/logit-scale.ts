@@ -10,7 +10,8 @@
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import { loadOnnxruntime } from '../util/heavy-modules.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { readJsonIfExists, writeJsonAtomic } from '../store/json-file.js';
 import { l2NormalizeRows } from '../metrics/vector.js';
@@ -158,15 +159,16 @@ async function recoverFromCombined(model: ClipFamilyModel, file: string): Promis
   const size = Number(visionConfig.image_size ?? 224);
   const nImg = 4;
   const tokens = await model.tokenize(RECOVERY_PROMPTS);
+  const onnx = await loadOnnxruntime();
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(await fs.readFile(file), model.sessionOptions() as ort.InferenceSession.SessionOptions);
+    session = await onnx.InferenceSession.create(await fs.readFile(file), model.sessionOptions() as ort.InferenceSession.SessionOptions);
   } catch (err) {
     throw new HoloclipError(`cannot load ${file} to recover the logit scale: ${errorMessage(err).split('\n')[0]} (or give --logit-scale)`);
   }
   try {
     const available: Record<string, ort.Tensor> = {
-      pixel_values: new ort.Tensor('float32', syntheticPixels(nImg, size, size), [nImg, 3, size, size]),
+      pixel_values: new onnx.Tensor('float32', syntheticPixels(nImg, size, size), [nImg, 3, size, size]),
       input_ids: tokens.input_ids.ort_tensor as ort.Tensor,
       attention_mask: tokens.attention_mask.ort_tensor as ort.Tensor,
     };

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ClipFamilyModel } from './clip-model.js';
+import type { ResolvedDevice } from './device.js';
 import type { Dtype } from './dtype.js';
 import { ImageClassifierModel, inspectClassifierFolder, isClassifierConfig, type ClassifierFolder } from './image-classifier.js';
 import { inspectModelFolder, type ModelFolder } from './model-folder.js';
@@ -29,14 +30,14 @@ export async function inspectAnyModel(dirArg: string, dtype: Dtype = 'fp32'): Pr
   return { kind: 'two-tower', folder: await inspectModelFolder(dir, dtype) };
 }
 
-export async function openModel(dirArg: string, options: { dtype?: Dtype; threads?: number; inspected?: InspectedModel } = {}): Promise<AnyModel> {
+export async function openModel(dirArg: string, options: { dtype?: Dtype; threads?: number; device?: ResolvedDevice; inspected?: InspectedModel } = {}): Promise<AnyModel> {
   const dir = path.resolve(dirArg);
-  if (options.inspected?.kind === 'classifier') return new ImageClassifierModel(options.inspected.folder, options.threads);
+  if (options.inspected?.kind === 'classifier') return new ImageClassifierModel(options.inspected.folder, options.threads, options.device);
   if (options.inspected) return ClipFamilyModel.fromFolder(options.inspected.folder, options);
   const config = await readConfig(dir);
   if (config && isClassifierConfig(config)) {
     const folder = await inspectClassifierFolder(dir, config, options.dtype ?? 'fp32');
-    return new ImageClassifierModel(folder, options.threads);
+    return new ImageClassifierModel(folder, options.threads, options.device);
   }
   return ClipFamilyModel.open(dir, options);
 }

@@ -2,7 +2,7 @@
  * The border crop (ObjectNet): like a corruption it changes the pixels, and therefore the store key
  * (item-key.ts `croppedKey`).
  */
-import sharp from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { ImageReadError } from '../errors.js';
 import { decodeRaw, readHeader, toRgb3 } from '../image/decode.js';
 import { decodeLikePillow } from '../image/pil-decode.js';
@@ -19,6 +19,7 @@ import { decodeLikePillow } from '../image/pil-decode.js';
  * (no ICC conversion, no EXIF transpose) and cropped as `img.crop((b, b, w - b, h - b))` would.
  */
 export async function cropBorderPng(bytes: Buffer, file: string, border: number, pillow = false): Promise<Buffer> {
+  const sharp = await loadSharp();
   if (pillow) {
     const img = await decodeLikePillow(bytes, file);
     const w = img.width - 2 * border;

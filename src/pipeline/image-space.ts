@@ -5,7 +5,7 @@
  * not the space.
  */
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import type { ImagePreprocessor } from '../image/index.js';
 import type { ImageEncoder } from '../models/image-encoder.js';
 import type { ModelIdentity } from '../models/model-identity.js';
@@ -20,7 +20,8 @@ export interface ImageSpaceInputs {
   readonly preprocessor: ImagePreprocessor;
 }
 
-export function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>): Record<string, unknown> {
+export async function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>): Promise<Record<string, unknown>> {
+  const sharp = await loadSharp();
   return {
     kind: 'image-embeddings',
     model_type: inputs.model.modelType,
@@ -35,7 +36,7 @@ export function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>): Record<
 
 /** Open (or create) the embedding space; the dimension comes from an existing space or one probe inference. */
 export async function openImageSpace(inputs: ImageSpaceInputs): Promise<EmbeddingSpace> {
-  const meta = imageSpaceMeta(inputs);
+  const meta = await imageSpaceMeta(inputs);
   const key = canonicalKey(meta);
   const existing = await readJsonIfExists(path.join(inputs.store.root, 'embeddings', key, 'meta.json'));
   let dim = typeof existing === 'object' && existing !== null ? (existing as { dim?: unknown }).dim : undefined;

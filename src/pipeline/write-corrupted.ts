@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../util/heavy-modules.js';
 import { corrupt, encodePng, finishCorrupted, loadForCorruption } from '../corruptions/apply.js';
 import { IMAGENET_C_JPEG_QUALITY } from '../corruptions/protocol.js';
 import { findCorruption, type CorruptionSpec } from '../corruptions/registry.js';
@@ -91,7 +91,7 @@ export async function writeCorrupted(options: WriteCorruptedOptions): Promise<Wr
           const encoded =
             format === 'png'
               ? await encodePng(finishCorrupted(corrupted, t.spec.protocol), 6)
-              : await sharp(Buffer.from(corrupted.data.buffer, corrupted.data.byteOffset, corrupted.data.length), { raw: { width: corrupted.width, height: corrupted.height, channels: 3 } })
+              : await (await loadSharp())(Buffer.from(corrupted.data.buffer, corrupted.data.byteOffset, corrupted.data.length), { raw: { width: corrupted.width, height: corrupted.height, channels: 3 } })
                   .jpeg({ quality: IMAGENET_C_JPEG_QUALITY })
                   .toBuffer();
           await writeFileAtomic(t.file, encoded);

@@ -2,9 +2,11 @@
  * `holoclip score ece | nll | brier | temperature`: calibration of a logits matrix against labels.
  * ece, nll and brier report the same figures (calibrationMetrics) under their own headline value.
  */
-import { brierScore, calibrationMetrics, fitTemperature, negativeLogLikelihood, type CalibrationMetrics } from '../metrics/calibration.js';
+import { CalibrationAccumulator, calibrationMetrics, fitTemperature, type CalibrationMetrics } from '../metrics/calibration.js';
+import { checkNonEmpty, checkTemperature } from '../metrics/softmax.js';
+import { float32MatrixShape, readLabels, requireSameLength, streamFloat32Rows } from './inputs.js';
+import { need } from './definition.js';
 import { absPath, scoreEnvelope, type ScoreMetricDefinition, type ScoreOption } from './definition.js';
-import type { Matrix } from './inputs.js';
 import { labelsOption, logitsOption, readLogitsAndLabels, type LogitsLabelsInputs } from './logits-labels.js';
 
 export interface CalibrationInputs extends LogitsLabelsInputs {
@@ -18,18 +20,17 @@ const temperatureOption: ScoreOption = { flags: '--temperature <t>', description
 function calibrationScore(
   name: 'ece' | 'nll' | 'brier',
   description: string,
-  headline: (m: Matrix, labels: Int32Array, T: number, full: CalibrationMetrics) => number,
+  headline: (full: CalibrationMetrics) => number,
 ): ScoreMetricDefinition<CalibrationInputs> {
   return {
     name,
     description,
     options: [logitsOption, labelsOption, binsOption, temperatureOption],
     async run(inputs) {
-      const { m, labels } = await readLogitsAndLabels(inputs, name);
       const T = inputs.temperature ?? 1;
       const bins = inputs.bins ?? 15;
-      const full = calibrationMetrics(m.data, m.rows, m.cols, labels, { numBins: bins, temperature: T });
-      const value = headline(m, labels, T, full);
+      const full = await calibrationOfFiles(inputs, name, T, bins);
+      const value = headline(full);
       return scoreEnvelope(name, { [name]: value, ...full }, {
         ece: `${bins} equal-width bins over (0,1], membership (lower, upper], confidence = max softmax probability`,
         temperature: `logits divided by ${T} before the softmax`,
@@ -39,9 +40,30 @@ function calibrationScore(
   };
 }
 
-export const scoreEce = calibrationScore('ece', 'expected calibration error of the softmax confidence', (_m, _labels, _T, full) => full.ece);
-export const scoreNll = calibrationScore('nll', 'negative log-likelihood of the labels under the softmax', (m, labels, T) => negativeLogLikelihood(m.data, m.rows, m.cols, labels, T));
-export const scoreBrier = calibrationScore('brier', 'Brier score of the softmax probabilities', (m, labels, T) => brierScore(m.data, m.rows, m.cols, labels, T));
+// calibrationMetrics computes NLL and Brier exactly as negativeLogLikelihood and brierScore do (one pass for all).
+export const scoreEce = calibrationScore('ece', 'expected calibration error of the softmax confidence', (full) => full.ece);
+export const scoreNll = calibrationScore('nll', 'negative log-likelihood of the labels under the softmax', (full) => full.nll);
+export const scoreBrier = calibrationScore('brier', 'Brier score of the softmax probabilities', (full) => full.brier);
+
+/**
+ * calibrationMetrics of the --logits / --labels files. A float32 .npy is streamed through one pass (a few MB of
+ * memory, reading overlapped with the arithmetic); other files are read whole. The same figures either way.
+ */
+async function calibrationOfFiles(inputs: CalibrationInputs, metric: string, temperature: number, numBins: number): Promise<CalibrationMetrics> {
+  const logitsFile = need(inputs.logits, '--logits FILE', metric);
+  const shape = await float32MatrixShape(logitsFile);
+  if (shape === null) {
+    const { m, labels } = await readLogitsAndLabels(inputs, metric);
+    return calibrationMetrics(m.data, m.rows, m.cols, labels, { numBins, temperature });
+  }
+  const labels = await readLabels(need(inputs.labels, '--labels FILE', metric), shape.cols);
+  requireSameLength({ length: shape.rows }, labels, `${shape.rows} logit rows vs ${labels.length} labels`);
+  checkNonEmpty('calibrationMetrics', 'logits', shape.rows);
+  checkTemperature('calibrationMetrics', 'temperature', temperature);
+  const acc = new CalibrationAccumulator(shape.rows, shape.cols, labels, temperature);
+  await streamFloat32Rows(logitsFile, 'logits', shape, (block, first, rows) => acc.addRows(block, first, rows));
+  return acc.finish(numBins);
+}
 
 export const scoreTemperature: ScoreMetricDefinition<CalibrationInputs> = {
   name: 'temperature',

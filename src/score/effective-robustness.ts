@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readClassnames } from '../data/index.js';
+import { readClassnames } from '../data/classnames.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { TESTBED_STANDARD_RULE, readBaselineTable, readTestbedModelTypes, testbedUsesForLineFit } from '../formats/index.js';
 import { EXTREME_ACCURACY_RULES, effectiveRobustnessWithBootstrap, type AccuracyTransform, type ExtremeAccuracies } from '../metrics/effective-robustness.js';

@@ -3,9 +3,10 @@
  * row of comma/space separated values) per line. Errors name the file and the problem.
  */
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../errors.js';
-import { readNpy } from '../store/npy.js';
+import { parseNpyHeader, readNpy } from '../store/npy.js';
 
 export interface Matrix {
   data: Float32Array;
@@ -29,6 +30,19 @@ function parseNumber(token: string, file: string, line: number): number {
   const v = Number(token);
   if (token === '' || Number.isNaN(v)) throw new HoloclipError(`${file}:${line}: "${token}" is not a number`);
   return v;
+}
+
+/**
+ * Index of the first NaN or infinity, -1 if none. Plain loops, one per array type so each stays monomorphic
+ * (findIndex's callback per value, or one loop over both types, costs ten times as much on 50M values).
+ */
+function firstNonFinite32(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+function firstNonFinite64(values: Float64Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
 }
 
 /** A 2-D float matrix (e.g. logits n x c). */
@@ -55,9 +69,92 @@ export async function readMatrix(fileArg: string, what: string): Promise<Matrix>
     if (bad >= 0) throw new HoloclipError(`${what} ${file}: row ${bad + 1} has ${rows[bad].length} values, the first row ${cols}`);
     m = { data: Float32Array.from(rows.flat()), rows: rows.length, cols };
   }
-  const badAt = m.data.findIndex((v) => !Number.isFinite(v));
+  const badAt = firstNonFinite32(m.data);
   if (badAt >= 0) throw new HoloclipError(`${what} ${file} holds a non-finite value (NaN or Inf) at row ${Math.floor(badAt / m.cols)}, column ${badAt % m.cols}`);
   return m;
+}
+
+/** Bytes read per block when streaming a matrix (a few MB: the next block is read while this one is scored). */
+const STREAM_BLOCK_BYTES = 4 << 20;
+
+/** Rows and columns of a float32 C-order 2-D `.npy` file, from its header; null for any other file (read it whole). */
+export async function float32MatrixShape(fileArg: string): Promise<{ rows: number; cols: number; dataStart: number } | null> {
+  const file = path.resolve(fileArg);
+  if (!file.endsWith('.npy')) return null;
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch {
+    return null; // readMatrix reports it
+  }
+  try {
+    const head = Buffer.alloc(65536);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const header = parseNpyHeader(head.subarray(0, bytesRead), (what) => new HoloclipError(what));
+    if (header.descr !== '<f4' || header.fortran || header.shape.length !== 2) return null;
+    const [rows, cols] = header.shape;
+    if ((await handle.stat()).size !== header.dataStart + rows * cols * 4) return null;
+    return { rows, cols, dataStart: header.dataStart };
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Stream a float32 `.npy` matrix (see float32MatrixShape) in blocks of whole rows, in order, reading the next
+ * block while `onBlock` works on this one: one pass, a few MB of memory whatever the file's size. Each block is
+ * checked for NaN / Inf first (the same error as readMatrix). `onBlock`'s array is reused after it returns.
+ */
+export async function streamFloat32Rows(
+  fileArg: string,
+  what: string,
+  shape: { rows: number; cols: number; dataStart: number },
+  onBlock: (block: Float32Array, firstRow: number, rows: number) => void,
+  blockBytes = STREAM_BLOCK_BYTES,
+): Promise<void> {
+  const file = path.resolve(fileArg);
+  const { rows, cols, dataStart } = shape;
+  const rowBytes = cols * 4;
+  const blockRows = Math.max(1, Math.floor(blockBytes / rowBytes));
+  // Two buffers, each its own ArrayBuffer at offset 0 (Float32Array needs 4-byte alignment).
+  const buffers = [Buffer.allocUnsafeSlow(blockRows * rowBytes), Buffer.allocUnsafeSlow(blockRows * rowBytes)];
+  const handle = await fs.open(file, 'r').catch((err: unknown) => {
+    throw new HoloclipError(`cannot read ${what} ${file}: ${errorMessage(err)}`);
+  });
+  try {
+    const readBlock = async (index: number, first: number): Promise<number> => {
+      const n = Math.min(blockRows, rows - first);
+      const bytes = n * rowBytes;
+      let done = 0;
+      while (done < bytes) {
+        const { bytesRead } = await handle.read(buffers[index], done, bytes - done, dataStart + first * rowBytes + done);
+        if (bytesRead === 0) throw new HoloclipError(`${what} ${file} ended early (truncated while reading row ${first})`);
+        done += bytesRead;
+      }
+      return n;
+    };
+    let first = 0;
+    let current = 0;
+    let pending: Promise<number> | null = rows > 0 ? readBlock(0, 0) : null;
+    while (pending) {
+      const n = await pending;
+      const next = first + n;
+      pending = next < rows ? readBlock(1 - current, next) : null;
+      const block = new Float32Array(buffers[current].buffer, 0, n * cols);
+      const badAt = firstNonFinite32(block);
+      if (badAt >= 0) {
+        await pending?.catch(() => undefined);
+        throw new HoloclipError(`${what} ${file} holds a non-finite value (NaN or Inf) at row ${first + Math.floor(badAt / cols)}, column ${badAt % cols}`);
+      }
+      onBlock(block, first, n);
+      first = next;
+      current = 1 - current;
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A 1-D numeric vector (scores, accuracies). */
@@ -80,7 +177,7 @@ export async function readVector(fileArg: string, what: string): Promise<Float64
     out = Float64Array.from(values);
   }
   if (out.length === 0) throw new HoloclipError(`${what} ${file} is empty`);
-  const badAt = out.findIndex((v) => !Number.isFinite(v));
+  const badAt = firstNonFinite64(out);
   if (badAt >= 0) throw new HoloclipError(`${what} ${file} holds a non-finite value (NaN or Inf) at position ${badAt}`);
   return out;
 }

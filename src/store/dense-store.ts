@@ -23,6 +23,7 @@ import { isTempFileName, removeStaleTempFiles, writeFileAtomic, writeJsonAtomic 
 import { canonicalJson, type JsonObject } from './canonical-json.js';
 import { decodeFloat16, encodeFloat16, fromFloat16Bits } from './float16.js';
 import { encodeNpyHeader } from './npy.js';
+import { unseenKeys } from './unseen-keys.js';
 
 export type DensePrecision = 'float16' | 'float32';
 export const DENSE_PRECISIONS: readonly DensePrecision[] = ['float16', 'float32'];
@@ -132,14 +133,7 @@ export class DenseSpace {
 
   /** Keys not yet stored, deduplicated, in first-seen order. */
   missing(itemKeys: Iterable<string>): string[] {
-    const out: string[] = [];
-    const seen = new Set<string>();
-    for (const k of itemKeys) {
-      if (seen.has(k) || this.index.has(k)) continue;
-      seen.add(k);
-      out.push(k);
-    }
-    return out;
+    return unseenKeys(itemKeys, this.index);
   }
 
   /** Atomically add maps for `itemKeys`: `values` is float32 [k, C, H, W] in key order. */

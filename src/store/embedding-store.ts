@@ -9,6 +9,7 @@ import { decodeNpy, encodeNpy, expectFloat32Matrix, npyByteLength } from './npy.
 import { STRICT_POLICY, StoreDamageError, digestMismatch, isSha256Hex, warnLegacyOnce, type IntegrityPolicy, type StoreDamage } from './integrity.js';
 import { StoreReadLog } from './read-log.js';
 import { getTextMatrix, putTextMatrix, type TextMatrix } from './text-cache.js';
+import { unseenKeys } from './unseen-keys.js';
 
 /**
  * On-disk embedding cache.
@@ -254,14 +255,7 @@ export class EmbeddingSpace {
 
   /** The keys among `itemKeys` not yet stored, deduplicated, in first-seen order. */
   missing(itemKeys: Iterable<string>): string[] {
-    const out: string[] = [];
-    const seen = new Set<string>();
-    for (const k of itemKeys) {
-      if (seen.has(k) || this.index.has(k)) continue;
-      seen.add(k);
-      out.push(k);
-    }
-    return out;
+    return unseenKeys(itemKeys, this.index);
   }
 
   /**

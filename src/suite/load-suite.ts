@@ -13,6 +13,7 @@ import { parseCorruptions, type CorruptionSpec } from '../corruptions/registry.j
 import { parseDatasetSpec, type DatasetRef } from '../data/dataset-ref.js';
 import { datasetTypes, findDatasetType, parseTypedSpec } from '../data/typed-spec.js';
 import { HoloclipError, errorMessage } from '../errors.js';
+import type { DeviceChoice } from '../models/device.js';
 import type { Dtype } from '../models/dtype.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, type PreprocessChoice } from '../image/index.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
@@ -97,6 +98,8 @@ export interface ResolvedSuite {
   readonly batchSize: number;
   /** The suite's `preprocess` (default auto); `holoclip run --preprocess` overrides it. */
   readonly preprocess: PreprocessChoice;
+  /** The suite's `device` (default cpu); `holoclip run --device` overrides it. */
+  readonly device: DeviceChoice;
   /** The suite's `max_image_pixels` (default Pillow's 89,478,485; 0: none); `holoclip run --max-image-pixels` overrides it. */
   readonly maxImagePixels: number;
   readonly reference: string;
@@ -618,6 +621,7 @@ export async function loadSuite(fileArg: string, options: LoadSuiteOptions = {})
     benchmarksDir,
     batchSize: suite.batch_size ?? 32,
     preprocess: suite.preprocess ?? 'auto',
+    device: suite.device ?? 'cpu',
     maxImagePixels: suite.max_image_pixels ?? DEFAULT_MAX_IMAGE_PIXELS,
     reference,
     models,

@@ -13,6 +13,7 @@ import type { Dataset } from '../data/index.js';
 import { HoloclipError } from '../errors.js';
 import type { TemplateSet } from '../head/templates.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, resolvePreprocessMode, type PreprocessChoice, type PreprocessMode } from '../image/index.js';
+import type { DeviceChoice } from '../models/device.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
@@ -34,6 +35,9 @@ import { EmbeddingPhaseProgress, MetricPhaseProgress } from './suite-progress.js
 export interface RunSuiteOptions {
   readonly shard?: { index: number; count: number };
   readonly threads?: number;
+  /** Overrides the suite's `device` (default cpu). */
+  readonly device?: DeviceChoice;
+  readonly decodeWorkers?: number;
   /** Overrides the suite's `preprocess` (default auto). */
   readonly preprocess?: PreprocessChoice;
   /** Overrides the suite's `max_image_pixels` (default Pillow's 89,478,485). */
@@ -57,6 +61,8 @@ export interface RunSuiteSummary {
   readonly out: string;
   readonly files: { results: string; csv: string; report: string | null } | null;
   readonly seconds: number;
+  /** Wall seconds per stage, in run order (benchmarks, datasets, embedding, metrics, outputs; a shard stops after embedding). */
+  readonly stages: ReadonlyArray<{ readonly stage: string; readonly seconds: number }>;
 }
 
 export interface ModelRuntime {
@@ -149,6 +155,13 @@ async function runMetricUnit(u: MetricUnit, suite: ResolvedSuite, ctx: EvalConte
 
 export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): Promise<RunSuiteSummary> {
   const t0 = performance.now();
+  const stages: Array<{ stage: string; seconds: number }> = [];
+  let stageStart = t0;
+  const endStage = (stage: string) => {
+    const now = performance.now();
+    stages.push({ stage, seconds: (now - stageStart) / 1000 });
+    stageStart = now;
+  };
   const preprocessChoice = options.preprocess ?? suite.preprocess;
   const maxImagePixels = options.maxImagePixels ?? suite.maxImagePixels;
   const { progress } = options;
@@ -159,6 +172,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     if (!b) throw new HoloclipError(`internal: unknown benchmark ${name}`);
     await b.build({ out: path.join(suite.benchmarksDir, name), progress });
   }
+
+  endStage('benchmarks');
 
   // 2. Open every dataset the plan reads; all problems at once, before any inference.
   const plan = planSuite(suite);
@@ -182,11 +197,15 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     inspected: m.inspected,
     card: m.card,
     threads: options.threads,
+    device: options.device ?? suite.device,
+    decodeWorkers: options.decodeWorkers,
     maxImagePixels,
     repair: options.repair === true,
     progress: sink,
     warn: options.warn,
   });
+
+  endStage('datasets');
 
   // 3. Embedding units (this shard's share).
   const embeddingUnits = options.shard ? shardUnits(plan.embedding, options.shard) : [...plan.embedding];
@@ -228,6 +247,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     }
     if (embeddingUnits.length > 0) suiteProgress.end();
     await hashIndex.save();
+    endStage('embedding');
 
     if (options.shard) {
       return {
@@ -241,6 +261,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
         out: suite.out,
         files: null,
         seconds: (performance.now() - t0) / 1000,
+        stages,
       };
     }
 
@@ -302,10 +323,12 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     }
 
     metricProgress.end();
+    endStage('metrics');
 
     // 5. Aggregation and report.
     const results = await aggregateSuite(suite, plan, unitResults, opened);
     const files = await writeSuiteOutputs(results, suite.out, { report: options.report !== false, units: unitResults });
+    endStage('outputs');
     return {
       suite: suite.name,
       shard: null,
@@ -317,6 +340,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
       out: suite.out,
       files,
       seconds: (performance.now() - t0) / 1000,
+      stages,
     };
   } finally {
     for (const ctx of contexts.values()) await ctx.close();

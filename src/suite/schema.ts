@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CORRUPTION_GEOMETRIES } from '../corruptions/protocol.js';
 import { PREPROCESS_CHOICES } from '../image/index.js';
+import { DEVICES } from '../models/device.js';
 import { DTYPES } from '../models/dtype.js';
 import { nameSchema } from '../tasks/definition.js';
 import { TASKS } from '../tasks/registry.js';
@@ -89,6 +90,10 @@ export const suiteSchema = z
       .enum(PREPROCESS_CHOICES as unknown as ['auto', 'python', 'fast', 'reference'])
       .optional()
       .describe('image preprocessing: python (the Python pipeline, Pillow-identical), fast (transformers.js reproduced), reference (transformers.js), auto (default: python for folders with a holoclip_preprocess block, else fast); --preprocess overrides it'),
+    device: z
+      .enum(DEVICES as unknown as ['cpu', 'cuda', 'auto'])
+      .optional()
+      .describe("onnxruntime execution provider: cpu (default), cuda, auto (cuda when onnxruntime-node's CUDA provider runs here, else cpu); provenance only, not part of any cache key; --device overrides it"),
     max_image_pixels: z
       .number()
       .int()

@@ -3,6 +3,7 @@
  * source, the preprocessing, and the cached embedding of datasets and texts. Tasks compose these;
  * none of them runs a model directly, so every task reads the same cached arrays.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { protocolLabel } from '../corruptions/protocol.js';
 import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
@@ -13,12 +14,13 @@ import { l2NormalizeRows } from '../metrics/vector.js';
 import { ClipFamilyModel } from '../models/clip-model.js';
 import { ImageClassifierModel, mapClassesToLabels } from '../models/image-classifier.js';
 import { openModel, type AnyModel, type InspectedModel } from '../models/open-model.js';
+import { deviceConventions, resolveDevice, type DeviceChoice } from '../models/device.js';
 import type { Dtype } from '../models/dtype.js';
 import { resolveLogitScale, type LogitScale } from '../models/logit-scale.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { cosineMatrix, logitsFromCosine, type ScoringRule } from '../models/scoring.js';
-import { embedImages, type ItemFailure } from '../pipeline/embed-images.js';
+import { defaultDecodeWorkers, embedImages, type ItemFailure } from '../pipeline/embed-images.js';
 import { openImageSpace } from '../pipeline/image-space.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { EmbeddingStore, type EmbeddingSpace } from '../store/embedding-store.js';
@@ -38,6 +40,10 @@ export interface CommonEvalOptions {
   readonly logitScale?: number;
   readonly logitBias?: number;
   readonly threads?: number;
+  /** onnxruntime execution provider: cpu (default), cuda, or auto (CUDA when it runs here, else CPU). Provenance only. */
+  readonly device?: DeviceChoice;
+  /** Decode worker threads (default: from the cores, see defaultDecodeWorkers). */
+  readonly decodeWorkers?: number;
   /** Pillow's MAX_IMAGE_PIXELS rule for every image decoded (default 89,478,485; 0 for none). */
   readonly maxImagePixels?: number;
   /**
@@ -97,7 +103,8 @@ export class EvalContext {
     if (options.maxImagePixels !== undefined && !isValidMaxImagePixels(options.maxImagePixels)) {
       throw new HoloclipError(`--max-image-pixels must be a non-negative integer, 0 for no limit (got ${options.maxImagePixels})`);
     }
-    const model = await openModel(options.model, { dtype: options.dtype, threads: options.threads, inspected: options.inspected });
+    const device = await resolveDevice(options.device ?? 'cpu');
+    const model = await openModel(options.model, { dtype: options.dtype, threads: options.threads, device, inspected: options.inspected });
     try {
       const store = await EmbeddingStore.open(options.store, { repair: options.repair === true, warn: options.warn });
       const hashIndex = await FileHashIndex.open(store.root);
@@ -163,6 +170,7 @@ export class EvalContext {
         batchSize: this.options.batchSize,
         progress: this.options.progress,
         label: `embedding ${label}`,
+        decodeWorkers: this.decodeWorkers,
         maxImagePixels: this.maxImagePixels,
         warn: this.options.warn,
       });
@@ -302,6 +310,22 @@ export class EvalContext {
   /** Pillow's MAX_IMAGE_PIXELS in force (0: none). */
   get maxImagePixels(): number {
     return this.options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  }
+
+  /** Decode worker threads of the image pipeline. */
+  get decodeWorkers(): number {
+    return this.options.decodeWorkers ?? defaultDecodeWorkers(this.model.device.provider);
+  }
+
+  /**
+   * How the models ran (recorded in every result.json, part of no cache key: the numbers do not depend on it beyond
+   * float rounding, and shards on GPUs share a store with an aggregation job on CPUs).
+   */
+  executionConventions(): Record<string, string> {
+    return {
+      ...deviceConventions(this.model.device),
+      decode_workers: `${this.decodeWorkers} (of ${os.availableParallelism()} cores)`,
+    };
   }
 
   preprocessConventions(): Record<string, string> {

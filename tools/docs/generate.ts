@@ -15,6 +15,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { COMMAND_LIST } from '../../src/cli/command-list.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { CORRUPTIONS } from '../../src/corruptions/registry.js';
 import { datasetTypes } from '../../src/data/typed-spec.js';
@@ -78,13 +79,21 @@ function walk(cmd: Command, out: Command[]): void {
   for (const sub of cmd.commands) walk(sub, out);
 }
 
-export function cliReference(): string {
-  const commands: Command[] = [];
-  walk(buildProgram(), commands);
+export async function cliReference(): Promise<string> {
+  // The program registers a command in full only when it is named (main.ts loads commands lazily): the top level
+  // as `holoclip --help` shows it, then each command of COMMAND_LIST with its subcommands.
+  const top = await buildProgram(['node', 'holoclip']);
+  const commands: Command[] = [top];
+  for (const name of Object.keys(COMMAND_LIST)) {
+    const program = await buildProgram(['node', 'holoclip', name]);
+    const cmd = program.commands.find((c) => c.name() === name);
+    if (!cmd) throw new Error(`buildProgram did not register the command "${name}"`);
+    walk(cmd, commands);
+  }
   const parts = [
     header('CLI reference', "every command's own `--help` (src/cli/)"),
     'Every command of `holoclip`, with the help it prints (`holoclip <command> --help`). ' +
-      'How the commands fit together: [the CLI overview](../cli.md).\n',
+      'How the commands fit together: [the command line](../cli.md).\n',
     commands.map((c) => `- [\`${commandPath(c)}\`](#${githubSlug(commandPath(c))})`).join('\n') + '\n',
   ];
   for (const c of commands) parts.push(`## ${commandPath(c)}\n\n\`\`\`text\n${helpOf(c)}\n\`\`\`\n`);
@@ -240,9 +249,9 @@ export function datasetTypesReference(): string {
 // ---------------------------------------------------------------------------------------------------
 
 /** Every generated page: path relative to the repository root -> content. */
-export function generatedPages(): Map<string, string> {
+export async function generatedPages(): Promise<Map<string, string>> {
   return new Map([
-    ['docs/reference/cli.md', cliReference()],
+    ['docs/reference/cli.md', await cliReference()],
     ['docs/reference/suite-schema.md', suiteSchemaReference()],
     ['docs/reference/tasks.md', tasksReference()],
     ['docs/reference/corruptions.md', corruptionsReference()],
@@ -252,7 +261,7 @@ export function generatedPages(): Map<string, string> {
 
 async function main(): Promise<void> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  for (const [rel, content] of generatedPages()) {
+  for (const [rel, content] of await generatedPages()) {
     const file = path.join(root, rel);
     await fs.mkdir(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, content);

@@ -5,7 +5,7 @@
  * the pixels depend only on the seed, the rasterized source art and this code.
  */
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import { loadSharp } from '../../util/heavy-modules.js';
 import { createRng, type Rng } from '../../metrics/random.js';
 import type { Sprite } from './sources.js';
 
@@ -393,7 +393,8 @@ export function proceduralTexture(kind: TextureKind, size: number, rng: Rng): Ca
 }
 
 /** PNG with fixed settings and no metadata (sharp writes no tIME/tEXt chunks unless asked to). */
-export function encodePng(canvas: Canvas): Promise<Buffer> {
+export async function encodePng(canvas: Canvas): Promise<Buffer> {
+  const sharp = await loadSharp();
   return sharp(canvas.data, { raw: { width: canvas.size, height: canvas.size, channels: 3 } })
     .png({ compressionLevel: 6, adaptiveFiltering: false, palette: false })
     .toBuffer();

@@ -20,7 +20,8 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
+import { loadSharp } from '../../util/heavy-modules.js';
 import { HoloclipError } from '../../errors.js';
 
 export const STYLES = ['noto', 'twemoji', 'fluent-flat', 'fluent-3d', 'silhouette', 'openmoji'] as const;
@@ -219,6 +220,7 @@ export class EmojiSources {
 
   /** Render `codepoint` in `style` at SOURCE_SIZE (WebP art: as stored, 256 px) and trim it to its visible pixels. */
   async render(style: Style, codepoint: string): Promise<Sprite> {
+    const sharp = await loadSharp();
     const s = this.styles[style];
     let img: Sharp;
     if (s.kind === 'iconify') {

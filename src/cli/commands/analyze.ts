@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { EXTREME_ACCURACY_RULES, type ExtremeAccuracies } from '../../metrics/effective-robustness.js';
 import { DATA_DIR_ENV, OFFLINE_ENV, isOffline } from '../../refdata/index.js';
 import { analyzePublished, type AnalyzePublishedOutput } from '../../tasks/published/analyze.js';
+import { COMMAND_LIST } from '../command-list.js';
 import { FORCE_UNLOCK_HELP, lockOutput, nonNegativeInt, positiveInt } from '../common-options.js';
 
 interface AnalyzeFlags {
@@ -36,7 +37,7 @@ export function formatPublishedSummary(o: AnalyzePublishedOutput): string {
 }
 
 export function registerAnalyze(program: Command): void {
-  const analyze = program.command('analyze').description('analyses of published results (no model needed)');
+  const analyze = program.command('analyze').description(COMMAND_LIST.analyze.description);
   analyze
     .command('published')
     .description(

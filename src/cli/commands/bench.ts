@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { BENCHMARKS, EMOJI_SHIFT_CLASSES, findBenchmark } from '../../benchmarks/index.js';
 import { HoloclipError } from '../../errors.js';
+import { COMMAND_LIST } from '../command-list.js';
 import { FORCE_UNLOCK_HELP, lockOutput, nonNegativeInt } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
@@ -46,7 +47,7 @@ background change at strength 0/1/2 (viewpoint_variation); keypoint matches exac
   holoclip eval correspondence --model DIR --data spair-71k:data/emoji-correspondence --out runs/corr`;
 
 export function registerBench(program: Command): void {
-  const bench = program.command('bench').description('build benchmarks from packaged sources (no network)');
+  const bench = program.command('bench').description(COMMAND_LIST.bench.description);
 
   bench
     .command('list')

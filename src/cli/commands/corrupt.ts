@@ -14,6 +14,7 @@ import { writeCorrupted, type CorruptedFormat } from '../../pipeline/write-corru
 import { openDataset, openImageList, type Dataset } from '../../data/index.js';
 import { HoloclipError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/atomic.js';
+import { COMMAND_LIST } from '../command-list.js';
 import { FORCE_UNLOCK_HELP, lockOutput, nonNegativeInt, onInterrupt, positiveInt } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
@@ -68,7 +69,7 @@ async function openAnyDataset(p: string): Promise<Dataset> {
 export function registerCorrupt(program: Command): void {
   program
     .command('corrupt')
-    .description('write corrupted copies of a dataset in the ImageNet-C layout (<corruption>/<severity>/<class>/<file>), or a contact sheet of every corruption x severity')
+    .description(COMMAND_LIST.corrupt.description)
     .option('--data <path>', 'dataset: ImageFolder, .jsonl manifest or a folder of images')
     .option('--corruption <spec>', 'NAME:SEVERITY, NAME (severities 1-5), imagenet-c, imagenet-c-extra, 3dcc or all, comma-separated', 'all')
     .option('--out <dir>', 'output folder for the corrupted copies')

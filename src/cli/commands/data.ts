@@ -1,5 +1,6 @@
 /** `holoclip data list|fetch|path`: the small public reference files (class names, mappings, annotations). */
 import type { Command } from 'commander';
+import { COMMAND_LIST } from '../command-list.js';
 import { datasetTypes } from '../../data/typed-spec.js';
 import { HoloclipError } from '../../errors.js';
 import {
@@ -82,7 +83,7 @@ function progressLine(e: FetchProgressEvent): string {
 export function registerData(program: Command): void {
   const data = program
     .command('data')
-    .description('list, download and locate the reference files (class names, templates, mappings, annotations)')
+    .description(COMMAND_LIST.data.description)
     .addHelpText('after', DATA_HELP);
 
   data

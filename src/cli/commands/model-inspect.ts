@@ -12,6 +12,7 @@ import {
   resolveModeFor,
   type PreprocessSpec,
 } from '../../image/index.js';
+import { COMMAND_LIST } from '../command-list.js';
 import { errorMessage } from '../../errors.js';
 import { ImageClassifierModel } from '../../models/image-classifier.js';
 import { openModel } from '../../models/open-model.js';
@@ -112,7 +113,7 @@ export async function inspectModelCommand(dir: string, dtype: Dtype, storeDir: s
 }
 
 export function registerModelInspect(program: Command): Command {
-  const modelCmd = program.command('model').description('inspect model folders and list known models');
+  const modelCmd = program.command('model').description(COMMAND_LIST.model.description);
   modelCmd
     .command('inspect')
     .description('check a model folder and show its type, available dtypes, preprocessing and where its logit scale comes from')

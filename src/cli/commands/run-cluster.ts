@@ -14,6 +14,7 @@ import { checkPathsOnVolume, emitK8sJob } from '../../cluster/k8s/emit.js';
 import type { SlurmOptions } from '../../cluster/slurm/script.js';
 import { HoloclipError } from '../../errors.js';
 import type { PreprocessChoice } from '../../image/index.js';
+import type { DeviceChoice } from '../../models/device.js';
 import type { ResolvedSuite } from '../../suite/load-suite.js';
 import { verifyOutputSet, OUTPUT_SET_FILE } from '../../suite/output-set.js';
 import { planSuite } from '../../suite/plan.js';
@@ -131,6 +132,8 @@ export interface ClusterRunInput {
   readonly flags: ClusterFlags;
   readonly preprocess?: PreprocessChoice;
   readonly threads?: number;
+  readonly device?: DeviceChoice;
+  readonly decodeWorkers?: number;
   readonly report: boolean;
   readonly log: (line: string) => void;
 }
@@ -143,6 +146,8 @@ function specOf(input: ClusterRunInput, defaultCommand?: string[]): ClusterRunSp
     preprocess: input.preprocess,
     // Slurm: --cpus-per-task becomes each job's thread count through SLURM_CPUS_PER_TASK unless --threads is given.
     threads: input.threads,
+    device: input.device,
+    decodeWorkers: input.decodeWorkers,
     report: input.report,
     holoclip,
   });

@@ -4,10 +4,12 @@ import path from 'node:path';
 import { writeJsonAtomic } from '../../store/atomic.js';
 import { loadSuite, type ResolvedSuite } from '../../suite/load-suite.js';
 import { parseShard, planSuite } from '../../suite/plan.js';
-import { runSuite, type RunSuiteSummary } from '../../suite/run-suite.js';
+import type { RunSuiteSummary } from '../../suite/run-suite.js';
 import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
-import { checkStore, FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP, REPAIR_HELP } from '../common-options.js';
+import { DEVICES, type DeviceChoice } from '../../models/device.js';
+import { COMMAND_LIST } from '../command-list.js';
+import { checkStore, DECODE_WORKERS_HELP, DEVICE_HELP, FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP, REPAIR_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { addClusterOptions, clusterMode, emitK8s, emitSlurm, runOnSlurm, type ClusterFlags } from './run-cluster.js';
 
@@ -17,6 +19,8 @@ interface RunFlags extends ClusterFlags {
   out?: string;
   benchmarksDir?: string;
   threads?: number;
+  device?: DeviceChoice;
+  decodeWorkers?: number;
   preprocess?: PreprocessChoice;
   maxImagePixels?: number;
   report: boolean;
@@ -64,19 +68,22 @@ function formatRunSummary(s: RunSuiteSummary): string {
     lines.push('metrics                not computed by a shard: run the suite without --shard to finish and aggregate');
   }
   lines.push(`time                   ${s.seconds.toFixed(1)} s`);
+  lines.push(`stages                 ${s.stages.map((st) => `${st.stage} ${st.seconds.toFixed(1)} s`).join(', ')}`);
   return `${lines.join('\n')}\n`;
 }
 
 export function registerRun(program: Command): void {
   const run = program
     .command('run')
-    .description('run a suite file: every model x dataset x task it declares, resumable, then results.json, results.csv and an HTML report')
+    .description(COMMAND_LIST.run.description)
     .argument('[suite]', 'suite file (YAML)', 'suites/demo.yaml')
     .option('--shard <i/N>', 'embed only the i-th of N deterministic shares of the embedding units (several processes sharing one --store), then stop', shardOption)
     .option('--store <dir>', 'embedding store (default: the suite\'s `store`, else .holoclip)')
     .option('--out <dir>', 'output folder (default: the suite\'s `out`, else runs/<suite name>)')
     .option('--benchmarks-dir <dir>', 'where built-in benchmarks are built (default .holoclip/benchmarks)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
+    .addOption(new Option('--device <device>', `${DEVICE_HELP} (default: the suite's \`device\`, else cpu)`).choices([...DEVICES]))
+    .option('--decode-workers <n>', DECODE_WORKERS_HELP, positiveInt)
     .addOption(new Option('--preprocess <mode>', `${PREPROCESS_HELP} (default: the suite's \`preprocess\`, else auto)`).choices([...PREPROCESS_CHOICES]))
     .option('--max-image-pixels <n>', `${MAX_IMAGE_PIXELS_HELP} (default: the suite's \`max_image_pixels\`, else 89478485)`, nonNegativeInt)
     .option('--no-report', 'do not write report/index.html')
@@ -113,7 +120,7 @@ Examples:
       const suite = await loadSuite(file, { store: flags.store, out: flags.out, benchmarksDir: flags.benchmarksDir });
       const mode = clusterMode(flags);
       if (mode !== null) {
-        const input = { suite, flags, preprocess: flags.preprocess, threads: flags.threads, report: flags.report, log: (l: string) => process.stderr.write(`${l}\n`) };
+        const input = { suite, flags, preprocess: flags.preprocess, threads: flags.threads, device: flags.device, decodeWorkers: flags.decodeWorkers, report: flags.report, log: (l: string) => process.stderr.write(`${l}\n`) };
         if (mode === 'emit-slurm') process.stdout.write(await emitSlurm(input));
         else if (mode === 'slurm') process.stdout.write(await runOnSlurm(input));
         else process.stdout.write(await emitK8s(input));
@@ -128,9 +135,13 @@ Examples:
         process.stderr.write('\nholoclip: interrupted; finished units are kept, rerun the same command to resume\n');
       });
       if (flags.quiet !== true) process.stderr.write(describePlan(suite));
+      // The run code (models, images, tasks) is loaded only here: `suite check` and `--help` do without it.
+      const { runSuite } = await import('../../suite/run-suite.js');
       const summary = await runSuite(suite, {
         shard: flags.shard,
         threads: flags.threads,
+        device: flags.device,
+        decodeWorkers: flags.decodeWorkers,
         preprocess: flags.preprocess,
         maxImagePixels: flags.maxImagePixels,
         report: flags.report,
@@ -142,7 +153,7 @@ Examples:
       process.stdout.write(formatRunSummary(summary));
     });
 
-  const suiteCmd = program.command('suite').description('suite files: validate one, or print the JSON Schema for editors');
+  const suiteCmd = program.command('suite').description(COMMAND_LIST.suite.description);
   suiteCmd
     .command('check')
     .description('validate a suite file (all problems at once) and print its plan; runs nothing')

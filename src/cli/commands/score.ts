@@ -3,7 +3,8 @@ import { type Command, Option } from 'commander';
 import { HoloclipError } from '../../errors.js';
 import type { ScoreOption, ScoreOptionValue } from '../../score/definition.js';
 import { SCORE_METRICS, findScoreMetric, scoreOptions, type ScoreInputs } from '../../score/registry.js';
-import { finiteNumber, nonNegativeInt, positiveInt } from '../common-options.js';
+import { COMMAND_LIST } from '../command-list.js';
+import { finiteNumber, nonNegativeInt, positiveInt } from '../arg-parsers.js';
 import { printTaskSummary } from '../summary.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -29,7 +30,7 @@ export function registerScore(program: Command): void {
   const names = SCORE_METRICS.map((d) => d.name);
   const cmd = program
     .command('score')
-    .description('compute a metric from predictions made elsewhere (logits, scores, decisions, prediction CSVs); no model needed')
+    .description(COMMAND_LIST.score.description)
     .argument('<metric>', `one of: ${names.join(', ')}`);
   for (const spec of scoreOptions()) cmd.addOption(commanderOption(spec));
   cmd

@@ -12,8 +12,18 @@
  *   unique when many SVGs are inlined in one HTML page (an id clash would make one chart use another
  *   chart's clip path).
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type * as Vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+
+/** vega and vega-lite (a second of loading), imported when the first chart is rendered: not by commands that draw none. */
+let renderer: Promise<{ vega: typeof Vega; compile: typeof import('vega-lite').compile }> | null = null;
+function loadRenderer(): Promise<{ vega: typeof Vega; compile: typeof import('vega-lite').compile }> {
+  renderer ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => {
+    installTextMetrics(vega);
+    return { vega, compile: vegaLite.compile };
+  });
+  return renderer;
+}
 
 /** The text item fields vega passes to a text width function. */
 interface TextItem {
@@ -56,21 +66,17 @@ export function estimateTextWidth(item: TextItem, text: unknown): number {
   return limit > 0 ? Math.min(width, limit) : width;
 }
 
-let metricsInstalled = false;
-
-function installTextMetrics(): void {
-  if (metricsInstalled) return;
+function installTextMetrics(vega: typeof Vega): void {
   const metrics = (vega as unknown as { textMetrics?: TextMetrics }).textMetrics;
   if (metrics !== undefined) metrics.width = estimateTextWidth;
-  metricsInstalled = true;
 }
 
 /** Render a Vega-Lite spec to a standalone `<svg>` string whose ids all start with `idPrefix`. */
 export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<string> {
-  installTextMetrics();
+  const { vega, compile } = await loadRenderer();
   const compiled = compile(spec);
   // The compiled spec is vega-lite's copy of the Vega typings; structurally the same type.
-  const runtime = vega.parse(compiled.spec as vega.Spec);
+  const runtime = vega.parse(compiled.spec as Vega.Spec);
   const view = new vega.View(runtime, { renderer: 'none' });
   try {
     const svg = await view.toSVG();

@@ -4,7 +4,6 @@ import type { CalibrationDetail, ReliabilityBin } from '../../results/types.js';
 import { datasetField, defineTask, optionalDatasetListField, planOneUnitPerModel, optionalDatasetField, promptsField, setting } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { calibrationKeyMetrics, calibrationSection, calibrationSummaryColumns } from './report.js';
-import { runCalibration } from './run.js';
 
 const options = z.strictObject({
   dataset: datasetField({
@@ -49,7 +48,7 @@ export const calibrationTask = defineTask({
     return config.calibration_dataset !== undefined && config.calibration_fraction !== undefined ? [{ where: '', message: 'give calibration_dataset or calibration_fraction, not both' }] : [];
   },
   plan: planOneUnitPerModel(options),
-  run: runCalibration,
+  run: async (input) => (await import('./run.js')).runCalibration(input),
   async aggregate(task, env) {
     const s = task.settings;
     const setName = (name: string) => (name === 'id' ? s.dataset : name === 'calibration' ? (s.calibration_dataset ?? name) : name);

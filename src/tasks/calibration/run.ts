@@ -146,6 +146,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
         ...templateConventions(templateSet),
         classnames: idData.classnames,
         ...ctx.preprocessConventions(),
+        ...ctx.executionConventions(),
       },
       cache: { store: ctx.store.root, images_inferred: embedded.reduce((s, e) => s + e.set.inferred, 0), classifier_key: classifier.cacheKey },
       timing: { total_s: (performance.now() - tStart) / 1000 },

@@ -4,7 +4,6 @@ import { DENSE_PRECISIONS } from '../../store/dense-store.js';
 import { datasetField, defineTask, planOneUnitPerModel, setting } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { correspondenceSection, correspondenceSummaryColumns } from './report.js';
-import { runCorrespondence } from './run.js';
 
 const options = z.strictObject({
   dataset: datasetField({
@@ -47,7 +46,7 @@ export const correspondenceTask = defineTask({
     classHead: false,
   },
   plan: planOneUnitPerModel(options),
-  run: runCorrespondence,
+  run: async (input) => (await import('./run.js')).runCorrespondence(input),
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {
       const row = (variant: string, metric: string, value: number | null) => env.push({ model: m.name, task: task.id, type: task.type, dataset: task.settings.dataset, prompts: null, variant, metric, value });

@@ -91,7 +91,7 @@ async function runKeypointCorrespondence(input: TaskInput<CorrespondenceSettings
   const s = input.settings;
   const ctx = input.context;
   const info = await inspectDenseModel(ctx.options.model, ctx.options.dtype);
-  const encoder = await DenseEncoder.open(info, ctx.options.threads);
+  const encoder = await DenseEncoder.open(info, ctx.options.threads, ctx.model.device);
   const thresholds = [...s.thresholds];
   const K = thresholds.length;
   try {

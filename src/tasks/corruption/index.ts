@@ -10,7 +10,7 @@ import { errorMessage } from '../../errors.js';
 import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, promptsField, setting, TaskOptionError } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { corruptionSection } from './report.js';
-import { runCorruptionEval, type CorruptionSettings } from './run.js';
+import type { CorruptionSettings } from './run.js';
 import { formatCorruptionSummary } from './summary.js';
 
 const options = z.strictObject({
@@ -92,7 +92,7 @@ export const corruptionTask = defineTask({
     const embedding = task.settings.specs.filter((spec) => !findCorruption(spec.name)?.needsDepth).map((spec) => ({ dataset: task.settings.dataset, corruption: spec }));
     return { ...planOneUnitPerModel(options)(task, model, env), embedding };
   },
-  run: runCorruptionEval,
+  run: async (input) => (await import('./run.js')).runCorruptionEval(input),
   async aggregate(task, env) {
     const dataset = task.settings.dataset;
     await eachModelUnit(task, env, metricsSchema, (m, out) => {

@@ -147,6 +147,7 @@ export async function runCorruptionEval(input: TaskInput<CorruptionSettings>): P
         ...templateConventions(templateSet),
         classnames: dataset.classnames,
         ...ctx.preprocessConventions(),
+        ...ctx.executionConventions(),
         ...classificationConventions(c),
       },
       cache: { store: ctx.store.root, images_inferred: inferred, images_inferred_by_set: inferredBy, depth_maps_estimated: depthEstimated, classifier_key: head.cacheKey },

@@ -4,7 +4,6 @@ import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, pathF
 import { PROTOTYPE_MODES } from './prototypes.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { factorsSection } from './report.js';
-import { runFactors } from './run.js';
 
 const options = z.strictObject({
   dataset: datasetField({
@@ -37,7 +36,7 @@ export const factorsTask = defineTask({
     classHead: true,
   },
   plan: planOneUnitPerModel(options),
-  run: runFactors,
+  run: async (input) => (await import('./run.js')).runFactors(input),
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {
       const row = { model: m.name, task: task.id, type: task.type, dataset: task.settings.dataset, prompts: out.unit.prompts };

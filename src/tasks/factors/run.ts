@@ -75,6 +75,7 @@ export async function runFactors(input: TaskInput<FactorsSettings>): Promise<Res
         prototypical: prototypes.convention,
         ...templateConventions(templateSet),
         ...ctx.preprocessConventions(),
+        ...ctx.executionConventions(),
       },
       cache: { store: ctx.store.root, images_inferred: set.inferred, classifier_key: classifier.cacheKey },
       timing: { total_s: (performance.now() - tStart) / 1000 },

@@ -4,7 +4,7 @@ import { OOD_SCORE_INPUTS } from '../../metrics/ood.js';
 import { datasetField, datasetListField, defineTask, planOneUnitPerModel, promptsField, setting } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { oodKeyMetrics, oodSection, oodSummaryColumns } from './report.js';
-import { DEFAULT_OOD_SCORES, OOD_SCORES, runOod } from './run.js';
+import { DEFAULT_OOD_SCORES, OOD_SCORES } from './scores.js';
 
 const options = z.strictObject({
   dataset: datasetField({
@@ -53,7 +53,7 @@ export const oodTask = defineTask({
     const plan = planOneUnitPerModel(options)(task, model, env);
     return { ...plan, metric: plan.metric.map((u) => ({ ...u, keyConfig: { ...u.keyConfig, score_inputs: OOD_SCORE_INPUTS } })) };
   },
-  run: runOod,
+  run: async (input) => (await import('./run.js')).runOod(input),
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {
       const row = { model: m.name, task: task.id, type: task.type, prompts: out.unit.prompts };

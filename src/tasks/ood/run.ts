@@ -14,9 +14,6 @@ import type { TaskInput } from '../definition.js';
 import type { EmbeddedSet } from '../eval-context.js';
 import { writeFailures, writeJsonlAtomic, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
 
-/** Every score, in report order; the first four are the default. */
-export const OOD_SCORES = ['msp', 'maxlogit', 'energy', 'mcm', 'maxlogit-scaled', 'energy-scaled'] as const satisfies readonly OodScoreName[];
-export const DEFAULT_OOD_SCORES = ['msp', 'maxlogit', 'energy', 'mcm'] as const satisfies readonly OodScoreName[];
 /** Scores that need the image-text cosines (an image classifier has none). */
 const NEEDS_COSINES: readonly OodScoreName[] = ['mcm', 'maxlogit-scaled', 'energy-scaled'];
 
@@ -126,6 +123,7 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
         ...templateConventions(templateSet),
         classnames: idData.classnames,
         ...ctx.preprocessConventions(),
+        ...ctx.executionConventions(),
       },
       cache: { store: ctx.store.root, images_inferred: embedded.reduce((s, e) => s + e.set.inferred, 0), classifier_key: classifier.cacheKey },
       timing: { total_s: (performance.now() - tStart) / 1000 },

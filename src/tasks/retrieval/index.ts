@@ -4,7 +4,6 @@ import { DEFAULT_RECALL_KS } from '../../metrics/retrieval.js';
 import { datasetField, defineTask, planOneUnitPerModel, setting } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { retrievalSection, retrievalSummaryColumns } from './report.js';
-import { runRetrieval } from './run.js';
 
 const options = z.strictObject({
   dataset: datasetField({
@@ -30,7 +29,7 @@ export const retrievalTask = defineTask({
     classHead: false,
   },
   plan: planOneUnitPerModel(options),
-  run: runRetrieval,
+  run: async (input) => (await import('./run.js')).runRetrieval(input),
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {
       for (const direction of DIRECTIONS) {

@@ -50,6 +50,7 @@ export async function runRetrieval(input: TaskInput<RetrievalSettings>): Promise
         ties: 'equal similarities rank the lower index first',
         captions: `${texts.length} captions for ${set.n} images`,
         ...ctx.preprocessConventions(),
+        ...ctx.executionConventions(),
       },
       cache: { store: ctx.store.root, images_inferred: set.inferred, captions_from_cache: text.fromCache },
       timing: { total_s: (performance.now() - tStart) / 1000 },

@@ -4,7 +4,6 @@ import type { ShapeBiasDetail } from '../../results/types.js';
 import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, promptsField } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { shapeBiasKeyMetrics, shapeBiasSection, shapeBiasSummaryColumns } from './report.js';
-import { runShapeBias } from './run.js';
 
 const options = z.strictObject({
   dataset: datasetField({
@@ -41,7 +40,7 @@ export const shapeBiasTask = defineTask({
     return (settings.imagenet_classnames === undefined) !== (settings.category_mapping === undefined) ? [{ where: '', message: 'the 1000-way mode needs both imagenet_classnames and category_mapping' }] : [];
   },
   plan: planOneUnitPerModel(options),
-  run: runShapeBias,
+  run: async (input) => (await import('./run.js')).runShapeBias(input),
   async aggregate(task, env) {
     await eachModelUnit(task, env, metricsSchema, (m, out) => {
       for (const k of ROW_METRICS) env.push({ model: m.name, task: task.id, type: task.type, dataset: task.settings.dataset, prompts: out.unit.prompts, variant: null, metric: k, value: out.metrics[k] });

@@ -83,6 +83,7 @@ export async function runShapeBias(input: TaskInput<ShapeBiasSettings>): Promise
         categories,
         ...templateConventions(templateSet),
         ...ctx.preprocessConventions(),
+        ...ctx.executionConventions(),
       },
       cache: { store: ctx.store.root, images_inferred: set.inferred },
       timing: { total_s: (performance.now() - tStart) / 1000 },

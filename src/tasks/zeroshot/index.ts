@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { datasetListField, defineTask, promptsField, type MetricUnit, type PlanModel } from '../definition.js';
 import { metricValue } from '../unit-results.js';
 import { accuracySection, zeroshotKeyMetrics, zeroshotSummaryColumns } from './report.js';
-import { runZeroShot } from './run.js';
 import { formatZeroShotSummary } from './summary.js';
 
 const options = z.strictObject({
@@ -68,7 +67,7 @@ With --corruption, the corruption task runs instead (holoclip eval corruption).`
     const sets = model.kind === 'classifier' ? [null] : (task.settings.prompts ?? [env.defaultPrompts]);
     return { metric: task.settings.datasets.flatMap((d) => sets.map((p) => zeroshotUnit(model, d, p))) };
   },
-  run: runZeroShot,
+  run: async (input) => (await import('./run.js')).runZeroShot(input),
   async aggregate(task, env) {
     for (const m of env.models) {
       const sets = m.kind === 'classifier' ? [null] : (task.settings.prompts ?? [env.defaultPrompts]);

@@ -44,6 +44,7 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
         ...templateConventions(templateSet),
         classnames: dataset.classnames,
         ...ctx.preprocessConventions(),
+        ...ctx.executionConventions(),
         logits: ctx.model.kind === 'classifier' ? "the classifier's own logits for the dataset's classes, matched by name (templates unused)" : ctx.rule.kind === 'softmax' ? 'logit_scale * cosine' : 'logit_scale * cosine + logit_bias',
         confidence: ctx.rule.kind === 'softmax' ? 'max softmax probability' : 'sigmoid of the max logit',
         ...classificationConventions(c),
