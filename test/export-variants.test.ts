@@ -2,7 +2,7 @@
  * Precision variants written by `holoclip-export --fp16 --int8` (tools/export/holoclip_export/variants.py) on the
  * SigLIP parity model: the built CLI with `--dtype fp16` / `--dtype q8` must load onnx/*_fp16.onnx /
  * onnx/*_quantized.onnx, record the dtype in result.json, give the fp32 golden's top-1 on every parity photo and
- * logits within the measured tolerance (README "Evaluate your own models": measured max |logit - fp32 golden| is
+ * logits within the measured tolerance (docs/models.md, "Precision variants": measured max |logit - fp32 golden| is
  * 3.1e-3 for fp16 and 6.6e-2 for q8 on these photos, logits spanning about 1 unit after SigLIP's scale 12.5 and
  * bias; the bounds leave ~3x headroom for other CPUs' kernels and stay far below a broken variant).
  */

@@ -1,7 +1,7 @@
 /**
  * The top-level commands: name, the term `holoclip --help` lists, and description. main.ts imports a command's
  * module only when that command runs (or its own help is asked for), so `holoclip --help`, `score` and
- * `suite check` load neither the model stack nor the other commands (README "Performance").
+ * `suite check` load neither the model stack nor the other commands (docs/performance.md).
  */
 export interface CommandEntry {
   readonly term: string;

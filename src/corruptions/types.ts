@@ -40,7 +40,7 @@ export interface Corruption {
   /** Uses the rng (the deterministic ones ignore it). */
   readonly random: boolean;
   readonly needsDepth: boolean;
-  /** Where holoclip departs from the reference implementation, if anywhere (shown in the README). */
+  /** Where holoclip departs from the reference implementation, if anywhere (shown by `holoclip corrupt --list` and docs/reference/corruptions.md). */
   readonly deviation: string | null;
   apply(input: CorruptionInput): RgbImage;
 }

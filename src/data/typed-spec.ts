@@ -32,7 +32,7 @@ export interface DatasetTypeInfo {
   readonly layout: string;
 }
 
-/** Every dataset type, for help texts, checks and the README. */
+/** Every dataset type, for help texts, checks and docs/reference/dataset-types.md. */
 export function datasetTypes(): DatasetTypeInfo[] {
   return [
     ...Object.entries(IMAGE_TYPES).map(([name, t]) => ({ name, role: t.role, description: t.description, layout: t.layout })),

@@ -15,7 +15,7 @@
  *  - EXIF orientation is NOT applied (Pillow's `Image.open` does not transpose, nor do the Python pipelines);
  *    `exifTranspose: true` applies it as `ImageOps.exif_transpose` does.
  * Checked byte for byte against Pillow 9.4 (Debian 12) and 12.3 by test/image-pil-decode.test.ts.
- * Also checked: lossy and lossless WebP, palette GIF. Not reproduced (documented in the README): animated GIF/WebP
+ * Also checked: lossy and lossless WebP, palette GIF. Not reproduced (documented in docs/preprocessing.md): animated GIF/WebP
  * frames other than the first, and 16-bit TIFFs.
  */
 import type { Metadata, Sharp } from 'sharp';

@@ -4,7 +4,7 @@
  * {@link PythonPipeline} that src/image/python-preprocessor.ts executes.
  *
  * A folder says which library exported it with an optional `holoclip_preprocess` block in
- * `preprocessor_config.json` (transformers.js ignores unknown keys). Its exact format (documented in the README):
+ * `preprocessor_config.json` (transformers.js ignores unknown keys). Its exact format (documented in docs/preprocessing.md):
  *
  *   {"pipeline": "open_clip", "image_size": 224 | [H, W], "resize_mode": "shortest" | "longest" | "squash",
  *    "interpolation": "bicubic" | "bilinear" | "random", "fill_color": 0..255, "mean": [3], "std": [3]}
@@ -282,7 +282,7 @@ export function parsePythonPipeline(json: unknown, file: string): PythonPipeline
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = ['holoclip_preprocess', ...issue.path.map(String)].join('.');
-    fail(file, where, `is invalid: ${issue.message} (see the README, "Python-identical preprocessing", for the block's format)`);
+    fail(file, where, `is invalid: ${issue.message} (see docs/preprocessing.md, "The holoclip_preprocess block", for the block's format)`);
   }
   const b = parsed.data;
   if (b.pipeline === 'open_clip') return openClipPipeline(b);

@@ -47,7 +47,7 @@ export type CatalogFactor = (typeof CATALOG_FACTORS)[number];
 
 /** Parse and validate a catalogue; `file` names it in errors. Every factor column must be present in every entry. */
 export function parseCatalog(text: string, file: string): Catalog {
-  const fix = 'rebuild it with tools/export/build_catalog.py (see README "Model catalogue")';
+  const fix = 'rebuild it with tools/export/build_catalog.py (see docs/models.md, "Model catalogue")';
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -76,7 +76,7 @@ export async function inspectDenseModel(dirArg: string, dtype: Dtype = 'fp32'): 
   if (raw === undefined) {
     throw new HoloclipError(
       `${dir} has no dense output (no "dense" block in holoclip.json or config.json holoclip_export): re-export it with ` +
-        '`holoclip-export open_clip|hf ... --dense` (README "Evaluate your own models"); the zoo\'s base and arch-convnet have one',
+        '`holoclip-export open_clip|hf ... --dense` (docs/models.md, "Evaluate your own models"); the zoo\'s base and arch-convnet have one',
     );
   }
   const parsed = DenseSpecSchema.safeParse(raw);

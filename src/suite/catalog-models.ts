@@ -61,7 +61,7 @@ export function exportCommand(identity: OpenClipIdentity, dir: string): string {
 export function missingFolderProblem(identity: OpenClipIdentity, dir: string): string {
   return (
     `model folder ${dir} does not exist. holoclip never downloads models or runs Python: export ${identityName(identity)} into it with ` +
-    `the exporter (pip install ./tools/export; README "Evaluate your own models"):\n` +
+    `the exporter (pip install ./tools/export; docs/models.md, "Evaluate your own models"):\n` +
     `      ${exportCommand(identity, dir)}`
   );
 }

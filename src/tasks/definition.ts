@@ -10,7 +10,7 @@
  *   unit from cached embeddings, `aggregate` turns typed unit results into `results.json` rows, and
  *   `report` owns its report section, summary columns and key metrics.
  *
- * Adding a task is one folder plus one line in registry.ts (the README's architecture section walks
+ * Adding a task is one folder plus one line in registry.ts (docs/architecture.md walks
  * through an example).
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
  * Measures how strong ImageNet-C's frost is with the reference's frost photographs and with holoclip's
- * procedural frost textures, and the statistics of both (the figures of the README's deviation table).
+ * procedural frost textures, and the statistics of both (the figures of docs/corruptions.md, "Frost strength").
  *
  *   node --import tsx tools/frost/measure_frost.ts --photos DIR --images DIR [--crops N] [--seed S]
  *

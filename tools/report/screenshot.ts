@@ -1,5 +1,5 @@
 /**
- * Screenshots of a suite report in headless Chromium, for the README (docs/report-demo-*.png):
+ * Screenshots of a suite report in headless Chromium, for the README and docs/ (docs/report-demo-*.png):
  * the report's top (title, models, summary) and one chart section, at 1280 px, the width the
  * browser test (test/report-browser.test.ts) checks.
  *

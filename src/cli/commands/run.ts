@@ -103,7 +103,7 @@ Several processes or machines can share one store:
   holoclip run suite.yaml --shard 1/2 &  holoclip run suite.yaml --shard 2/2 ; wait
   holoclip run suite.yaml                 # finishes whatever is missing and aggregates
 
-On a cluster (shard jobs + an aggregation job over a shared store; README "Scaling out"):
+On a cluster (shard jobs + an aggregation job over a shared store; docs/scaling-out.md):
   holoclip run suite.yaml --emit slurm --shards 8 --partition gpu --gpus-per-task 1 --time 4:00:00
   holoclip run suite.yaml --slurm --shards 8 ...   # submit, follow, print failed shards with their logs
   holoclip run suite.yaml --emit k8s --shards 8 --image IMAGE --pvc CLAIM

@@ -9,7 +9,7 @@
  * contrast are the photograph's, and the balance of haze, crystals and grain gives a spatial spectrum close to
  * the photographs' (log-power slope about -1.8 vs -1.6 for the photographs, 4-64 cycles per 224 px). The frost
  * strength that results (mean absolute change of the frosted image, per severity) is within the spread of the five
- * photographs at every severity and 0.99 of their mean (README "Corruptions", tools/frost/measure_frost.ts).
+ * photographs at every severity and 0.99 of their mean (docs/corruptions.md, tools/frost/measure_frost.ts).
  * Before this calibration the textures had mean 0.37 and half the reference's strength.
  */
 import { createRng } from '../../metrics/random.js';

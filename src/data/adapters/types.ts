@@ -46,7 +46,7 @@ export interface DatasetType {
   /** How tasks read it: labelled images or an unlabelled image set. */
   readonly role: Exclude<DatasetRole, 'captions'>;
   readonly description: string;
-  /** The on-disk layout PATH must have (for help text and the README). */
+  /** The on-disk layout PATH must have (for help text and docs/reference/dataset-types.md). */
   readonly layout: string;
   open(root: string, options: AdapterOptions): Promise<Dataset>;
 }

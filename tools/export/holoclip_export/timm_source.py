@@ -1,4 +1,4 @@
-"""timm image classifier -> holoclip image-classifier folder (README "Image classifiers").
+"""timm image classifier -> holoclip image-classifier folder (docs/models.md, "Image classifiers").
 
 `timm.create_model(MODEL, pretrained=False, checkpoint_path=CHECKPOINT, num_classes=..., **timm_kwargs)` (no hub:
 a local checkpoint, or random weights), exported as `onnx/model.onnx` (pixel_values -> logits), with `config.json`
