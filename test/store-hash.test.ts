@@ -101,6 +101,7 @@ test('canonical json: sorted keys at every level, undefined dropped, stable key'
   assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: 0, y: undefined }], c: 'x' } }), '{"a":{"c":"x","d":[1,{"z":0}]},"b":1}');
   assert.equal(canonicalKey({ a: 1, b: 2 }), canonicalKey({ b: 2, a: 1 }));
   assert.throws(() => canonicalJson({ a: Number.NaN }), /non-finite/);
+  assert.throws(() => canonicalJson({ meta: Promise.resolve({}) }), /a Promise at \$\.meta \(missing await\?\)/);
   // Code point order (Python sorted), not UTF-16 order: U+FF21 sorts before U+1F600.
   assert.deepEqual(['\u{1F600}', '\uFF21', 'b', 'B', 'a'].sort(compareCodePoints), ['B', 'a', 'b', '\uFF21', '\u{1F600}']);
 });

@@ -7,7 +7,7 @@ export type JsonObject = { [key: string]: JsonValue };
 /**
  * JSON with object keys sorted (by code point) at every level and no whitespace, so equal
  * values always give the same text. Keys whose value is `undefined` are dropped (as JSON.stringify
- * does); non-finite numbers, bigints, functions and symbols are rejected.
+ * does); non-finite numbers, bigints, functions, symbols and Promises are rejected.
  */
 export function canonicalJson(value: unknown): string {
   return encode(value, '$');
@@ -32,6 +32,8 @@ function encode(value: unknown, where: string): string {
       if (Array.isArray(value)) {
         return `[${value.map((v, i) => (v === undefined ? 'null' : encode(v, `${where}[${i}]`))).join(',')}]`;
       }
+      // A Promise (a forgotten await) would encode as {} and give every caller the same, wrong key.
+      if (typeof (value as { then?: unknown }).then === 'function') throw new TypeError(`canonicalJson: a Promise at ${where} (missing await?)`);
       const rec = value as Record<string, unknown>;
       const keys = Object.keys(rec)
         .filter((k) => rec[k] !== undefined)
