@@ -2,7 +2,8 @@
  * Image pairs for dense correspondence, what a pair adapter returns: keypoint-annotated pairs (spair-71k, the
  * embedded emoji-correspondence) or geometric pairs with depth, intrinsics and relative pose (navi, scannet-pairs).
  */
-import type { Dataset } from './types.js';
+import path from 'node:path';
+import type { Dataset, DatasetItem } from './types.js';
 
 export interface PairKeypoint {
   x: number;
@@ -91,3 +92,21 @@ export interface GeometricPairs {
 }
 
 export type CorrespondencePairs = KeypointPairs | GeometricPairs;
+
+/**
+ * The unlabelled image dataset of a geometric pair set: one item per view (in `views` order), ids relative to
+ * `root` with forward slashes, and the adapter's counts as notes.
+ */
+export function geometricViewsDataset(root: string, views: ReadonlyMap<string, GeometricView>, adapter: { type: string; notes: Record<string, number> }): Dataset {
+  const items: DatasetItem[] = [...views.values()].map((v, index) => ({ index, id: path.relative(root, v.file).split(path.sep).join('/'), path: v.file, label: -1 }));
+  return {
+    kind: 'images',
+    root,
+    source: root,
+    classnames: [],
+    classnamesSource: 'none (image pairs)',
+    items,
+    skipped: { hidden: 0, nonImage: 0, examples: [] },
+    adapter,
+  };
+}

@@ -16,8 +16,7 @@ import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
 import { mat4Inverse, mat4Multiply, quaternionToMatrix, rotationAngleDeg } from '../../metrics/geometric-correspondence.js';
 import { createRng } from '../../metrics/random.js';
-import type { GeometricPair, GeometricPairs, GeometricView } from '../correspondence-pairs.js';
-import type { Dataset, DatasetItem } from '../types.js';
+import { geometricViewsDataset, type GeometricPair, type GeometricPairs, type GeometricView } from '../correspondence-pairs.js';
 
 export const NAVI_LAYOUT =
   '<root>/<object>/wild_set/{annotations.json, images/downsampled_<id>.jpg, depth/downsampled_<id>.png} and at least one <root>/<object>/multiview_* folder (NAVI v1 after probe3d\'s resize_navi.py)';
@@ -119,17 +118,7 @@ export async function openNaviPairs(rootArg: string): Promise<GeometricPairs> {
   if (pairs.length === 0) throw new HoloclipError(`navi: ${root} yields no pairs; expected ${NAVI_LAYOUT}, with wild-set views less than ${NAVI_MAX_ANGLE} degrees apart`);
   const used = new Set(pairs.flatMap((p) => [p.view0, p.view1]));
   for (const k of [...views.keys()]) if (!used.has(k)) views.delete(k);
-  const items: DatasetItem[] = [...views.values()].map((v, index) => ({ index, id: path.relative(root, v.file).split(path.sep).join('/'), path: v.file, label: -1 }));
-  const dataset: Dataset = {
-    kind: 'images',
-    root,
-    source: root,
-    classnames: [],
-    classnamesSource: 'none (image pairs)',
-    items,
-    skipped: { hidden: 0, nonImage: 0, examples: [] },
-    adapter: { type: 'navi', notes: { pairs: pairs.length, images: views.size, objects: new Set(pairs.map((p) => p.group)).size } },
-  };
+  const dataset = geometricViewsDataset(root, views, { type: 'navi', notes: { pairs: pairs.length, images: views.size, objects: new Set(pairs.map((p) => p.group)).size } });
   return {
     kind: 'geometric',
     protocol: 'navi',

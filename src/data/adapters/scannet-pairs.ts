@@ -9,9 +9,8 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
 import { mat4Inverse, mat4Multiply } from '../../metrics/geometric-correspondence.js';
-import type { GeometricPair, GeometricPairs, GeometricView } from '../correspondence-pairs.js';
+import { geometricViewsDataset, type GeometricPair, type GeometricPairs, type GeometricView } from '../correspondence-pairs.js';
 import { readNpz } from '../npz.js';
-import type { Dataset, DatasetItem } from '../types.js';
 
 export const SCANNET_PAIRS_LAYOUT =
   '<root>/test.npz (name: [room, seq, frame0, frame1] rows), <root>/intrinsics.npz (sceneRRRR_SS: 3x3), <root>/sceneRRRR_SS/{color/<frame>.jpg, depth/<frame>.png, pose/<frame>.txt} (LoFTR\'s scannet_test_1500)';
@@ -77,16 +76,6 @@ export async function openScanNetPairs(rootArg: string): Promise<GeometricPairs>
     pairs.push({ id: String(i), group: scene, view0: v0, view1: v1, rt01: mat4Multiply(mat4Inverse(poses.get(v1)!), poses.get(v0)!) });
   }
   if (pairs.length === 0) throw new HoloclipError(`scannet-pairs: ${testFile} lists no pairs`);
-  const items: DatasetItem[] = [...views.values()].map((v, index) => ({ index, id: path.relative(root, v.file).split(path.sep).join('/'), path: v.file, label: -1 }));
-  const dataset: Dataset = {
-    kind: 'images',
-    root,
-    source: root,
-    classnames: [],
-    classnamesSource: 'none (image pairs)',
-    items,
-    skipped: { hidden: 0, nonImage: 0, examples: [] },
-    adapter: { type: 'scannet-pairs', notes: { pairs: pairs.length, images: views.size, scenes: new Set(pairs.map((p) => p.group)).size } },
-  };
+  const dataset = geometricViewsDataset(root, views, { type: 'scannet-pairs', notes: { pairs: pairs.length, images: views.size, scenes: new Set(pairs.map((p) => p.group)).size } });
   return { kind: 'geometric', protocol: 'scannet', dataset, views, pairs, split: 'test', annotationFiles, pairing: 'test.npz rows in order (SuperGlue / LoFTR test pairs), as probe3d' };
 }
