@@ -28,6 +28,22 @@ export function oldPathFor(dir: string): string {
   return `${dir}${OLD_MARKER}${uniqueSuffix()}`;
 }
 
+/**
+ * Moves `dir` aside to {@link oldPathFor} before a new version is renamed into its place; returns where it went, or
+ * null when there was nothing to move (the caller removes the old copy once the new one is in place).
+ */
+export async function moveAside(dir: string): Promise<string | null> {
+  try {
+    await stat(dir);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    throw err;
+  }
+  const old = oldPathFor(dir);
+  await rename(dir, old);
+  return old;
+}
+
 /** True if `name` is an in-progress temp name (holoclip's, or the older `.tmp-<pid>-<hex>` form): readers skip it. */
 export function isTempFileName(name: string): boolean {
   return LEFTOVER.test(name) || LEGACY_TEMP.test(name);

@@ -16,10 +16,10 @@
  * the same seed and art package give the same bytes.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
-import { isErrno, oldPathFor, tempPathFor } from '../../store/atomic.js';
+import { isErrno, moveAside, tempPathFor } from '../../store/atomic.js';
 import { silentProgress, type ProgressSink } from '../../util/progress.js';
 import { EMOJI_SHIFT_CLASSES, removeStaleBuilds, slug } from '../emoji-shift/build.js';
 import { damagedFiles, describeDamage } from '../build-integrity.js';
@@ -230,14 +230,7 @@ export async function buildEmojiCorrespondence(options: BuildCorrespondenceOptio
   const tmp = tempPathFor(out);
   try {
     const manifest = await buildInto(tmp, seed, emoji, packages, options.progress ?? silentProgress);
-    let old: string | null = null;
-    try {
-      await stat(out);
-      old = oldPathFor(out);
-      await rename(out, old);
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-    }
+    const old = await moveAside(out);
     await rename(tmp, out);
     if (old) await rm(old, { recursive: true, force: true });
     return { manifest, built: true, damaged, seconds: (performance.now() - t0) / 1000, out };

@@ -21,11 +21,11 @@
  * never sees a half-built benchmark; a finished one with the same version, seed and packages is reused.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
 import { describeFsError } from '../../util/fs-errors.js';
-import { isDeadLeftover, isErrno, OLD_MARKER, oldPathFor, TEMP_MARKER, tempPathFor } from '../../store/atomic.js';
+import { isDeadLeftover, isErrno, OLD_MARKER, moveAside, TEMP_MARKER, tempPathFor } from '../../store/atomic.js';
 import { damagedFiles, describeDamage } from '../build-integrity.js';
 import { confinedPath } from '../../util/paths.js';
 import { mapLimit } from '../../util/concurrency.js';
@@ -289,14 +289,7 @@ export async function buildEmojiShift(options: BuildEmojiShiftOptions): Promise<
       return { manifest: other, built: false, damaged, seconds: (performance.now() - t0) / 1000, out };
     }
     // Swap into place: the old build (if any) moves aside first, then goes.
-    let old: string | null = null;
-    try {
-      await stat(out);
-      old = oldPathFor(out);
-      await rename(out, old);
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-    }
+    const old = await moveAside(out);
     try {
       await rename(tmp, out);
     } catch (err) {
