@@ -13,7 +13,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, runCli } from './helpers/cli.js';
-import { sharedEmojiShift } from './helpers/emoji-shift.js';
+import { sharedEmojiShift, writeStyleManifest } from './helpers/emoji-shift.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import { slurmPrograms, startSlurmCluster, type SlurmCluster } from './helpers/slurm-cluster.js';
 
@@ -25,19 +25,12 @@ let suiteFile = '';
 let cluster: SlurmCluster | null = null;
 let plainSeconds = 0;
 
-async function manifest(bench: string, file: string, style: string, perClass: number): Promise<void> {
-  const classes = JSON.parse(await fs.readFile(path.join(bench, 'classes.json'), 'utf8')) as Array<{ folder: string; label: number }>;
-  const lines: string[] = [];
-  for (const c of classes) for (let k = 0; k < perClass; k++) lines.push(JSON.stringify({ path: path.join(bench, 'domains', style, c.folder, `${k}.png`), label: c.label }));
-  await fs.writeFile(file, `${lines.join('\n')}\n`);
-}
-
 before(async () => {
   slurmPrograms(); // fails the test, saying to run tools/test-env/slurm.sh, when Slurm is not installed
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-slurm-suite-'));
   const bench = await sharedEmojiShift();
-  await manifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 2);
-  await manifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
+  await writeStyleManifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 2);
+  await writeStyleManifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
   const classnames = JSON.stringify(path.join(bench, 'classnames.txt'));
   suiteFile = path.join(work, 'suite.yaml');
   await fs.writeFile(

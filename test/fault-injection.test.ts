@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { BIN, runCli } from './helpers/cli.js';
-import { sharedEmojiShift } from './helpers/emoji-shift.js';
+import { sharedEmojiShift, writeStyleManifest } from './helpers/emoji-shift.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
 const ZOO = path.join(REPO_ROOT, 'models', 'zoo');
@@ -25,13 +25,6 @@ let suiteFile = '';
 let cleanResults = '';
 let cleanMs = 0;
 
-async function manifest(bench: string, file: string, style: string, perClass: number): Promise<void> {
-  const classes = JSON.parse(await fs.readFile(path.join(bench, 'classes.json'), 'utf8')) as Array<{ folder: string; label: number }>;
-  const lines: string[] = [];
-  for (const c of classes) for (let k = 0; k < perClass; k++) lines.push(JSON.stringify({ path: path.join(bench, 'domains', style, c.folder, `${k}.png`), label: c.label }));
-  await fs.writeFile(file, `${lines.join('\n')}\n`);
-}
-
 function runArgs(tag: string): string[] {
   return ['run', suiteFile, '--store', path.join(work, `store-${tag}`), '--out', path.join(work, `out-${tag}`), '--threads', '1', '--no-report'];
 }
@@ -39,8 +32,8 @@ function runArgs(tag: string): string[] {
 before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-fault-'));
   const bench = await sharedEmojiShift();
-  await manifest(bench, path.join(work, 'id.jsonl'), 'noto', 2);
-  await manifest(bench, path.join(work, 'shift.jsonl'), 'fluent-3d', 1);
+  await writeStyleManifest(bench, path.join(work, 'id.jsonl'), 'noto', 2);
+  await writeStyleManifest(bench, path.join(work, 'shift.jsonl'), 'fluent-3d', 1);
   const classnames = JSON.stringify(path.join(bench, 'classnames.txt'));
   suiteFile = path.join(work, 'suite.yaml');
   await fs.writeFile(

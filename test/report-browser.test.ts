@@ -17,7 +17,7 @@ import type { Browser } from 'playwright-core';
 import { renderReport } from '../src/report/index.js';
 import { assertReadable, launchChromium, measureReport, type PageMeasure } from './helpers/browser-report.js';
 import { runCli } from './helpers/cli.js';
-import { sharedEmojiShift } from './helpers/emoji-shift.js';
+import { sharedEmojiShift, writeStyleManifest } from './helpers/emoji-shift.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import { SHARED_REFDATA } from './helpers/refdata-mirror.js';
 import { sampleResults } from './helpers/sample-results.js';
@@ -43,18 +43,12 @@ async function openBrowser(): Promise<Browser> {
 }
 
 /** A JSONL manifest of `perClass` images of each class in one emoji-shift style. */
-async function manifest(bench: string, file: string, style: string, perClass: number): Promise<void> {
-  const classes = JSON.parse(await fs.readFile(path.join(bench, 'classes.json'), 'utf8')) as Array<{ folder: string; label: number }>;
-  const lines = classes.flatMap((c) => Array.from({ length: perClass }, (_, k) => JSON.stringify({ path: path.join(bench, 'domains', style, c.folder, `${k}.png`), label: c.label })));
-  await fs.writeFile(file, `${lines.join('\n')}\n`);
-}
-
 /** Writes a three-model suite over small emoji-shift subsets with every task, runs it with the built CLI, returns the report's path. */
 async function smallSuiteReport(): Promise<string> {
   const bench = await sharedEmojiShift();
-  await manifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 1);
-  await manifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
-  await manifest(bench, path.join(work, 'silhouette-small.jsonl'), 'silhouette', 1);
+  await writeStyleManifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 1);
+  await writeStyleManifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
+  await writeStyleManifest(bench, path.join(work, 'silhouette-small.jsonl'), 'silhouette', 1);
   const classnames = JSON.stringify(path.join(bench, 'classnames.txt'));
   const suite = path.join(work, 'suite.yaml');
   await fs.writeFile(

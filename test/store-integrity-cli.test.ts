@@ -12,7 +12,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, type CliResult } from './helpers/cli.js';
-import { sharedEmojiShift } from './helpers/emoji-shift.js';
+import { sharedEmojiShift, writeStyleManifest } from './helpers/emoji-shift.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
 const ZOO = path.join(REPO_ROOT, 'models', 'zoo');
@@ -24,13 +24,6 @@ let suite1 = '';
 let suite2 = '';
 let clean = { json: '', csv: '' };
 let classnamesFile = '';
-
-async function manifest(bench: string, file: string, style: string, perClass: number): Promise<void> {
-  const classes = JSON.parse(await fs.readFile(path.join(bench, 'classes.json'), 'utf8')) as Array<{ folder: string; label: number }>;
-  const lines: string[] = [];
-  for (const c of classes) for (let k = 0; k < perClass; k++) lines.push(JSON.stringify({ path: path.join(bench, 'domains', style, c.folder, `${k}.png`), label: c.label }));
-  await fs.writeFile(file, `${lines.join('\n')}\n`);
-}
 
 function suiteText(bench: string, extra: { datasets: string; zeroshot: string; prompts: string }): string {
   const classnames = JSON.stringify(path.join(bench, 'classnames.txt'));
@@ -59,9 +52,9 @@ before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-integrity-'));
   const bench = await sharedEmojiShift();
   classnamesFile = path.join(bench, 'classnames.txt');
-  await manifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 1);
-  await manifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
-  await manifest(bench, path.join(work, 'silhouette-small.jsonl'), 'silhouette', 1);
+  await writeStyleManifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 1);
+  await writeStyleManifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
+  await writeStyleManifest(bench, path.join(work, 'silhouette-small.jsonl'), 'silhouette', 1);
   suite1 = path.join(work, 'suite1.yaml');
   suite2 = path.join(work, 'suite2.yaml');
   const classnames = JSON.stringify(path.join(bench, 'classnames.txt'));

@@ -17,7 +17,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, runCli } from './helpers/cli.js';
-import { sharedEmojiShift } from './helpers/emoji-shift.js';
+import { sharedEmojiShift, writeStyleManifest } from './helpers/emoji-shift.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import type { SuiteResults } from '../src/results/types.js';
 import { suiteJsonSchema } from '../src/suite/schema.js';
@@ -29,20 +29,13 @@ let work = '';
 let suiteFile = '';
 let bench = '';
 
-async function manifest(file: string, style: string, perClass: number): Promise<void> {
-  const classes = JSON.parse(await fs.readFile(path.join(bench, 'classes.json'), 'utf8')) as Array<{ folder: string; label: number }>;
-  const lines: string[] = [];
-  for (const c of classes) for (let k = 0; k < perClass; k++) lines.push(JSON.stringify({ path: path.join(bench, 'domains', style, c.folder, `${k}.png`), label: c.label }));
-  await fs.writeFile(file, `${lines.join('\n')}\n`);
-}
-
 before(async () => {
   if (!hasZoo) return;
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-suite-'));
   bench = await sharedEmojiShift();
-  await manifest(path.join(work, 'train-small.jsonl'), 'noto', 2);
-  await manifest(path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
-  await manifest(path.join(work, 'silhouette-small.jsonl'), 'silhouette', 1);
+  await writeStyleManifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 2);
+  await writeStyleManifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
+  await writeStyleManifest(bench, path.join(work, 'silhouette-small.jsonl'), 'silhouette', 1);
   suiteFile = path.join(work, 'suite.yaml');
   const classnames = path.join(bench, 'classnames.txt');
   await fs.writeFile(
