@@ -312,14 +312,14 @@ export class EmbeddingSpace {
    * loaded for getRows). Used with the repair policy before reading rows.
    */
   damagedAmong(itemKeys: readonly string[]): StoreDamage[] {
-    const seen = new Set<Chunk>();
+    // Every chunk holding one of the items, not only the one each item resolves to now: when two
+    // chunks hold an item and both are damaged, removing the first would make the second serve it.
+    const wanted = new Set(itemKeys);
     const out: StoreDamage[] = [];
-    for (const k of itemKeys) {
-      const ref = this.index.get(k);
-      if (!ref || seen.has(ref.chunk)) continue;
-      seen.add(ref.chunk);
+    for (const chunk of this.chunks.values()) {
+      if (!chunk.keys.some((k) => wanted.has(k))) continue;
       try {
-        this.chunkData(ref.chunk);
+        this.chunkData(chunk);
       } catch (err) {
         if (!(err instanceof StoreDamageError)) throw err;
         out.push(err.damage);
