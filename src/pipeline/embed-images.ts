@@ -46,6 +46,8 @@ export interface EmbedImagesOptions {
   readonly preprocessor: ImagePreprocessor;
   readonly space: EmbeddingSpace;
   readonly hashIndex: FileHashIndex;
+  /** Stats of the items, shared by the calls of one run (each image stat'ed once); default: this call's own. */
+  readonly itemStats?: ItemStatCache;
   readonly batchSize: number;
   /** Images decoded concurrently in each decode worker (default 4). */
   readonly decodeConcurrency?: number;
@@ -115,7 +117,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const corruption = options.corruption;
   const cropBorder = options.cropBorder ?? 0;
   if (!Number.isInteger(cropBorder) || cropBorder < 0) throw new HoloclipError(`cropBorder must be a non-negative integer (got ${cropBorder})`);
-  const stats = new ItemStatCache();
+  const stats = options.itemStats ?? new ItemStatCache();
   // The decode worker keys the items it reads with the same function (itemStoreKey).
   const storeKey = async (item: DatasetItem): Promise<string | undefined> => {
     const fileSha256 = await knownHash(hashIndex, item, stats);

@@ -5,7 +5,7 @@
  * not the space.
  */
 import path from 'node:path';
-import { loadSharp } from '../util/heavy-modules.js';
+import { decoderIdentity } from './decoder-identity.js';
 import type { ImagePreprocessor } from '../image/index.js';
 import type { ImageEncoder } from '../models/image-encoder.js';
 import type { ModelIdentity } from '../models/model-identity.js';
@@ -20,8 +20,8 @@ export interface ImageSpaceInputs {
   readonly preprocessor: ImagePreprocessor;
 }
 
-export async function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>): Promise<Record<string, unknown>> {
-  const sharp = await loadSharp();
+export async function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>, storeRoot: string): Promise<Record<string, unknown>> {
+  const decoder = await decoderIdentity(storeRoot);
   return {
     kind: 'image-embeddings',
     model_type: inputs.model.modelType,
@@ -29,14 +29,14 @@ export async function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>): P
     files: inputs.identity.vision,
     preprocess: inputs.preprocessor.description,
     // sharp/libvips decode and resample the pixels: an upgrade may change them, so it starts a new space.
-    decoder: `sharp ${sharp.versions.sharp} libvips ${sharp.versions.vips}`,
+    decoder,
     normalised: inputs.model.kind === 'classifier' ? 'no (classifier logits)' : 'L2',
   };
 }
 
 /** Open (or create) the embedding space; the dimension comes from an existing space or one probe inference. */
 export async function openImageSpace(inputs: ImageSpaceInputs): Promise<EmbeddingSpace> {
-  const meta = await imageSpaceMeta(inputs);
+  const meta = await imageSpaceMeta(inputs, inputs.store.root);
   const key = canonicalKey(meta);
   const existing = await readJsonIfExists(path.join(inputs.store.root, 'embeddings', key, 'meta.json'));
   let dim = typeof existing === 'object' && existing !== null ? (existing as { dim?: unknown }).dim : undefined;

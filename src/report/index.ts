@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { TASKS } from '../tasks/registry.js';
 import { createContext, type Section } from './kit/blocks.js';
 import { escapeHtml, figure, page, section } from './kit/html.js';
-import { renderSvg } from './kit/render-svg.js';
+import { renderSvg, type SvgCache } from './kit/render-svg.js';
 import { differencesSection, headerHtml, modelsSection, skippedSection, summarySection } from './overview.js';
 
 export { describeDifferences } from './differences.js';
@@ -35,8 +35,8 @@ export function buildSections(results: SuiteResults): { header: string; sections
   return { header: headerHtml(ctx, sections), sections };
 }
 
-/** The report as an HTML string. */
-export async function renderReport(results: SuiteResults): Promise<string> {
+/** The report as an HTML string. `charts` keeps rendered charts between runs (the same bytes either way). */
+export async function renderReport(results: SuiteResults, options: { charts?: SvgCache } = {}): Promise<string> {
   const { header, sections } = buildSections(results);
   const parts: string[] = [header];
   // Charts render one after another: vega's rendering is synchronous CPU work, so running them
@@ -45,7 +45,7 @@ export async function renderReport(results: SuiteResults): Promise<string> {
     const content: string[] = [];
     for (const block of s.blocks) {
       if (block.kind === 'html') content.push(block.html);
-      else content.push(figure(block.id, await renderSvg(block.spec, block.id), block.caption));
+      else content.push(figure(block.id, await renderSvg(block.spec, block.id, options.charts), block.caption));
     }
     parts.push(section(s.id, s.title, s.intro, content.join('\n')));
   }
@@ -54,9 +54,9 @@ export async function renderReport(results: SuiteResults): Promise<string> {
 }
 
 /** Render and write `<outDir>/index.html` atomically (readers never see a partial page). Returns the file's path. */
-export async function writeReport(results: SuiteResults, outDir: string): Promise<string> {
+export async function writeReport(results: SuiteResults, outDir: string, options: { charts?: SvgCache } = {}): Promise<string> {
   const file = path.join(outDir, REPORT_FILE);
-  await writeFileAtomic(file, await renderReport(results));
+  await writeFileAtomic(file, await renderReport(results, options));
   return file;
 }
 

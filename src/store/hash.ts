@@ -86,7 +86,8 @@ export class FileHashIndex {
 
   /** The remembered entry for `file`, without checking it is still current. */
   peek(file: string): FileHashEntry | undefined {
-    return this.entries.get(path.resolve(file));
+    // Keys are resolved absolute paths: a path already in that form (as dataset items are) needs no resolve.
+    return this.entries.get(file) ?? this.entries.get(path.resolve(file));
   }
 
   /**

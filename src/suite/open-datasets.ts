@@ -86,8 +86,8 @@ export async function estimateSuiteDepth(opened: Map<string, OpenedDataset>, pen
  * What an opened dataset's numbers depend on: its images ({@link datasetFingerprint}) and, for keypoint pairs, the
  * bytes of every annotation file (keypoints, boxes, depth, poses), named relative to the dataset root.
  */
-export async function openedFingerprint(d: OpenedDataset, hashIndex: FileHashIndex): Promise<string> {
-  const images = await datasetFingerprint(d.dataset, hashIndex);
+export async function openedFingerprint(d: OpenedDataset, hashIndex: FileHashIndex, stats: ItemStatCache = new ItemStatCache()): Promise<string> {
+  const images = await datasetFingerprint(d.dataset, hashIndex, stats);
   if (!d.pairs) return images;
   const h = createHash('sha256');
   h.update(images);
@@ -100,8 +100,7 @@ export async function openedFingerprint(d: OpenedDataset, hashIndex: FileHashInd
  * (sha256, cached by stat in the store's hash index) and its class names. Paths are left out, so a
  * moved dataset keeps its results.
  */
-export async function datasetFingerprint(dataset: Dataset, hashIndex: FileHashIndex): Promise<string> {
-  const stats = new ItemStatCache();
+export async function datasetFingerprint(dataset: Dataset, hashIndex: FileHashIndex, stats: ItemStatCache = new ItemStatCache()): Promise<string> {
   const hashes = await mapLimit(dataset.items, 8, async (item) => {
     try {
       return await hashItem(item, hashIndex, stats);

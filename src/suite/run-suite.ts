@@ -17,8 +17,10 @@ import type { DeviceChoice } from '../models/device.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { FileHashIndex } from '../store/hash.js';
+import { ChartCache } from '../store/chart-cache.js';
+import { ItemStatCache } from '../data/item-bytes.js';
 import { StoreDamageError, rowsDigest } from '../store/integrity.js';
-import { UnitResultStore, staleInputs } from '../store/unit-results.js';
+import { StaleInputCheck, UnitResultStore } from '../store/unit-results.js';
 import { corruptionLabel } from '../corruptions/registry.js';
 import { TaskData, type OpenedData } from '../tasks/definition.js';
 import { EvalContext, type CommonEvalOptions } from '../tasks/eval-context.js';
@@ -183,6 +185,8 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
   if (problems.length > 0) throw new SuiteError(suite.file, problems);
 
   const hashIndex = await FileHashIndex.open(suite.store);
+  // Each image is stat'ed once in this run, whichever models and tasks read it (and all see the same snapshot).
+  const itemStats = new ItemStatCache();
   await estimateSuiteDepth(opened, pendingDepth, { root: suite.store, hashIndex }, progress);
   const runtimes = await resolveModelRuntimes(suite, hashIndex, preprocessChoice);
   const commonFor = (m: ResolvedModel, sink: ProgressSink): CommonEvalOptions => ({
@@ -196,6 +200,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
     logitScaleSource: 'suite',
     inspected: m.inspected,
     card: m.card,
+    shared: { hashIndex, itemStats },
     threads: options.threads,
     device: options.device ?? suite.device,
     decodeWorkers: options.decodeWorkers,
@@ -267,9 +272,10 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
 
     // 4. Metric units: content keys from model files and dataset bytes (stat-cached hashes).
     const fingerprints = new Map<string, string>();
-    for (const [name, d] of opened) fingerprints.set(name, await openedFingerprint(d, hashIndex));
+    for (const [name, d] of opened) fingerprints.set(name, await openedFingerprint(d, hashIndex, itemStats));
     await hashIndex.save();
     const unitStore = new UnitResultStore(suite.store);
+    const staleCheck = new StaleInputCheck(suite.store);
     await unitStore.removeStale();
     const unitResults: UnitResult[] = [];
     const metricProgress = new MetricPhaseProgress(progress, plan.metric.length);
@@ -285,7 +291,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
         const found = await unitStore.check(key);
         let reuse = found.kind === 'done';
         if (found.kind === 'done') {
-          const stale = await staleInputs(suite.store, found.manifest.reads);
+          const stale = await staleCheck.of(found.manifest.reads);
           if (stale !== null) {
             options.warn(`unit ${u.label}: ${stale}; recomputing it`);
             await unitStore.remove(key);
@@ -311,6 +317,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
             () => ctx.store.reads.stop(),
           );
           computed++;
+          staleCheck.forget(); // the unit may have written store entries that later units' checks read
         }
         metricProgress.endUnit();
         unitResults.push({ unit: u, dir: unitStore.dirFor(key), label: u.label });
@@ -327,7 +334,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
 
     // 5. Aggregation and report.
     const results = await aggregateSuite(suite, plan, unitResults, opened);
-    const files = await writeSuiteOutputs(results, suite.out, { report: options.report !== false, units: unitResults });
+    const files = await writeSuiteOutputs(results, suite.out, { report: options.report !== false, units: unitResults, charts: ChartCache.forStore(suite.store, options.warn) });
     endStage('outputs');
     return {
       suite: suite.name,

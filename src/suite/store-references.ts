@@ -102,7 +102,7 @@ export async function suiteStoreReferences(suite: ResolvedSuite, progress: Progr
     let spaceKey: string;
     try {
       const preprocessor = await createPreprocessor(m.dir, rt.preprocess);
-      spaceKey = canonicalKey(await imageSpaceMeta({ model, identity: rt.identity, preprocessor }));
+      spaceKey = canonicalKey(await imageSpaceMeta({ model, identity: rt.identity, preprocessor }, suite.store));
     } finally {
       await model.dispose();
     }

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { removeStaleTempFiles } from '../store/atomic.js';
+import type { SvgCache } from '../report/kit/render-svg.js';
 import type { SuiteResults } from '../results/types.js';
 import type { UnitResult } from './aggregate.js';
 import { writeOutputSet, type OutputFile, type OutputSetHook } from './output-set.js';
@@ -72,7 +73,7 @@ const REPORT_REL = 'report/index.html';
 export async function writeSuiteOutputs(
   results: SuiteResults,
   outDir: string,
-  options: { report: boolean; units: readonly UnitResult[]; hook?: OutputSetHook },
+  options: { report: boolean; units: readonly UnitResult[]; hook?: OutputSetHook; charts?: SvgCache },
 ): Promise<{ results: string; csv: string; report: string | null }> {
   // Temp files a killed aggregation left (one aggregating process per output folder).
   await removeStaleTempFiles(outDir, 0);
@@ -84,7 +85,7 @@ export async function writeSuiteOutputs(
     { rel: 'units.json', data: `${JSON.stringify(unitsIndex(options.units), null, 2)}\n` },
   ];
   // vega is loaded only when a report is written (shards and --no-report runs never need it).
-  if (options.report) files.push({ rel: REPORT_REL, data: await (await import('../report/index.js')).renderReport(results) });
+  if (options.report) files.push({ rel: REPORT_REL, data: await (await import('../report/index.js')).renderReport(results, { charts: options.charts }) });
   // A report of an earlier run is not part of a --no-report set: it goes, rather than sit next to newer results.
   await writeOutputSet(outDir, files, options.report ? [] : [REPORT_REL], options.hook);
   return { results: path.join(outDir, 'results.json'), csv: path.join(outDir, 'results.csv'), report: options.report ? path.join(outDir, ...REPORT_REL.split('/')) : null };

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { protocolLabel } from '../corruptions/protocol.js';
 import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
 import type { Dataset, DatasetItem } from '../data/index.js';
+import { ItemStatCache } from '../data/item-bytes.js';
 import { HoloclipError } from '../errors.js';
 import { createPreprocessor, DEFAULT_MAX_IMAGE_PIXELS, isValidMaxImagePixels, type ImagePreprocessor, type PreprocessChoice } from '../image/index.js';
 import { l2NormalizeRows } from '../metrics/vector.js';
@@ -56,6 +57,11 @@ export interface CommonEvalOptions {
   /** The folder as already inspected, and its model card (a suite resolves both once). */
   readonly inspected?: InspectedModel;
   readonly card?: ModelCard | null;
+  /**
+   * One run's shared state, so a suite's models do not redo it: the store's file hash index (read once, saved by
+   * its owner) and the item stats (each image stat'ed once per run). A single `eval` opens its own.
+   */
+  readonly shared?: { readonly hashIndex: FileHashIndex; readonly itemStats: ItemStatCache };
   readonly progress: ProgressSink;
   readonly warn: (message: string) => void;
 }
@@ -84,6 +90,8 @@ export interface EmbeddedSet {
 
 export class EvalContext {
   private spacePromise: Promise<EmbeddingSpace> | null = null;
+  /** Item stats, one per context (or the run's, when shared): each image is stat'ed once. */
+  private itemStats: ItemStatCache | null = null;
 
   private constructor(
     readonly options: CommonEvalOptions,
@@ -107,7 +115,7 @@ export class EvalContext {
     const model = await openModel(options.model, { dtype: options.dtype, threads: options.threads, device, inspected: options.inspected });
     try {
       const store = await EmbeddingStore.open(options.store, { repair: options.repair === true, warn: options.warn });
-      const hashIndex = await FileHashIndex.open(store.root);
+      const hashIndex = options.shared?.hashIndex ?? (await FileHashIndex.open(store.root));
       const preprocessor = await createPreprocessor(model.dir, options.preprocess);
       const cardFile = model.folder.files.modelCard;
       const card = options.card !== undefined ? options.card : cardFile ? await readModelCard(cardFile) : null;
@@ -167,6 +175,7 @@ export class EvalContext {
         preprocessor: this.preprocessor,
         space,
         hashIndex: this.hashIndex,
+        itemStats: (this.itemStats ??= this.options.shared?.itemStats ?? new ItemStatCache()),
         batchSize: this.options.batchSize,
         progress: this.options.progress,
         label: `embedding ${label}`,

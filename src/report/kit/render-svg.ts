@@ -12,8 +12,18 @@
  *   unique when many SVGs are inlined in one HTML page (an id clash would make one chart use another
  *   chart's clip path).
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as Vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+
+/** Where rendered charts may be kept between runs (the store's ChartCache): key -> SVG. */
+export interface SvgCache {
+  get(key: string): Promise<string | null>;
+  put(key: string, svg: string): Promise<void>;
+}
 
 /** vega and vega-lite (a second of loading), imported when the first chart is rendered: not by commands that draw none. */
 let renderer: Promise<{ vega: typeof Vega; compile: typeof import('vega-lite').compile }> | null = null;
@@ -71,8 +81,60 @@ function installTextMetrics(vega: typeof Vega): void {
   if (metrics !== undefined) metrics.width = estimateTextWidth;
 }
 
-/** Render a Vega-Lite spec to a standalone `<svg>` string whose ids all start with `idPrefix`. */
-export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<string> {
+/** The version of an installed package, read from its package.json (vega's exports hide that path from import). */
+function packageVersion(name: string): string {
+  let dir = path.dirname(fileURLToPath(import.meta.resolve(name)));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === name) return pkg.version ?? 'unknown';
+    } catch {
+      // no package.json here: look further up
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
+let rendererId: string | null = null;
+/**
+ * What every SVG depends on besides its spec: this module's own code (the text metrics, the id scoping) and the
+ * vega / vega-lite versions. Any change to either gives new cache keys.
+ */
+function rendererIdentity(): string {
+  rendererId ??= createHash('sha256')
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .update(`\nvega ${packageVersion('vega')}\nvega-lite ${packageVersion('vega-lite')}`)
+    .digest('hex');
+  return rendererId;
+}
+
+/**
+ * The cache key of a chart: sha256 of the renderer's identity, the id prefix and the spec as JSON (non-finite
+ * numbers spelled out, so that NaN and null, which JSON would both write as null, stay apart).
+ */
+export function chartKey(spec: TopLevelSpec, idPrefix: string): string {
+  const json = JSON.stringify(spec, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `<number ${v}>` : v));
+  return createHash('sha256').update(rendererIdentity()).update('\n').update(idPrefix).update('\n').update(json).digest('hex');
+}
+
+/**
+ * Render a Vega-Lite spec to a standalone `<svg>` string whose ids all start with `idPrefix`. With a cache, an SVG
+ * rendered before from the same spec by the same renderer is returned as it was (vega is then not even loaded).
+ */
+export async function renderSvg(spec: TopLevelSpec, idPrefix: string, cache?: SvgCache): Promise<string> {
+  const key = cache ? chartKey(spec, idPrefix) : null;
+  if (cache && key !== null) {
+    const hit = await cache.get(key);
+    if (hit !== null) return hit;
+  }
+  const svg = await renderSvgNow(spec, idPrefix);
+  if (cache && key !== null) await cache.put(key, svg);
+  return svg;
+}
+
+async function renderSvgNow(spec: TopLevelSpec, idPrefix: string): Promise<string> {
   const { vega, compile } = await loadRenderer();
   const compiled = compile(spec);
   // The compiled spec is vega-lite's copy of the Vega typings; structurally the same type.
