@@ -44,7 +44,11 @@ export interface EmbedImagesOptions {
   readonly items: readonly DatasetItem[];
   readonly model: ImageEncoder;
   readonly preprocessor: ImagePreprocessor;
-  readonly space: EmbeddingSpace;
+  /**
+   * Where the embeddings go. For a space not created yet (a new model: nothing can be cached), a function that opens
+   * it, called once the decode workers have the first batches (loading the model then overlaps decoding).
+   */
+  readonly space: EmbeddingSpace | (() => Promise<EmbeddingSpace>);
   readonly hashIndex: FileHashIndex;
   /** Stats of the items, shared by the calls of one run (each image stat'ed once); default: this call's own. */
   readonly itemStats?: ItemStatCache;
@@ -107,7 +111,11 @@ async function knownHash(index: FileHashIndex, item: DatasetItem, stats: ItemSta
 }
 
 export async function embedImages(options: EmbedImagesOptions): Promise<EmbedImagesResult> {
-  const { items, model, preprocessor, space, hashIndex, batchSize, progress } = options;
+  const { items, model, preprocessor, hashIndex, batchSize, progress } = options;
+  // A space not created yet (a new model) holds nothing: it is opened (the model loaded and probed, which holds the
+  // main thread) only once the decode workers are reading the first batches, so that the two overlap.
+  const openSpace = typeof options.space === 'function' ? options.space : null;
+  let ready: EmbeddingSpace | null = typeof options.space === 'function' ? null : options.space;
   const decodeConcurrency = options.decodeConcurrency ?? 4;
   const t0 = performance.now();
   const keys = new Array<string | undefined>(items.length);
@@ -146,7 +154,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   let cached = 0;
   for (let i = 0; i < items.length; i++) {
     const h = hashes[i];
-    if (h !== undefined && space.has(h)) {
+    if (h !== undefined && ready !== null && ready.has(h)) {
       keys[i] = h;
       cached++;
     } else {
@@ -202,6 +210,8 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
         );
       };
       while (requests.length < prefetch && cursor < todo.length) request();
+      ready ??= await (openSpace as () => Promise<EmbeddingSpace>)();
+      const space = ready;
       let processed = 0;
       while (requests.length > 0) {
         const batch = await (requests.shift() as Promise<DecodeResponse>);

@@ -34,16 +34,23 @@ export async function imageSpaceMeta(inputs: Omit<ImageSpaceInputs, 'store'>, st
   };
 }
 
-/** Open (or create) the embedding space; the dimension comes from an existing space or one probe inference. */
-export async function openImageSpace(inputs: ImageSpaceInputs): Promise<EmbeddingSpace> {
+/** The space's key and metadata, and its dimension when the store already holds it (undefined for a new space). */
+export async function locateImageSpace(inputs: ImageSpaceInputs): Promise<{ key: string; meta: Record<string, unknown>; dim: number | undefined }> {
   const meta = await imageSpaceMeta(inputs, inputs.store.root);
   const key = canonicalKey(meta);
   const existing = await readJsonIfExists(path.join(inputs.store.root, 'embeddings', key, 'meta.json'));
-  let dim = typeof existing === 'object' && existing !== null ? (existing as { dim?: unknown }).dim : undefined;
-  if (typeof dim !== 'number') {
+  const dim = typeof existing === 'object' && existing !== null ? (existing as { dim?: unknown }).dim : undefined;
+  return { key, meta, dim: typeof dim === 'number' ? dim : undefined };
+}
+
+/** Open (or create) the embedding space; the dimension comes from an existing space or one probe inference. */
+export async function openImageSpace(inputs: ImageSpaceInputs, located?: Awaited<ReturnType<typeof locateImageSpace>>): Promise<EmbeddingSpace> {
+  const { key, meta, dim: known } = located ?? (await locateImageSpace(inputs));
+  let dim = known;
+  if (dim === undefined) {
     const { outputHeight: h, outputWidth: w } = inputs.preprocessor;
     const probe = await inputs.model.embedImages(new Float32Array(3 * h * w), 1, h, w);
     dim = probe.dim;
   }
-  return inputs.store.space(key, meta, dim as number);
+  return inputs.store.space(key, meta, dim);
 }

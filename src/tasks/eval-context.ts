@@ -22,7 +22,7 @@ import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { cosineMatrix, logitsFromCosine, type ScoringRule } from '../models/scoring.js';
 import { defaultDecodeWorkers, embedImages, type ItemFailure } from '../pipeline/embed-images.js';
-import { openImageSpace } from '../pipeline/image-space.js';
+import { locateImageSpace, openImageSpace } from '../pipeline/image-space.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { EmbeddingStore, type EmbeddingSpace } from '../store/embedding-store.js';
 import { FileHashIndex } from '../store/hash.js';
@@ -154,9 +154,32 @@ export class EvalContext {
     throw new HoloclipError(`${what} needs a model with a text tower; ${this.model.dir} is an image classifier`);
   }
 
+  private spaceInputs(): Parameters<typeof openImageSpace>[0] {
+    return { store: this.store, model: this.model, identity: this.identity, preprocessor: this.preprocessor };
+  }
+
   private space(): Promise<EmbeddingSpace> {
-    this.spacePromise ??= openImageSpace({ store: this.store, model: this.model, identity: this.identity, preprocessor: this.preprocessor });
+    this.spacePromise ??= openImageSpace(this.spaceInputs());
     return this.spacePromise;
+  }
+
+  private checkTowerDims(textDim: number, imageDim: number): void {
+    if (textDim !== imageDim) {
+      throw new HoloclipError(`text embeddings have ${textDim} dimensions but image embeddings ${imageDim}: ${this.model.folder.dir} mixes towers from different models`);
+    }
+  }
+
+  /**
+   * The space, or, for a model the store has never seen (its dimension must be probed by loading and running it),
+   * a function that opens it: embedImages calls it once its decode workers are reading the first batches, so that
+   * loading the model (which holds the main thread) and decoding overlap.
+   */
+  private async spaceOrOpener(): Promise<EmbeddingSpace | (() => Promise<EmbeddingSpace>)> {
+    if (this.spacePromise !== null) return this.spacePromise;
+    const inputs = this.spaceInputs();
+    const located = await locateImageSpace(inputs);
+    if (located.dim !== undefined) return (this.spacePromise ??= openImageSpace(inputs, located));
+    return () => (this.spacePromise ??= openImageSpace(inputs, located));
   }
 
   /**
@@ -164,8 +187,8 @@ export class EvalContext {
    * if no image can be read.
    */
   async embed(dataset: Dataset, label = 'images', transform: { corruption?: CorruptionSpec; depthPaths?: ReadonlyMap<number, string> } = {}): Promise<EmbeddedSet> {
-    const space = await this.space();
-    const run = () =>
+    const first = await this.spaceOrOpener();
+    const run = (space: EmbeddingSpace | (() => Promise<EmbeddingSpace>)) =>
       embedImages({
         corruption: transform.corruption ?? dataset.corruption?.spec,
         depthPaths: transform.depthPaths ?? dataset.corruption?.depthPaths,
@@ -183,7 +206,8 @@ export class EvalContext {
         maxImagePixels: this.maxImagePixels,
         warn: this.options.warn,
       });
-    let res = await run();
+    let res = await run(first);
+    const space = await this.space();
     let inferred = res.inferred;
     if (this.options.repair === true) {
       // Check every chunk these rows come from; remove the damaged ones and embed their images again.
@@ -193,7 +217,7 @@ export class EvalContext {
           await space.removeChunk(d);
           this.options.warn(`removed the damaged embedding chunk ${d.file} (${d.problem}); its images are embedded again`);
         }
-        res = await run();
+        res = await run(space);
         inferred += res.inferred;
       }
     }
@@ -230,10 +254,10 @@ export class EvalContext {
       store: this.store,
       progress: this.options.progress,
     });
-    const space = await this.space();
-    if (weights.dim !== space.dim) {
-      throw new HoloclipError(`text embeddings have ${weights.dim} dimensions but image embeddings ${space.dim}: ${this.model.folder.dir} mixes towers from different models`);
-    }
+    // Checked here when the image dimension is known without loading the image tower (the store has the space);
+    // otherwise by scores(), once the images are embedded (a new model's image tower then loads while decoding).
+    const imageDim = this.spacePromise !== null ? (await this.spacePromise).dim : (await locateImageSpace(this.spaceInputs())).dim;
+    if (imageDim !== undefined) this.checkTowerDims(weights.dim, imageDim);
     return { ...weights, kind: 'text' };
   }
 
@@ -274,6 +298,7 @@ export class EvalContext {
       for (let i = 0; i < set.n; i++) for (let j = 0; j < c; j++) logits[i * c + j] = set.embeddings[i * set.dim + head.columns[j]];
       return { cosines: null, logits };
     }
+    this.checkTowerDims(head.dim, set.dim);
     const cosines = cosineMatrix(set.embeddings, set.n, head.weights, head.classes, set.dim);
     return { cosines, logits: logitsFromCosine(cosines, this.rule) };
   }
