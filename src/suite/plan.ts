@@ -12,7 +12,7 @@
  * Effective robustness has no unit of its own: it is a fit across models, computed at aggregation
  * from the zero-shot units it adds to the plan.
  */
-import { corruptionKey, type CorruptionSpec } from '../corruptions/registry.js';
+import { corruptionKey, type CorruptionSpec } from '../corruptions/catalog.js';
 import type { MetricUnit } from '../tasks/definition.js';
 import { taskOfType } from '../tasks/registry.js';
 import type { ResolvedModel, ResolvedSuite } from './load-suite.js';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CORRUPTION_GEOMETRIES } from '../corruptions/protocol.js';
-import { PREPROCESS_CHOICES } from '../image/index.js';
+import { PREPROCESS_CHOICES } from '../image/preprocess-spec.js';
 import { DEVICES } from '../models/device.js';
 import { DTYPES } from '../models/dtype.js';
 import { nameSchema } from '../tasks/definition.js';

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { HoloclipError } from '../errors.js';
-import type { CorruptionSpec } from '../corruptions/registry.js';
+import type { CorruptionSpec } from '../corruptions/catalog.js';
 import type { CaptionDataset, Dataset } from '../data/index.js';
 import type { CorrespondencePairs } from '../data/correspondence-pairs.js';
 import type { DatasetRole } from '../data/types.js';

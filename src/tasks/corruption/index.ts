@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { CORRUPTION_GEOMETRIES, IMAGENET_C_JPEG_QUALITY } from '../../corruptions/protocol.js';
-import { findCorruption, parseCorruptions } from '../../corruptions/registry.js';
+import { corruptionInfo, parseCorruptions } from '../../corruptions/catalog.js';
 import { EMBEDDED_REFERENCE_ERRORS } from '../../refdata/embedded.js';
 import { errorMessage } from '../../errors.js';
 import { datasetField, defineTask, planOneUnitPerModel, optionalPathField, promptsField, setting, TaskOptionError } from '../definition.js';
@@ -89,7 +89,7 @@ export const corruptionTask = defineTask({
   plan(task, model, env) {
     // The corrupted versions are embedding units too, so shards share them. 3D corruptions, whose
     // depth maps may need a depth model first, are embedded by the task's metric unit instead.
-    const embedding = task.settings.specs.filter((spec) => !findCorruption(spec.name)?.needsDepth).map((spec) => ({ dataset: task.settings.dataset, corruption: spec }));
+    const embedding = task.settings.specs.filter((spec) => !corruptionInfo(spec.name)?.needsDepth).map((spec) => ({ dataset: task.settings.dataset, corruption: spec }));
     return { ...planOneUnitPerModel(options)(task, model, env), embedding };
   },
   run: async (input) => (await import('./run.js')).runCorruptionEval(input),
