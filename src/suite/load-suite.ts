@@ -24,7 +24,7 @@ import { declaresDenseOutput } from '../models/dense-encoder.js';
 import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../head/templates.js';
 import type { FactorName, MetadataSource, ModelFactors } from '../results/types.js';
 import { datasetFields, isPathValue, optionFields, TaskOptionError, type DatasetNeed, type ResolvedTask } from '../tasks/definition.js';
-import { taskOfType } from '../tasks/registry.js';
+import { taskSpecOfType } from '../tasks/specs.js';
 import { resolveUserPath } from '../util/paths.js';
 import { builtinPaths, parseBuiltin, type BuiltinRef, type DatasetRole } from './builtins.js';
 import { cardIdentityProblem, missingFolderProblem, resolveCatalogRef, type OpenClipIdentity } from './catalog-models.js';
@@ -124,7 +124,7 @@ export interface LoadSuiteOptions {
 /** The datasets a task reads, with the role each one must play and where they are named in the entry. */
 export function taskDatasets(task: ResolvedTask): Array<{ name: string; role: DatasetNeed; where: string }> {
   const settings = task.settings as Record<string, unknown>;
-  return datasetFields(taskOfType(task.type).options).flatMap((f) => {
+  return datasetFields(taskSpecOfType(task.type).options).flatMap((f) => {
     const v = settings[f.key];
     if (v === undefined) return [];
     return Array.isArray(v) ? v.map((name, i) => ({ name: String(name), role: f.meta.role, where: `${f.key}[${i}]` })) : [{ name: String(v), role: f.meta.role, where: f.key }];
@@ -474,7 +474,7 @@ function resolveTasks(entries: readonly TaskEntry[], rawTasks: unknown, position
   const count = new Map<string, number>();
   const raw = Array.isArray(rawTasks) ? rawTasks : [];
   return entries.map((entry, k) => {
-    const def = taskOfType(entry.type);
+    const def = taskSpecOfType(entry.type);
     const written = (raw[positions[k]] ?? {}) as Record<string, unknown>;
     let id = entry.id;
     if (!id) {
@@ -507,7 +507,7 @@ function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[]
   tasks.forEach((task, k) => {
     const i = positions[k];
     const at = `tasks[${i}]`;
-    const def = taskOfType(task.type);
+    const def = taskSpecOfType(task.type);
     const prev = ids.get(task.id);
     if (prev !== undefined) problems.push(`${at}.id: "${task.id}" is also the id of tasks[${prev}]; task ids must be unique`);
     ids.set(task.id, i);

@@ -353,6 +353,24 @@ export interface AnyTaskDefinition {
   readonly report: ReportContribution;
 }
 
+/** The keys of a task definition that suite validation and planning read (a task's `spec.ts`). */
+type SpecKey = 'type' | 'summary' | 'options' | 'needsTextTower' | 'needsDenseOutput' | 'embedsImages' | 'detailsKey' | 'resolveSettings' | 'check' | 'plan';
+
+/**
+ * What suite validation and planning read of a task: its type, options, settings, checks and plan. Each task folder
+ * declares it in `spec.ts` (listed by specs.ts) apart from its run, aggregation and report code (`index.ts`, which
+ * spreads it into the definition), so that `holoclip suite check` loads no task's aggregation or report modules.
+ */
+export type TaskSpec<Shape extends z.ZodRawShape, S = z.output<z.ZodObject<Shape>>> = Pick<TaskDefinition<Shape, ResultEnvelope<unknown>, S>, SpecKey>;
+
+/** A task spec with its types erased, as specs.ts holds it. */
+export type AnyTaskSpec = Pick<AnyTaskDefinition, SpecKey>;
+
+/** Declares a task's spec, checking its parts against each other (the types stay, for the definition that spreads it). */
+export function defineTaskSpec<Shape extends z.ZodRawShape, S = z.output<z.ZodObject<Shape>>>(spec: TaskSpec<Shape, S>): TaskSpec<Shape, S> {
+  return spec;
+}
+
 /** Declares a task, checking its parts against each other, and erases its types for the registry. */
 export function defineTask<Shape extends z.ZodRawShape, R extends ResultEnvelope<unknown>, S = z.output<z.ZodObject<Shape>>>(def: TaskDefinition<Shape, R, S>): AnyTaskDefinition {
   return def as unknown as AnyTaskDefinition;
