@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 import { parseDocument } from 'yaml';
 import { DEFAULT_CORRUPTION_PROTOCOL, IMAGENET_C_JPEG_QUALITY } from '../corruptions/protocol.js';
 import { parseCorruptions, type CorruptionSpec } from '../corruptions/catalog.js';
@@ -233,6 +232,8 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
     }
     let dirs: string[];
     if (/[*?[\]{}]/.test(entry.path)) {
+      // The glob library is loaded for a glob only (most suites name their folders).
+      const { glob } = await import('tinyglobby');
       const matches = await glob(path.relative(dir, pattern).split(path.sep).join('/'), { cwd: dir, onlyDirectories: true, absolute: true, expandDirectories: false });
       // (a `~/` pattern is resolved to an absolute one first, so globs under the home folder work too)
       dirs = matches.map((m) => m.replace(/[\\/]+$/, '')).sort();
