@@ -9,7 +9,7 @@
  * several separated by commas.
  *
  * Suite validation and planning read this table only; registry.ts holds the corruptions themselves (pixels), in
- * the same order (test/corruptions-catalog.test.ts checks that the two agree).
+ * the same order (test/validation-tables.test.ts checks that the two agree).
  */
 import { HoloclipError } from '../errors.js';
 import { protocolLabel, type CorruptionProtocol } from './protocol.js';

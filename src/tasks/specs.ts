@@ -1,7 +1,7 @@
 /**
  * Every task's spec (type, options, settings, checks, plan), in the order of registry.ts's TASKS: what suite
  * validation, the suite schema and the planner read. Loading it loads no task's run, aggregation or report code,
- * so `holoclip suite check` stays light; registry.ts holds the full definitions (test/task-specs.test.ts checks
+ * so `holoclip suite check` stays light; registry.ts holds the full definitions (test/validation-tables.test.ts checks
  * that the two lists agree).
  */
 import { HoloclipError } from '../errors.js';
