@@ -10,7 +10,10 @@
  *   unit from cached embeddings, `aggregate` turns typed unit results into `results.json` rows, and
  *   `report` owns its report section, summary columns and key metrics.
  *
- * Adding a task is one folder plus one line in registry.ts (docs/architecture.md walks
+ * Each task folder keeps what suite validation and planning read (type, options, settings, checks, plan) in
+ * `spec.ts` (`defineTaskSpec`, listed by specs.ts) and spreads it into its definition in `index.ts`.
+ *
+ * Adding a task is one folder plus one line in registry.ts and one in specs.ts (docs/architecture.md walks
  * through an example).
  */
 import { z } from 'zod';
