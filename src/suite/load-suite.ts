@@ -17,7 +17,7 @@ import type { Dtype } from '../models/dtype.js';
 import { DEFAULT_MAX_IMAGE_PIXELS } from '../image/pixel-limit-default.js';
 import type { PreprocessChoice } from '../image/preprocess-spec.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
-import { catalogFactors, readCatalog, type Catalog, type CatalogFactors } from '../models/catalog.js';
+import type { Catalog, CatalogFactors } from '../models/catalog.js';
 import { inspectAnyModel, type InspectedModel } from '../models/inspect-model.js';
 import { declaresDenseOutput } from '../models/dense-declaration.js';
 import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../head/templates.js';
@@ -26,7 +26,7 @@ import { datasetFields, isPathValue, optionFields, TaskOptionError, type Dataset
 import { taskSpecOfType } from '../tasks/specs.js';
 import { resolveUserPath } from '../util/paths.js';
 import { builtinPaths, parseBuiltin, type BuiltinRef, type DatasetRole } from './builtins.js';
-import { cardIdentityProblem, missingFolderProblem, resolveCatalogRef, type OpenClipIdentity } from './catalog-models.js';
+import type { OpenClipIdentity } from './catalog-models.js';
 import type { z } from 'zod';
 import { datasetEntrySchema, modelEntrySchema, promptSetSchema, suiteSchema, taskSchema, type DatasetEntry, type ModelEntry, type SuiteFile, type TaskEntry } from './schema.js';
 
@@ -201,15 +201,19 @@ export function resolveFactors(
 
 async function resolveModels(suite: SuiteFile, positions: readonly number[], dir: string, problems: string[]): Promise<ResolvedModel[]> {
   const models: ResolvedModel[] = [];
-  // The catalogue is read only when a suite entry or a card names an open_clip checkpoint.
+  // The catalogue, and the code that reads and matches it, is loaded only when a suite entry or a card names an
+  // open_clip checkpoint.
   let catalog: Promise<Catalog> | undefined;
-  const getCatalog = (): Promise<Catalog> => (catalog ??= readCatalog());
+  const catalogCode = () => import('../models/catalog.js');
+  const catalogModels = () => import('./catalog-models.js');
+  const getCatalog = (): Promise<Catalog> => (catalog ??= catalogCode().then((m) => m.readCatalog()));
   for (const [k, entry] of suite.models.entries()) {
     const i = positions[k];
     const where = `models[${i}].path`;
     const pattern = resolveUserPath(entry.path, dir);
     let named: OpenClipIdentity | null = null;
     if (entry.catalog !== undefined) {
+      const { missingFolderProblem, resolveCatalogRef } = await catalogModels();
       try {
         const ref = resolveCatalogRef(await getCatalog(), entry.catalog);
         if ('error' in ref) {
@@ -261,13 +265,13 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
         const cardFile = inspected.folder.files.modelCard;
         const card = cardFile ? await readModelCard(cardFile) : null;
         if (named !== null) {
-          const mismatch = cardIdentityProblem(named, card, d);
+          const mismatch = (await catalogModels()).cardIdentityProblem(named, card, d);
           if (mismatch !== null) {
             problems.push(`models[${i}].catalog: ${mismatch}`);
             continue;
           }
         }
-        const fromCatalog = card?.open_clip ? catalogFactors(await getCatalog(), card.open_clip) : null;
+        const fromCatalog: CatalogFactors | null = card?.open_clip ? (await catalogCode()).catalogFactors(await getCatalog(), card.open_clip) : null;
         const { metadata, source } = resolveFactors(entry, card, dtype, fromCatalog);
         models.push({
           name: entry.name ?? path.basename(d),
