@@ -66,3 +66,26 @@ test('startup: score ece and suite check load neither onnxruntime, transformers.
   assertNoHeavy(evalHelp.packages, 'eval zeroshot --help');
   await fs.rm(dir, { recursive: true, force: true });
 });
+
+// What `suite check` validates against are tables (task specs, the corruption catalog, the dataset-type table,
+// layouts, constants), not the code that runs, aggregates, reports, opens datasets or corrupts images.
+const NOT_FOR_SUITE_CHECK = [
+  /^cli\/commands\/run(-cluster)?\.js$/, /^cli\/progress-display\.js$/, /^cluster\//, /^suite\/run-suite\.js$/, /^report\//, /^published\//, /^lmm\//, /^formats\//,
+  /^tasks\/registry\.js$/, /^tasks\/[^/]+\/(index|report|summary|run|landscape-report)\.js$/,
+  /^corruptions\/(registry\.js|imagenet-c\/|3dcc\/|reference\/)/,
+  /^data\/(dataset-ref|typed-spec|open-dataset|imagefolder|image-list|caption-manifest|webdataset|npz)\.js$/, /^data\/adapters\/(?!layouts\.js$)/,
+  /^image\/(?!preprocess-spec\.js$|pixel-limit-default\.js$)/,
+  /^models\/(open-model|clip-model|dense-encoder)\.js$/,
+  /^refdata\/index\.js$/,
+];
+
+test('startup: suite check loads the validation tables only, none of the run, report, dataset-reader or image code', async () => {
+  const check = await modulesLoadedBy(['suite', 'check', 'suites/demo.yaml']);
+  assert.equal(check.code, 0, check.stderr);
+  assertNoHeavy(check.packages, 'suite check');
+  for (const pkg of ['cli-progress', 'csv-parse', 'tinyglobby']) assert.ok(!check.packages.has(pkg), `suite check loads ${pkg}`);
+  const loaded = check.holoclip.filter((m) => NOT_FOR_SUITE_CHECK.some((re) => re.test(m)));
+  assert.deepEqual(loaded, [], `suite check loads ${loaded.join(', ')}`);
+  // It does validate: the suite loader, the task specs, the corruption catalog and the dataset-type table.
+  for (const m of ['suite/load-suite.js', 'tasks/specs.js', 'tasks/zeroshot/spec.js', 'corruptions/catalog.js', 'data/dataset-types.js', 'suite/plan.js']) assert.ok(check.holoclip.includes(m), `suite check does not load ${m}`);
+});

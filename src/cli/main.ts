@@ -13,7 +13,7 @@ const REGISTER: Record<CommandName, (program: Command) => Promise<unknown>> = {
   eval: async (p) => (await import('./commands/eval.js')).registerEval(p.command('eval').description(COMMAND_LIST.eval.description)),
   score: async (p) => (await import('./commands/score.js')).registerScore(p),
   run: async (p) => (await import('./commands/run.js')).registerRun(p),
-  suite: async (p) => (await import('./commands/run.js')).registerRun(p),
+  suite: async (p) => (await import('./commands/suite.js')).registerSuite(p),
   corrupt: async (p) => (await import('./commands/corrupt.js')).registerCorrupt(p),
   data: async (p) => (await import('./commands/data.js')).registerData(p),
   analyze: async (p) => (await import('./commands/analyze.js')).registerAnalyze(p),

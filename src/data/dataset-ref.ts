@@ -3,7 +3,6 @@
  * suite's `path:` / `type:`) and passed down typed: no layer turns it back into a string to parse it
  * again. `openDatasetRef` opens it the way a task's role needs.
  */
-import { resolveUserPath } from '../util/paths.js';
 import { openNaviPairs } from './adapters/navi.js';
 import { openScanNetPairs } from './adapters/scannet-pairs.js';
 import { openSpairPairs } from './adapters/spair.js';
@@ -12,36 +11,11 @@ import type { CorrespondencePairs } from './correspondence-pairs.js';
 import { checkCueConflictNames, checkDuplicateClasses } from './dataset-checks.js';
 import { openImageList } from './image-list.js';
 import { openDataset } from './open-dataset.js';
-import { openTypedCaptions, openTypedDataset, parseTypedSpec } from './typed-spec.js';
+import { formatDatasetRef, type DatasetRef } from './dataset-spec.js';
+import { openTypedCaptions, openTypedDataset } from './typed-spec.js';
 import type { Dataset, DatasetRole } from './types.js';
 
-export interface DatasetRef {
-  /** A named layout (`imagenet-r`, `webdataset`, `karpathy`...), or null for an ImageFolder / .jsonl / image folder. */
-  readonly type: string | null;
-  /** Absolute path (`~` expanded). */
-  readonly path: string;
-  /** Absolute class-name file, if given. */
-  readonly classnames?: string;
-  /** Keep class names that repeat (recorded) instead of stopping: `allow_duplicate_classes` / `--allow-duplicate-classes`. */
-  readonly allowDuplicateClasses?: boolean;
-}
-
-/** `PATH` or `TYPE:PATH` (relative to `base`, default the working directory); an explicit `type` wins. */
-export function parseDatasetSpec(spec: string, options: { base?: string; type?: string; classnames?: string; allowDuplicateClasses?: boolean } = {}): DatasetRef {
-  const typed = options.type ? { type: options.type, path: spec } : parseTypedSpec(spec);
-  const classnames = options.classnames === undefined ? undefined : resolveUserPath(options.classnames, options.base);
-  return {
-    type: typed?.type ?? null,
-    path: resolveUserPath(typed ? typed.path : spec, options.base),
-    ...(classnames ? { classnames } : {}),
-    ...(options.allowDuplicateClasses ? { allowDuplicateClasses: true } : {}),
-  };
-}
-
-/** The spec as the user would write it (for messages). */
-export function formatDatasetRef(ref: DatasetRef): string {
-  return ref.type ? `${ref.type}:${ref.path}` : ref.path;
-}
+export { formatDatasetRef, parseDatasetSpec, type DatasetRef } from './dataset-spec.js';
 
 /** The image-pair adapters (role correspondence); a path without a type is read as spair-71k. */
 const PAIR_ADAPTERS: Record<string, (root: string) => Promise<CorrespondencePairs>> = {

@@ -1,4 +1,4 @@
-import type { CorruptionSpec } from '../corruptions/registry.js';
+import type { CorruptionSpec } from '../corruptions/catalog.js';
 
 /** How a dataset is read: labelled images, an unlabelled image folder, a cue-conflict folder, captions, or keypoint-annotated image pairs (correspondence). */
 export type DatasetRole = 'labelled' | 'unlabelled' | 'cue-conflict' | 'captions' | 'correspondence';

@@ -6,7 +6,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../errors.js';
-import { findResource, isOffline, resourcePath } from '../refdata/index.js';
 
 export const DEFAULT_TEMPLATE = 'a photo of a {c}.';
 export const PLACEHOLDER = '{c}';
@@ -36,8 +35,10 @@ export async function loadTemplates(spec: string | undefined, key?: string): Pro
     return { templates: [spec], source: 'literal' };
   }
   // A registered reference file (e.g. clip_benchmark/en_zeroshot_classification_templates.json) that is
-  // not a local path is taken from the reference-data directory (downloaded and verified if needed).
+  // not a local path is taken from the reference-data directory (downloaded and verified if needed); the registry
+  // is loaded here, on first use, so that literal templates (suite check) do without it.
   let file = path.resolve(spec);
+  const { findResource, isOffline, resourcePath } = await import('../refdata/index.js');
   if (findResource(spec) && !(await fs.stat(file).then(() => true, () => false))) {
     file = await resourcePath(spec, { offline: isOffline() });
   }

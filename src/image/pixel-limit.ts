@@ -10,8 +10,7 @@ import { ImageReadError } from '../errors.js';
 import { toImageReadError } from './decode.js';
 import { netpbmBmpSize } from './netpbm-bmp.js';
 
-/** Pillow's `Image.MAX_IMAGE_PIXELS` = int(1024 * 1024 * 1024 // 4 // 3). */
-export const DEFAULT_MAX_IMAGE_PIXELS = 89_478_485;
+export { DEFAULT_MAX_IMAGE_PIXELS } from './pixel-limit-default.js';
 
 /** The option that changes the limit, as error messages name it. */
 export const MAX_IMAGE_PIXELS_OPTION = '--max-image-pixels N (suites: max_image_pixels; 0 for no limit)';

@@ -9,12 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { z } from 'zod';
-import { HoloclipError, errorMessage } from '../errors.js';
+import { HoloclipError } from '../errors.js';
 import { loadOnnxruntime } from '../util/heavy-modules.js';
 import { loadPreprocessSpec } from '../image/preprocess-spec.js';
 import { sha256File } from '../store/hash.js';
 import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import { type Dtype, towerFileName } from './dtype.js';
+import { readDenseBlock } from './dense-declaration.js';
+
+export { declaresDenseOutput } from './dense-declaration.js';
 
 export const DenseSpecSchema = z.looseObject({
   output: z.string().min(1),
@@ -40,33 +43,6 @@ export interface DenseModelInfo {
   readonly inputSize: readonly [number, number];
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
-}
-
-async function readJson(file: string): Promise<Record<string, unknown> | null> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new HoloclipError(`${file} is not readable JSON: ${errorMessage(err)}`);
-  }
-}
-
-/** The raw dense block of a model folder (card first, then config.json), and the file it came from. */
-async function readDenseBlock(dir: string): Promise<{ raw: unknown; specSource: string }> {
-  const cardFile = path.join(dir, 'holoclip.json');
-  const configFile = path.join(dir, 'config.json');
-  const card = await readJson(cardFile);
-  const config = await readJson(configFile);
-  const fromConfig = (config?.holoclip_export as Record<string, unknown> | undefined)?.dense;
-  return { raw: card?.dense ?? fromConfig, specSource: card?.dense !== undefined ? cardFile : configFile };
-}
-
-/**
- * Whether a model folder declares a dense output (what the suite planner asks before planning a dense task; a
- * malformed block counts as declared, so that the task reports it).
- */
-export async function declaresDenseOutput(dirArg: string): Promise<boolean> {
-  return (await readDenseBlock(path.resolve(dirArg))).raw !== undefined;
 }
 
 /** Reads the dense spec of a model folder; a folder without one is an error that says how to make one. */

@@ -6,27 +6,27 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 import { parseDocument } from 'yaml';
 import { DEFAULT_CORRUPTION_PROTOCOL, IMAGENET_C_JPEG_QUALITY } from '../corruptions/protocol.js';
-import { parseCorruptions, type CorruptionSpec } from '../corruptions/registry.js';
-import { parseDatasetSpec, type DatasetRef } from '../data/dataset-ref.js';
-import { datasetTypes, findDatasetType, parseTypedSpec } from '../data/typed-spec.js';
+import { parseCorruptions, type CorruptionSpec } from '../corruptions/catalog.js';
+import { parseDatasetSpec, type DatasetRef } from '../data/dataset-spec.js';
+import { datasetTypes, findDatasetType, parseTypedSpec } from '../data/dataset-types.js';
 import { HoloclipError, errorMessage } from '../errors.js';
 import type { DeviceChoice } from '../models/device.js';
 import type { Dtype } from '../models/dtype.js';
-import { DEFAULT_MAX_IMAGE_PIXELS, type PreprocessChoice } from '../image/index.js';
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../image/pixel-limit-default.js';
+import type { PreprocessChoice } from '../image/preprocess-spec.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
-import { catalogFactors, readCatalog, type Catalog, type CatalogFactors } from '../models/catalog.js';
-import { inspectAnyModel, type InspectedModel } from '../models/open-model.js';
-import { declaresDenseOutput } from '../models/dense-encoder.js';
+import type { Catalog, CatalogFactors } from '../models/catalog.js';
+import { inspectAnyModel, type InspectedModel } from '../models/inspect-model.js';
+import { declaresDenseOutput } from '../models/dense-declaration.js';
 import { DEFAULT_TEMPLATE, PLACEHOLDER, loadTemplates, type TemplateSet } from '../head/templates.js';
 import type { FactorName, MetadataSource, ModelFactors } from '../results/types.js';
 import { datasetFields, isPathValue, optionFields, TaskOptionError, type DatasetNeed, type ResolvedTask } from '../tasks/definition.js';
-import { taskOfType } from '../tasks/registry.js';
+import { taskSpecOfType } from '../tasks/specs.js';
 import { resolveUserPath } from '../util/paths.js';
 import { builtinPaths, parseBuiltin, type BuiltinRef, type DatasetRole } from './builtins.js';
-import { cardIdentityProblem, missingFolderProblem, resolveCatalogRef, type OpenClipIdentity } from './catalog-models.js';
+import type { OpenClipIdentity } from './catalog-models.js';
 import type { z } from 'zod';
 import { datasetEntrySchema, modelEntrySchema, promptSetSchema, suiteSchema, taskSchema, type DatasetEntry, type ModelEntry, type SuiteFile, type TaskEntry } from './schema.js';
 
@@ -123,7 +123,7 @@ export interface LoadSuiteOptions {
 /** The datasets a task reads, with the role each one must play and where they are named in the entry. */
 export function taskDatasets(task: ResolvedTask): Array<{ name: string; role: DatasetNeed; where: string }> {
   const settings = task.settings as Record<string, unknown>;
-  return datasetFields(taskOfType(task.type).options).flatMap((f) => {
+  return datasetFields(taskSpecOfType(task.type).options).flatMap((f) => {
     const v = settings[f.key];
     if (v === undefined) return [];
     return Array.isArray(v) ? v.map((name, i) => ({ name: String(name), role: f.meta.role, where: `${f.key}[${i}]` })) : [{ name: String(v), role: f.meta.role, where: f.key }];
@@ -201,15 +201,19 @@ export function resolveFactors(
 
 async function resolveModels(suite: SuiteFile, positions: readonly number[], dir: string, problems: string[]): Promise<ResolvedModel[]> {
   const models: ResolvedModel[] = [];
-  // The catalogue is read only when a suite entry or a card names an open_clip checkpoint.
+  // The catalogue, and the code that reads and matches it, is loaded only when a suite entry or a card names an
+  // open_clip checkpoint.
   let catalog: Promise<Catalog> | undefined;
-  const getCatalog = (): Promise<Catalog> => (catalog ??= readCatalog());
+  const catalogCode = () => import('../models/catalog.js');
+  const catalogModels = () => import('./catalog-models.js');
+  const getCatalog = (): Promise<Catalog> => (catalog ??= catalogCode().then((m) => m.readCatalog()));
   for (const [k, entry] of suite.models.entries()) {
     const i = positions[k];
     const where = `models[${i}].path`;
     const pattern = resolveUserPath(entry.path, dir);
     let named: OpenClipIdentity | null = null;
     if (entry.catalog !== undefined) {
+      const { missingFolderProblem, resolveCatalogRef } = await catalogModels();
       try {
         const ref = resolveCatalogRef(await getCatalog(), entry.catalog);
         if ('error' in ref) {
@@ -232,6 +236,8 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
     }
     let dirs: string[];
     if (/[*?[\]{}]/.test(entry.path)) {
+      // The glob library is loaded for a glob only (most suites name their folders).
+      const { glob } = await import('tinyglobby');
       const matches = await glob(path.relative(dir, pattern).split(path.sep).join('/'), { cwd: dir, onlyDirectories: true, absolute: true, expandDirectories: false });
       // (a `~/` pattern is resolved to an absolute one first, so globs under the home folder work too)
       dirs = matches.map((m) => m.replace(/[\\/]+$/, '')).sort();
@@ -259,13 +265,13 @@ async function resolveModels(suite: SuiteFile, positions: readonly number[], dir
         const cardFile = inspected.folder.files.modelCard;
         const card = cardFile ? await readModelCard(cardFile) : null;
         if (named !== null) {
-          const mismatch = cardIdentityProblem(named, card, d);
+          const mismatch = (await catalogModels()).cardIdentityProblem(named, card, d);
           if (mismatch !== null) {
             problems.push(`models[${i}].catalog: ${mismatch}`);
             continue;
           }
         }
-        const fromCatalog = card?.open_clip ? catalogFactors(await getCatalog(), card.open_clip) : null;
+        const fromCatalog: CatalogFactors | null = card?.open_clip ? (await catalogCode()).catalogFactors(await getCatalog(), card.open_clip) : null;
         const { metadata, source } = resolveFactors(entry, card, dtype, fromCatalog);
         models.push({
           name: entry.name ?? path.basename(d),
@@ -473,7 +479,7 @@ function resolveTasks(entries: readonly TaskEntry[], rawTasks: unknown, position
   const count = new Map<string, number>();
   const raw = Array.isArray(rawTasks) ? rawTasks : [];
   return entries.map((entry, k) => {
-    const def = taskOfType(entry.type);
+    const def = taskSpecOfType(entry.type);
     const written = (raw[positions[k]] ?? {}) as Record<string, unknown>;
     let id = entry.id;
     if (!id) {
@@ -506,7 +512,7 @@ function checkTasks(tasks: readonly ResolvedTask[], positions: readonly number[]
   tasks.forEach((task, k) => {
     const i = positions[k];
     const at = `tasks[${i}]`;
-    const def = taskOfType(task.type);
+    const def = taskSpecOfType(task.type);
     const prev = ids.get(task.id);
     if (prev !== undefined) problems.push(`${at}.id: "${task.id}" is also the id of tasks[${prev}]; task ids must be unique`);
     ids.set(task.id, i);

@@ -12,9 +12,9 @@
  * Effective robustness has no unit of its own: it is a fit across models, computed at aggregation
  * from the zero-shot units it adds to the plan.
  */
-import { corruptionKey, type CorruptionSpec } from '../corruptions/registry.js';
+import { corruptionKey, type CorruptionSpec } from '../corruptions/catalog.js';
 import type { MetricUnit } from '../tasks/definition.js';
-import { taskOfType } from '../tasks/registry.js';
+import { taskSpecOfType } from '../tasks/specs.js';
 import type { ResolvedModel, ResolvedSuite } from './load-suite.js';
 import { taskDatasets } from './load-suite.js';
 
@@ -60,7 +60,7 @@ export function planSuite(suite: ResolvedSuite): SuitePlan {
   for (const model of suite.models) {
     const planModel: Pick<ResolvedModel, 'name' | 'kind' | 'denseOutput'> = { name: model.name, kind: model.kind, denseOutput: model.denseOutput };
     for (const task of suite.tasks) {
-      const def = taskOfType(task.type);
+      const def = taskSpecOfType(task.type);
       if (def.needsTextTower && model.kind === 'classifier') {
         skipped.push({ model: model.name, task: task.id, reason: def.needsTextTower });
         continue;

@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { CORRUPTION_GEOMETRIES } from '../corruptions/protocol.js';
-import { PREPROCESS_CHOICES } from '../image/index.js';
+import { PREPROCESS_CHOICES } from '../image/preprocess-spec.js';
 import { DEVICES } from '../models/device.js';
 import { DTYPES } from '../models/dtype.js';
 import { nameSchema } from '../tasks/definition.js';
-import { TASKS } from '../tasks/registry.js';
+import { TASK_SPECS } from '../tasks/specs.js';
 
 const name = nameSchema;
 const nonEmpty = z.string().min(1);
@@ -74,7 +74,7 @@ export const promptSetSchema = z.union([
 /** A task entry: `type`, an optional `id`, and the options of the task definition of that type. */
 export const taskSchema = z.discriminatedUnion(
   'type',
-  TASKS.map((t) => z.strictObject({ type: z.literal(t.type), id: name.optional(), ...t.options.shape })) as unknown as [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...Array<z.ZodObject<{ type: z.ZodLiteral<string> }>>],
+  TASK_SPECS.map((t) => z.strictObject({ type: z.literal(t.type), id: name.optional(), ...t.options.shape })) as unknown as [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...Array<z.ZodObject<{ type: z.ZodLiteral<string> }>>],
 );
 
 export const suiteSchema = z

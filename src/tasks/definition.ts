@@ -10,12 +10,15 @@
  *   unit from cached embeddings, `aggregate` turns typed unit results into `results.json` rows, and
  *   `report` owns its report section, summary columns and key metrics.
  *
- * Adding a task is one folder plus one line in registry.ts (docs/architecture.md walks
+ * Each task folder keeps what suite validation and planning read (type, options, settings, checks, plan) in
+ * `spec.ts` (`defineTaskSpec`, listed by specs.ts) and spreads it into its definition in `index.ts`.
+ *
+ * Adding a task is one folder plus one line in registry.ts and one in specs.ts (docs/architecture.md walks
  * through an example).
  */
 import { z } from 'zod';
 import { HoloclipError } from '../errors.js';
-import type { CorruptionSpec } from '../corruptions/registry.js';
+import type { CorruptionSpec } from '../corruptions/catalog.js';
 import type { CaptionDataset, Dataset } from '../data/index.js';
 import type { CorrespondencePairs } from '../data/correspondence-pairs.js';
 import type { DatasetRole } from '../data/types.js';
@@ -351,6 +354,24 @@ export interface AnyTaskDefinition {
   readonly run: ((input: TaskInput<unknown>) => Promise<ResultEnvelope<unknown>>) | null;
   aggregate(task: ResolvedTask, env: AggregateEnv): Promise<void>;
   readonly report: ReportContribution;
+}
+
+/** The keys of a task definition that suite validation and planning read (a task's `spec.ts`). */
+type SpecKey = 'type' | 'summary' | 'options' | 'needsTextTower' | 'needsDenseOutput' | 'embedsImages' | 'detailsKey' | 'resolveSettings' | 'check' | 'plan';
+
+/**
+ * What suite validation and planning read of a task: its type, options, settings, checks and plan. Each task folder
+ * declares it in `spec.ts` (listed by specs.ts) apart from its run, aggregation and report code (`index.ts`, which
+ * spreads it into the definition), so that `holoclip suite check` loads no task's aggregation or report modules.
+ */
+export type TaskSpec<Shape extends z.ZodRawShape, S = z.output<z.ZodObject<Shape>>> = Pick<TaskDefinition<Shape, ResultEnvelope<unknown>, S>, SpecKey>;
+
+/** A task spec with its types erased, as specs.ts holds it. */
+export type AnyTaskSpec = Pick<AnyTaskDefinition, SpecKey>;
+
+/** Declares a task's spec, checking its parts against each other (the types stay, for the definition that spreads it). */
+export function defineTaskSpec<Shape extends z.ZodRawShape, S = z.output<z.ZodObject<Shape>>>(spec: TaskSpec<Shape, S>): TaskSpec<Shape, S> {
+  return spec;
 }
 
 /** Declares a task, checking its parts against each other, and erases its types for the registry. */

@@ -1,14 +1,12 @@
-/** `holoclip run SUITE` and `holoclip suite check|schema`: declarative suites of models x datasets x tasks. */
+/** `holoclip run SUITE`: declarative suites of models x datasets x tasks (`holoclip suite check|schema`: commands/suite.ts). */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import path from 'node:path';
-import { writeJsonAtomic } from '../../store/atomic.js';
-import { loadSuite, type ResolvedSuite } from '../../suite/load-suite.js';
-import { parseShard, planSuite } from '../../suite/plan.js';
+import { loadSuite } from '../../suite/load-suite.js';
+import { parseShard } from '../../suite/plan.js';
 import type { RunSuiteSummary } from '../../suite/run-suite.js';
-import { suiteJsonSchema } from '../../suite/schema.js';
 import { PREPROCESS_CHOICES, type PreprocessChoice } from '../../image/index.js';
 import { DEVICES, type DeviceChoice } from '../../models/device.js';
 import { COMMAND_LIST } from '../command-list.js';
+import { describePlan, rel } from '../describe-plan.js';
 import { checkStore, DECODE_WORKERS_HELP, DEVICE_HELP, FORCE_UNLOCK_HELP, lockOutput, MAX_IMAGE_PIXELS_HELP, nonNegativeInt, onInterrupt, positiveInt, PREPROCESS_HELP, REPAIR_HELP } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { addClusterOptions, clusterMode, emitK8s, emitSlurm, runOnSlurm, type ClusterFlags } from './run-cluster.js';
@@ -33,25 +31,6 @@ function shardOption(value: string): { index: number; count: number } {
   const s = parseShard(value);
   if (!s) throw new InvalidArgumentError('expected i/N with 1 <= i <= N, e.g. 1/4');
   return s;
-}
-
-function rel(p: string): string {
-  const r = path.relative(process.cwd(), p);
-  return r === '' ? '.' : r.startsWith('..') ? p : r;
-}
-
-function describePlan(suite: ResolvedSuite): string {
-  const plan = planSuite(suite);
-  const lines = [
-    `suite ${suite.name} (${rel(suite.file)}): ${suite.models.length} models, ${suite.datasets.size} datasets, ${suite.prompts.size} prompt sets, ${suite.tasks.length} tasks`,
-    `  models      ${suite.models.map((m) => `${m.name}${m.kind === 'classifier' ? ' (classifier)' : ''}`).join(', ')}`,
-    `  tasks       ${suite.tasks.map((t) => `${t.id} (${t.type})`).join(', ')}`,
-    `  units       ${plan.embedding.length} embedding (model x dataset, and x corruption), ${plan.metric.length} metric (model x task)${plan.skipped.length ? `, ${plan.skipped.length} not applicable` : ''}`,
-    `  store       ${rel(suite.store)}`,
-    `  out         ${rel(suite.out)}`,
-  ];
-  for (const s of plan.skipped) lines.push(`  skipped     ${s.model} / ${s.task}: ${s.reason}`);
-  return `${lines.join('\n')}\n`;
 }
 
 function formatRunSummary(s: RunSuiteSummary): string {
@@ -151,24 +130,5 @@ Examples:
       });
       lock?.release();
       process.stdout.write(formatRunSummary(summary));
-    });
-
-  const suiteCmd = program.command('suite').description(COMMAND_LIST.suite.description);
-  suiteCmd
-    .command('check')
-    .description('validate a suite file (all problems at once) and print its plan; runs nothing')
-    .argument('<suite>', 'suite file (YAML)')
-    .action(async (file: string) => {
-      const suite = await loadSuite(file);
-      process.stdout.write(describePlan(suite));
-    });
-  suiteCmd
-    .command('schema')
-    .description('print the suite file\'s JSON Schema (draft 2020-12), e.g. for yaml-language-server')
-    .option('--out <file>', 'write it to a file instead of stdout')
-    .action(async (flags: { out?: string }) => {
-      const schema = suiteJsonSchema();
-      if (flags.out) await writeJsonAtomic(flags.out, schema);
-      else process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 }

@@ -1,8 +1,7 @@
 import type { Dataset } from '../types.js';
 import { openImagenet200, type Imagenet200Variant } from './imagenet-200.js';
 import type { AdapterOptions } from './types.js';
-
-export const IMAGENET_A_LAYOUT = '<root>/<wnid>/*.jpg (the 200 ImageNet wnid folders of the imagenet-a.tar release)';
+import { IMAGENET_A_LAYOUT } from './layouts.js';
 
 /**
  * ImageNet-A (Hendrycks et al., 2021): natural adversarial examples of 200 ImageNet classes, scored on

@@ -6,8 +6,7 @@ import type { Dataset } from '../types.js';
 import { collectItems, requireDir, requireItems, topLevel, type LabelledFolder } from './common.js';
 import { imagenetDClasses } from './resources.js';
 import type { AdapterOptions } from './types.js';
-
-export const IMAGENET_D_LAYOUT = '<root>/<background|texture|material>/<category>/* (the ImageNet-D release), or one subset folder <root>/<category>/*';
+import { IMAGENET_D_LAYOUT } from './layouts.js';
 
 const SUBSETS = ['background', 'texture', 'material'] as const;
 

@@ -1,8 +1,7 @@
 import type { Dataset } from '../types.js';
 import { openImagenet200, type Imagenet200Variant } from './imagenet-200.js';
 import type { AdapterOptions } from './types.js';
-
-export const IMAGENET_R_LAYOUT = '<root>/<wnid>/*.jpg (the 200 ImageNet wnid folders of the imagenet-r.tar release)';
+import { IMAGENET_R_LAYOUT } from './layouts.js';
 
 /**
  * ImageNet-R (Hendrycks et al., 2021): renditions of 200 ImageNet classes, scored on the canonical

@@ -2,8 +2,7 @@ import type { Dataset } from '../types.js';
 import { requireDir } from './common.js';
 import type { AdapterOptions } from './types.js';
 import { openWnidFolders } from './wnid-folders.js';
-
-export const IMAGENET_SKETCH_LAYOUT = '<root>/<wnid>/*.JPEG (1000 ImageNet wnid folders, as released by Wang et al. 2019)';
+import { IMAGENET_SKETCH_LAYOUT } from './layouts.js';
 
 /**
  * ImageNet-Sketch (Wang et al., 2019): 50,889 sketches in the 1000 ImageNet wnid folders. Evaluated

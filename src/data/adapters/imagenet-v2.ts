@@ -4,8 +4,7 @@ import type { Dataset } from '../types.js';
 import { collectItems, requireDir, requireItems, topLevel } from './common.js';
 import { imagenetClasses } from './resources.js';
 import type { AdapterOptions } from './types.js';
-
-export const IMAGENET_V2_LAYOUT = '<root>/<0..999>/*.jpeg (the imagenetv2-*-format-val folder of the ImageNetV2 release)';
+import { IMAGENET_V2_LAYOUT } from './layouts.js';
 
 /**
  * ImageNetV2 (Recht et al., 2019; any of its three variants). Folder `k` holds images of ImageNet-1k

@@ -8,9 +8,7 @@ import { requireDir, topLevel } from './common.js';
 import { imagenetClasses, type ImagenetClasses } from './resources.js';
 import type { AdapterOptions } from './types.js';
 import { openWnidFolders } from './wnid-folders.js';
-
-export const IMAGENET_VAL_LAYOUT =
-  '<root>/<wnid>/*.JPEG (1000 wnid folders, torchvision layout) or <root>/ILSVRC2012_val_*.JPEG with LOC_val_solution.csv (ImageId,PredictionString) given or next to the folder';
+import { IMAGENET_VAL_LAYOUT } from './layouts.js';
 
 const CSV_NAME = 'LOC_val_solution.csv';
 /** How many folders up from the image folder the csv is looked for (Kaggle: <top>/ILSVRC/Data/CLS-LOC/val). */

@@ -5,9 +5,7 @@ import { mapLimit } from '../../util/concurrency.js';
 import type { CaptionDataset } from '../caption-manifest.js';
 import type { DatasetItem } from '../types.js';
 import type { AdapterOptions } from './types.js';
-
-export const KARPATHY_LAYOUT =
-  'dataset_flickr30k.json / dataset_coco.json (Karpathy splits) with the images next to it (<dir>/<filename>, <dir>/flickr30k-images/<filename>, <dir>/<filepath>/<filename> for COCO), or a folder holding one such JSON';
+import { KARPATHY_LAYOUT } from './layouts.js';
 
 const SPLITS = ['train', 'restval', 'val', 'test'];
 const STAT_CONCURRENCY = 32;

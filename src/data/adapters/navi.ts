@@ -17,9 +17,7 @@ import { HoloclipError, errorMessage } from '../../errors.js';
 import { mat4Inverse, mat4Multiply, quaternionToMatrix, rotationAngleDeg } from '../../metrics/geometric-correspondence.js';
 import { createRng } from '../../metrics/random.js';
 import { geometricViewsDataset, type GeometricPair, type GeometricPairs, type GeometricView } from '../correspondence-pairs.js';
-
-export const NAVI_LAYOUT =
-  '<root>/<object>/wild_set/{annotations.json, images/downsampled_<id>.jpg, depth/downsampled_<id>.png} and at least one <root>/<object>/multiview_* folder (NAVI v1 after probe3d\'s resize_navi.py)';
+import { NAVI_LAYOUT } from './layouts.js';
 
 /** probe3d's NAVI pairing constants. */
 export const NAVI_MAX_ANGLE = 120;

@@ -7,8 +7,7 @@ import type { Dataset } from '../types.js';
 import { collectItems, countImages, requireDir, requireItems, topLevel, type LabelledFolder } from './common.js';
 import { clipBenchmarkTemplates, imagenetClasses, objectnetMapping } from './resources.js';
 import type { AdapterOptions } from './types.js';
-
-export const OBJECTNET_LAYOUT = '<root>/images/<folder>/*.png (ObjectNet 1.0; or <root>/<folder>/* directly), folder names as in folder_to_objectnet_label.json';
+import { OBJECTNET_LAYOUT } from './layouts.js';
 
 /** Pixels ObjectNet's authors crop from each border (the images carry a 1-pixel red frame). */
 export const OBJECTNET_CROP_BORDER = 2;

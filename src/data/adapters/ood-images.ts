@@ -2,8 +2,7 @@ import { openImageList } from '../image-list.js';
 import type { Dataset } from '../types.js';
 import { requireDir } from './common.js';
 import type { AdapterOptions } from './types.js';
-
-export const OOD_IMAGES_LAYOUT = '<root>/**/<images> (any folder tree, unlabelled: iNaturalist/SUN/Places/Textures in the MOS/MCM layout, ImageNet-O, NINCO)';
+import { OOD_IMAGES_LAYOUT } from './layouts.js';
 
 /**
  * An out-of-distribution image set for OOD detection (MOS, Huang & Li 2021; MCM, Ming et al. 2022;

@@ -11,9 +11,7 @@ import { HoloclipError, errorMessage } from '../../errors.js';
 import { mat4Inverse, mat4Multiply } from '../../metrics/geometric-correspondence.js';
 import { geometricViewsDataset, type GeometricPair, type GeometricPairs, type GeometricView } from '../correspondence-pairs.js';
 import { readNpz } from '../npz.js';
-
-export const SCANNET_PAIRS_LAYOUT =
-  '<root>/test.npz (name: [room, seq, frame0, frame1] rows), <root>/intrinsics.npz (sceneRRRR_SS: 3x3), <root>/sceneRRRR_SS/{color/<frame>.jpg, depth/<frame>.png, pose/<frame>.txt} (LoFTR\'s scannet_test_1500)';
+import { SCANNET_PAIRS_LAYOUT } from './layouts.js';
 
 async function mustExist(file: string, what: string): Promise<void> {
   try {

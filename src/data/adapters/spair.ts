@@ -11,9 +11,7 @@ import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
 import type { CorrespondenceImage, CorrespondencePair, KeypointPairs } from '../correspondence-pairs.js';
 import type { Dataset, DatasetItem } from '../types.js';
-
-export const SPAIR_LAYOUT =
-  '<root>/JPEGImages/<category>/<image>.jpg, <root>/ImageAnnotation/<category>/<image>.json (kps), <root>/PairAnnotation/test/*.json (the SPair-71k release; emoji-correspondence is written the same way)';
+import { SPAIR_LAYOUT } from './layouts.js';
 
 const SPLIT_DIRS: Record<string, string> = { train: 'trn', valid: 'val', test: 'test' };
 

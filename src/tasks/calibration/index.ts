@@ -1,24 +1,10 @@
 /** Calibration: ECE, NLL, Brier and reliability bins, before and after temperature scaling fitted on ID data. */
 import { z } from 'zod';
 import type { CalibrationDetail, ReliabilityBin } from '../../results/types.js';
-import { datasetField, defineTask, optionalDatasetListField, planOneUnitPerModel, optionalDatasetField, promptsField, setting } from '../definition.js';
+import { defineTask } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { calibrationKeyMetrics, calibrationSection, calibrationSummaryColumns } from './report.js';
-
-const options = z.strictObject({
-  dataset: datasetField({
-    role: 'labelled',
-    flag: 'data',
-    description: 'the ID dataset; the temperature is fitted on a seeded fraction of it unless `calibration_dataset` is given',
-    cliDescription: 'in-distribution dataset (ImageFolder, .jsonl manifest or TYPE:PATH)',
-  }),
-  calibration_dataset: optionalDatasetField({ role: 'labelled', flag: 'calibration-data', description: 'a separate dataset to fit the temperature on (default: a seeded split of the ID dataset)' }),
-  calibration_fraction: setting(z.number().gt(0).lt(1).default(0.5).describe('fraction of the ID dataset the temperature is fitted on when no calibration dataset is given (default 0.5)'), { arg: 'f' }),
-  shifts: optionalDatasetListField({ role: 'labelled', flag: 'shift', cli: 'named', description: 'shifted datasets evaluated with the same temperature', cliDescription: 'a shifted dataset with the same classes, NAME=PATH (repeatable)' }),
-  bins: setting(z.number().int().min(1).default(15).describe('ECE bins, equal width over (0,1] (default 15)'), { arg: 'n' }),
-  seed: setting(z.number().int().min(0).default(0).describe('calibration split seed (default 0)'), { arg: 'n' }),
-  prompts: promptsField(false),
-});
+import { calibrationSpec } from './spec.js';
 
 const setMetrics = z.looseObject({ ece: metricValue, nll: metricValue, brier: metricValue, accuracy: metricValue });
 const metricsSchema = z.looseObject({
@@ -35,19 +21,12 @@ function bins(raw: ReadonlyArray<z.output<typeof bin>>): ReliabilityBin[] {
 const ROW_METRICS = ['ece', 'nll', 'brier', 'accuracy'] as const;
 
 export const calibrationTask = defineTask({
-  type: 'calibration',
-  summary: 'calibration: ECE, NLL, Brier before and after temperature scaling',
-  options,
+  ...calibrationSpec,
   cli: {
     description: 'calibration of zero-shot predictions: ECE, NLL, Brier and reliability bins on the ID set and each shifted set, before and after temperature scaling fitted on ID data',
     outputs: 'run directory (result.json, reliability.json)',
     classHead: true,
   },
-  detailsKey: 'calibration',
-  check(_settings, config) {
-    return config.calibration_dataset !== undefined && config.calibration_fraction !== undefined ? [{ where: '', message: 'give calibration_dataset or calibration_fraction, not both' }] : [];
-  },
-  plan: planOneUnitPerModel(options),
   run: async (input) => (await import('./run.js')).runCalibration(input),
   async aggregate(task, env) {
     const s = task.settings;

@@ -1,12 +1,11 @@
 /**
  * ImageNet-X's prototypical images: facebookresearch/imagenetx@6403d41a's `load_annotations` drops the
  * images of `prototypical_paths.csv` by default (`filter_prototypes=True`); holoclip does the same unless
- * told `keep`. One place decides which list is used and what result.json says about it.
+ * told `keep`. One place decides which list is used and what result.json says about it. The list reader and the
+ * reference data are loaded when a list is read: the task's options (suite check) need only the modes.
  */
 import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
-import { readPrototypicalPaths } from '../../formats/index.js';
-import { isOffline, resourcePath } from '../../refdata/index.js';
 
 export const PROTOTYPE_MODES = ['drop', 'keep'] as const;
 export type PrototypeMode = (typeof PROTOTYPE_MODES)[number];
@@ -35,6 +34,7 @@ export async function prototypeFilter(mode: PrototypeMode, file: string | undefi
   if (mode === 'keep') {
     return { mode, file: null, convention: 'kept (prototypes: keep; imagenetx load_annotations(filter_prototypes=False))' };
   }
+  const [{ readPrototypicalPaths }, { isOffline, resourcePath }] = await Promise.all([import('../../formats/index.js'), import('../../refdata/index.js')]);
   const list = file !== undefined ? path.resolve(file) : await resourcePath(PROTOTYPICAL_RESOURCE, { offline: isOffline() });
   const exclude = await readPrototypicalPaths(list);
   return {

@@ -10,17 +10,15 @@
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { errorMessage } from '../../errors.js';
-import { EXTREME_ACCURACY_RULES } from '../../metrics/effective-robustness.js';
 import { ER_SHIFTS, ID_BENCHMARK, benchmarkSpec, type BenchmarkKey } from '../../published/benchmarks.js';
 import { analyzeLandscape, loadLandscapeInput, type LandscapeResult } from '../../published/index.js';
 import { resourcePath } from '../../refdata/index.js';
-import { datasetField, datasetListField, defineTask, nameSchema, promptsFor, promptsField, type PlanModel } from '../definition.js';
-import { zeroshotMetricsSchema, zeroshotUnit, zeroshotUnitId } from '../zeroshot/index.js';
+import { defineTask, promptsFor, type PlanModel } from '../definition.js';
+import { zeroshotMetricsSchema, zeroshotUnitId } from '../zeroshot/index.js';
 import { publishedSection, type PublishedDetail } from './report.js';
+import { publishedSpec, benchmarkOf } from './spec.js';
 
-/** The published benchmarks a suite dataset can stand for. */
-export const PLACEABLE = ['imagenetv2', 'imagenet-sketch', 'imagenet-r', 'imagenet-a', 'objectnet-113'] as const;
-type Placeable = (typeof PLACEABLE)[number];
+export { PLACEABLE } from './spec.js';
 
 /** The dataset protocol (holoclip adapter type) each published benchmark was measured with. */
 const PUBLISHED_ADAPTER: Readonly<Record<BenchmarkKey, string | null>> = {
@@ -33,26 +31,6 @@ const PUBLISHED_ADAPTER: Readonly<Record<BenchmarkKey, string | null>> = {
   'objectnet-113': 'objectnet-113',
   'objectnet-testbed': 'objectnet',
 };
-
-const options = z.strictObject({
-  id_dataset: datasetField({ role: 'labelled', flag: null, description: 'ImageNet-1k validation (the x axis of every published line)' }),
-  shifts: datasetListField({ role: 'labelled', flag: null, cli: 'named', description: 'shifted datasets to place among the published numbers' }),
-  published_as: z
-    .record(nameSchema, z.enum(PLACEABLE))
-    .optional()
-    .describe(`which published benchmark each shift dataset is (${PLACEABLE.join(', ')}); default: the dataset's name when it is one of them`),
-  bootstrap: z.number().int().min(1).default(1000).describe('bootstrap resamples of the baseline models (default 1000)'),
-  seed: z.number().int().min(0).default(0).describe('bootstrap seed (default 0)'),
-  extremes: z.enum(EXTREME_ACCURACY_RULES as ['exclude', 'clip']).default('exclude').describe('baseline rows at 0% or 100%: exclude (imagenet-testbed, default) or clip'),
-  prompts: promptsField(false),
-});
-type Settings = z.output<typeof options>;
-
-function benchmarkOf(s: Settings, dataset: string): Placeable | null {
-  const given = s.published_as?.[dataset];
-  if (given !== undefined) return given;
-  return (PLACEABLE as readonly string[]).includes(dataset) ? (dataset as Placeable) : null;
-}
 
 const looseResult = z.looseObject({
   conventions: z.looseObject({ preprocess_mode: z.string().optional(), templates: z.array(z.string()).optional(), templates_source: z.string().optional() }).optional(),
@@ -95,25 +73,8 @@ function protocolWarnings(result: z.infer<typeof looseResult>, benchmark: Benchm
 }
 
 export const publishedTask = defineTask({
-  type: 'published',
-  summary: 'the suite\'s models placed among the published CLIP checkpoints and imagenet-testbed\'s line (ER, interval, rank), with protocol warnings',
-  options,
+  ...publishedSpec,
   cli: null,
-  check(settings) {
-    const problems = settings.shifts.flatMap((s, j) => {
-      if (s === settings.id_dataset) return [{ where: `shifts[${j}]`, message: `"${s}" is the ID dataset; a shift must be another dataset` }];
-      if (benchmarkOf(settings, s) === null) return [{ where: `shifts[${j}]`, message: `which published benchmark is "${s}"? name it in published_as (${PLACEABLE.join(', ')}), e.g. published_as: { ${s}: imagenet-sketch }` }];
-      return [];
-    });
-    for (const k of Object.keys(settings.published_as ?? {})) {
-      if (!settings.shifts.includes(k)) problems.push({ where: `published_as.${k}`, message: `"${k}" is not one of the task's shifts (${settings.shifts.join(', ')})` });
-    }
-    return problems;
-  },
-  plan(task, model, env) {
-    const p = promptsFor(model, task.settings.prompts, env);
-    return { metric: [task.settings.id_dataset, ...task.settings.shifts].map((d) => zeroshotUnit(model, d, p)) };
-  },
   run: null,
   async aggregate(task, env) {
     const s = task.settings;

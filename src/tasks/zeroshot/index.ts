@@ -1,51 +1,20 @@
 /** Zero-shot classification: top-1, top-5 and mean per-class recall of each dataset, per prompt set. */
 import { z } from 'zod';
-import { datasetListField, defineTask, promptsField, type MetricUnit, type PlanModel } from '../definition.js';
+import { defineTask } from '../definition.js';
 import { metricValue } from '../unit-results.js';
 import { accuracySection, zeroshotKeyMetrics, zeroshotSummaryColumns } from './report.js';
 import { formatZeroShotSummary } from './summary.js';
+import { zeroshotSpec, zeroshotUnitId } from './spec.js';
 
-const options = z.strictObject({
-  datasets: datasetListField({
-    role: 'labelled',
-    flag: 'data',
-    cli: 'single',
-    description: 'labelled datasets to classify',
-    cliDescription: 'dataset: an ImageFolder directory (one sub-folder per class), a .jsonl manifest ({"path","label"} per line), or TYPE:PATH (see holoclip data types)',
-  }),
-  prompts: promptsField(true),
-});
+export { zeroshotUnitId, zeroshotUnit } from './spec.js';
 
 const subsetSchema = z.looseObject({ top1: metricValue, top5: metricValue, mean_per_class_recall: metricValue });
 export const zeroshotMetricsSchema = z.looseObject({ top1: metricValue, top5: metricValue, mean_per_class_recall: metricValue, subsets: z.record(z.string(), subsetSchema).optional() });
 
-/** The id of the shared unit "zero-shot accuracy of one model on one dataset with one prompt set". */
-export function zeroshotUnitId(model: string, dataset: string, prompts: string | null): string {
-  return `${model}|zeroshot|${dataset}|${prompts ?? '-'}`;
-}
-
-/** The shared zero-shot unit (used by zero-shot and effective-robustness tasks alike). */
-export function zeroshotUnit(model: PlanModel, dataset: string, prompts: string | null): MetricUnit {
-  return {
-    id: zeroshotUnitId(model.name, dataset, prompts),
-    model: model.name,
-    computedBy: 'zeroshot',
-    task: null,
-    settings: { datasets: [dataset] },
-    datasets: { datasets: [dataset] },
-    prompts,
-    keyKind: 'zeroshot',
-    keyConfig: {},
-    label: `zeroshot-${dataset}${prompts ? `-${prompts}` : ''}`.replace(/[^A-Za-z0-9._-]/g, '_'),
-  };
-}
-
 const ROW_METRICS = ['top1', 'top5', 'mean_per_class_recall'] as const;
 
 export const zeroshotTask = defineTask({
-  type: 'zeroshot',
-  summary: 'zero-shot classification: top-1, top-5 and mean per-class recall',
-  options,
+  ...zeroshotSpec,
   cli: {
     description:
       'zero-shot classification: embed every image once (cached in the store), build the text classifier from class names x templates, report top-1, top-5 and mean per-class recall',
@@ -62,10 +31,6 @@ does no image inference and an interrupted run resumes from its last finished ba
 With --corruption, the corruption task runs instead (holoclip eval corruption).`,
     summary: formatZeroShotSummary,
     delegate: { task: 'corruption', flag: 'corruption' },
-  },
-  plan(task, model, env) {
-    const sets = model.kind === 'classifier' ? [null] : (task.settings.prompts ?? [env.defaultPrompts]);
-    return { metric: task.settings.datasets.flatMap((d) => sets.map((p) => zeroshotUnit(model, d, p))) };
   },
   run: async (input) => (await import('./run.js')).runZeroShot(input),
   async aggregate(task, env) {
