@@ -36,6 +36,7 @@ import { canonicalKey } from '../store/canonical-json.js';
 import { sha256File, type FileHashIndex } from '../store/hash.js';
 import { writeNpyAtomic } from '../store/npy.js';
 import type { ProgressSink } from '../util/progress.js';
+import { onnxSessionOptions } from '../models/session-options.js';
 
 type PretrainedModel = InstanceType<Transformers['PreTrainedModel']>;
 type RawImageT = InstanceType<Transformers['RawImage']>;
@@ -141,7 +142,7 @@ export class DepthModel {
       dtype: this.dtype,
       device: 'cpu',
       local_files_only: true,
-      session_options: { intraOpNumThreads: this.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' },
+      session_options: onnxSessionOptions(this.threads),
     })).catch((err: unknown) => {
       throw new HoloclipError(`cannot load depth model ${this.modelFile} with onnxruntime: ${firstLine(errorMessage(err))}`, { cause: err });
     });

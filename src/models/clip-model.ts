@@ -11,6 +11,7 @@ import type { Dtype } from './dtype.js';
 import type { ImageEncoder } from './image-encoder.js';
 import { inspectModelFolder, type ModelFolder } from './model-folder.js';
 import { loadTransformers, type Transformers } from './transformers-env.js';
+import { onnxSessionOptions } from './session-options.js';
 
 type Tensor = InstanceType<Transformers['Tensor']>;
 type PretrainedModel = InstanceType<Transformers['PreTrainedModel']>;
@@ -68,12 +69,7 @@ export class ClipFamilyModel implements ImageEncoder {
 
   /** onnxruntime session options shared by every session holoclip creates (also used by the benchmark). */
   sessionOptions(): Record<string, unknown> {
-    return {
-      intraOpNumThreads: this.threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-    };
+    return onnxSessionOptions(this.threads);
   }
 
   private async loadTower(kind: 'vision' | 'text'): Promise<PretrainedModel> {

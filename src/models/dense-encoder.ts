@@ -16,6 +16,7 @@ import { sha256File } from '../store/hash.js';
 import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import { type Dtype, towerFileName } from './dtype.js';
 import { readDenseBlock } from './dense-declaration.js';
+import { onnxSessionOptions } from './session-options.js';
 
 export { declaresDenseOutput } from './dense-declaration.js';
 
@@ -92,10 +93,7 @@ export class DenseEncoder {
   static async open(info: DenseModelInfo, threads?: number, device: ResolvedDevice = CPU_DEVICE): Promise<DenseEncoder> {
     const onnx = await loadOnnxruntime();
     const session = await onnx.InferenceSession.create(await fs.readFile(info.visionFile), {
-      intraOpNumThreads: threads ?? Math.max(1, os.availableParallelism()),
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
+      ...onnxSessionOptions(threads ?? Math.max(1, os.availableParallelism())),
       executionProviders: [device.provider],
     });
     if (!session.outputNames.includes(info.spec.output)) {

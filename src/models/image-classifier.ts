@@ -15,6 +15,7 @@ import { CPU_DEVICE, type ResolvedDevice } from './device.js';
 import { type Dtype, towerFileName } from './dtype.js';
 import { readJsonLeniently, requireRegularFile } from './model-folder.js';
 import type { ImageEncoder } from './image-encoder.js';
+import { onnxSessionOptions } from './session-options.js';
 
 export interface ClassifierFolder {
   readonly dir: string;
@@ -90,10 +91,7 @@ export class ImageClassifierModel implements ImageEncoder {
 
   private session(): Promise<ort.InferenceSession> {
     this.sessionPromise ??= loadOnnxruntime().then((onnx) => onnx.InferenceSession.create(this.folder.files.model, {
-      intraOpNumThreads: this.threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
+      ...onnxSessionOptions(this.threads),
       executionProviders: [this.device.provider],
     })).catch((err: unknown) => {
       throw new HoloclipError(`cannot load ${this.folder.files.model} with onnxruntime: ${errorMessage(err).split('\n')[0]}`);
