@@ -80,7 +80,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
     const embedded: Array<{ name: string; set: EmbeddedSet }> = [];
     const idSet = await ctx.embed(idData, 'id');
     embedded.push({ name: 'id', set: idSet });
-    const idLogits = ctx.scores(idSet, classifier).logits;
+    const idLogits = ctx.logits(idSet, classifier);
     const idLabels = Int32Array.from(idSet.ok, (it) => it.label);
 
     // Calibration split: a separate set, or a seeded fraction of the ID images (the rest is the ID test set).
@@ -92,7 +92,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
     if (calData) {
       const calSet = await ctx.embed(calData, 'calibration');
       embedded.push({ name: 'calibration', set: calSet });
-      calLogits = ctx.scores(calSet, classifier).logits;
+      calLogits = ctx.logits(calSet, classifier);
       calLabels = Int32Array.from(calSet.ok, (it) => it.label);
       splitNote = `temperature fitted on the separate calibration set ${calData.source}; the whole ID set is evaluated`;
     } else {
@@ -128,7 +128,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
     for (const s of shifts) {
       const set = await ctx.embed(s.dataset, s.name);
       embedded.push({ name: s.name, set });
-      evaluate(s.name, ctx.scores(set, classifier).logits, Int32Array.from(set.ok, (it) => it.label));
+      evaluate(s.name, ctx.logits(set, classifier), Int32Array.from(set.ok, (it) => it.label));
     }
 
     const datasets: Record<string, DatasetRecord> = {};
