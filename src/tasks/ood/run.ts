@@ -77,9 +77,14 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
     const c = idData.classnames.length;
     const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
     const idSet = await ctx.embed(idData, 'id');
-    const id = ctx.scores(idSet, classifier);
-    const idScores = new Map(scoreNames.map((s) => [s, computeScores(s, id.logits, id.cosines, idSet.n, c)]));
-    const acc = classificationMetrics(id.logits, idSet.n, c, Int32Array.from(idSet.ok, (it) => it.label));
+    // The ID cosines and logits (two n x classes matrices) are not kept while the OOD sets are scored: only their scores.
+    const { idScores, acc } = ((): { idScores: Map<OodScoreName, Float64Array>; acc: { top1: number } } => {
+      const id = ctx.scores(idSet, classifier);
+      return {
+        idScores: new Map(scoreNames.map((s) => [s, computeScores(s, id.logits, id.cosines, idSet.n, c)])),
+        acc: classificationMetrics(id.logits, idSet.n, c, Int32Array.from(idSet.ok, (it) => it.label)),
+      };
+    })();
 
     // ood_scores.jsonl: one row per image, generated from the score arrays as the file is written.
     const scored: Array<{ name: string; set: EmbeddedSet; scores: Map<OodScoreName, Float64Array> }> = [{ name: 'id', set: idSet, scores: idScores }];
@@ -98,8 +103,7 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
     for (const o of oodData) {
       const set = await ctx.embed(o.dataset, `ood ${o.name}`);
       embedded.push({ name: o.name, set });
-      const sc = ctx.scores(set, classifier);
-      const scores = new Map(scoreNames.map((s) => [s, computeScores(s, sc.logits, sc.cosines, set.n, c)]));
+      const scores = ((sc) => new Map(scoreNames.map((s) => [s, computeScores(s, sc.logits, sc.cosines, set.n, c)])))(ctx.scores(set, classifier));
       metrics.sets[o.name] = {};
       for (const s of scoreNames) metrics.sets[o.name][s] = oodMetrics(idScores.get(s) as Float64Array, scores.get(s) as Float64Array, options.convention);
       scored.push({ name: o.name, set, scores });
