@@ -129,9 +129,11 @@ export class FileHashIndex {
     if ((await fileVersion(this.file)) !== this.diskVersion) {
       for (const [k, v] of await loadEntries(this.file)) if (!this.changed.has(k)) this.entries.set(k, v);
     }
+    // The text is generated while it is written: an entry recorded meanwhile stays dirty, saved again next time.
+    const saving = new Map(this.changed);
     await writeChunksAtomic(this.file, indexJson(this.entries));
     this.diskVersion = await fileVersion(this.file);
-    this.changed.clear();
+    for (const [k, v] of saving) if (this.changed.get(k) === v) this.changed.delete(k);
   }
 }
 
