@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
 import { IMAGE_EXTENSIONS } from './image-extensions.js';
-import { listImages, SkipCounter } from './imagefolder.js';
+import { listImageFiles, SkipCounter } from './imagefolder.js';
 import type { Dataset, DatasetItem } from './types.js';
 
 /**
@@ -20,8 +20,8 @@ export async function openImageList(source: string): Promise<Dataset> {
   }
   if (!isDir) throw new HoloclipError(`image set ${root} must be a folder of images (sub-folders allowed)`);
   const skipped = new SkipCounter();
-  const ids = await listImages(root, '', skipped);
-  if (ids.length === 0) throw new HoloclipError(`empty dataset: image folder ${root} holds no image files (${IMAGE_EXTENSIONS.join(' ')})`);
-  const items: DatasetItem[] = ids.map((id, index) => ({ index, id, path: path.join(root, ...id.split('/')), label: -1 }));
+  const files = await listImageFiles(root, '', skipped);
+  if (files.length === 0) throw new HoloclipError(`empty dataset: image folder ${root} holds no image files (${IMAGE_EXTENSIONS.join(' ')})`);
+  const items: DatasetItem[] = files.map((f, index) => ({ index, id: f.id, path: f.path, label: -1 }));
   return { kind: 'images', root, source: root, classnames: [], classnamesSource: 'none (unlabelled)', items, skipped: skipped.result() };
 }

@@ -52,12 +52,12 @@ export async function openImageFolder(root: string, classnamesFile?: string): Pr
 
   const perClass = await mapLimit(classFolders, READDIR_CONCURRENCY, async (name) => {
     const classSkipped = new SkipCounter();
-    return { ids: await listImages(root, name, classSkipped), classSkipped };
+    return { files: await listImageFiles(root, name, classSkipped), classSkipped };
   });
   const items: DatasetItem[] = [];
-  perClass.forEach(({ ids, classSkipped }, label) => {
+  perClass.forEach(({ files, classSkipped }, label) => {
     skipped.add(classSkipped);
-    for (const id of ids) items.push({ index: items.length, id, path: path.join(root, ...id.split('/')), label });
+    for (const f of files) items.push({ index: items.length, id: f.id, path: f.path, label });
   });
   if (items.length === 0) {
     throw new HoloclipError(`empty dataset: data folder ${root} has ${classFolders.length} class folders but no image files (${IMAGE_EXTENSIONS.join(' ')})`);
@@ -78,6 +78,34 @@ export async function openImageFolder(root: string, classnamesFile?: string): Pr
  * (`''` = the root itself), in torchvision order.
  */
 export async function listImages(root: string, className: string, skipped: SkipCounter): Promise<string[]> {
+  return (await listImageFiles(root, className, skipped)).map((f) => f.id);
+}
+
+/** One listed image: its id (as {@link listImages}) and its path, `path.join(root, ...id.split('/'))`. */
+export interface ListedImage {
+  readonly id: string;
+  readonly path: string;
+}
+
+/**
+ * {@link listImages} with each image's path. The ids and paths of a folder's files share the folder's prefix and the
+ * file's name (V8 keeps a concatenation as two references): a path built by `path.join` per image is a chain of some
+ * ten string pieces, about 500 bytes, which for 100,000 images was 50 MB of the listing.
+ */
+export async function listImageFiles(root: string, className: string, skipped: SkipCounter): Promise<ListedImage[]> {
+  const out: ListedImage[] = [];
+  for (const f of await listImageFolders(root, className, skipped)) {
+    const idPrefix = f.rel === '' ? '' : `${f.rel}/`;
+    const dir = path.join(root, ...f.rel.split('/'));
+    // path.join(dir, name) for a plain file name: dir + separator + name ('.' alone is dropped, a root keeps its one separator).
+    const pathPrefix = dir === '.' ? '' : dir.endsWith(path.sep) ? dir : dir + path.sep;
+    for (const name of f.files) out.push({ id: idPrefix + name, path: pathPrefix + name });
+  }
+  return out;
+}
+
+/** The folders under `<root>/<className>` holding images, in torchvision order, each with its image names sorted. */
+async function listImageFolders(root: string, className: string, skipped: SkipCounter): Promise<Array<{ rel: string; files: string[] }>> {
   // Collect every non-hidden folder (relative POSIX path), then sort like sorted(os.walk(...)).
   const folders: Array<{ rel: string; files: string[] }> = [];
   const walk = async (rel: string, ancestors: ReadonlySet<string>): Promise<void> => {
@@ -97,12 +125,8 @@ export async function listImages(root: string, className: string, skipped: SkipC
   };
   await walk(className, new Set());
   folders.sort((a, b) => compareCodePoints(a.rel, b.rel));
-  const ids: string[] = [];
-  for (const f of folders) {
-    f.files.sort(compareCodePoints);
-    for (const name of f.files) ids.push(f.rel === '' ? name : `${f.rel}/${name}`);
-  }
-  return ids;
+  for (const f of folders) f.files.sort(compareCodePoints);
+  return folders;
 }
 
 export async function readdirOrFail(dir: string): Promise<Dirent[]> {

@@ -20,9 +20,13 @@ export function cosineMatrix(images: Float32Array, n: number, classes: Float32Ar
 
 /** logits = scale * cos + bias, in place over a copy of `cos`. */
 export function logitsFromCosine(cos: Float32Array, rule: ScoringRule): Float32Array {
-  const out = new Float32Array(cos.length);
-  for (let i = 0; i < cos.length; i++) out[i] = rule.scale * cos[i] + rule.bias;
-  return out;
+  return logitsFromCosineInPlace(cos.slice(), rule);
+}
+
+/** logits = scale * cos + bias, overwriting `cos` (same float32 values as {@link logitsFromCosine}); returns it. */
+export function logitsFromCosineInPlace(cos: Float32Array, rule: ScoringRule): Float32Array {
+  for (let i = 0; i < cos.length; i++) cos[i] = rule.scale * cos[i] + rule.bias;
+  return cos;
 }
 
 /** Softmax of one row, computed stably in float64. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { withErrorPath } from '../util/fs-errors.js';
 
@@ -81,6 +81,51 @@ export function isDeadLeftover(name: string): boolean {
  * A crash leaves at worst a `<name>.tmp-*` file (see {@link removeStaleTempFiles}).
  */
 export async function writeFileAtomic(file: string, data: Buffer | Uint8Array | string): Promise<void> {
+  await writeAtomically(file, (handle) => handle.writeFile(data));
+}
+
+/** Strings are gathered up to this many UTF-16 units before each write of {@link writeChunksAtomic}. */
+const STRING_BATCH = 1 << 20;
+
+/**
+ * {@link writeFileAtomic} of the concatenation of `chunks`, written as they are produced: a file of N lines (a
+ * generator of them) or a header and a large typed array's bytes never exist as one string or buffer. Strings are
+ * written in batches of about a million characters, byte arrays as they come (no copy).
+ */
+export async function writeChunksAtomic(file: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
+  await writeAtomically(file, async (handle) => {
+    let pending: string[] = [];
+    let pendingLength = 0;
+    const flush = async (): Promise<void> => {
+      if (pendingLength === 0) return;
+      const text = pending.join('');
+      pending = [];
+      pendingLength = 0;
+      await writeAll(handle, Buffer.from(text, 'utf8'));
+    };
+    for (const chunk of chunks) {
+      if (typeof chunk === 'string') {
+        pending.push(chunk);
+        pendingLength += chunk.length;
+        if (pendingLength >= STRING_BATCH) await flush();
+      } else {
+        await flush();
+        await writeAll(handle, chunk);
+      }
+    }
+    await flush();
+  });
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+async function writeAtomically(file: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   const tmp = tempPathFor(file);
@@ -88,7 +133,7 @@ export async function writeFileAtomic(file: string, data: Buffer | Uint8Array | 
   try {
     const handle = await open(tmp, 'wx');
     try {
-      await handle.writeFile(data);
+      await write(handle);
       await handle.sync();
     } catch (err) {
       // A write on an open handle (ENOSPC, EDQUOT, EIO) carries no path: name the file being written.

@@ -383,6 +383,13 @@ export class EmbeddingSpace {
     return this.index.size - before;
   }
 
+  /** Chunks whose rows are held in memory (loaded by getRows or written by appendChunk); dropCachedRows frees them. */
+  get chunksInMemory(): number {
+    let n = 0;
+    for (const c of this.chunks.values()) if (c.data) n++;
+    return n;
+  }
+
   /** Forget loaded chunk data (re-read lazily on the next getRows) to free memory. */
   dropCachedRows(): void {
     for (const c of this.chunks.values()) c.data = undefined;

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { HoloclipError } from '../errors.js';
-import { isErrno, writeFileAtomic } from './atomic.js';
+import { isErrno, writeChunksAtomic } from './atomic.js';
 
 /** Hex sha256 of bytes or of a UTF-8 string. */
 export function sha256(data: Buffer | Uint8Array | string): string {
@@ -95,7 +95,7 @@ export class FileHashIndex {
    * hashed instead of reading the file again. Unchanged files (same size and mtime) cost one stat.
    */
   async hashFile(file: string, bytes?: Buffer | Uint8Array): Promise<string> {
-    const abs = path.resolve(file);
+    const abs = absoluteKey(file);
     const st = await stat(abs);
     const known = this.entries.get(abs);
     if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.sha256;
@@ -114,7 +114,7 @@ export class FileHashIndex {
    * size and mtime it saw when it read the bytes. Same racy-window rule as hashFile.
    */
   record(file: string, stat: { size: number; mtimeMs: number }, digest: string): void {
-    const abs = path.resolve(file);
+    const abs = absoluteKey(file);
     if (Date.now() - stat.mtimeMs < this.racyWindowMs) return;
     const known = this.entries.get(abs);
     if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.sha256 === digest) return;
@@ -130,12 +130,36 @@ export class FileHashIndex {
     if ((await fileVersion(this.file)) !== this.diskVersion) {
       for (const [k, v] of await loadEntries(this.file)) if (!this.changed.has(k)) this.entries.set(k, v);
     }
-    const out: FileHashIndexFile = { version: 1, entries: {} };
-    for (const [k, v] of this.entries) out.entries[k] = [v.size, v.mtimeMs, v.sha256];
-    await writeFileAtomic(this.file, `${JSON.stringify(out)}\n`);
+    // The text is generated while it is written: an entry recorded meanwhile stays dirty, saved again next time.
+    const saving = new Map(this.changed);
+    await writeChunksAtomic(this.file, indexJson(this.entries));
     this.diskVersion = await fileVersion(this.file);
-    this.changed.clear();
+    for (const [k, v] of saving) if (this.changed.get(k) === v) this.changed.delete(k);
   }
+}
+
+/**
+ * The index's key for `file`: `path.resolve(file)`, but the caller's own string when that is already the resolved
+ * path (a dataset's item paths are), so the index does not hold a second copy of every path. path.resolve builds its
+ * result from some ten string pieces per path (about 500 bytes in V8), which would be what the index keeps.
+ */
+function absoluteKey(file: string): string {
+  const abs = path.resolve(file);
+  return abs === file ? file : abs;
+}
+
+/**
+ * The on-disk form of the entries (`{"version":1,"entries":{...}}` and a newline, as JSON.stringify writes it),
+ * generated entry by entry: neither an object of every entry nor the whole text is ever built.
+ */
+export function* indexJson(entries: ReadonlyMap<string, FileHashEntry>): Generator<string> {
+  yield '{"version":1,"entries":{';
+  let first = true;
+  for (const [k, v] of entries) {
+    yield `${first ? '' : ','}${JSON.stringify(k)}:${JSON.stringify([v.size, v.mtimeMs, v.sha256])}`;
+    first = false;
+  }
+  yield '}}\n';
 }
 
 /** Identity of the file's current version (inode, size, mtime), or undefined if absent. */

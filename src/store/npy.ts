@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { HoloclipError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeChunksAtomic } from './atomic.js';
 
 /**
  * NumPy `.npy` (format v1.0 written; v1/v2/v3 read) for little-endian, C-order arrays of
@@ -94,15 +94,18 @@ export function npyByteLength(dtype: NpyDtype, shape: readonly number[]): number
 
 /** Encode a C-order array as a `.npy` v1.0 file. `shape`'s product must equal `data.length`. */
 export function encodeNpy(data: NpyData, shape: readonly number[]): Buffer {
+  const { header, body } = npyParts(data, shape);
+  return Buffer.concat([header, body], header.length + body.length);
+}
+
+/** The header of {@link encodeNpy}'s file and a view of `data`'s bytes (the file is their concatenation). */
+function npyParts(data: NpyData, shape: readonly number[]): { header: Buffer; body: Buffer } {
   assertLittleEndianHost();
-  const dtype = dtypeOf(data);
   const n = shapeSize(shape);
   if (n !== data.length) {
     throw new RangeError(`.npy shape (${shape.join(', ')}) holds ${n} elements but the data has ${data.length}`);
   }
-  const header = encodeNpyHeader(dtype, shape);
-  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.concat([header, body], header.length + body.length);
+  return { header: encodeNpyHeader(dtypeOf(data), shape), body: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
 }
 
 /** The header of a `.npy` buffer: element type descriptor, memory order, shape and where the data begins. */
@@ -202,7 +205,8 @@ function typedView(dtype: NpyDtype, buf: Buffer, start: number, count: number): 
 
 /** Atomically write a `.npy` file (temp file + fsync + rename). */
 export async function writeNpyAtomic(file: string, data: NpyData, shape: readonly number[]): Promise<void> {
-  await writeFileAtomic(file, encodeNpy(data, shape));
+  const { header, body } = npyParts(data, shape);
+  await writeChunksAtomic(file, [header, body]); // the data's own bytes, not a copy of them
 }
 
 /** Read and decode a `.npy` file; errors name the file. */

@@ -20,7 +20,7 @@ import type { Dtype } from '../models/dtype.js';
 import { resolveLogitScale, type LogitScale } from '../models/logit-scale.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
-import { cosineMatrix, logitsFromCosine, type ScoringRule } from '../models/scoring.js';
+import { cosineMatrix, logitsFromCosine, logitsFromCosineInPlace, type ScoringRule } from '../models/scoring.js';
 import { defaultDecodeWorkers, embedImages, type ItemFailure } from '../pipeline/embed-images.js';
 import { locateImageSpace, openImageSpace } from '../pipeline/image-space.js';
 import { canonicalKey } from '../store/canonical-json.js';
@@ -224,12 +224,15 @@ export class EvalContext {
     if (res.ok.length === 0) {
       throw new HoloclipError(`no image of ${dataset.source} could be read (${res.failures.length} failed; first: ${res.failures[0]?.error ?? 'none'})`);
     }
+    const embeddings = space.getRows(res.keys);
+    // The set holds its rows now: the chunks' copies (loaded or written by this run) would double them.
+    space.dropCachedRows();
     return {
       dataset,
       ok: res.ok,
       keys: res.keys,
       failures: res.failures,
-      embeddings: space.getRows(res.keys),
+      embeddings,
       n: res.ok.length,
       dim: space.dim,
       inferred,
@@ -285,6 +288,16 @@ export class EvalContext {
     l2NormalizeRows(data, texts.length, dim);
     await this.store.putTextMatrix(key, data, [texts.length, dim], { ...meta, texts: texts.length });
     return { data, dim, key, fromCache: false };
+  }
+
+  /**
+   * Logits of an embedded set for the head's classes, as {@link scores} gives them, for tasks that do not use the
+   * cosines: scale * cos + bias is computed in place over the cosine matrix, so an n x classes matrix is held once.
+   */
+  logits(set: EmbeddedSet, head: ClassHead): Float32Array {
+    if (head.kind === 'label-map') return this.scores(set, head).logits;
+    const cosines = cosineMatrix(set.embeddings, set.n, head.weights, head.classes, set.dim);
+    return logitsFromCosineInPlace(cosines, this.rule);
   }
 
   /**

@@ -9,7 +9,7 @@ import type { ScoreKind } from '../models/families.js';
 import type { ModelCard } from '../models/model-card.js';
 import type { LogitScaleSource } from '../models/logit-scale.js';
 import type { ItemFailure } from '../pipeline/embed-images.js';
-import { writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
+import { writeChunksAtomic, writeJsonAtomic } from '../store/atomic.js';
 
 export interface ModelRecord {
   path: string;
@@ -62,9 +62,13 @@ export interface ResultEnvelope<M> {
   timing?: Record<string, number | null>;
 }
 
-/** JSON lines, atomically. */
-export async function writeJsonlAtomic(file: string, rows: readonly unknown[]): Promise<void> {
-  await writeFileAtomic(file, rows.length > 0 ? `${rows.map((r) => JSON.stringify(r)).join('\n')}\n` : '');
+/** JSON lines, atomically; the rows may be generated as they are written (never all in memory at once). */
+export async function writeJsonlAtomic(file: string, rows: Iterable<unknown>): Promise<void> {
+  await writeChunksAtomic(file, jsonLines(rows));
+}
+
+function* jsonLines(rows: Iterable<unknown>): Generator<string> {
+  for (const row of rows) yield `${JSON.stringify(row)}\n`;
 }
 
 /** failures.jsonl for every dataset of a run (removed when there are none). */

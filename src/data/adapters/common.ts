@@ -4,7 +4,7 @@ import { HoloclipError } from '../../errors.js';
 import { compareCodePoints } from '../../store/canonical-json.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { IMAGE_EXTENSIONS, isHiddenName } from '../image-extensions.js';
-import { isDirectoryEntry, listImages, readdirOrFail, SkipCounter } from '../imagefolder.js';
+import { isDirectoryEntry, listImageFiles, listImages, readdirOrFail, SkipCounter } from '../imagefolder.js';
 import type { DatasetItem } from '../types.js';
 
 const READDIR_CONCURRENCY = 16;
@@ -56,14 +56,14 @@ export interface LabelledFolder {
 export async function collectItems(root: string, folders: readonly LabelledFolder[], skipped: SkipCounter): Promise<DatasetItem[]> {
   const perFolder = await mapLimit(folders, READDIR_CONCURRENCY, async (f) => {
     const own = new SkipCounter();
-    return { ids: await listImages(root, f.rel, own), own };
+    return { files: await listImageFiles(root, f.rel, own), own };
   });
   const items: DatasetItem[] = [];
-  perFolder.forEach(({ ids, own }, i) => {
+  perFolder.forEach(({ files, own }, i) => {
     skipped.add(own);
     const { label, labels } = folders[i];
-    for (const id of ids) {
-      const item: DatasetItem = { index: items.length, id, path: path.join(root, ...id.split('/')), label };
+    for (const { id, path: file } of files) {
+      const item: DatasetItem = { index: items.length, id, path: file, label };
       items.push(labels === undefined ? item : { ...item, labels });
     }
   });

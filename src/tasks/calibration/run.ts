@@ -51,6 +51,18 @@ function pick(logits: Float32Array, c: number, rows: ArrayLike<number>): Float32
   return out;
 }
 
+/**
+ * The rows `rows` (ascending) of `logits` moved to its front, in order, returned as a view of them: the same values
+ * {@link pick} copies out, without a second matrix. Row rows[i] >= i, so each move reads a row not yet overwritten.
+ */
+export function compactRows(logits: Float32Array, c: number, rows: ArrayLike<number>): Float32Array {
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0 && rows[i] <= rows[i - 1]) throw new RangeError('compactRows: rows must be strictly ascending');
+    if (rows[i] !== i) logits.copyWithin(i * c, rows[i] * c, rows[i] * c + c);
+  }
+  return logits.subarray(0, rows.length * c);
+}
+
 export function sameClasses(a: Dataset, b: Dataset): void {
   const same = a.classnames.length === b.classnames.length && a.classnames.every((n, i) => n === b.classnames[i]);
   if (!same) {
@@ -80,7 +92,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
     const embedded: Array<{ name: string; set: EmbeddedSet }> = [];
     const idSet = await ctx.embed(idData, 'id');
     embedded.push({ name: 'id', set: idSet });
-    const idLogits = ctx.scores(idSet, classifier).logits;
+    const idLogits = ctx.logits(idSet, classifier);
     const idLabels = Int32Array.from(idSet.ok, (it) => it.label);
 
     // Calibration split: a separate set, or a seeded fraction of the ID images (the rest is the ID test set).
@@ -92,7 +104,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
     if (calData) {
       const calSet = await ctx.embed(calData, 'calibration');
       embedded.push({ name: 'calibration', set: calSet });
-      calLogits = ctx.scores(calSet, classifier).logits;
+      calLogits = ctx.logits(calSet, classifier);
       calLabels = Int32Array.from(calSet.ok, (it) => it.label);
       splitNote = `temperature fitted on the separate calibration set ${calData.source}; the whole ID set is evaluated`;
     } else {
@@ -105,7 +117,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
       const testRows = Array.from(perm.subarray(nCal)).sort((a, b) => a - b);
       calLogits = pick(idLogits, c, calRows);
       calLabels = Int32Array.from(calRows, (r) => idLabels[r]);
-      testLogits = pick(idLogits, c, testRows);
+      testLogits = compactRows(idLogits, c, testRows); // the ID matrix itself, its test rows moved to the front
       testLabels = Int32Array.from(testRows, (r) => idLabels[r]);
       splitNote = `temperature fitted on a seeded random ${options.calibrationFraction} of the ID images (seed ${options.seed}, ${nCal} images); ID metrics on the other ${idSet.n - nCal}`;
     }
@@ -128,7 +140,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
     for (const s of shifts) {
       const set = await ctx.embed(s.dataset, s.name);
       embedded.push({ name: s.name, set });
-      evaluate(s.name, ctx.scores(set, classifier).logits, Int32Array.from(set.ok, (it) => it.label));
+      evaluate(s.name, ctx.logits(set, classifier), Int32Array.from(set.ok, (it) => it.label));
     }
 
     const datasets: Record<string, DatasetRecord> = {};

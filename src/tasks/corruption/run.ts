@@ -89,7 +89,7 @@ export async function runCorruptionEval(input: TaskInput<CorruptionSettings>): P
     const c = dataset.classnames.length;
     const evaluate = async (label: string, transform: Parameters<EvalContext['embed']>[2]) => {
       const set = await ctx.embed(dataset, label, transform);
-      const { logits } = ctx.scores(set, head);
+      const logits = ctx.logits(set, head);
       const targets = Int32Array.from(set.ok, (item) => item.label);
       const m = classificationMetrics(logits, set.n, c, targets);
       return { set, top1: m.top1, top5: m.top5 };

@@ -44,7 +44,7 @@ export async function runFactors(input: TaskInput<FactorsSettings>): Promise<Res
     const c = dataset.classnames.length;
     const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
     const set = await ctx.embed(dataset);
-    const { logits } = ctx.scores(set, classifier);
+    const logits = ctx.logits(set, classifier);
     const targets = Int32Array.from(set.ok, (it) => it.label);
     const { preds, top1 } = classificationMetrics(logits, set.n, c, targets);
     const confidence = predictionConfidence(logits, set.n, c, ctx.rule.kind);

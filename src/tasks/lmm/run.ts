@@ -71,7 +71,7 @@ export async function runLmm(input: TaskInput<LmmSettings>): Promise<LmmResult> 
   // 1. The surrogate's logits, from the store (embedded once per model and dataset, like every task).
   const head = await ctx.classifier(dataset.classnames, input.templates.templates);
   const set = await ctx.embed(dataset);
-  const { logits } = ctx.scores(set, head);
+  const logits = ctx.logits(set, head);
   const n = Math.min(set.n, s.limit ?? set.n);
   const items = set.ok.slice(0, n);
   const questions = buildQuestions({ logits, classes: c, targets: items.map((it) => it.label), ids: items.map((it) => it.id), classnames: dataset.classnames, order: s.option_order, seed: s.seed });

@@ -77,30 +77,36 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
     const c = idData.classnames.length;
     const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
     const idSet = await ctx.embed(idData, 'id');
-    const id = ctx.scores(idSet, classifier);
-    const idScores = new Map(scoreNames.map((s) => [s, computeScores(s, id.logits, id.cosines, idSet.n, c)]));
-    const acc = classificationMetrics(id.logits, idSet.n, c, Int32Array.from(idSet.ok, (it) => it.label));
+    // The ID cosines and logits (two n x classes matrices) are not kept while the OOD sets are scored: only their scores.
+    const { idScores, acc } = ((): { idScores: Map<OodScoreName, Float64Array>; acc: { top1: number } } => {
+      const id = ctx.scores(idSet, classifier);
+      return {
+        idScores: new Map(scoreNames.map((s) => [s, computeScores(s, id.logits, id.cosines, idSet.n, c)])),
+        acc: classificationMetrics(id.logits, idSet.n, c, Int32Array.from(idSet.ok, (it) => it.label)),
+      };
+    })();
 
-    const perSample: Array<Record<string, unknown>> = [];
-    const addRows = (setName: string, set: EmbeddedSet, scores: Map<OodScoreName, Float64Array>) => {
-      set.ok.forEach((item, i) => {
-        const row: Record<string, unknown> = { set: setName, id: item.id };
-        for (const [s, v] of scores) row[s] = v[i];
-        perSample.push(row);
-      });
-    };
-    addRows('id', idSet, idScores);
+    // ood_scores.jsonl: one row per image, generated from the score arrays as the file is written.
+    const scored: Array<{ name: string; set: EmbeddedSet; scores: Map<OodScoreName, Float64Array> }> = [{ name: 'id', set: idSet, scores: idScores }];
+    function* perSample(): Generator<Record<string, unknown>> {
+      for (const { name, set, scores } of scored) {
+        for (let i = 0; i < set.ok.length; i++) {
+          const row: Record<string, unknown> = { set: name, id: set.ok[i].id };
+          for (const [s, v] of scores) row[s] = v[i];
+          yield row;
+        }
+      }
+    }
 
     const metrics: OodTaskMetrics = { id_top1: acc.top1, sets: {}, mean: {} };
     const embedded: Array<{ name: string; set: EmbeddedSet }> = [{ name: 'id', set: idSet }];
     for (const o of oodData) {
       const set = await ctx.embed(o.dataset, `ood ${o.name}`);
       embedded.push({ name: o.name, set });
-      const sc = ctx.scores(set, classifier);
-      const scores = new Map(scoreNames.map((s) => [s, computeScores(s, sc.logits, sc.cosines, set.n, c)]));
+      const scores = ((sc) => new Map(scoreNames.map((s) => [s, computeScores(s, sc.logits, sc.cosines, set.n, c)])))(ctx.scores(set, classifier));
       metrics.sets[o.name] = {};
       for (const s of scoreNames) metrics.sets[o.name][s] = oodMetrics(idScores.get(s) as Float64Array, scores.get(s) as Float64Array, options.convention);
-      addRows(o.name, set, scores);
+      scored.push({ name: o.name, set, scores });
     }
     for (const s of scoreNames) {
       const rows = Object.values(metrics.sets).map((m) => m[s] as OodMetrics);
@@ -129,7 +135,7 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
     const dir = path.resolve(input.out);
-    await writeJsonlAtomic(path.join(dir, 'ood_scores.jsonl'), perSample);
+    await writeJsonlAtomic(path.join(dir, 'ood_scores.jsonl'), perSample());
     await writeFailures(dir, embedded.map((e) => ({ name: e.name, failures: e.set.failures })));
     await writeResult(dir, result);
     return result;

@@ -57,7 +57,7 @@ export async function runShapeBias(input: TaskInput<ShapeBiasSettings>): Promise
         if (bad !== undefined) throw new HoloclipError(`category mapping ${options.categoryMapping}: index ${bad} of "${m.name}" is outside the ${names.length} class names of ${options.imagenetClassnames}`);
       }
       const classifier = await ctx.classifier(names, templateSet.templates);
-      const { logits } = ctx.scores(set, classifier);
+      const logits = ctx.logits(set, classifier);
       const probs = softmaxRows(logits, set.n, names.length);
       decisions = decisionsFromProbabilities(probs, set.n, names.length, mapping);
       head = `${names.length}-way zero-shot head over ${options.imagenetClassnames}; softmax probabilities averaged within each category of ${options.categoryMapping}, argmax`;
@@ -66,7 +66,7 @@ export async function runShapeBias(input: TaskInput<ShapeBiasSettings>): Promise
         throw new HoloclipError(`--classnames gives ${dataset.classnames.length} names for ${categories.length} category folders`);
       }
       const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
-      const { logits } = ctx.scores(set, classifier);
+      const logits = ctx.logits(set, classifier);
       const preds = argmaxRows(logits, set.n, categories.length);
       decisions = Array.from(preds, (p) => categories[p]);
       head = `${categories.length}-way zero-shot head over the category names (${dataset.classnamesSource}), argmax`;

@@ -8,8 +8,7 @@
 import path from 'node:path';
 import type { DatasetItem } from '../../data/index.js';
 import type { ItemFailure } from '../../pipeline/embed-images.js';
-import { writeFileAtomic } from '../../store/atomic.js';
-import { writeFailures, writeResult } from '../result-envelope.js';
+import { writeFailures, writeJsonlAtomic, writeResult } from '../result-envelope.js';
 import { writeNpyAtomic } from '../../store/npy.js';
 import type { DatasetRecord, ModelRecord, ResultEnvelope } from '../result-envelope.js';
 import type { ClassificationMetrics } from '../../metrics/classification.js';
@@ -37,13 +36,15 @@ export interface ZeroShotArrays {
 export async function writeZeroShotRun(outDir: string, result: ZeroShotResult, arrays: ZeroShotArrays): Promise<void> {
   const dir = path.resolve(outDir);
   await fs.mkdir(dir, { recursive: true });
-  const lines: string[] = [];
-  for (let i = 0; i < arrays.items.length; i++) {
-    const item = arrays.items[i];
-    lines.push(JSON.stringify({ id: item.id, target: item.label, pred: arrays.preds[i], confidence: arrays.confidence[i] }));
-  }
   await writeNpyAtomic(path.join(dir, 'logits.npy'), arrays.logits, [arrays.items.length, result.dataset.num_classes]);
-  await writeFileAtomic(path.join(dir, 'predictions.jsonl'), lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  // One line per image, generated as it is written.
+  function* predictions(): Generator<{ id: string; target: number; pred: number; confidence: number }> {
+    for (let i = 0; i < arrays.items.length; i++) {
+      const item = arrays.items[i];
+      yield { id: item.id, target: item.label, pred: arrays.preds[i], confidence: arrays.confidence[i] };
+    }
+  }
+  await writeJsonlAtomic(path.join(dir, 'predictions.jsonl'), predictions());
   await writeFailures(dir, [{ name: 'data', failures: arrays.failures }]);
   await writeResult(dir, result);
 }

@@ -27,7 +27,7 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
     const tEmbedded = performance.now();
 
     const c = dataset.classnames.length;
-    const { logits } = ctx.scores(set, classifier);
+    const logits = ctx.logits(set, classifier);
     const targets = Int32Array.from(set.ok, (item) => item.label);
     const anyOf = set.ok.some((item) => item.labels) ? set.ok.map((item) => item.labels ?? [item.label]) : undefined;
     const { preds, ...pooled } = classificationMetrics(logits, set.n, c, targets, anyOf);

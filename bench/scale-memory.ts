@@ -1,0 +1,179 @@
+/**
+ * `npm run bench:scale`: peak RSS of the real CLI as the dataset grows, to show that memory is bounded independently of
+ * the number of images. Renders (once, cached in bench/out/scale/) an ImageFolder of N images with the emoji-shift
+ * benchmark's renderer (bench/scale-dataset.ts), then runs the built CLI (dist/: `npx tsc -p tsconfig.json` first) on
+ * N/10 and N images, each in a fresh store: `eval zeroshot` (embeds every image), then `eval calibration` and `eval ood`
+ * (reuse the embeddings; OOD set: the same folder again), and finally the three again at N (warm: nothing inferred).
+ * Each command runs alone; its RSS (the process and any child processes; decode workers are threads) is sampled from
+ * /proc every 100 ms, and the process's own peak (VmHWM) is recorded at exit. Printed per command: wall
+ * time, images/s, peak RSS, and the heap / array-buffer split at the sampled peak; then what the outputs themselves
+ * take (the logits N x classes, the embeddings N x dim, as float32) next to the growth of peak RSS from N/10 to N.
+ *
+ *   npm run bench:scale [-- --images 100000] [--model models/zoo/base] [--threads 2] [--tasks zeroshot,calibration,ood]
+ *                       [--no-warm] [--keep]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { scaleDatasets } from './scale-dataset.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const flag = (name: string): boolean => process.argv.includes(name);
+
+const largest = Number(arg('--images', '100000'));
+if (!Number.isInteger(largest) || largest < 10) throw new Error(`--images must be an integer >= 10, got ${arg('--images', '')}`);
+const sizes = [Math.round(largest / 10), largest];
+const model = path.resolve(root, arg('--model', 'models/zoo/base'));
+const threads = arg('--threads', '2');
+const tasks = arg('--tasks', 'zeroshot,calibration,ood').split(',');
+const cache = path.join(root, 'bench', 'out', 'scale');
+const SAMPLE_MS = 100;
+
+interface MemorySample {
+  t: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+interface Measured {
+  seconds: number;
+  /** Peak of the sampled RSS (process + children), bytes. */
+  sampledPeak: number;
+  /** VmHWM (peak RSS) of the CLI process at exit, bytes. */
+  maxRss: number;
+  /** The CLI's own memoryUsage() at the moment of its highest RSS (1 s samples). */
+  atPeak: MemorySample | null;
+  stdout: string;
+}
+
+/** RSS in bytes of `pid` and every descendant (decode workers are threads; anything spawned is a child). */
+function treeRss(pid: number): number {
+  let total = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      const m = /VmRSS:\s+(\d+) kB/.exec(status);
+      if (m) total += Number(m[1]) * 1024;
+      for (const tid of readdirSync(`/proc/${p}/task`)) {
+        const children = readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').trim();
+        if (children !== '') stack.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+// Loaded into the CLI process with --import: its peak RSS at exit (VmHWM: getrusage's maxRSS would report the bench's
+// own RSS, inherited across fork + exec, when that is higher), and memoryUsage() every second.
+const preload = `data:text/javascript,${encodeURIComponent(
+  [
+    "import fs from 'node:fs';",
+    'const log = process.env.HOLOCLIP_BENCH_MEMLOG; const t0 = Date.now();',
+    'const sample = () => { const m = process.memoryUsage(); fs.appendFileSync(log, JSON.stringify({ t: Date.now() - t0, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }) + "\\n"); };',
+    'setInterval(sample, 1000).unref();',
+    "process.on('exit', () => { sample(); const hwm = /VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8')); fs.writeFileSync(process.env.HOLOCLIP_BENCH_RSS, String(Number(hwm[1]) * 1024)); });",
+  ].join('\n'),
+)}`;
+
+async function measure(label: string, args: string[], work: string): Promise<Measured> {
+  const rssFile = path.join(work, `${label}.maxrss`);
+  const memLog = path.join(work, `${label}.memlog.jsonl`);
+  await fs.rm(memLog, { force: true });
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', preload, path.join(root, 'bin', 'holoclip.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, HOLOCLIP_BENCH_RSS: rssFile, HOLOCLIP_BENCH_MEMLOG: memLog },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let sampledPeak = 0;
+  const timer = setInterval(() => {
+    if (child.pid !== undefined) sampledPeak = Math.max(sampledPeak, treeRss(child.pid));
+  }, SAMPLE_MS);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`${label}: holoclip ${args.join(' ')} failed (${code}):\n${stderr}`);
+  const samples = (await fs.readFile(memLog, 'utf8'))
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as MemorySample);
+  const atPeak = samples.reduce<MemorySample | null>((best, s) => (best === null || s.rss > best.rss ? s : best), null);
+  return { seconds, sampledPeak, maxRss: Number(await fs.readFile(rssFile, 'utf8')), atPeak, stdout };
+}
+
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+function commandArgs(task: string, data: string, store: string, out: string): string[] {
+  const common = ['--model', model, '--data', data, '--store', store, '--out', path.join(out, task), '--threads', threads, '--quiet'];
+  if (task === 'ood') return ['eval', 'ood', ...common, '--ood', `same-images=${data}`];
+  return ['eval', task, ...common];
+}
+
+function embeddingDim(): number {
+  const config = JSON.parse(readFileSync(path.join(model, 'config.json'), 'utf8')) as { projection_dim?: number };
+  if (typeof config.projection_dim !== 'number') throw new Error(`${model}/config.json has no projection_dim`);
+  return config.projection_dim;
+}
+
+if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.json` first');
+const log = (line: string) => process.stdout.write(`${line}\n`);
+log(`bench:scale on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+log(`model ${path.relative(root, model)}, --threads ${threads}, tasks ${tasks.join(', ')}, sizes ${sizes.join(', ')}`);
+const datasets = await scaleDatasets(cache, sizes, log);
+for (const d of datasets.values()) log(`dataset ${path.relative(root, d.dir)}: ${d.images} images, ${d.made ? `made in ${d.seconds.toFixed(1)} s` : 'cached'} (content ${d.contentSha256.slice(0, 12)})`);
+
+const classes = readdirSync(datasets.get(largest)?.dir ?? '').length;
+const dim = embeddingDim();
+const peaks = new Map<string, number>();
+const row = (label: string, images: number, m: Measured) => {
+  const heap = m.atPeak ? `heap ${mb(m.atPeak.heapUsed)}, array buffers ${mb(m.atPeak.arrayBuffers)} at the peak` : '';
+  log(
+    `${label.padEnd(28)} ${m.seconds.toFixed(1).padStart(7)} s ${(images / m.seconds).toFixed(0).padStart(6)} images/s   peak RSS ${mb(Math.max(m.sampledPeak, m.maxRss)).padStart(7)} (sampled ${mb(m.sampledPeak)}, VmHWM ${mb(m.maxRss)}; ${heap})`,
+  );
+};
+for (const n of sizes) {
+  const data = datasets.get(n)?.dir as string;
+  const work = path.join(cache, `run-${n}`);
+  await fs.rm(work, { recursive: true, force: true });
+  await fs.mkdir(work, { recursive: true });
+  const store = path.join(work, 'store');
+  for (const task of tasks) {
+    const m = await measure(`${task}-${n}`, commandArgs(task, data, store, path.join(work, 'out')), work);
+    peaks.set(`${task}-${n}`, Math.max(m.sampledPeak, m.maxRss));
+    row(`${task} ${n} cold`, n, m);
+  }
+  if (n === largest && !flag('--no-warm')) {
+    for (const task of tasks) {
+      const m = await measure(`${task}-${n}-warm`, commandArgs(task, data, store, path.join(work, 'out')), work);
+      row(`${task} ${n} warm`, n, m);
+    }
+  }
+  if (!flag('--keep')) await fs.rm(store, { recursive: true, force: true });
+}
+
+const [small, big] = sizes;
+log(`\ninherent per-image outputs (float32): logits ${classes} classes x 4 B, embeddings ${dim} x 4 B`);
+for (const n of sizes) log(`  N = ${n}: logits ${mb(n * classes * 4)}, embeddings ${mb(n * dim * 4)}, together ${mb(n * (classes + dim) * 4)}`);
+for (const task of tasks) {
+  const a = peaks.get(`${task}-${small}`) ?? 0;
+  const b = peaks.get(`${task}-${big}`) ?? 0;
+  const inherent = (big - small) * (classes + dim) * 4;
+  log(`${task}: peak RSS ${mb(a)} at ${small}, ${mb(b)} at ${big}: +${mb(b - a)} for ${big - small} more images (${((b - a) / (big - small)).toFixed(0)} B/image; logits + embeddings: ${mb(inherent)})`);
+}

@@ -1,0 +1,163 @@
+/**
+ * What keeps memory bounded on large datasets (npm run bench:scale measures it on 100,000 images): files written
+ * in pieces give the same bytes as written whole, the file hash index is saved without building its JSON text,
+ * logits are formed in place, chunk rows can be dropped and read again, and a listed image costs a bounded number of
+ * heap bytes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import fc from 'fast-check';
+import { openDataset } from '../src/data/index.js';
+import { writeChunksAtomic, writeFileAtomic } from '../src/store/atomic.js';
+import { EmbeddingStore } from '../src/store/embedding-store.js';
+import { FileHashIndex, indexJson, type FileHashEntry } from '../src/store/hash.js';
+import { encodeNpy, writeNpyAtomic } from '../src/store/npy.js';
+import { logitsFromCosine, logitsFromCosineInPlace } from '../src/models/scoring.js';
+import { writeJsonlAtomic } from '../src/tasks/result-envelope.js';
+import { compactRows } from '../src/tasks/calibration/run.js';
+import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
+
+const withTempDir = (fn: (dir: string) => Promise<void>) => withTempDirIn(fn, 'holoclip-scale-');
+
+test('writeChunksAtomic: strings (past the 1M-character batch, multi-byte) and byte views give their concatenation', () =>
+  withTempDir(async (dir) => {
+    const file = path.join(dir, 'out.bin');
+    const floats = Float32Array.from({ length: 10 }, (_, i) => i / 3);
+    const view = floats.subarray(3, 7); // a view with a byte offset: only its own bytes
+    const long = 'é'.repeat(700_000);
+    const parts: Array<string | Uint8Array> = ['head', long, long, new Uint8Array(view.buffer, view.byteOffset, view.byteLength), 'ü-tail\n'];
+    await writeChunksAtomic(file, parts);
+    const expected = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+    assert.deepEqual(await readFile(file), expected);
+    assert.deepEqual(await readdir(dir), ['out.bin']);
+  }));
+
+test('writeChunksAtomic: a generator that throws leaves the previous file and no temp file', () =>
+  withTempDir(async (dir) => {
+    const file = path.join(dir, 'rows.jsonl');
+    await writeFileAtomic(file, 'old\n');
+    function* failing(): Generator<string> {
+      yield 'x'.repeat(2_000_000); // flushed to the temp file before the failure
+      throw new Error('row 2 cannot be serialised');
+    }
+    await assert.rejects(writeChunksAtomic(file, failing()), /row 2 cannot be serialised/);
+    assert.equal(await readFile(file, 'utf8'), 'old\n');
+    assert.deepEqual(await readdir(dir), ['rows.jsonl']);
+  }));
+
+test('writeJsonlAtomic: rows from a generator give the lines of the whole array; no rows give an empty file', () =>
+  withTempDir(async (dir) => {
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ id: `c/${i}.png`, score: i / 7, set: i % 2 ? 'id' : 'ood' }));
+    function* gen(): Generator<unknown> {
+      yield* rows;
+    }
+    await writeJsonlAtomic(path.join(dir, 'a.jsonl'), gen());
+    assert.equal(await readFile(path.join(dir, 'a.jsonl'), 'utf8'), `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    await writeJsonlAtomic(path.join(dir, 'b.jsonl'), []);
+    assert.equal(await readFile(path.join(dir, 'b.jsonl'), 'utf8'), '');
+  }));
+
+test('writeNpyAtomic writes the bytes of encodeNpy, for a view into a larger array too', () =>
+  withTempDir(async (dir) => {
+    const all = Float32Array.from({ length: 60 }, (_, i) => Math.sin(i));
+    const view = all.subarray(12, 48);
+    await writeNpyAtomic(path.join(dir, 'v.npy'), view, [6, 6]);
+    assert.deepEqual(await readFile(path.join(dir, 'v.npy')), encodeNpy(view, [6, 6]));
+    await assert.rejects(writeNpyAtomic(path.join(dir, 'w.npy'), view, [5, 6]), RangeError);
+    assert.deepEqual(await readdir(dir), ['v.npy']);
+  }));
+
+test('file hash index: indexJson is JSON.stringify of the whole index, and a saved index reads back', async () => {
+  const entry = fc.record({ size: fc.nat(), mtimeMs: fc.double({ min: 0, max: 2e12, noNaN: true }), sha256: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }) });
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.tuple(fc.string().map((s) => `/d/${s}`), entry), { selector: ([k]) => k, maxLength: 30 }), (pairs) => {
+      const map = new Map<string, FileHashEntry>(pairs);
+      const whole = { version: 1, entries: Object.fromEntries(pairs.map(([k, v]) => [k, [v.size, v.mtimeMs, v.sha256]])) };
+      assert.equal([...indexJson(map)].join(''), `${JSON.stringify(whole)}\n`);
+    }),
+  );
+  await withTempDir(async (dir) => {
+    const images = path.join(dir, 'images');
+    await mkdir(images);
+    const files = Array.from({ length: 3 }, (_, i) => path.join(images, `${i}.png`));
+    for (const f of files) await writeFile(f, f);
+    const index = await FileHashIndex.open(path.join(dir, 'store'), { racyWindowMs: 0 });
+    const digests = await Promise.all(files.map((f) => index.hashFile(f)));
+    await index.save();
+    const again = await FileHashIndex.open(path.join(dir, 'store'));
+    assert.equal(again.size, 3);
+    files.forEach((f, i) => assert.equal(again.peek(f)?.sha256, digests[i]));
+    assert.equal(again.peek(path.join(images, '.', '1.png'))?.sha256, digests[1]); // looked up by the resolved path
+  });
+});
+
+test('logits in place equal logits from a copy, bit for bit', () => {
+  fc.assert(
+    fc.property(fc.float32Array({ noNaN: true, min: -1, max: 1, maxLength: 64 }), fc.double({ min: 0.5, max: 120, noNaN: true }), fc.double({ min: -20, max: 20, noNaN: true }), (cos, scale, bias) => {
+      const rule = { kind: 'softmax' as const, scale, bias };
+      const copy = logitsFromCosine(cos, rule);
+      const inPlace = logitsFromCosineInPlace(cos.slice(), rule);
+      assert.deepEqual(Buffer.from(inPlace.buffer), Buffer.from(copy.buffer));
+    }),
+  );
+});
+
+test('embedding space: rows dropped from memory are read again from their chunks', () =>
+  withTempDir(async (dir) => {
+    const store = await EmbeddingStore.open(dir);
+    const space = await store.space('s1', { m: 1 }, 4);
+    const rows = Float32Array.from({ length: 12 }, (_, i) => i + 0.5);
+    await space.appendChunk(['a', 'b', 'c'], rows);
+    assert.equal(space.chunksInMemory, 1);
+    const before = space.getRows(['c', 'a']);
+    space.dropCachedRows();
+    assert.equal(space.chunksInMemory, 0);
+    assert.deepEqual(space.getRows(['c', 'a']), before);
+    assert.equal(space.chunksInMemory, 1);
+  }));
+
+/** Heap bytes still reachable after a full GC (the test process is started without --expose-gc). */
+function heapAfterGc(): number {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+test('imagefolder: a listed image costs a bounded number of heap bytes, whatever the root path length', () =>
+  withTempDir(async (dir) => {
+    // A deep root (like a real dataset's), 20 classes x 500 images: before the paths shared their folder prefix,
+    // each item held some ten string pieces of its path (about 720 bytes per item at 100,000 images).
+    const root = path.join(dir, 'datasets', 'holoclip-scale', 'some-benchmark', 'images-10000');
+    const n = 10_000;
+    for (let c = 0; c < 20; c++) {
+      const folder = path.join(root, `${String(c).padStart(3, '0')}_class_${c}`);
+      await mkdir(folder, { recursive: true });
+      await Promise.all(Array.from({ length: n / 20 }, (_, k) => writeFile(path.join(folder, `${String(c * 1000 + k).padStart(6, '0')}.png`), '')));
+    }
+    const baseline = heapAfterGc();
+    const ds = await openDataset({ path: root });
+    const perItem = (heapAfterGc() - baseline) / ds.items.length;
+    assert.equal(ds.items.length, n);
+    for (const item of ds.items.slice(0, 50)) assert.equal(item.path, path.join(root, ...item.id.split('/')));
+    if (process.env.HOLOCLIP_TEST_VERBOSE) console.log(`${perItem.toFixed(0)} heap bytes per listed image`);
+    assert.ok(perItem < 400, `${perItem.toFixed(0)} heap bytes per listed image (expected < 400)`);
+  }));
+
+test('calibration split: test rows compacted in place equal the rows picked into a copy', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), fc.integer(), (n, c, seed) => {
+      const logits = Float32Array.from({ length: n * c }, (_, i) => Math.fround(Math.sin(i + seed)));
+      const rows = Array.from({ length: n }, (_, i) => i).filter((i) => ((i * 2654435761 + seed) >>> 0) % 3 !== 0);
+      const picked = new Float32Array(rows.length * c);
+      rows.forEach((r, i) => picked.set(logits.subarray(r * c, r * c + c), i * c));
+      assert.deepEqual(compactRows(logits, c, rows), picked);
+    }),
+  );
+  assert.throws(() => compactRows(new Float32Array(6), 2, [1, 0]), RangeError);
+});
