@@ -91,7 +91,9 @@ export async function openedFingerprint(d: OpenedDataset, hashIndex: FileHashInd
   if (!d.pairs) return images;
   const h = createHash('sha256');
   h.update(images);
-  for (const f of d.pairs.annotationFiles) h.update(`\n${path.relative(d.dataset.root, f).split(path.sep).join('/')}\t${await hashIndex.hashFile(f)}`);
+  const files = d.pairs.annotationFiles;
+  const digests = await mapLimit(files, 16, (f) => hashIndex.hashFile(f));
+  files.forEach((f, i) => h.update(`\n${path.relative(d.dataset.root, f).split(path.sep).join('/')}\t${digests[i]}`));
   return h.digest('hex');
 }
 
