@@ -21,7 +21,7 @@ import { resolveLogitScale, type LogitScale } from '../models/logit-scale.js';
 import { readModelCard, type ModelCard } from '../models/model-card.js';
 import { identifyClassifier, identifyModel, type ModelIdentity } from '../models/model-identity.js';
 import { cosineMatrix, logitsFromCosine, logitsFromCosineInPlace, type ScoringRule } from '../models/scoring.js';
-import { defaultDecodeWorkers, embedImages, type ItemFailure } from '../pipeline/embed-images.js';
+import { defaultDecodeWorkers, embedImages, type EmbedImagesResult, type ItemFailure } from '../pipeline/embed-images.js';
 import { locateImageSpace, openImageSpace } from '../pipeline/image-space.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { EmbeddingStore, type EmbeddingSpace } from '../store/embedding-store.js';
@@ -85,7 +85,7 @@ export interface EmbeddedSet {
   readonly n: number;
   readonly dim: number;
   readonly inferred: number;
-  readonly seconds: { lookup: number; embed: number };
+  readonly seconds: EmbedImagesResult['seconds'];
 }
 
 export class EvalContext {

@@ -62,6 +62,7 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
         total_s: (tEnd - tStart) / 1000,
         cache_lookup_s: set.seconds.lookup,
         embed_s: set.seconds.embed,
+        model_load_s: set.seconds.modelLoad,
         classifier_s: (tClassifier - tOpened) / 1000,
         metrics_s: (tEnd - tEmbedded) / 1000,
         images_per_s: set.inferred > 0 ? set.inferred / set.seconds.embed : null,
