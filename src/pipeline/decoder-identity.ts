@@ -10,25 +10,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readJsonIfExists } from '../store/json-file.js';
 import { writeJsonAtomic } from '../store/atomic.js';
 import { loadSharp } from '../util/heavy-modules.js';
-
-/** sharp's package folder, from where node resolves it for this module. */
-function sharpDir(): string | null {
-  let dir = path.dirname(fileURLToPath(import.meta.resolve('sharp')));
-  for (;;) {
-    try {
-      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'sharp') return dir;
-    } catch {
-      // not here
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
-}
+import { installedPackage } from '../util/package-dir.js';
 
 function hashTree(h: ReturnType<typeof createHash>, dir: string, rel = ''): void {
   for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -47,12 +32,7 @@ function hashTree(h: ReturnType<typeof createHash>, dir: string, rel = ''): void
  * the installed files (sharp built from source, or not found).
  */
 export function sharpInstallFingerprint(): string | null {
-  let dir: string | null;
-  try {
-    dir = sharpDir();
-  } catch {
-    return null;
-  }
+  const dir = installedPackage('sharp')?.dir ?? null;
   if (dir === null || existsSync(path.join(dir, 'src', 'build'))) return null;
   const h = createHash('sha256');
   h.update(`${dir}\n${process.platform} ${process.arch}\n`);

@@ -14,10 +14,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+import { installedPackage } from '../../util/package-dir.js';
 
 /** Where rendered charts may be kept between runs (the store's ChartCache): key -> SVG. */
 export interface SvgCache {
@@ -81,22 +81,6 @@ function installTextMetrics(vega: typeof Vega): void {
   if (metrics !== undefined) metrics.width = estimateTextWidth;
 }
 
-/** The version of an installed package, read from its package.json (vega's exports hide that path from import). */
-function packageVersion(name: string): string {
-  let dir = path.dirname(fileURLToPath(import.meta.resolve(name)));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === name) return pkg.version ?? 'unknown';
-    } catch {
-      // no package.json here: look further up
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return 'unknown';
-    dir = up;
-  }
-}
-
 let rendererId: string | null = null;
 /**
  * What every SVG depends on besides its spec: this module's own code (the text metrics, the id scoping) and the
@@ -105,7 +89,7 @@ let rendererId: string | null = null;
 function rendererIdentity(): string {
   rendererId ??= createHash('sha256')
     .update(readFileSync(fileURLToPath(import.meta.url)))
-    .update(`\nvega ${packageVersion('vega')}\nvega-lite ${packageVersion('vega-lite')}`)
+    .update(`\nvega ${installedPackage('vega')?.version ?? 'unknown'}\nvega-lite ${installedPackage('vega-lite')?.version ?? 'unknown'}`)
     .digest('hex');
   return rendererId;
 }
