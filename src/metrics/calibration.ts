@@ -187,6 +187,74 @@ export function calibrationMetrics(
   return acc.finish(numBins);
 }
 
+/** Rows whose terms CalibrationAccumulator keeps in scratch at a time. */
+const TERM_ROWS = 1024;
+
+/** Per-row figures of calibrationMetrics, row r of a call at index r of each array. */
+export interface CalibrationRowTerms {
+  /** Softmax confidence (1 / sum of exp(z - max)). */
+  readonly confidences: Float64Array;
+  /** 1 when the first arg-max is the label. */
+  readonly correct: Uint8Array;
+  /** max + log(sum) - z[label]. */
+  readonly nll: Float64Array;
+  /** Sum over classes of (p - onehot)^2. */
+  readonly brier: Float64Array;
+}
+
+/**
+ * The per-row terms of `rows` rows of logits (row-major in `block`, labels from `labels[firstRow + r]`), with one
+ * row of float64 scratch (`row`, c long). The same operations in the same order as the separate functions (see
+ * CalibrationAccumulator), so summing the terms in row order gives the same totals bit for bit.
+ */
+export function calibrationRowTerms(
+  block: Float32Array,
+  firstRow: number,
+  rows: number,
+  c: number,
+  labels: ArrayLike<number>,
+  temperature: number,
+  row: Float64Array,
+  out: CalibrationRowTerms,
+): void {
+  const { confidences, correct, nll, brier } = out;
+  // v / 1 === v exactly (IEEE 754), so the default temperature skips a division per value without changing a bit.
+  const unit = temperature === 1;
+  for (let r = 0; r < rows; r++) {
+    const off = r * c;
+    const label = labels[firstRow + r];
+    let max = -Infinity;
+    let best = 0;
+    let bestVal = block[off];
+    for (let j = 0; j < c; j++) {
+      const v = block[off + j];
+      const z = unit ? v : v / temperature;
+      row[j] = z;
+      if (z > max) max = z;
+      if (v > bestVal) {
+        bestVal = v;
+        best = j;
+      }
+    }
+    const zLabel = row[label];
+    let sum = 0;
+    for (let j = 0; j < c; j++) {
+      const e = Math.exp(row[j] - max);
+      row[j] = e;
+      sum += e;
+    }
+    confidences[r] = 1 / sum;
+    nll[r] = max + Math.log(sum) - zLabel;
+    let sq = 0;
+    for (let j = 0; j < c; j++) {
+      const d = row[j] / sum - (j === label ? 1 : 0);
+      sq += d * d;
+    }
+    brier[r] = sq;
+    correct[r] = best === label ? 1 : 0;
+  }
+}
+
 /**
  * calibrationMetrics in one pass over the rows, fed in order in blocks of any size (`holoclip score` streams a
  * .npy file through it), with one row of float64 scratch: no n x c probability matrix. Per row it does the same
@@ -198,6 +266,9 @@ export class CalibrationAccumulator {
   private readonly confidences: Float64Array;
   private readonly correct: Uint8Array;
   private readonly row: Float64Array;
+  /** Scratch for the NLL and Brier terms of up to TERM_ROWS rows at a time. */
+  private readonly nllTerms = new Float64Array(TERM_ROWS);
+  private readonly brierTerms = new Float64Array(TERM_ROWS);
   private hits = 0;
   private nllTotal = 0;
   private brierTotal = 0;
@@ -216,51 +287,44 @@ export class CalibrationAccumulator {
 
   /** Rows firstRow .. firstRow + rows - 1, row-major in `block` (which may be longer). */
   addRows(block: Float32Array, firstRow: number, rows: number): void {
-    if (firstRow !== this.seen || firstRow + rows > this.n || block.length < rows * this.c) {
+    this.checkNext(firstRow, rows);
+    if (block.length < rows * this.c) throw new HoloclipError(`CalibrationAccumulator: a block of ${block.length} values cannot hold ${rows} rows of ${this.c}`);
+    for (let done = 0; done < rows; done += TERM_ROWS) {
+      const k = Math.min(TERM_ROWS, rows - done);
+      const terms: CalibrationRowTerms = {
+        confidences: this.confidences.subarray(firstRow + done, firstRow + done + k),
+        correct: this.correct.subarray(firstRow + done, firstRow + done + k),
+        nll: this.nllTerms,
+        brier: this.brierTerms,
+      };
+      calibrationRowTerms(block.subarray(done * this.c, (done + k) * this.c), firstRow + done, k, this.c, this.labels, this.temperature, this.row, terms);
+      this.sumTerms(terms, k);
+    }
+  }
+
+  /**
+   * Rows firstRow .. firstRow + rows - 1 as terms computed elsewhere by {@link calibrationRowTerms} (a worker thread
+   * scoring another part of the file): summed in row order, so the totals are those addRows would give.
+   */
+  addRowTerms(firstRow: number, rows: number, terms: CalibrationRowTerms): void {
+    this.checkNext(firstRow, rows);
+    this.confidences.set(terms.confidences.subarray(0, rows), firstRow);
+    this.correct.set(terms.correct.subarray(0, rows), firstRow);
+    this.sumTerms(terms, rows);
+  }
+
+  private checkNext(firstRow: number, rows: number): void {
+    if (firstRow !== this.seen || firstRow + rows > this.n) {
       throw new HoloclipError(`CalibrationAccumulator: rows ${firstRow}..${firstRow + rows - 1} out of order or range (next ${this.seen} of ${this.n})`);
     }
-    const { c, temperature, labels, row, confidences, correct } = this;
-    // v / 1 === v exactly (IEEE 754), so the default temperature skips a division per value without changing a bit.
-    const unit = temperature === 1;
-    let hits = this.hits;
-    let nllTotal = this.nllTotal;
-    let brierTotal = this.brierTotal;
+  }
+
+  private sumTerms(terms: CalibrationRowTerms, rows: number): void {
+    let { hits, nllTotal, brierTotal } = this;
     for (let r = 0; r < rows; r++) {
-      const i = firstRow + r;
-      const off = r * c;
-      const label = labels[i];
-      let max = -Infinity;
-      let best = 0;
-      let bestVal = block[off];
-      for (let j = 0; j < c; j++) {
-        const v = block[off + j];
-        const z = unit ? v : v / temperature;
-        row[j] = z;
-        if (z > max) max = z;
-        if (v > bestVal) {
-          bestVal = v;
-          best = j;
-        }
-      }
-      const zLabel = row[label];
-      let sum = 0;
-      for (let j = 0; j < c; j++) {
-        const e = Math.exp(row[j] - max);
-        row[j] = e;
-        sum += e;
-      }
-      confidences[i] = 1 / sum;
-      nllTotal += max + Math.log(sum) - zLabel;
-      let sq = 0;
-      for (let j = 0; j < c; j++) {
-        const d = row[j] / sum - (j === label ? 1 : 0);
-        sq += d * d;
-      }
-      brierTotal += sq;
-      if (best === label) {
-        correct[i] = 1;
-        hits++;
-      }
+      nllTotal += terms.nll[r];
+      brierTotal += terms.brier[r];
+      hits += terms.correct[r];
     }
     this.hits = hits;
     this.nllTotal = nllTotal;

@@ -4,7 +4,8 @@
  */
 import { CalibrationAccumulator, calibrationMetrics, fitTemperature, type CalibrationMetrics } from '../metrics/calibration.js';
 import { checkNonEmpty, checkTemperature } from '../metrics/softmax.js';
-import { float32MatrixShape, readLabels, requireSameLength, streamFloat32Rows } from './inputs.js';
+import { float32MatrixShape, readLabels, requireSameLength } from './inputs.js';
+import { accumulateLogitsFile } from './parallel-calibration.js';
 import { need } from './definition.js';
 import { absPath, scoreEnvelope, type ScoreMetricDefinition, type ScoreOption } from './definition.js';
 import { labelsOption, logitsOption, readLogitsAndLabels, type LogitsLabelsInputs } from './logits-labels.js';
@@ -47,7 +48,8 @@ export const scoreBrier = calibrationScore('brier', 'Brier score of the softmax 
 
 /**
  * calibrationMetrics of the --logits / --labels files. A float32 .npy is streamed through one pass (a few MB of
- * memory, reading overlapped with the arithmetic); other files are read whole. The same figures either way.
+ * memory, reading overlapped with the arithmetic; two threads for large files); other files are read whole. The
+ * same figures either way.
  */
 async function calibrationOfFiles(inputs: CalibrationInputs, metric: string, temperature: number, numBins: number): Promise<CalibrationMetrics> {
   const logitsFile = need(inputs.logits, '--logits FILE', metric);
@@ -61,7 +63,7 @@ async function calibrationOfFiles(inputs: CalibrationInputs, metric: string, tem
   checkNonEmpty('calibrationMetrics', 'logits', shape.rows);
   checkTemperature('calibrationMetrics', 'temperature', temperature);
   const acc = new CalibrationAccumulator(shape.rows, shape.cols, labels, temperature);
-  await streamFloat32Rows(logitsFile, 'logits', shape, (block, first, rows) => acc.addRows(block, first, rows));
+  await accumulateLogitsFile(logitsFile, shape, labels, temperature, acc);
   return acc.finish(numBins);
 }
 

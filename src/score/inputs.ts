@@ -105,7 +105,8 @@ export async function float32MatrixShape(fileArg: string): Promise<{ rows: numbe
 /**
  * Stream a float32 `.npy` matrix (see float32MatrixShape) in blocks of whole rows, in order, reading the next
  * block while `onBlock` works on this one: one pass, a few MB of memory whatever the file's size. Each block is
- * checked for NaN / Inf first (the same error as readMatrix). `onBlock`'s array is reused after it returns.
+ * checked for NaN / Inf first (the same error as readMatrix). `onBlock`'s array is reused after it returns. `range`
+ * streams only rows first .. first + count - 1.
  */
 export async function streamFloat32Rows(
   fileArg: string,
@@ -113,9 +114,13 @@ export async function streamFloat32Rows(
   shape: { rows: number; cols: number; dataStart: number },
   onBlock: (block: Float32Array, firstRow: number, rows: number) => void,
   blockBytes = STREAM_BLOCK_BYTES,
+  range: { readonly first: number; readonly count: number } | null = null,
 ): Promise<void> {
   const file = path.resolve(fileArg);
-  const { rows, cols, dataStart } = shape;
+  const { cols, dataStart } = shape;
+  // Rows first .. rows - 1 (row numbers in messages stay those of the whole file).
+  const start = range?.first ?? 0;
+  const rows = range ? range.first + range.count : shape.rows;
   const rowBytes = cols * 4;
   const blockRows = Math.max(1, Math.floor(blockBytes / rowBytes));
   // Two buffers, each its own ArrayBuffer at offset 0 (Float32Array needs 4-byte alignment).
@@ -135,9 +140,9 @@ export async function streamFloat32Rows(
       }
       return n;
     };
-    let first = 0;
+    let first = start;
     let current = 0;
-    let pending: Promise<number> | null = rows > 0 ? readBlock(0, 0) : null;
+    let pending: Promise<number> | null = rows > start ? readBlock(0, start) : null;
     while (pending) {
       const n = await pending;
       const next = first + n;
