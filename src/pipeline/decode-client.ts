@@ -1,21 +1,8 @@
 /** Main-thread handle on the decode worker: send a list of files, get back keys + a pixel batch. */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { HoloclipError } from '../errors.js';
 import type { DecodeRequest, DecodeResponse, DecodeWorkerInit, WorkerMessage } from './decode-protocol.js';
-
-/**
- * Compiled: dist/pipeline/decode-worker.js runs as is. From source (tsx: tests, bench) the worker
- * thread does not inherit tsx's loader, so a one-line bootstrap registers it before importing the .ts.
- */
-function createWorker(init: DecodeWorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./decode-worker.js', import.meta.url), { workerData: init });
-  }
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./decode-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData: init });
-}
+import { startModuleWorker } from '../util/module-worker.js';
 
 export class DecodeClient {
   private readonly pending = new Map<number, { resolve: (r: DecodeResponse) => void; reject: (e: Error) => void }>();
@@ -46,7 +33,7 @@ export class DecodeClient {
 
   static start(init: DecodeWorkerInit): Promise<DecodeClient> {
     return new Promise((resolve, reject) => {
-      const worker = createWorker(init);
+      const worker = startModuleWorker(import.meta.url, 'decode-worker', init);
       const onMessage = (msg: WorkerMessage) => {
         if (msg.type === 'ready') {
           cleanup();

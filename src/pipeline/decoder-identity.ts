@@ -32,6 +32,14 @@ function hashTree(h: ReturnType<typeof createHash>, dir: string, rel = ''): void
  * the installed files (sharp built from source, or not found).
  */
 export function sharpInstallFingerprint(): string | null {
+  // The installed packages do not change while a process runs: read them once.
+  if (installFingerprint === undefined) installFingerprint = readSharpInstallFingerprint();
+  return installFingerprint;
+}
+
+let installFingerprint: string | null | undefined;
+
+function readSharpInstallFingerprint(): string | null {
   const dir = installedPackage('sharp')?.dir ?? null;
   if (dir === null || existsSync(path.join(dir, 'src', 'build'))) return null;
   const h = createHash('sha256');

@@ -6,23 +6,15 @@
  * an error is the one the first bad row would give.
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { HoloclipError } from '../errors.js';
 import type { CalibrationAccumulator } from '../metrics/calibration.js';
 import type { CalibrationRowsReply, CalibrationRowsRequest } from './calibration-rows-protocol.js';
 import { streamFloat32Rows } from './inputs.js';
+import { startModuleWorker } from '../util/module-worker.js';
 
 /** Below this many values one thread is faster than starting a worker (about 20 ms). */
 const PARALLEL_MIN_VALUES = 4_000_000;
 
-function createRowsWorker(req: CalibrationRowsRequest): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./calibration-rows-worker.js', import.meta.url), { workerData: req });
-  // Under tsx (tests and benches run from src/) the worker registers tsx before importing its module.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./calibration-rows-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData: req });
-}
 
 export async function accumulateLogitsFile(
   file: string,
@@ -39,7 +31,7 @@ export async function accumulateLogitsFile(
     return;
   }
   const mid = Math.ceil(shape.rows / 2);
-  const worker = createRowsWorker({ file, what: 'logits', rows: shape.rows, cols: shape.cols, dataStart: shape.dataStart, first: mid, count: shape.rows - mid, labels, temperature });
+  const worker = startModuleWorker(import.meta.url, 'calibration-rows-worker', { file, what: 'logits', rows: shape.rows, cols: shape.cols, dataStart: shape.dataStart, first: mid, count: shape.rows - mid, labels, temperature } satisfies CalibrationRowsRequest);
   const reply = new Promise<CalibrationRowsReply>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);

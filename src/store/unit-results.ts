@@ -321,8 +321,3 @@ export class StaleInputCheck {
     return null;
   }
 }
-
-/** {@link StaleInputCheck} for one unit. */
-export async function staleInputs(storeRoot: string, reads: StoreReads): Promise<string | null> {
-  return new StaleInputCheck(storeRoot).of(reads);
-}
