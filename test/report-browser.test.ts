@@ -42,7 +42,6 @@ async function openBrowser(): Promise<Browser> {
   return browser;
 }
 
-/** A JSONL manifest of `perClass` images of each class in one emoji-shift style. */
 /** Writes a three-model suite over small emoji-shift subsets with every task, runs it with the built CLI, returns the report's path. */
 async function smallSuiteReport(): Promise<string> {
   const bench = await sharedEmojiShift();
