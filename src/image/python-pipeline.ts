@@ -16,7 +16,7 @@
  * timm `transforms_imagenet_eval`). Without the block, the python mode applies Python transformers' semantics to
  * the standard HF fields. Every bad value is a HoloclipError naming the file and the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HoloclipError } from '../errors.js';
 import { PIL_FILTER_BY_ID, type PilFilter } from './pil-resample.js';
 import { roundHalfEven } from '../util/python-round.js';

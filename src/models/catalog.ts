@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HoloclipError, errorMessage } from '../errors.js';
 
 /** src/models/ under tsx and dist/models/ when built are both two levels below the package root. */

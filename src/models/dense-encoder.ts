@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HoloclipError } from '../errors.js';
 import { loadOnnxruntime } from '../util/heavy-modules.js';
 import { loadPreprocessSpec } from '../image/preprocess-spec.js';

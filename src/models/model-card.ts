@@ -4,7 +4,7 @@
  * (architecture, training data, data size, loss, fine-tuning).
  */
 import { promises as fs } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HoloclipError, errorMessage } from '../errors.js';
 
 /** Known fields are validated; other fields (e.g. training details) are kept as they are. */

@@ -24,15 +24,9 @@ import { canonicalJson, type JsonObject } from './canonical-json.js';
 import { decodeFloat16, encodeFloat16, fromFloat16Bits } from './float16.js';
 import { encodeNpyHeader } from './npy.js';
 import { unseenKeys } from './unseen-keys.js';
+import { PRECISION_NOTES, type DensePrecision } from './dense-precision.js';
 
-export type DensePrecision = 'float16' | 'float32';
-export const DENSE_PRECISIONS: readonly DensePrecision[] = ['float16', 'float32'];
-
-/** What a precision means, recorded in meta.json and in results. */
-export const PRECISION_NOTES: Readonly<Record<DensePrecision, string>> = {
-  float16: 'IEEE binary16 (numpy float16), rounded to nearest even from the float32 model output: relative error <= 2^-11 (4.9e-4) for |x| >= 6.1e-5',
-  float32: 'float32, as the model output it',
-};
+export { DENSE_PRECISIONS, PRECISION_NOTES, type DensePrecision } from './dense-precision.js';
 
 const STALE_MS = 15 * 60 * 1000;
 const KEYS_SUFFIX = '.keys.json';

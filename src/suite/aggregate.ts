@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HoloclipError, errorMessage } from '../errors.js';
 import type { ResultRow, SkippedUnit, SuiteDetails, SuiteModel, SuiteResults } from '../results/types.js';
 import type { AggregateEnv, MetricUnit, UnitOutput } from '../tasks/definition.js';

@@ -3,7 +3,8 @@
  * The benchmark is built (or found up to date) in the suite's benchmarks folder before any work.
  */
 import path from 'node:path';
-import { findBenchmark, type BenchmarkSplit } from '../benchmarks/index.js';
+import { findBenchmark } from '../benchmarks/catalog.js';
+import type { BenchmarkSplit } from '../benchmarks/types.js';
 import type { DatasetRole } from '../data/types.js';
 
 export type { DatasetRole };

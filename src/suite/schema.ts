@@ -3,7 +3,7 @@
  * an unknown key (a typo) is an error, not silently ignored. `suiteJsonSchema()` exports the same
  * schema as JSON Schema for editors (suites/suite.schema.json).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CORRUPTION_GEOMETRIES } from '../corruptions/protocol.js';
 import { PREPROCESS_CHOICES } from '../image/preprocess-spec.js';
 import { DEVICES } from '../models/device.js';

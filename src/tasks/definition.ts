@@ -16,7 +16,7 @@
  * Adding a task is one folder plus one line in registry.ts and one in specs.ts (docs/architecture.md walks
  * through an example).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HoloclipError } from '../errors.js';
 import type { CorruptionSpec } from '../corruptions/catalog.js';
 import type { CaptionDataset, Dataset } from '../data/index.js';

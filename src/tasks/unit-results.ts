@@ -2,7 +2,7 @@
  * Helpers for a task's aggregation: the schema of a stored metric value, and the loop over the
  * models' units of a task that has one unit per model.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { taskUnitId, type AggregateEnv, type PlanModel, type ResolvedTask, type UnitOutput } from './definition.js';
 
 /** A metric as stored in result.json: a number, or null where it is undefined (NaN is written as null). */

@@ -58,6 +58,8 @@ const result = await build({
   entryNames: '[name]',
   chunkNames: 'chunk-[hash]',
   sourcemap: 'linked',
+  minify: process.env.BUNDLE_MINIFY !== '0',
+  keepNames: true,
   metafile: true,
   logLevel: 'warning',
   legalComments: 'inline',

@@ -26,8 +26,9 @@ import { damagedFiles, describeDamage } from '../build-integrity.js';
 import { encodePng, prepareSprite, proceduralTexture, rngFor, TEXTURE_KINDS, type Canvas, type PreparedSprite } from '../emoji-shift/render.js';
 import { EmojiSources, packageVersion, STYLE_PACKAGES } from '../emoji-shift/sources.js';
 import { drawWarp, WARP_KINDS, WARP_LEVELS, type Point, type Warp, type WarpKind } from './warps.js';
+import { EMOJI_CORRESPONDENCE_VERSION } from '../versions.js';
 
-export const EMOJI_CORRESPONDENCE_VERSION = '1.0.0';
+export { EMOJI_CORRESPONDENCE_VERSION };
 export const CORRESPONDENCE_IMAGE_SIZE = 160;
 export const CORRESPONDENCE_EMOJI = 24;
 export const KEYPOINTS_PER_IMAGE = 10;

@@ -43,9 +43,9 @@ import {
   TRAIN_STYLES,
   type Style,
 } from './sources.js';
+import { EMOJI_SHIFT_VERSION } from '../versions.js';
 
-/** Bump when the output changes for the same seed and packages (it invalidates built copies). */
-export const EMOJI_SHIFT_VERSION = '1.1.0';
+export { EMOJI_SHIFT_VERSION };
 export const EMOJI_SHIFT_DEFAULT_SEED = 0;
 
 export const IMAGE_SIZE = 96;

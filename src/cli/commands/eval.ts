@@ -4,7 +4,7 @@
  * are written once.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDatasetSpec } from '../../data/dataset-ref.js';
 import { isPathValue, optionFields, type AnyTaskDefinition, type FieldMeta } from '../../tasks/definition.js';
 import { TASKS, taskOfType } from '../../tasks/registry.js';

@@ -1,5 +1,5 @@
 /** Calibration: ECE, NLL, Brier and reliability bins, before and after temperature scaling fitted on ID data. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CalibrationDetail, ReliabilityBin } from '../../results/types.js';
 import { defineTask } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';

@@ -1,5 +1,5 @@
 /** The calibration task's spec: what suite validation and planning read (index.ts adds its run, aggregation and report). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTaskSpec, datasetField, optionalDatasetListField, planOneUnitPerModel, optionalDatasetField, promptsField, setting } from '../definition.js';
 
 export const options = z.strictObject({

@@ -1,5 +1,5 @@
 /** Dense correspondence: keypoint transfer with the vision tower's dense features, probe3d's SPair protocol (issue 16). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTask } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { correspondenceSection, correspondenceSummaryColumns } from './report.js';

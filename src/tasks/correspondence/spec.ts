@@ -1,6 +1,6 @@
 /** The correspondence task's spec: what suite validation and planning read (index.ts adds its run, aggregation and report). */
-import { z } from 'zod';
-import { DENSE_PRECISIONS } from '../../store/dense-store.js';
+import * as z from 'zod';
+import { DENSE_PRECISIONS } from '../../store/dense-precision.js';
 import { defineTaskSpec, datasetField, planOneUnitPerModel, setting } from '../definition.js';
 
 export const options = z.strictObject({

@@ -2,7 +2,7 @@
  * Corruption robustness: zero-shot accuracy under ImageNet-C and 3D common corruptions generated on
  * the fly; mCA, and mCE / relative mCE against a reference model's errors.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTask } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { corruptionSection } from './report.js';

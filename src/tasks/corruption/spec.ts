@@ -1,5 +1,5 @@
 /** The corruption task's spec: what suite validation and planning read (index.ts adds its run, aggregation and report). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CORRUPTION_GEOMETRIES, IMAGENET_C_JPEG_QUALITY } from '../../corruptions/protocol.js';
 import { corruptionInfo, parseCorruptions } from '../../corruptions/catalog.js';
 import { EMBEDDED_REFERENCE_ERRORS } from '../../refdata/embedded.js';

@@ -1,5 +1,5 @@
 /** The effective-robustness task's spec: what suite validation and planning read (index.ts adds its run, aggregation and report). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXTREME_ACCURACY_RULES } from '../../metrics/effective-robustness.js';
 import { defineTaskSpec, datasetField, datasetListField, nameSchema, promptsFor, promptsField } from '../definition.js';
 import { zeroshotUnit } from '../zeroshot/spec.js';

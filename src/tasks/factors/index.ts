@@ -1,5 +1,5 @@
 /** ImageNet-X visual factors: per-factor accuracy and error ratio of zero-shot predictions (Idrissi et al. 2022). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTask } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { factorsSection } from './report.js';

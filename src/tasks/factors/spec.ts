@@ -1,5 +1,5 @@
 /** The factors task's spec: what suite validation and planning read (index.ts adds its run, aggregation and report). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTaskSpec, datasetField, planOneUnitPerModel, optionalPathField, pathField, promptsField, setting } from '../definition.js';
 import { PROTOTYPE_MODES } from './prototypes.js';
 

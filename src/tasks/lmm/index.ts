@@ -1,5 +1,5 @@
 /** Multimodal LLMs as classifiers (ImageNet-D's protocol), next to CLIP on the same questions. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTask } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { lmmKeyMetrics, lmmSection, lmmSummaryColumns } from './report.js';

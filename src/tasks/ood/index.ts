@@ -1,5 +1,5 @@
 /** OOD detection: MSP / MaxLogit / Energy / MCM scores of the ID set against each OOD set; AUROC, AUPR, FPR@95TPR. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTask } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { oodKeyMetrics, oodSection, oodSummaryColumns } from './report.js';

@@ -1,5 +1,5 @@
 /** The ood task's spec: what suite validation and planning read (index.ts adds its run, aggregation and report). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OOD_SCORE_INPUTS } from '../../metrics/ood.js';
 import { defineTaskSpec, datasetField, datasetListField, planOneUnitPerModel, promptsField, setting } from '../definition.js';
 import { DEFAULT_OOD_SCORES, OOD_SCORES } from './scores.js';

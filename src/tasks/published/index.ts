@@ -8,7 +8,7 @@
  * difference is a warning in results.json and the report.
  */
 import { promises as fs } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorMessage } from '../../errors.js';
 import { ER_SHIFTS, ID_BENCHMARK, benchmarkSpec, type BenchmarkKey } from '../../published/benchmarks.js';
 import { analyzeLandscape, loadLandscapeInput, type LandscapeResult } from '../../published/index.js';

@@ -1,5 +1,5 @@
 /** Zero-shot image-text retrieval: Recall@K both ways on a caption dataset. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTask } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';
 import { retrievalSection, retrievalSummaryColumns } from './report.js';

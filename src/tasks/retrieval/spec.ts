@@ -1,5 +1,5 @@
 /** The retrieval task's spec: what suite validation and planning read (index.ts adds its run, aggregation and report). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_RECALL_KS } from '../../metrics/retrieval.js';
 import { defineTaskSpec, datasetField, planOneUnitPerModel, setting } from '../definition.js';
 

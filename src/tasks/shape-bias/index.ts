@@ -1,5 +1,5 @@
 /** Shape vs texture bias on cue-conflict stimuli (Geirhos et al. 2019). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ShapeBiasDetail } from '../../results/types.js';
 import { defineTask } from '../definition.js';
 import { eachModelUnit, metricValue } from '../unit-results.js';

@@ -1,5 +1,5 @@
 /** The shape-bias task's spec: what suite validation and planning read (index.ts adds its run, aggregation and report). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTaskSpec, datasetField, planOneUnitPerModel, optionalPathField, promptsField } from '../definition.js';
 
 export const options = z.strictObject({

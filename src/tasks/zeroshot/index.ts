@@ -1,5 +1,5 @@
 /** Zero-shot classification: top-1, top-5 and mean per-class recall of each dataset, per prompt set. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTask } from '../definition.js';
 import { metricValue } from '../unit-results.js';
 import { accuracySection, zeroshotKeyMetrics, zeroshotSummaryColumns } from './report.js';

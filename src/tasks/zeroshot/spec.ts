@@ -1,5 +1,5 @@
 /** The zeroshot task's spec: what suite validation and planning read (index.ts adds its run, aggregation and report). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTaskSpec, datasetListField, promptsField, type MetricUnit, type PlanModel } from '../definition.js';
 
 export const options = z.strictObject({
