@@ -1,7 +1,9 @@
 /**
  * CLI start-up: commands that run no model (`--help`, `score`, `suite check`) must not load onnxruntime-node,
  * transformers.js, sharp or vega (they cost seconds to load; README "Performance"). Checked on the module graph the
- * built CLI resolves (an ESM resolve hook records every URL), not on a time.
+ * built CLI resolves (an ESM resolve hook records every URL), not on a time. bin/holoclip.js runs the bundle
+ * (dist/bundle/, tools/build/bundle.mjs): a bundle file it loads stands for the dist/ modules and bundled packages
+ * esbuild put in it (dist/bundle/meta.json), so the same assertions hold for the bundle as for dist/.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,8 +18,8 @@ import { REPO_ROOT } from './helpers/fixtures.js';
 const HOOK = path.join(REPO_ROOT, 'test', 'helpers', 'record-imports.mjs');
 const HEAVY = ['onnxruntime-node', 'onnxruntime-common', '@huggingface/transformers', 'sharp', 'vega', 'vega-lite'];
 
-/** The packages (node_modules/<name>) and holoclip modules (dist/...) a CLI invocation loads, and its exit code. */
-async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; packages: Set<string>; holoclip: string[]; stderr: string }> {
+/** The packages (node_modules/<name>) and holoclip modules (dist/...) a CLI invocation loads, its exit code, and whether it ran the bundle. */
+async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; packages: Set<string>; holoclip: string[]; stderr: string; bundle: boolean }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-startup-'));
   const record = path.join(dir, 'imports.txt');
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
@@ -27,11 +29,25 @@ async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; p
     child.on('error', reject);
     child.on('close', (c) => resolve({ code: c, stderr: err }));
   });
-  const urls = (await fs.readFile(record, 'utf8')).trim().split('\n');
+  const recorded = (await fs.readFile(record, 'utf8')).trim().split('\n');
   await fs.rm(dir, { recursive: true, force: true });
+  const urls = await expandBundleFiles(recorded);
   const packages = new Set(urls.flatMap((u) => [...u.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((m) => m[1])));
   const holoclip = [...new Set(urls.flatMap((u) => (u.includes('/dist/') ? [u.slice(u.lastIndexOf('/dist/') + 6)] : [])))].sort();
-  return { code, packages, holoclip, stderr };
+  return { code, packages, holoclip, stderr, bundle: recorded.some((u) => u.endsWith('/dist/bundle/main.js')) };
+}
+
+/** Each dist/bundle/ file in `urls` replaced by the modules it holds (its inputs in dist/bundle/meta.json), as paths. */
+async function expandBundleFiles(urls: string[]): Promise<string[]> {
+  const bundled = urls.filter((u) => u.includes('/dist/bundle/'));
+  if (bundled.length === 0) return urls;
+  const meta = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  return urls.flatMap((u) => {
+    if (!u.includes('/dist/bundle/')) return [u];
+    const output = meta.outputs[`dist/bundle/${u.slice(u.lastIndexOf('/dist/bundle/') + 13)}`];
+    assert.ok(output, `${u} is not in dist/bundle/meta.json (a bundle from another build?)`);
+    return Object.keys(output.inputs).map((input) => `/${input}`);
+  });
 }
 
 function assertNoHeavy(packages: Set<string>, what: string): void {
@@ -42,6 +58,7 @@ function assertNoHeavy(packages: Set<string>, what: string): void {
 test('startup: holoclip --help loads the command list only, no command module and no heavy package', async () => {
   const r = await modulesLoadedBy(['--help']);
   assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.bundle, 'bin/holoclip.js did not run dist/bundle/main.js (build it with `npm run build`)');
   assertNoHeavy(r.packages, '--help');
   assert.deepEqual(r.holoclip, ['cli/command-list.js', 'cli/main.js', 'errors.js', 'util/fs-errors.js', 'util/version.js']);
 });
