@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every hot path next to its limit, one command, each figure a median of alternating runs
  * (A B A B ...), so a machine shared with other work biases neither side:
- *   1. CLI start-up of commands that run no model (`--help`, `score ece`, `suite check`), next to `node -e 0`;
+ *   1. CLI start-up of commands that run no model (`--help`, `score ece`, `suite check`), next to `node -e 0`, the
+ *      bundled CLI (what bin/holoclip.js runs) against tsc's modules (HOLOCLIP_NO_BUNDLE=1);
  *   2. `holoclip score ece|nll` (and `temperature` with --full) on a 50,000 x 1,000 float32 .npy against a plain
  *      numpy implementation of the same metric (bench/numpy_calibration.py, /usr/bin/python3), process start
  *      included, with the values side by side;
@@ -11,7 +12,7 @@
  *   5. the demo suite: a warm rerun (target < 3 s), and a cold run broken down by stage (fresh store with --full;
  *      otherwise only when bench/out/demo has none yet).
  *
- *   npm run bench [-- --full] [--reps N] [--images N] [--batch-size B] [--threads T] [--model DIR] [--python PATH]
+ *   npm run bench [-- --full] [--startup-only] [--reps N] [--images N] [--batch-size B] [--threads T] [--model DIR] [--python PATH]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
@@ -31,6 +32,7 @@ import { silentProgress } from '../src/util/progress.js';
 const { values } = parseArgs({
   options: {
     full: { type: 'boolean', default: false },
+    'startup-only': { type: 'boolean', default: false },
     reps: { type: 'string', default: '3' },
     images: { type: 'string', default: '256' },
     'batch-size': { type: 'string', default: '32' },
@@ -56,9 +58,9 @@ const median = (xs: number[]): number => {
 const f = (x: number, d = 2) => x.toFixed(d);
 
 /** Wall seconds and stdout of a process (start included); a failure stops the bench with its stderr. */
-function timed(cmd: string, args: string[], cwd = root): { seconds: number; stdout: string } {
+function timed(cmd: string, args: string[], cwd = root, env: NodeJS.ProcessEnv = process.env): { seconds: number; stdout: string } {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return { seconds, stdout: r.stdout };
@@ -105,24 +107,30 @@ console.log(`each figure: median of ${reps} alternating rounds${values.full ? ' 
 
 // 1. CLI start-up.
 {
-  const dir = await scoreInputs();
   const small = path.join(out, 'score-bench', 'small');
   await fs.mkdir(small, { recursive: true });
   await writeNpyAtomic(path.join(small, 'logits.npy'), Float32Array.from({ length: 400 }, (_, i) => Math.sin(i)), [100, 4]);
   await writeNpyAtomic(path.join(small, 'labels.npy'), Int32Array.from({ length: 100 }, (_, i) => i % 4), [100]);
+  const scoreArgs = ['score', 'ece', '--logits', path.join(small, 'logits.npy'), '--labels', path.join(small, 'labels.npy')];
+  // bin/holoclip.js runs the bundle (dist/bundle/, `npm run build`); HOLOCLIP_NO_BUNDLE=1 runs dist/cli/ (tsc's modules).
+  const plain = { ...process.env, HOLOCLIP_NO_BUNDLE: '1' };
   const t = alternate({
     node: () => timed(process.execPath, ['-e', '0']).seconds,
     help: () => timed(process.execPath, [bin, '--help']).seconds,
-    score: () => timed(process.execPath, [bin, 'score', 'ece', '--logits', path.join(small, 'logits.npy'), '--labels', path.join(small, 'labels.npy')]).seconds,
+    helpPlain: () => timed(process.execPath, [bin, '--help'], root, plain).seconds,
+    score: () => timed(process.execPath, [bin, ...scoreArgs]).seconds,
+    scorePlain: () => timed(process.execPath, [bin, ...scoreArgs], root, plain).seconds,
     check: () => timed(process.execPath, [bin, 'suite', 'check', 'suites/demo.yaml']).seconds,
-  }, Math.max(reps, 5));
-  console.log('CLI start-up (wall, process start included; target < 0.3 s)');
-  console.log(`  node -e 0                 ${f(median(t.node))} s`);
-  console.log(`  holoclip --help           ${f(median(t.help))} s`);
-  console.log(`  holoclip score ece (100x4) ${f(median(t.score))} s`);
-  console.log(`  holoclip suite check demo ${f(median(t.check))} s\n`);
-  void dir;
+    checkPlain: () => timed(process.execPath, [bin, 'suite', 'check', 'suites/demo.yaml'], root, plain).seconds,
+  }, Math.max(reps, 7));
+  console.log(`CLI start-up (wall, process start included; target < 0.3 s): bundle${existsSync(path.join(root, 'dist', 'bundle', 'main.js')) ? '' : ' MISSING (npm run build)'} | dist/cli modules`);
+  console.log(`  node -e 0                  ${f(median(t.node))} s`);
+  console.log(`  holoclip --help            ${f(median(t.help))} s | ${f(median(t.helpPlain))} s`);
+  console.log(`  holoclip score ece (100x4) ${f(median(t.score))} s | ${f(median(t.scorePlain))} s`);
+  console.log(`  holoclip suite check demo  ${f(median(t.check))} s | ${f(median(t.checkPlain))} s`);
+  console.log(`  (load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})\n`);
 }
+if (values['startup-only']) process.exit(0);
 
 // 2. score vs numpy, 3. OOD.
 {
