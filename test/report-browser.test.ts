@@ -17,7 +17,7 @@ import type { Browser } from 'playwright-core';
 import { renderReport } from '../src/report/index.js';
 import { assertReadable, launchChromium, measureReport, type PageMeasure } from './helpers/browser-report.js';
 import { runCli } from './helpers/cli.js';
-import { sharedEmojiShift, writeStyleManifest } from './helpers/emoji-shift.js';
+import { sharedEmojiShift, writeSmallSuite } from './helpers/emoji-shift.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import { SHARED_REFDATA } from './helpers/refdata-mirror.js';
 import { sampleResults } from './helpers/sample-results.js';
@@ -45,50 +45,7 @@ async function openBrowser(): Promise<Browser> {
 /** Writes a three-model suite over small emoji-shift subsets with every task, runs it with the built CLI, returns the report's path. */
 async function smallSuiteReport(): Promise<string> {
   const bench = await sharedEmojiShift();
-  await writeStyleManifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 1);
-  await writeStyleManifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
-  await writeStyleManifest(bench, path.join(work, 'silhouette-small.jsonl'), 'silhouette', 1);
-  const classnames = JSON.stringify(path.join(bench, 'classnames.txt'));
-  const suite = path.join(work, 'suite.yaml');
-  await fs.writeFile(
-    suite,
-    `name: browser-small
-description: three zoo models on small emoji-shift subsets, every task
-reference: base
-models:
-  - path: ${JSON.stringify(path.join(ZOO, 'base'))}
-  - path: ${JSON.stringify(path.join(ZOO, 'loss-sigmoid'))}
-  - path: ${JSON.stringify(path.join(ZOO, 'finetuned-classifier'))}
-    name: classifier
-datasets:
-  train-small: { path: train-small.jsonl, classnames: ${classnames} }
-  shift-small: { path: shift-small.jsonl, classnames: ${classnames} }
-  silhouette-small: { path: silhouette-small.jsonl, classnames: ${classnames} }
-  near-ood: ${JSON.stringify(path.join(bench, 'near-ood'))}
-  cue-conflict: ${JSON.stringify(path.join(bench, 'cue-conflict'))}
-  retrieval: ${JSON.stringify(path.join(bench, 'retrieval', 'captions.jsonl'))}
-prompts:
-  single: ["a photo of a {c}."]
-  pair: ["a photo of a {c}.", "an emoji of a {c}."]
-tasks:
-  - type: zeroshot
-    datasets: [train-small, shift-small, silhouette-small]
-    prompts: [single, pair]
-  - type: effective-robustness
-    id_dataset: train-small
-    shifts: [shift-small, silhouette-small]
-  - type: calibration
-    dataset: train-small
-    shifts: [shift-small]
-  - type: ood
-    dataset: shift-small
-    ood: [near-ood]
-  - type: shape-bias
-    dataset: cue-conflict
-  - type: retrieval
-    dataset: retrieval
-`,
-  );
+  const suite = await writeSmallSuite(work, bench, ZOO, { name: 'browser-small', description: 'three zoo models on small emoji-shift subsets, every task', trainPerClass: 1, benchmarksDir: false });
   const out = path.join(work, 'out');
   const res = await runCli(['run', suite, '--store', path.join(work, 'store'), '--out', out, '--threads', '1', '--quiet']);
   assert.equal(res.code, 0, res.stderr);

@@ -17,7 +17,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, runCli } from './helpers/cli.js';
-import { sharedEmojiShift, writeStyleManifest } from './helpers/emoji-shift.js';
+import { sharedEmojiShift, writeSmallSuite } from './helpers/emoji-shift.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import type { SuiteResults } from '../src/results/types.js';
 import { suiteJsonSchema } from '../src/suite/schema.js';
@@ -33,51 +33,7 @@ before(async () => {
   if (!hasZoo) return;
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-suite-'));
   bench = await sharedEmojiShift();
-  await writeStyleManifest(bench, path.join(work, 'train-small.jsonl'), 'noto', 2);
-  await writeStyleManifest(bench, path.join(work, 'shift-small.jsonl'), 'fluent-3d', 1);
-  await writeStyleManifest(bench, path.join(work, 'silhouette-small.jsonl'), 'silhouette', 1);
-  suiteFile = path.join(work, 'suite.yaml');
-  const classnames = path.join(bench, 'classnames.txt');
-  await fs.writeFile(
-    suiteFile,
-    `name: small
-description: three zoo models on small emoji-shift subsets
-reference: base
-benchmarks_dir: ${JSON.stringify(path.dirname(bench))}
-models:
-  - path: ${JSON.stringify(path.join(ZOO, 'base'))}
-  - path: ${JSON.stringify(path.join(ZOO, 'loss-sigmoid'))}
-  - path: ${JSON.stringify(path.join(ZOO, 'finetuned-classifier'))}
-    name: classifier
-datasets:
-  train-small: { path: train-small.jsonl, classnames: ${JSON.stringify(classnames)} }
-  shift-small: { path: shift-small.jsonl, classnames: ${JSON.stringify(classnames)} }
-  silhouette-small: { path: silhouette-small.jsonl, classnames: ${JSON.stringify(classnames)} }
-  near-ood: ${JSON.stringify(path.join(bench, 'near-ood'))}
-  cue-conflict: ${JSON.stringify(path.join(bench, 'cue-conflict'))}
-  retrieval: ${JSON.stringify(path.join(bench, 'retrieval', 'captions.jsonl'))}
-prompts:
-  single: ["a photo of a {c}."]
-  pair: ["a photo of a {c}.", "an emoji of a {c}."]
-tasks:
-  - type: zeroshot
-    datasets: [train-small, shift-small, silhouette-small]
-    prompts: [single, pair]
-  - type: effective-robustness
-    id_dataset: train-small
-    shifts: [shift-small, silhouette-small]
-  - type: calibration
-    dataset: train-small
-    shifts: [shift-small]
-  - type: ood
-    dataset: shift-small
-    ood: [near-ood]
-  - type: shape-bias
-    dataset: cue-conflict
-  - type: retrieval
-    dataset: retrieval
-`,
-  );
+  suiteFile = await writeSmallSuite(work, bench, ZOO, { name: 'small', description: 'three zoo models on small emoji-shift subsets', trainPerClass: 2, benchmarksDir: true });
 });
 
 after(async () => {

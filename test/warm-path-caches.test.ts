@@ -1,7 +1,8 @@
 /**
  * The caches that make a warm rerun fast (issue 18) never change what a run computes or hide damage:
  * - a built benchmark's verified-files stamp: a file changed in place is found even with its mtime put back;
- * - the chart cache: the same SVG bytes with or without it, a damaged entry re-rendered with a warning;
+ * - the chart cache: the same SVG bytes with or without it, a damaged entry re-rendered with a warning, and
+ *   checked by `holoclip store verify`;
  * - the decoder identity record: used only while sharp's installed packages are unchanged;
  * - the run's item stats: each file stat'ed once, so every model of a run sees one snapshot.
  */
@@ -16,6 +17,7 @@ import { ItemStatCache } from '../src/data/item-bytes.js';
 import { decoderIdentity, sharpInstallFingerprint } from '../src/pipeline/decoder-identity.js';
 import { chartKey, renderSvg } from '../src/report/kit/render-svg.js';
 import { ChartCache } from '../src/store/chart-cache.js';
+import { verifyStore } from '../src/store/verify.js';
 import { loadSharp } from '../src/util/heavy-modules.js';
 import { withTempDir } from './helpers/temp-dir.js';
 
@@ -93,6 +95,29 @@ test('chart cache: the same SVG bytes with or without it; a damaged entry is rem
     await writeFile(file, '{"version": 1, "svg_sha');
     assert.equal(await cache.get(key), null);
     assert.match(warnings[1], /not valid JSON/);
+  });
+});
+
+test('store verify checks the chart cache: a damaged entry is reported, and --repair removes only it', async () => {
+  await withTempDir(async (store) => {
+    const cache = ChartCache.forStore(store, () => {});
+    const good = chartKey(SPEC, 'chart-good');
+    const bad = chartKey(SPEC, 'chart-bad');
+    await cache.put(good, '<svg>good</svg>');
+    await cache.put(bad, '<svg>bad</svg>');
+    const badFile = path.join(store, 'charts', `${bad}.json`);
+    const entry = JSON.parse(await readFile(badFile, 'utf8')) as { svg: string };
+    await writeFile(badFile, JSON.stringify({ ...entry, svg: '<svg>edited</svg>' }));
+    await writeFile(path.join(store, 'charts', 'notes.txt'), 'not an entry');
+    const quiet = { start() {}, update() {}, finish() {}, log() {}, warn() {} };
+    const report = await verifyStore(store, { repair: false, progress: quiet });
+    assert.equal(report.checked.charts, 2);
+    assert.deepEqual(report.damaged.map((d) => [d.kind, d.file, d.problem]), [['report chart', badFile, 'its SVG does not match its sha256']]);
+    const repaired = await verifyStore(store, { repair: true, progress: quiet });
+    assert.equal(repaired.repaired, true);
+    assert.equal(await cache.get(bad), null);
+    assert.equal(await cache.get(good), '<svg>good</svg>');
+    assert.deepEqual((await verifyStore(store, { repair: false, progress: quiet })).damaged, []);
   });
 });
 

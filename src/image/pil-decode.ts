@@ -24,6 +24,9 @@ import { ImageReadError } from '../errors.js';
 import { asSharpInput } from './netpbm-bmp.js';
 import { toImageReadError } from './decode.js';
 import type { Raw8 } from './pil-resample.js';
+import { sniffPlainImage } from './header-sniff.js';
+
+type SharpModule = Awaited<ReturnType<typeof loadSharp>>;
 
 export interface PillowDecodeOptions {
   /** Apply the EXIF orientation like `PIL.ImageOps.exif_transpose` (default false: Pillow's `Image.open` does not). */
@@ -106,6 +109,16 @@ async function rawOf(pipeline: Sharp, file: string, depth?: 'ushort'): Promise<{
 }
 
 /**
+ * 8-bit output of sharp: grey replicated to R = G = B, palette expanded, 16-bit reduced to the high byte. Read
+ * sequentially (libvips' access hint: the same pixels, less buffering).
+ */
+async function plain8Bit(sharp: SharpModule, bytes: Buffer, file: string): Promise<Raw8> {
+  const raw = await rawOf(sharp(bytes, { ignoreIcc: true, sequentialRead: true }), file);
+  const u8 = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length);
+  return { width: raw.width, height: raw.height, channels: 3, data: firstThree(u8, raw.width * raw.height, raw.channels) };
+}
+
+/**
  * Exactly `PIL.Image.open(f).convert('RGB')` (3 channels, interleaved). `file` is only used in messages.
  * Throws ImageReadError for unreadable input and for inputs whose Pillow decoding is not reproduced.
  */
@@ -114,6 +127,9 @@ export async function decodeLikePillow(input: Buffer, file: string, options: Pil
   if (input.length === 0) throw new ImageReadError(file, 'empty file (0 bytes)');
   // PGM/PPM/BMP (which sharp cannot read) as PNG: Pillow's convert('RGB') of them is the plain pixels.
   const bytes = await asSharpInput(input, file);
+  // A plain 8-bit JPEG or PNG (most files) needs no separate header read: it takes the 8-bit branch below.
+  const plain = options.exifTranspose ? null : sniffPlainImage(bytes);
+  if (plain) return plain8Bit(sharp, bytes, file);
   let meta: Metadata;
   try {
     meta = await sharp(bytes).metadata();
@@ -147,10 +163,7 @@ export async function decodeLikePillow(input: Buffer, file: string, options: Pil
     if (depth !== 'uchar' && !(depth === 'ushort' && meta.format === 'png')) {
       throw new ImageReadError(file, `${depth} ${meta.format} images are not decoded like Pillow (8-bit images and 16-bit PNGs are); convert the file to 8-bit`);
     }
-    // 8-bit output of sharp: grey replicated to R = G = B, palette expanded, 16-bit reduced to the high byte.
-    const raw = await rawOf(sharp(bytes, { ignoreIcc: true }), file);
-    const u8 = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length);
-    img = { width: raw.width, height: raw.height, channels: 3, data: firstThree(u8, raw.width * raw.height, raw.channels) };
+    img = await plain8Bit(sharp, bytes, file);
   }
   if (options.exifTranspose) img = exifTranspose(img, meta.orientation ?? 1);
   return img;

@@ -10,8 +10,14 @@
  *  - a pass is skipped when that axis keeps its size;
  *  - NEAREST is not a convolution in Pillow: `_resize` routes it to `ImagingScaleAffine` (accumulated double source
  *    coordinates, truncated).
+ * The passes run in WebAssembly SIMD (wasm/pil-resample.wat: four or eight lanes at a time, the same int32
+ * arithmetic) when the engine has it, else in the JS below; `kernel: 'js'` forces the JS passes (the tests compare them).
  * Pure: no I/O, no sharp.
  */
+import { runResamplePasses, type AxisCoeffs } from './wasm/resample-kernel.js';
+
+/** Which implementation runs the two passes: both give the same bytes. */
+export type ResampleKernel = 'wasm' | 'js';
 
 export type PilFilter = 'nearest' | 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';
 
@@ -78,12 +84,7 @@ const FILTERS: Readonly<Record<Exclude<PilFilter, 'nearest'>, Filter>> = {
 };
 
 /** Fixed-point coefficients of one axis: for output i, taps k[i*ksize .. +count[i]) applied from source index start[i]. */
-interface Coeffs {
-  ksize: number;
-  start: Int32Array;
-  count: Int32Array;
-  k: Int32Array;
-}
+type Coeffs = AxisCoeffs;
 
 /** `precompute_coeffs` + `normalize_coeffs_8bpc` for the box [0, inSize). */
 function precomputeCoeffs(inSize: number, outSize: number, filter: Filter): Coeffs {
@@ -125,66 +126,73 @@ function clip8(ss: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
-/** Horizontal pass over source rows [rowFirst, rowFirst + rows). */
-function resampleHorizontal(src: Raw8, outWidth: number, rowFirst: number, rows: number, c: Coeffs): Raw8 {
+// The passes below accumulate in int32 (`Math.imul` and `| 0`), as Pillow's C does with its `int ss`: with 22
+// fractional bits, 8-bit pixels and coefficients that sum to 1, a sum never leaves the int32 range, so this is the
+// same arithmetic, without the overflow checks V8 would otherwise keep on a plain `+=`.
+
+/**
+ * Horizontal pass: output columns [colFirst, colFirst + cols) of source rows [rowFirst, rowFirst + rows). Every
+ * output pixel depends only on its own coefficients, so a window of columns equals those columns of the full pass.
+ */
+function resampleHorizontal(src: Raw8, colFirst: number, cols: number, rowFirst: number, rows: number, c: Coeffs): Raw8 {
   const C = src.channels;
   const inStride = src.width * C;
-  const out = new Uint8Array(outWidth * rows * C);
+  const out = new Uint8Array(cols * rows * C);
   const { ksize, start, count, k } = c;
   const data = src.data;
   for (let yy = 0; yy < rows; yy++) {
     const rowBase = (yy + rowFirst) * inStride;
-    const outBase = yy * outWidth * C;
-    for (let xx = 0; xx < outWidth; xx++) {
+    let o = yy * cols * C;
+    for (let xx = colFirst; xx < colFirst + cols; xx++) {
       const kb = xx * ksize;
-      const n = count[xx];
+      const ke = kb + count[xx];
       let s = rowBase + start[xx] * C;
       if (C === 1) {
         let s0 = HALF;
-        for (let x = 0; x < n; x++, s++) s0 += data[s] * k[kb + x];
-        out[outBase + xx] = clip8(s0);
+        for (let j = kb; j < ke; j++, s++) s0 = (s0 + Math.imul(data[s], k[j])) | 0;
+        out[o++] = clip8(s0);
       } else {
         let s0 = HALF;
         let s1 = HALF;
         let s2 = HALF;
-        for (let x = 0; x < n; x++, s += 3) {
-          const kv = k[kb + x];
-          s0 += data[s] * kv;
-          s1 += data[s + 1] * kv;
-          s2 += data[s + 2] * kv;
+        for (let j = kb; j < ke; j++, s += 3) {
+          const kv = k[j];
+          s0 = (s0 + Math.imul(data[s], kv)) | 0;
+          s1 = (s1 + Math.imul(data[s + 1], kv)) | 0;
+          s2 = (s2 + Math.imul(data[s + 2], kv)) | 0;
         }
-        const o = outBase + xx * 3;
         out[o] = clip8(s0);
         out[o + 1] = clip8(s1);
         out[o + 2] = clip8(s2);
+        o += 3;
       }
     }
   }
-  return { width: outWidth, height: rows, channels: C, data: out };
+  return { width: cols, height: rows, channels: C, data: out };
 }
 
-/** Vertical pass; `rowShift` is subtracted from every coefficient's source row (Pillow's bounds shift). */
-function resampleVertical(src: Raw8, outHeight: number, rowShift: number, c: Coeffs): Raw8 {
+/**
+ * Vertical pass: output rows [rowFirst, rowFirst + rows) of the full pass; `rowShift` is subtracted from every
+ * coefficient's source row (Pillow's bounds shift: `src` starts at that source row).
+ */
+function resampleVertical(src: Raw8, rowFirst: number, rows: number, rowShift: number, c: Coeffs): Raw8 {
   const C = src.channels;
   const stride = src.width * C;
-  const out = new Uint8Array(stride * outHeight);
+  const out = new Uint8Array(stride * rows);
   const { ksize, start, count, k } = c;
   const data = src.data;
-  const acc = new Int32Array(stride);
-  for (let yy = 0; yy < outHeight; yy++) {
+  for (let yy = rowFirst; yy < rowFirst + rows; yy++) {
     const kb = yy * ksize;
-    const n = count[yy];
-    const y0 = start[yy] - rowShift;
-    acc.fill(HALF);
-    for (let y = 0; y < n; y++) {
-      const kv = k[kb + y];
-      const base = (y0 + y) * stride;
-      for (let i = 0; i < stride; i++) acc[i] += data[base + i] * kv;
+    const ke = kb + count[yy];
+    const base0 = (start[yy] - rowShift) * stride;
+    const ob = (yy - rowFirst) * stride;
+    for (let i = 0; i < stride; i++) {
+      let ss = HALF;
+      for (let j = kb, s = base0 + i; j < ke; j++, s += stride) ss = (ss + Math.imul(data[s], k[j])) | 0;
+      out[ob + i] = clip8(ss);
     }
-    const ob = yy * stride;
-    for (let i = 0; i < stride; i++) out[ob + i] = clip8(acc[i]);
   }
-  return { width: src.width, height: outHeight, channels: C, data: out };
+  return { width: src.width, height: rows, channels: C, data: out };
 }
 
 /** Pillow's NEAREST resize (`ImagingScaleAffine` with a = [in/out, 0, 0, 0, in/out, 0]). */
@@ -215,11 +223,15 @@ function nearestResize(src: Raw8, width: number, height: number): Raw8 {
   return { width, height, channels: C, data: out };
 }
 
-/**
- * `Image.resize((width, height), filter)` of Pillow for an 8-bit L (1 channel) or RGB (3 channels) image.
- * Returns a copy when the size does not change (as Pillow does).
- */
-export function pilResize(src: Raw8, width: number, height: number, filter: PilFilter): Raw8 {
+/** A window of an image: columns [x, x + width), rows [y, y + height). */
+export interface PixelRegion {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function checkResizeArgs(src: Raw8, width: number, height: number): void {
   if (src.channels !== 1 && src.channels !== 3) {
     throw new RangeError(`pilResize: only 1- and 3-channel images are supported, got ${src.channels} channels`);
   }
@@ -229,23 +241,79 @@ export function pilResize(src: Raw8, width: number, height: number, filter: PilF
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`pilResize: target size must be positive integers, got ${width}x${height}`);
   }
-  if (width === src.width && height === src.height) {
-    return { width, height, channels: src.channels, data: src.data.slice() };
+}
+
+/** The pixels of `region` in an interleaved image (a copy). */
+export function cropRegion(src: Raw8, region: PixelRegion): Raw8 {
+  const C = src.channels;
+  const { x, y, width, height } = region;
+  if (x === 0 && y === 0 && width === src.width && height === src.height) return { ...src, data: src.data.slice() };
+  const out = new Uint8Array(width * height * C);
+  for (let r = 0; r < height; r++) {
+    const s = ((y + r) * src.width + x) * C;
+    out.set(src.data.subarray(s, s + width * C), r * width * C);
   }
-  if (filter === 'nearest') return nearestResize(src, width, height);
+  return { width, height, channels: C, data: out };
+}
+
+/**
+ * `Image.resize((width, height), filter)` of Pillow for an 8-bit L (1 channel) or RGB (3 channels) image.
+ * Returns a copy when the size does not change (as Pillow does).
+ */
+export function pilResize(src: Raw8, width: number, height: number, filter: PilFilter, options: { kernel?: ResampleKernel } = {}): Raw8 {
+  return pilResizeRegion(src, width, height, filter, { x: 0, y: 0, width, height }, options);
+}
+
+/**
+ * `Image.resize((width, height), filter).crop(region)` for a region inside the resized image, byte for byte, computing
+ * only the pixels the region keeps: a center crop after a shortest-edge resize (every CLIP pipeline) skips the columns
+ * or rows it would throw away. Each resized pixel depends only on its own coefficients (the horizontal pass runs over
+ * the source rows the region's output rows need, as Pillow runs it over the rows all output rows need), so the window
+ * equals the same window of the full resize.
+ */
+export function pilResizeRegion(
+  src: Raw8,
+  width: number,
+  height: number,
+  filter: PilFilter,
+  region: PixelRegion,
+  options: { kernel?: ResampleKernel } = {},
+): Raw8 {
+  checkResizeArgs(src, width, height);
+  const { x, y, width: rw, height: rh } = region;
+  if (![x, y, rw, rh].every(Number.isInteger) || x < 0 || y < 0 || rw < 1 || rh < 1 || x + rw > width || y + rh > height) {
+    throw new RangeError(`pilResizeRegion: region ${rw}x${rh} at (${x}, ${y}) is not inside the ${width}x${height} result`);
+  }
+  if (width === src.width && height === src.height) return cropRegion(src, region);
+  if (filter === 'nearest') return cropRegion(nearestResize(src, width, height), region);
   const f = FILTERS[filter];
-  const needHorizontal = width !== src.width;
-  const needVertical = height !== src.height;
-  const vert = precomputeCoeffs(src.height, height, f);
-  let img = src;
-  let rowShift = 0;
-  if (needHorizontal) {
-    const horiz = precomputeCoeffs(src.width, width, f);
-    const first = vert.start[0];
-    const last = vert.start[height - 1] + vert.count[height - 1];
-    img = resampleHorizontal(src, width, first, last - first, horiz);
-    rowShift = first;
+  const vert = height !== src.height ? precomputeCoeffs(src.height, height, f) : null;
+  const horiz = width !== src.width ? precomputeCoeffs(src.width, width, f) : null;
+  // Source rows the region's output rows read (all rows of the region when there is no vertical pass).
+  const first = vert ? vert.start[y] : y;
+  const last = vert ? vert.start[y + rh - 1] + vert.count[y + rh - 1] : y + rh;
+  const C = src.channels;
+  const useWasm = (options.kernel ?? 'wasm') === 'wasm' && (C === 3 || !horiz);
+  if (useWasm) {
+    // Without a horizontal pass the vertical one reads the region's columns of every source row.
+    const input = horiz ? src : cropRegion(src, { x, y: 0, width: rw, height: src.height });
+    const data = runResamplePasses(
+      input.data,
+      input.width,
+      C,
+      horiz ? { coeffs: horiz, colFirst: x, cols: rw, rowFirst: first, rows: last - first } : null,
+      vert ? { coeffs: vert, rowFirst: y, rows: rh, rowShift: horiz ? first : 0 } : null,
+    );
+    if (data) return { width: rw, height: rh, channels: C, data };
   }
-  if (needVertical) img = resampleVertical(img, height, rowShift, vert);
+  let img: Raw8;
+  let rowShift = 0;
+  if (horiz) {
+    img = resampleHorizontal(src, x, rw, first, last - first, horiz);
+    rowShift = first;
+  } else {
+    img = cropRegion(src, { x, y: 0, width: rw, height: src.height });
+  }
+  if (vert) return resampleVertical(img, y, rh, rowShift, vert);
   return img;
 }

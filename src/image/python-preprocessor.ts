@@ -6,7 +6,7 @@
  */
 import { ImageReadError } from '../errors.js';
 import { decodeLikePillow } from './pil-decode.js';
-import { pilResize, type Raw8 } from './pil-resample.js';
+import { cropRegion, pilResizeRegion, type PixelRegion, type Raw8 } from './pil-resample.js';
 import { pythonResizeTarget, type PythonCrop, type PythonPipeline, type PythonTensor } from './python-pipeline.js';
 import type { ImagePreprocessor } from './types.js';
 
@@ -49,39 +49,38 @@ export function cropShift(size: number, crop: number, convention: PythonCrop['co
 
 /** Decoded, resized and cropped uint8 RGB pixels (what the Python pipeline has before ToTensor / rescale). */
 export async function pythonPixels(p: PythonPipeline, input: Buffer, file: string): Promise<Raw8> {
-  let img = await decodeLikePillow(input, file);
+  const img = await decodeLikePillow(input, file);
+  let [tw, th] = [img.width, img.height];
   if (p.resize) {
-    const [tw, th] = pythonResizeTarget(p.resize, img.width, img.height);
+    [tw, th] = pythonResizeTarget(p.resize, img.width, img.height);
     if (tw < 1 || th < 1 || tw * th > MAX_RESIZED_PIXELS) {
       throw new ImageReadError(file, `${img.width}x${img.height} is too small or too elongated: resizing gives ${tw}x${th}`);
     }
-    img = pilResize(img, tw, th, p.resize.filter);
   }
+  const resize = (region: PixelRegion): Raw8 =>
+    p.resize ? pilResizeRegion(img, tw, th, p.resize.filter, region) : cropRegion(img, region);
   if (!p.crop) {
-    if (img.width !== p.outputWidth || img.height !== p.outputHeight) {
-      throw new ImageReadError(file, `preprocessing produced ${img.width}x${img.height} pixels instead of ${p.outputWidth}x${p.outputHeight}`);
+    if (tw !== p.outputWidth || th !== p.outputHeight) {
+      throw new ImageReadError(file, `preprocessing produced ${tw}x${th} pixels instead of ${p.outputWidth}x${p.outputHeight}`);
     }
-    return img;
+    return p.resize ? resize({ x: 0, y: 0, width: tw, height: th }) : img;
   }
   const { height: ch, width: cw, convention, fill } = p.crop;
-  const sx = cropShift(img.width, cw, convention);
-  const sy = cropShift(img.height, ch, convention);
+  const sx = cropShift(tw, cw, convention);
+  const sy = cropShift(th, ch, convention);
+  // The part of the crop window inside the resized image: only those pixels are resized (output x + sx = source x).
+  const x0 = Math.max(0, sx);
+  const y0 = Math.max(0, sy);
+  const x1 = Math.min(tw, sx + cw);
+  const y1 = Math.min(th, sy + ch);
+  if (x0 === sx && y0 === sy && x1 - x0 === cw && y1 - y0 === ch) return resize({ x: x0, y: y0, width: cw, height: ch });
   const out = new Uint8Array(cw * ch * 3);
-  for (let y = 0; y < ch; y++) {
-    const yy = y + sy;
-    for (let x = 0; x < cw; x++) {
-      const xx = x + sx;
-      const d = (y * cw + x) * 3;
-      if (yy < 0 || yy >= img.height || xx < 0 || xx >= img.width) {
-        out[d] = fill[0];
-        out[d + 1] = fill[1];
-        out[d + 2] = fill[2];
-      } else {
-        const s = (yy * img.width + xx) * 3;
-        out[d] = img.data[s];
-        out[d + 1] = img.data[s + 1];
-        out[d + 2] = img.data[s + 2];
-      }
+  for (let i = 0; i < cw * ch; i++) out.set(fill, 3 * i);
+  if (x1 > x0 && y1 > y0) {
+    const inner = resize({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+    const rowBytes = inner.width * 3;
+    for (let r = 0; r < inner.height; r++) {
+      out.set(inner.data.subarray(r * rowBytes, (r + 1) * rowBytes), ((y0 - sy + r) * cw + (x0 - sx)) * 3);
     }
   }
   return { width: cw, height: ch, channels: 3, data: out };

@@ -5,7 +5,8 @@
  *
  * `<store>/charts/<key>.json` = {"version": 1, "svg_sha256": ..., "svg": ...}, written atomically. An entry whose
  * digest does not match is removed with a warning and the chart is rendered again: the cache only saves time.
- * `holoclip store gc` leaves this folder alone; deleting it is always safe.
+ * `holoclip store verify` checks these entries too (and `--repair` removes the damaged ones); `holoclip store gc`
+ * leaves this folder alone; deleting it is always safe.
  */
 import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +20,23 @@ interface ChartEntry {
 }
 
 const KEY = /^[0-9a-f]{64}$/;
+
+/** The keys of the entries in a chart cache folder's listing (temp files and anything else left out). */
+export function chartEntryKeys(names: readonly string[]): string[] {
+  return names.filter((n) => n.endsWith('.json') && KEY.test(n.slice(0, -'.json'.length))).map((n) => n.slice(0, -'.json'.length));
+}
+
+/** What is wrong with a chart cache entry's text, or null when it is a valid entry whose SVG matches its sha256. */
+export function chartEntryProblem(text: string): string | null {
+  try {
+    const entry = JSON.parse(text) as Partial<ChartEntry>;
+    if (entry.version !== 1 || typeof entry.svg !== 'string' || typeof entry.svg_sha256 !== 'string') return 'not a chart cache entry';
+    if (sha256(entry.svg) !== entry.svg_sha256) return 'its SVG does not match its sha256';
+    return null;
+  } catch {
+    return 'not valid JSON';
+  }
+}
 
 export class ChartCache {
   constructor(
@@ -46,15 +64,8 @@ export class ChartCache {
       if (isErrno(err, 'ENOENT')) return null;
       throw err;
     }
-    let problem: string | null = null;
-    try {
-      const entry = JSON.parse(text) as Partial<ChartEntry>;
-      if (entry.version !== 1 || typeof entry.svg !== 'string' || typeof entry.svg_sha256 !== 'string') problem = 'not a chart cache entry';
-      else if (sha256(entry.svg) !== entry.svg_sha256) problem = 'its SVG does not match its sha256';
-      else return entry.svg;
-    } catch {
-      problem = 'not valid JSON';
-    }
+    const problem = chartEntryProblem(text);
+    if (problem === null) return (JSON.parse(text) as ChartEntry).svg;
     this.warn(`removed the damaged chart cache entry ${file} (${problem}); the chart is rendered again`);
     await unlink(file).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT')) throw err;

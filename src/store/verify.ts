@@ -1,6 +1,6 @@
 /**
  * `holoclip store verify`: check every entry of a store against its recorded sha256 (embedding
- * chunks, text-cache entries, metric unit folders) and report the damaged ones; with `repair`, remove
+ * chunks, text-cache entries, metric unit folders, cached report charts) and report the damaged ones; with `repair`, remove
  * them (only them), so the next run recomputes them.
  */
 import { readFileSync } from 'node:fs';
@@ -11,13 +11,14 @@ import { committedChunkIds, decodeChunkBytes, inspectChunk } from './embedding-s
 import { StoreDamageError, type StoreDamage } from './integrity.js';
 import { checkTextMatrix } from './text-cache.js';
 import { checkUnitFolder } from './unit-results.js';
+import { chartEntryKeys, chartEntryProblem } from './chart-cache.js';
 import type { ProgressSink } from '../util/progress.js';
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface VerifyReport {
   readonly root: string;
-  readonly checked: { readonly chunks: number; readonly text: number; readonly units: number };
+  readonly checked: { readonly chunks: number; readonly text: number; readonly units: number; readonly charts: number };
   /** Entries written before checksums: read, but they cannot be checked. */
   readonly unchecked: { readonly chunks: number; readonly text: number };
   readonly damaged: readonly StoreDamage[];
@@ -78,7 +79,7 @@ export async function removeDamagedEntry(d: StoreDamage): Promise<void> {
 export async function verifyStore(root: string, options: { repair: boolean; progress: ProgressSink }): Promise<VerifyReport> {
   const abs = path.resolve(root);
   const damaged: StoreDamage[] = [];
-  const checked = { chunks: 0, text: 0, units: 0 };
+  const checked = { chunks: 0, text: 0, units: 0, charts: 0 };
   const unchecked = { chunks: 0, text: 0 };
 
   // What there is to check, counted first so the progress line has a total.
@@ -93,7 +94,9 @@ export async function verifyStore(root: string, options: { repair: boolean; prog
     .map((n) => n.slice(0, -'.json'.length))
     .filter((k) => SAFE_KEY.test(k));
   const unitKeys = (await listDir(path.join(abs, 'units'))).filter((n) => SAFE_KEY.test(n) && !isTempFileName(n));
-  const total = spaces.reduce((n, s) => n + s.ids.length, 0) + textKeys.length + unitKeys.length;
+  const chartsDir = path.join(abs, 'charts');
+  const chartKeys = chartEntryKeys(await listDir(chartsDir));
+  const total = spaces.reduce((n, s) => n + s.ids.length, 0) + textKeys.length + unitKeys.length + chartKeys.length;
 
   const { progress } = options;
   progress.start(`verifying store ${abs}`, total, 'entry');
@@ -133,6 +136,19 @@ export async function verifyStore(root: string, options: { repair: boolean; prog
     if (found.kind === 'damaged') damaged.push(found.damage);
     else if (found.kind === 'partial') damaged.push({ kind: 'metric unit', file: path.join(dir, 'result.json'), problem: 'is missing (the unit was left half-written)', entry: [dir] });
     checked.units++;
+    step();
+  }
+  for (const key of chartKeys) {
+    const file = path.join(chartsDir, `${key}.json`);
+    let problem: string | null;
+    try {
+      problem = chartEntryProblem(await fs.readFile(file, 'utf8'));
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      problem = null; // removed meanwhile by a run that found it damaged
+    }
+    if (problem !== null) damaged.push({ kind: 'report chart', file, problem, entry: [file] });
+    checked.charts++;
     step();
   }
   progress.finish();

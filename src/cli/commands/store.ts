@@ -19,7 +19,7 @@ function formatBytes(n: number): string {
 function formatVerify(r: VerifyReport): string {
   const lines = [
     `store                  ${r.root}`,
-    `checked                ${r.checked.chunks} embedding chunks, ${r.checked.text} text-cache entries, ${r.checked.units} metric units`,
+    `checked                ${r.checked.chunks} embedding chunks, ${r.checked.text} text-cache entries, ${r.checked.units} metric units, ${r.checked.charts} report charts`,
   ];
   if (r.unchecked.chunks + r.unchecked.text > 0) {
     lines.push(`without checksums      ${r.unchecked.chunks} embedding chunks, ${r.unchecked.text} text-cache entries (written by an older holoclip; read unchecked)`);
@@ -50,7 +50,7 @@ export function registerStore(program: Command): void {
   const store = program.command('store').description('the embedding and result store: verify its checksums, remove entries no suite uses');
   store
     .command('verify')
-    .description('check every embedding chunk, text-cache entry and metric unit of a store against its recorded sha256; exit code 1 if any is damaged')
+    .description('check every embedding chunk, text-cache entry, metric unit and cached report chart of a store against its recorded sha256; exit code 1 if any is damaged')
     .option('--store <dir>', 'store folder', '.holoclip')
     .option('--repair', 'remove the damaged entries (only them); the next run recomputes them')
     .option('--quiet', 'no progress output')
@@ -74,7 +74,8 @@ export function registerStore(program: Command): void {
       `
 Entries are embedding spaces and chunks, text-cache entries, metric unit folders and cached logit
 scales. An entry is kept when a warm \`holoclip run\` of one of the suites would read it. Nothing
-else in the store (the file-hash index, built benchmarks, depth maps, other files) is ever touched.
+else in the store (the file-hash index, built benchmarks, depth maps, cached report charts, other
+files) is ever touched; the charts/ folder is a cache that is always safe to delete.
 Entries made by \`holoclip eval\` commands are not referenced by a suite: gc lists them.`,
     )
     .action(async (files: string[], flags: { store?: string; apply?: boolean; quiet?: boolean }) => {
