@@ -11,8 +11,13 @@ import path from 'node:path';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { calibrationRowTerms, type CalibrationRowTerms } from '../metrics/calibration.js';
 
-/** Rows per claimed block: about 1 MB of float32 (small blocks: the threads end within one block of each other). */
+/** Bytes per claimed block: about 1 MB of float32 (small blocks: the threads end within one block of each other). */
 const BLOCK_BYTES = 1 << 20;
+
+/** Rows per claimed block, the same for every thread (block k is rows k * blockRows ..). */
+export function blockRowsFor(cols: number, blockBytes = BLOCK_BYTES): number {
+  return Math.max(1, Math.floor(blockBytes / (cols * 4)));
+}
 
 export interface LogitsFileShape {
   readonly rows: number;
@@ -70,6 +75,15 @@ export function claimWorkerStart(buffers: SharedCalibrationBuffers): boolean {
   return Atomics.compareExchange(new Int32Array(buffers.control), WORKER_STATE, WORKER_IDLE, WORKER_STARTED) === WORKER_IDLE;
 }
 
+/**
+ * Tests: waits (without blocking the event loop, which a worker started from tsx needs) until another thread has
+ * claimed a block, or at most `limitMs`, so that the worker certainly scores rows.
+ */
+export async function waitForFirstClaim(buffers: SharedCalibrationBuffers, limitMs = 20_000): Promise<void> {
+  const control = new Int32Array(buffers.control);
+  for (let waited = 0; waited < limitMs && Atomics.load(control, NEXT_BLOCK) === 0; waited += 2) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
 /** The caller, once its own claims run out: true when the worker never started (it then never will; no reply to wait for). */
 export function cancelWorkerStart(buffers: SharedCalibrationBuffers): boolean {
   return Atomics.compareExchange(new Int32Array(buffers.control), WORKER_STATE, WORKER_IDLE, WORKER_CANCELLED) === WORKER_IDLE;
@@ -105,7 +119,9 @@ function readRows(fd: number, into: Buffer, shape: LogitsFileShape, first: numbe
 
 /**
  * Claims and scores blocks until none is left (or every block left starts after a bad row). Any number of
- * threads may run it at once on the same buffers; `labels` are every row's labels.
+ * threads may run it at once on the same buffers, with the same `blockRows`; `labels` are every row's labels.
+ * `ready`, called once the file is open, may decline to claim anything (false: return at once). Returns the rows
+ * it scored.
  */
 export function scoreClaimedBlocks(
   fileArg: string,
@@ -114,11 +130,11 @@ export function scoreClaimedBlocks(
   labels: ArrayLike<number>,
   temperature: number,
   buffers: SharedCalibrationBuffers,
-  blockBytes = BLOCK_BYTES,
-): void {
+  blockRows: number,
+  ready: () => boolean = () => true,
+): number {
   const file = path.resolve(fileArg);
   const { rows, cols } = shape;
-  const blockRows = Math.max(1, Math.floor(blockBytes / (cols * 4)));
   const control = new Int32Array(buffers.control);
   const terms = sharedTerms(buffers);
   // Its own ArrayBuffer at offset 0 (Float32Array needs 4-byte alignment).
@@ -126,10 +142,12 @@ export function scoreClaimedBlocks(
   const values = new Float32Array(buffer.buffer, 0, buffer.length / 4);
   const row = new Float64Array(cols);
   const fd = openForReading(file, what);
+  let scoredRows = 0;
   try {
+    if (!ready()) return 0;
     for (;;) {
       const first = Atomics.add(control, NEXT_BLOCK, 1) * blockRows;
-      if (first >= rows || first >= Atomics.load(control, FIRST_BAD_ROW)) return;
+      if (first >= rows || first >= Atomics.load(control, FIRST_BAD_ROW)) return scoredRows;
       const count = Math.min(blockRows, rows - first);
       readRows(fd, buffer, shape, first, count, what, file);
       const scored = calibrationRowTerms(values, first, count, cols, labels, temperature, row, {
@@ -138,9 +156,10 @@ export function scoreClaimedBlocks(
         nll: terms.nll.subarray(first, first + count),
         brier: terms.brier.subarray(first, first + count),
       });
+      scoredRows += scored;
       if (scored < count) {
         lowerFirstBadRow(control, first + scored);
-        return;
+        return scoredRows;
       }
     }
   } finally {

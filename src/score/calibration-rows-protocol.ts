@@ -8,6 +8,8 @@ export interface CalibrationRowsRequest {
   readonly shape: LogitsFileShape;
   readonly temperature: number;
   readonly buffers: SharedCalibrationBuffers;
+  /** Rows per claimed block: the main thread's (blocks are numbered by the shared counter). */
+  readonly blockRows: number;
 }
 
 /** The one message the worker waits for: every label (indexed by row number); the worker then claims blocks. */
@@ -15,4 +17,5 @@ export interface CalibrationRowsStart {
   readonly labels: Int32Array;
 }
 
-export type CalibrationRowsReply = { readonly ok: true } | { readonly ok: false; readonly error: string };
+/** ok: the rows the worker scored (0 when the main thread had finished before the worker started). */
+export type CalibrationRowsReply = { readonly ok: true; readonly rows: number } | { readonly ok: false; readonly error: string };

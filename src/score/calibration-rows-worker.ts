@@ -12,9 +12,10 @@ const port = parentPort;
 if (!port) throw new Error('calibration-rows-worker must run as a worker thread');
 const req = workerData as CalibrationRowsRequest;
 port.once('message', ({ labels }: CalibrationRowsStart) => {
-  let reply: CalibrationRowsReply = { ok: true };
+  let reply: CalibrationRowsReply = { ok: true, rows: 0 };
   try {
-    if (claimWorkerStart(req.buffers)) scoreClaimedBlocks(req.file, req.what, req.shape, labels, req.temperature, req.buffers);
+    const rows = scoreClaimedBlocks(req.file, req.what, req.shape, labels, req.temperature, req.buffers, req.blockRows, () => claimWorkerStart(req.buffers));
+    reply = { ok: true, rows };
   } catch (err) {
     reply = { ok: false, error: errorMessage(err) };
   }

@@ -65,7 +65,7 @@ async function calibrationOfFiles(inputs: CalibrationInputs, metric: string, tem
     checkNonEmpty('calibrationMetrics', 'logits', shape.rows);
     checkTemperature('calibrationMetrics', 'temperature', temperature);
     const acc = new CalibrationAccumulator(shape.rows, shape.cols, labels, temperature);
-    acc.addRowTerms(0, shape.rows, await scoring.score(labels));
+    acc.addRowTerms(0, shape.rows, (await scoring.score(labels)).terms);
     return acc.finish(numBins);
   } finally {
     await scoring.close();
