@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { brierScore, CalibrationAccumulator, calibrationMetrics, expectedCalibrationError, negativeLogLikelihood } from '../src/metrics/calibration.js';
+import { brierScore, CalibrationAccumulator, calibrationMetrics, calibrationRowTerms, expectedCalibrationError, negativeLogLikelihood } from '../src/metrics/calibration.js';
 import { argmaxRows } from '../src/metrics/classification.js';
 import { maxSoftmaxRows } from '../src/metrics/softmax.js';
-import { float32MatrixShape, streamFloat32Rows } from '../src/score/inputs.js';
+import { blockRowsFor, scoreClaimedBlocks, sharedCalibrationBuffers, sharedTerms } from '../src/score/calibration-blocks.js';
+import { float32MatrixShape } from '../src/score/inputs.js';
 import { writeNpyAtomic } from '../src/store/npy.js';
 import { runCli } from './helpers/cli.js';
 
@@ -48,7 +49,7 @@ test('score streaming: the accumulator in blocks equals calibrationMetrics and t
   assert.throws(() => acc.finish(), /0 of 53 rows/);
 });
 
-test('score streaming: a float32 .npy streams in blocks of whole rows; NaN is reported at its row and column; CLI ece/nll equal the text-file path', async () => {
+test('score streaming: a float32 .npy is scored in blocks of whole rows; NaN is reported at its row and column; CLI ece/nll equal the text-file path', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-stream-'));
   const n = 41, c = 9;
   const { logits, labels } = data(n, c, 3);
@@ -57,14 +58,13 @@ test('score streaming: a float32 .npy streams in blocks of whole rows; NaN is re
   const shape = await float32MatrixShape(npy);
   assert.ok(shape !== null);
   assert.deepEqual([shape.rows, shape.cols], [n, c]);
-  const seen: number[] = [];
-  const copy = new Float32Array(n * c);
-  await streamFloat32Rows(npy, 'logits', shape, (block, first, rows) => {
-    seen.push(first, rows);
-    copy.set(block.subarray(0, rows * c), first * c);
-  }, 7 * c * 4);
-  assert.deepEqual(seen, [0, 7, 7, 7, 14, 7, 21, 7, 28, 7, 35, 6]);
-  assert.deepEqual(copy, logits);
+  // Blocks of 7 whole rows (the last one 6): every row's terms are those of one pass over the whole matrix.
+  assert.equal(blockRowsFor(c, 7 * c * 4), 7);
+  const buffers = sharedCalibrationBuffers(n);
+  assert.equal(scoreClaimedBlocks(npy, 'logits', shape, labels, 1, buffers, 7), n);
+  const whole = { confidences: new Float64Array(n), correct: new Uint8Array(n), nll: new Float64Array(n), brier: new Float64Array(n) };
+  assert.equal(calibrationRowTerms(logits, 0, n, c, labels, 1, new Float64Array(c), whole), n);
+  assert.deepEqual(sharedTerms(buffers), whole);
   assert.equal(await float32MatrixShape(path.join(dir, 'missing.npy')), null);
   await writeNpyAtomic(path.join(dir, 'f64.npy'), Float64Array.from(logits), [n, c]);
   assert.equal(await float32MatrixShape(path.join(dir, 'f64.npy')), null);

@@ -74,9 +74,6 @@ export async function readMatrix(fileArg: string, what: string): Promise<Matrix>
   return m;
 }
 
-/** Bytes read per block when streaming a matrix (a few MB: the next block is read while this one is scored). */
-const STREAM_BLOCK_BYTES = 4 << 20;
-
 /** Rows and columns of a float32 C-order 2-D `.npy` file, from its header; null for any other file (read it whole). */
 export async function float32MatrixShape(fileArg: string): Promise<{ rows: number; cols: number; dataStart: number } | null> {
   const file = path.resolve(fileArg);
@@ -97,66 +94,6 @@ export async function float32MatrixShape(fileArg: string): Promise<{ rows: numbe
     return { rows, cols, dataStart: header.dataStart };
   } catch {
     return null;
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Stream a float32 `.npy` matrix (see float32MatrixShape) in blocks of whole rows, in order, reading the next
- * block while `onBlock` works on this one: one pass, a few MB of memory whatever the file's size. Each block is
- * checked for NaN / Inf first (the same error as readMatrix). `onBlock`'s array is reused after it returns. `range`
- * streams only rows first .. first + count - 1.
- */
-export async function streamFloat32Rows(
-  fileArg: string,
-  what: string,
-  shape: { rows: number; cols: number; dataStart: number },
-  onBlock: (block: Float32Array, firstRow: number, rows: number) => void,
-  blockBytes = STREAM_BLOCK_BYTES,
-  range: { readonly first: number; readonly count: number } | null = null,
-): Promise<void> {
-  const file = path.resolve(fileArg);
-  const { cols, dataStart } = shape;
-  // Rows first .. rows - 1 (row numbers in messages stay those of the whole file).
-  const start = range?.first ?? 0;
-  const rows = range ? range.first + range.count : shape.rows;
-  const rowBytes = cols * 4;
-  const blockRows = Math.max(1, Math.floor(blockBytes / rowBytes));
-  // Two buffers, each its own ArrayBuffer at offset 0 (Float32Array needs 4-byte alignment).
-  const buffers = [Buffer.allocUnsafeSlow(blockRows * rowBytes), Buffer.allocUnsafeSlow(blockRows * rowBytes)];
-  const handle = await fs.open(file, 'r').catch((err: unknown) => {
-    throw new HoloclipError(`cannot read ${what} ${file}: ${errorMessage(err)}`);
-  });
-  try {
-    const readBlock = async (index: number, first: number): Promise<number> => {
-      const n = Math.min(blockRows, rows - first);
-      const bytes = n * rowBytes;
-      let done = 0;
-      while (done < bytes) {
-        const { bytesRead } = await handle.read(buffers[index], done, bytes - done, dataStart + first * rowBytes + done);
-        if (bytesRead === 0) throw new HoloclipError(`${what} ${file} ended early (truncated while reading row ${first})`);
-        done += bytesRead;
-      }
-      return n;
-    };
-    let first = start;
-    let current = 0;
-    let pending: Promise<number> | null = rows > start ? readBlock(0, start) : null;
-    while (pending) {
-      const n = await pending;
-      const next = first + n;
-      pending = next < rows ? readBlock(1 - current, next) : null;
-      const block = new Float32Array(buffers[current].buffer, 0, n * cols);
-      const badAt = firstNonFinite32(block);
-      if (badAt >= 0) {
-        await pending?.catch(() => undefined);
-        throw new HoloclipError(`${what} ${file} holds a non-finite value (NaN or Inf) at row ${first + Math.floor(badAt / cols)}, column ${badAt % cols}`);
-      }
-      onBlock(block, first, n);
-      first = next;
-      current = 1 - current;
-    }
   } finally {
     await handle.close();
   }
