@@ -11,7 +11,7 @@ import { brierScore, CalibrationAccumulator, calibrationMetrics, calibrationRowT
 import { argmaxRows } from '../src/metrics/classification.js';
 import { maxSoftmaxRows } from '../src/metrics/softmax.js';
 import { blockRowsFor, scoreClaimedBlocks, sharedCalibrationBuffers, sharedTerms } from '../src/score/calibration-blocks.js';
-import { float32MatrixShape } from '../src/score/inputs.js';
+import { float32MatrixShape, readLabels } from '../src/score/inputs.js';
 import { writeNpyAtomic } from '../src/store/npy.js';
 import { runCli } from './helpers/cli.js';
 
@@ -85,4 +85,34 @@ test('score streaming: a float32 .npy is scored in blocks of whole rows; NaN is 
   assert.equal(r.code, 1);
   assert.match(r.stderr, /logits .*logits\.npy holds a non-finite value \(NaN or Inf\) at row 3, column 2/);
   await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('score labels: int32, int64, uint8 and float .npy labels and text give the same labels and the same errors', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-labels-'));
+  try {
+    const write = async (name: string, data: Int32Array | BigInt64Array | Uint8Array | Float64Array): Promise<string> => {
+      const file = path.join(dir, name);
+      await writeNpyAtomic(file, data, [data.length]);
+      return file;
+    };
+    const good = [3, 0, 2, 1, 2];
+    const files = [
+      await write('i32.npy', Int32Array.from(good)),
+      await write('i64.npy', BigInt64Array.from(good, BigInt)),
+      await write('u8.npy', Uint8Array.from(good)),
+      await write('f64.npy', Float64Array.from(good)),
+    ];
+    await fs.writeFile(path.join(dir, 'labels.txt'), good.join('\n'));
+    for (const f of [...files, path.join(dir, 'labels.txt')]) assert.deepEqual(await readLabels(f, 4), Int32Array.from(good), f);
+    for (const f of files) {
+      await assert.rejects(readLabels(f, 3), { message: `labels ${f}: label 3 at position 0 is out of range [0, 2]` });
+    }
+    const negative = await write('neg.npy', Int32Array.from([1, -1, 7]));
+    await assert.rejects(readLabels(negative, 5), { message: `labels ${negative}: label -1 at position 1 is out of range [0, 4]` });
+    await assert.rejects(readLabels(await write('empty.npy', new Int32Array(0)), 5), /is empty/);
+    const half = await write('half.npy', Float64Array.from([1, 2.5, Number.NaN]));
+    await assert.rejects(readLabels(half, 5), /holds a non-finite value \(NaN or Inf\) at position 2/);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
