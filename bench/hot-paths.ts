@@ -5,7 +5,7 @@
  *      bundled CLI (what bin/holoclip.js runs) against tsc's modules (HOLOCLIP_NO_BUNDLE=1);
  *   2. `holoclip score ece|nll` (and `temperature` with --full) on a 50,000 x 1,000 float32 .npy against a plain
  *      numpy implementation of the same metric (bench/numpy_calibration.py, /usr/bin/python3), process start
- *      included, with the values side by side;
+ *      included, at least 7 alternating rounds, with the values, the ratio, the range and the load average;
  *   3. `holoclip score ood` on 50,000 + 50,000 scores (process start included);
  *   4. the embedding stage of `eval zeroshot` against a bare onnxruntime session on the same model, batch and
  *      threads (default model: open_clip ViT-B/32 with random weights in bench/out/vitb32-export, see below);
@@ -139,7 +139,9 @@ if (values['startup-only']) process.exit(0);
   const labels = path.join(dir, 'labels.npy');
   const metrics = values.full ? ['ece', 'nll', 'temperature'] : ['ece', 'nll'];
   console.log('holoclip score vs numpy, 50,000 x 1,000 float32 logits (200 MB .npy), process start included');
+  const range = (xs: number[]): string => `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
   for (const metric of metrics) {
+    const loadBefore = os.loadavg()[0];
     let ours = Number.NaN;
     let theirs = Number.NaN;
     const t = alternate({
@@ -153,9 +155,10 @@ if (values['startup-only']) process.exit(0);
         theirs = (JSON.parse(r.stdout) as Record<string, number>)[metric];
         return r.seconds;
       },
-    }, metric === 'temperature' ? 1 : reps);
+    }, metric === 'temperature' ? 1 : Math.max(reps, 7));
     const a = median(t.holoclip), b = median(t.numpy);
-    console.log(`  ${metric.padEnd(12)} holoclip ${f(a)} s, numpy ${f(b)} s: numpy / holoclip = ${f(b / a)} (values ${ours} vs ${theirs})`);
+    console.log(`  ${metric.padEnd(12)} holoclip ${f(a)} s (${range(t.holoclip)}), numpy ${f(b)} s (${range(t.numpy)}): numpy / holoclip = ${f(b / a)} ` +
+      `(${t.holoclip.length} rounds, load average ${f(loadBefore, 1)} -> ${f(os.loadavg()[0], 1)}; values ${ours} vs ${theirs})`);
   }
   const t = alternate({
     holoclip: () => timed(process.execPath, [bin, 'score', 'ood', '--id-scores', path.join(dir, 'id.npy'), '--ood-scores', path.join(dir, 'ood.npy')]).seconds,

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { brierScore, CalibrationAccumulator, calibrationMetrics, expectedCalibrationError, negativeLogLikelihood } from '../src/metrics/calibration.js';
+import { brierScore, CalibrationAccumulator, calibrationMetrics, calibrationRowTerms, expectedCalibrationError, negativeLogLikelihood } from '../src/metrics/calibration.js';
 import { argmaxRows } from '../src/metrics/classification.js';
 import { maxSoftmaxRows } from '../src/metrics/softmax.js';
-import { float32MatrixShape, streamFloat32Rows } from '../src/score/inputs.js';
+import { blockRowsFor, scoreClaimedBlocks, sharedCalibrationBuffers, sharedTerms } from '../src/score/calibration-blocks.js';
+import { float32MatrixShape, readLabels } from '../src/score/inputs.js';
 import { writeNpyAtomic } from '../src/store/npy.js';
 import { runCli } from './helpers/cli.js';
 
@@ -48,7 +49,7 @@ test('score streaming: the accumulator in blocks equals calibrationMetrics and t
   assert.throws(() => acc.finish(), /0 of 53 rows/);
 });
 
-test('score streaming: a float32 .npy streams in blocks of whole rows; NaN is reported at its row and column; CLI ece/nll equal the text-file path', async () => {
+test('score streaming: a float32 .npy is scored in blocks of whole rows; NaN is reported at its row and column; CLI ece/nll equal the text-file path', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-stream-'));
   const n = 41, c = 9;
   const { logits, labels } = data(n, c, 3);
@@ -57,14 +58,13 @@ test('score streaming: a float32 .npy streams in blocks of whole rows; NaN is re
   const shape = await float32MatrixShape(npy);
   assert.ok(shape !== null);
   assert.deepEqual([shape.rows, shape.cols], [n, c]);
-  const seen: number[] = [];
-  const copy = new Float32Array(n * c);
-  await streamFloat32Rows(npy, 'logits', shape, (block, first, rows) => {
-    seen.push(first, rows);
-    copy.set(block.subarray(0, rows * c), first * c);
-  }, 7 * c * 4);
-  assert.deepEqual(seen, [0, 7, 7, 7, 14, 7, 21, 7, 28, 7, 35, 6]);
-  assert.deepEqual(copy, logits);
+  // Blocks of 7 whole rows (the last one 6): every row's terms are those of one pass over the whole matrix.
+  assert.equal(blockRowsFor(c, 7 * c * 4), 7);
+  const buffers = sharedCalibrationBuffers(n);
+  assert.equal(scoreClaimedBlocks(npy, 'logits', shape, labels, 1, buffers, 7), n);
+  const whole = { confidences: new Float64Array(n), correct: new Uint8Array(n), nll: new Float64Array(n), brier: new Float64Array(n) };
+  assert.equal(calibrationRowTerms(logits, 0, n, c, labels, 1, new Float64Array(c), whole), n);
+  assert.deepEqual(sharedTerms(buffers), whole);
   assert.equal(await float32MatrixShape(path.join(dir, 'missing.npy')), null);
   await writeNpyAtomic(path.join(dir, 'f64.npy'), Float64Array.from(logits), [n, c]);
   assert.equal(await float32MatrixShape(path.join(dir, 'f64.npy')), null);
@@ -85,4 +85,34 @@ test('score streaming: a float32 .npy streams in blocks of whole rows; NaN is re
   assert.equal(r.code, 1);
   assert.match(r.stderr, /logits .*logits\.npy holds a non-finite value \(NaN or Inf\) at row 3, column 2/);
   await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('score labels: int32, int64, uint8 and float .npy labels and text give the same labels and the same errors', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-labels-'));
+  try {
+    const write = async (name: string, data: Int32Array | BigInt64Array | Uint8Array | Float64Array): Promise<string> => {
+      const file = path.join(dir, name);
+      await writeNpyAtomic(file, data, [data.length]);
+      return file;
+    };
+    const good = [3, 0, 2, 1, 2];
+    const files = [
+      await write('i32.npy', Int32Array.from(good)),
+      await write('i64.npy', BigInt64Array.from(good, BigInt)),
+      await write('u8.npy', Uint8Array.from(good)),
+      await write('f64.npy', Float64Array.from(good)),
+    ];
+    await fs.writeFile(path.join(dir, 'labels.txt'), good.join('\n'));
+    for (const f of [...files, path.join(dir, 'labels.txt')]) assert.deepEqual(await readLabels(f, 4), Int32Array.from(good), f);
+    for (const f of files) {
+      await assert.rejects(readLabels(f, 3), { message: `labels ${f}: label 3 at position 0 is out of range [0, 2]` });
+    }
+    const negative = await write('neg.npy', Int32Array.from([1, -1, 7]));
+    await assert.rejects(readLabels(negative, 5), { message: `labels ${negative}: label -1 at position 1 is out of range [0, 4]` });
+    await assert.rejects(readLabels(await write('empty.npy', new Int32Array(0)), 5), /is empty/);
+    const half = await write('half.npy', Float64Array.from([1, 2.5, Number.NaN]));
+    await assert.rejects(readLabels(half, 5), /holds a non-finite value \(NaN or Inf\) at position 2/);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });

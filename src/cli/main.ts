@@ -57,7 +57,28 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   return program;
 }
 
+let pipeHandlers = false;
+
+/**
+ * A reader that stops early (`holoclip score --help | head -3`) closes stdout; the next write fails with EPIPE,
+ * which Node raises as an unhandled 'error' event (a stack trace). The output went as far as anyone reads it, so
+ * the process ends quietly with exit code 0, whatever the command (as ripgrep does). An EPIPE on stderr is ignored.
+ */
+function endQuietlyWhenOutputCloses(): void {
+  if (pipeHandlers) return;
+  pipeHandlers = true;
+  const isEpipe = (err: unknown): boolean => (err as { code?: unknown }).code === 'EPIPE';
+  process.stdout.on('error', (err) => {
+    if (isEpipe(err)) process.exit(0);
+    throw err;
+  });
+  process.stderr.on('error', (err) => {
+    if (!isEpipe(err)) throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenOutputCloses();
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);

@@ -206,6 +206,16 @@ export interface CalibrationRowTerms {
  * The per-row terms of `rows` rows of logits (row-major in `block`, labels from `labels[firstRow + r]`), with one
  * row of float64 scratch (`row`, c long). The same operations in the same order as the separate functions (see
  * CalibrationAccumulator), so summing the terms in row order gives the same totals bit for bit.
+ *
+ * Returns `rows`, or the index (in the block) of the first row holding a NaN or an infinity: the terms of the rows
+ * before it are written, its own and later ones are not. The check costs one comparison per value: a NaN makes the
+ * row's sum of exponentials NaN, +Inf its maximum, -Inf its minimum; only then is the row scanned value by value
+ * (finite logits whose z = v / T overflows keep the NaN figures the arithmetic gives, as before).
+ *
+ * Per row, three passes: the raw maximum (first index on ties: the arg-max), the minimum; then
+ * exp(z - max(z)) summed, where max(z) = max(v) / T exactly (division by T > 0 is monotone and correctly rounded)
+ * and each z = v / T is recomputed rather than stored (the same bits); then the Brier sum, whose one-hot term is
+ * subtracted only at the label (q - 0 === q).
  */
 export function calibrationRowTerms(
   block: Float32Array,
@@ -216,43 +226,68 @@ export function calibrationRowTerms(
   temperature: number,
   row: Float64Array,
   out: CalibrationRowTerms,
-): void {
+): number {
   const { confidences, correct, nll, brier } = out;
   // v / 1 === v exactly (IEEE 754), so the default temperature skips a division per value without changing a bit.
   const unit = temperature === 1;
   for (let r = 0; r < rows; r++) {
     const off = r * c;
+    const end = off + c;
     const label = labels[firstRow + r];
-    let max = -Infinity;
+    let bestVal = -Infinity;
+    let minVal = Infinity;
     let best = 0;
-    let bestVal = block[off];
-    for (let j = 0; j < c; j++) {
-      const v = block[off + j];
-      const z = unit ? v : v / temperature;
-      row[j] = z;
-      if (z > max) max = z;
+    for (let i = off; i < end; i++) {
+      const v = block[i];
       if (v > bestVal) {
         bestVal = v;
-        best = j;
+        best = i;
+      }
+      if (v < minVal) minVal = v;
+    }
+    best -= off;
+    const max = unit ? bestVal : bestVal / temperature;
+    let sum = 0;
+    if (unit) {
+      for (let j = 0; j < c; j++) {
+        const e = Math.exp(block[off + j] - max);
+        row[j] = e;
+        sum += e;
+      }
+    } else {
+      for (let j = 0; j < c; j++) {
+        const e = Math.exp(block[off + j] / temperature - max);
+        row[j] = e;
+        sum += e;
       }
     }
-    const zLabel = row[label];
-    let sum = 0;
-    for (let j = 0; j < c; j++) {
-      const e = Math.exp(row[j] - max);
-      row[j] = e;
-      sum += e;
-    }
+    // NaN: the sum is NaN; +Inf: bestVal; -Inf: minVal. A finite row passes this test.
+    if (!(sum === sum && bestVal < Infinity && minVal > -Infinity) && firstNonFiniteIn(block, off, end) >= 0) return r;
+    const vLabel = block[off + label];
+    const zLabel = unit ? vLabel : vLabel / temperature;
     confidences[r] = 1 / sum;
     nll[r] = max + Math.log(sum) - zLabel;
     let sq = 0;
-    for (let j = 0; j < c; j++) {
-      const d = row[j] / sum - (j === label ? 1 : 0);
+    for (let j = 0; j < label; j++) {
+      const d = row[j] / sum;
+      sq += d * d;
+    }
+    const dLabel = row[label] / sum - 1;
+    sq += dLabel * dLabel;
+    for (let j = label + 1; j < c; j++) {
+      const d = row[j] / sum;
       sq += d * d;
     }
     brier[r] = sq;
     correct[r] = best === label ? 1 : 0;
   }
+  return rows;
+}
+
+/** Index of the first NaN or infinity in block[from .. to - 1], -1 if none. */
+function firstNonFiniteIn(block: Float32Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (!Number.isFinite(block[i])) return i;
+  return -1;
 }
 
 /**
@@ -260,7 +295,8 @@ export function calibrationRowTerms(
  * .npy file through it), with one row of float64 scratch: no n x c probability matrix. Per row it does the same
  * operations, in the same order, as softmaxRowsUnchecked (probabilities), maxSoftmaxRows (confidence = 1 / sum),
  * scaledRowLogSumExp (NLL) and argmaxRows (first index on ties), and the sums run over the rows in order, so
- * every figure is bit-identical to computing them separately. The caller checks the values (finite) and labels.
+ * every figure is bit-identical to computing them separately. The caller checks the labels; a non-finite value
+ * throws (naming its row).
  */
 export class CalibrationAccumulator {
   private readonly confidences: Float64Array;
@@ -297,7 +333,8 @@ export class CalibrationAccumulator {
         nll: this.nllTerms,
         brier: this.brierTerms,
       };
-      calibrationRowTerms(block.subarray(done * this.c, (done + k) * this.c), firstRow + done, k, this.c, this.labels, this.temperature, this.row, terms);
+      const scored = calibrationRowTerms(block.subarray(done * this.c, (done + k) * this.c), firstRow + done, k, this.c, this.labels, this.temperature, this.row, terms);
+      if (scored < k) throw new HoloclipError(`CalibrationAccumulator: row ${firstRow + done + scored} holds a non-finite value (NaN or Inf)`);
       this.sumTerms(terms, k);
     }
   }

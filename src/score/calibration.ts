@@ -5,7 +5,7 @@
 import { CalibrationAccumulator, calibrationMetrics, fitTemperature, type CalibrationMetrics } from '../metrics/calibration.js';
 import { checkNonEmpty, checkTemperature } from '../metrics/softmax.js';
 import { float32MatrixShape, readLabels, requireSameLength } from './inputs.js';
-import { accumulateLogitsFile } from './parallel-calibration.js';
+import { startLogitsScoring } from './parallel-calibration.js';
 import { need } from './definition.js';
 import { absPath, scoreEnvelope, type ScoreMetricDefinition, type ScoreOption } from './definition.js';
 import { labelsOption, logitsOption, readLogitsAndLabels, type LogitsLabelsInputs } from './logits-labels.js';
@@ -48,8 +48,7 @@ export const scoreBrier = calibrationScore('brier', 'Brier score of the softmax 
 
 /**
  * calibrationMetrics of the --logits / --labels files. A float32 .npy is streamed through one pass (a few MB of
- * memory, reading overlapped with the arithmetic; two threads for large files); other files are read whole. The
- * same figures either way.
+ * memory; two threads sharing the blocks for large files); other files are read whole. The same figures either way.
  */
 async function calibrationOfFiles(inputs: CalibrationInputs, metric: string, temperature: number, numBins: number): Promise<CalibrationMetrics> {
   const logitsFile = need(inputs.logits, '--logits FILE', metric);
@@ -58,13 +57,19 @@ async function calibrationOfFiles(inputs: CalibrationInputs, metric: string, tem
     const { m, labels } = await readLogitsAndLabels(inputs, metric);
     return calibrationMetrics(m.data, m.rows, m.cols, labels, { numBins, temperature });
   }
-  const labels = await readLabels(need(inputs.labels, '--labels FILE', metric), shape.cols);
-  requireSameLength({ length: shape.rows }, labels, `${shape.rows} logit rows vs ${labels.length} labels`);
-  checkNonEmpty('calibrationMetrics', 'logits', shape.rows);
-  checkTemperature('calibrationMetrics', 'temperature', temperature);
-  const acc = new CalibrationAccumulator(shape.rows, shape.cols, labels, temperature);
-  await accumulateLogitsFile(logitsFile, shape, labels, temperature, acc);
-  return acc.finish(numBins);
+  // The worker thread (large files) starts before the labels are read; it waits for them.
+  const scoring = startLogitsScoring(logitsFile, shape, temperature);
+  try {
+    const labels = await readLabels(need(inputs.labels, '--labels FILE', metric), shape.cols);
+    requireSameLength({ length: shape.rows }, labels, `${shape.rows} logit rows vs ${labels.length} labels`);
+    checkNonEmpty('calibrationMetrics', 'logits', shape.rows);
+    checkTemperature('calibrationMetrics', 'temperature', temperature);
+    const acc = new CalibrationAccumulator(shape.rows, shape.cols, labels, temperature);
+    acc.addRowTerms(0, shape.rows, (await scoring.score(labels)).terms);
+    return acc.finish(numBins);
+  } finally {
+    await scoring.close();
+  }
 }
 
 export const scoreTemperature: ScoreMetricDefinition<CalibrationInputs> = {

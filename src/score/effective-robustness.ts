@@ -6,7 +6,6 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readClassnames } from '../data/classnames.js';
 import { HoloclipError, errorMessage } from '../errors.js';
-import { TESTBED_STANDARD_RULE, readBaselineTable, readTestbedModelTypes, testbedUsesForLineFit } from '../formats/index.js';
 import { EXTREME_ACCURACY_RULES, effectiveRobustnessWithBootstrap, type AccuracyTransform, type ExtremeAccuracies } from '../metrics/effective-robustness.js';
 import { absPath, need, scoreEnvelope, type ScoreMetricDefinition } from './definition.js';
 
@@ -74,6 +73,8 @@ export const scoreEffectiveRobustness: ScoreMetricDefinition<EffectiveRobustness
     const shiftColumn = need(inputs.shiftColumn, '--shift-column NAME', metric);
     let listed = inputs.baselineModels;
     if (inputs.baselineModelsFile) listed = [...(listed ?? []), ...(await readClassnames(inputs.baselineModelsFile))];
+    // formats/ (csv-parse and every reader) is imported only when this metric runs: `score ece` starts faster.
+    const { readBaselineTable } = await import('../formats/index.js');
     const table = await readBaselineTable(file, { modelColumn: inputs.modelColumn, idColumn, shiftColumn });
     let modelId = inputs.idAcc ?? (inputs.idResult ? await top1Of(inputs.idResult) : undefined);
     let modelShift = inputs.shiftAcc ?? (inputs.shiftResult ? await top1Of(inputs.shiftResult) : undefined);
@@ -161,6 +162,7 @@ async function chooseBaselineSet(models: string[], file: string, name: string | 
     throw new HoloclipError(`unknown --baseline-set "${name}"; expected ${SET_NAMES}`);
   }
   const typesFile = modelTypesFile !== undefined ? path.resolve(modelTypesFile) : await registeredModelTypes();
+  const { TESTBED_STANDARD_RULE, readTestbedModelTypes, testbedUsesForLineFit } = await import('../formats/index.js');
   const parsed = await readTestbedModelTypes(typesFile);
   if (types !== null) {
     const unknown = types.filter((t) => !parsed.natTypes.includes(t));

@@ -1,6 +1,5 @@
 /** `holoclip score factors`: ImageNet-X factor error ratios of predictions in imagenetx layout. */
 import { HoloclipError } from '../errors.js';
-import { readFactorAnnotations, readImagenetxPredictions } from '../formats/index.js';
 import { correctnessFromPredictions, factorMetrics } from '../metrics/factors.js';
 import { parsePrototypeMode, prototypeFilter } from '../tasks/factors/prototypes.js';
 import { absPath, need, scoreEnvelope, type ScoreMetricDefinition } from './definition.js';
@@ -23,6 +22,7 @@ export const scoreFactors: ScoreMetricDefinition<FactorsInputs> = {
   ],
   async run(inputs) {
     const metric = 'factors';
+    const { readFactorAnnotations, readImagenetxPredictions } = await import('../formats/index.js'); // only when this metric runs
     const annotations = await readFactorAnnotations(need(inputs.annotations, '--annotations FILE.jsonl', metric));
     const predicted = await readImagenetxPredictions(need(inputs.predictions, '--predictions CSV', metric));
     const prototypes = await prototypeFilter(parsePrototypeMode(inputs.prototypes, '--prototypes'), inputs.prototypical);

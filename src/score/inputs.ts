@@ -74,9 +74,6 @@ export async function readMatrix(fileArg: string, what: string): Promise<Matrix>
   return m;
 }
 
-/** Bytes read per block when streaming a matrix (a few MB: the next block is read while this one is scored). */
-const STREAM_BLOCK_BYTES = 4 << 20;
-
 /** Rows and columns of a float32 C-order 2-D `.npy` file, from its header; null for any other file (read it whole). */
 export async function float32MatrixShape(fileArg: string): Promise<{ rows: number; cols: number; dataStart: number } | null> {
   const file = path.resolve(fileArg);
@@ -102,70 +99,15 @@ export async function float32MatrixShape(fileArg: string): Promise<{ rows: numbe
   }
 }
 
-/**
- * Stream a float32 `.npy` matrix (see float32MatrixShape) in blocks of whole rows, in order, reading the next
- * block while `onBlock` works on this one: one pass, a few MB of memory whatever the file's size. Each block is
- * checked for NaN / Inf first (the same error as readMatrix). `onBlock`'s array is reused after it returns. `range`
- * streams only rows first .. first + count - 1.
- */
-export async function streamFloat32Rows(
-  fileArg: string,
-  what: string,
-  shape: { rows: number; cols: number; dataStart: number },
-  onBlock: (block: Float32Array, firstRow: number, rows: number) => void,
-  blockBytes = STREAM_BLOCK_BYTES,
-  range: { readonly first: number; readonly count: number } | null = null,
-): Promise<void> {
-  const file = path.resolve(fileArg);
-  const { cols, dataStart } = shape;
-  // Rows first .. rows - 1 (row numbers in messages stay those of the whole file).
-  const start = range?.first ?? 0;
-  const rows = range ? range.first + range.count : shape.rows;
-  const rowBytes = cols * 4;
-  const blockRows = Math.max(1, Math.floor(blockBytes / rowBytes));
-  // Two buffers, each its own ArrayBuffer at offset 0 (Float32Array needs 4-byte alignment).
-  const buffers = [Buffer.allocUnsafeSlow(blockRows * rowBytes), Buffer.allocUnsafeSlow(blockRows * rowBytes)];
-  const handle = await fs.open(file, 'r').catch((err: unknown) => {
-    throw new HoloclipError(`cannot read ${what} ${file}: ${errorMessage(err)}`);
-  });
-  try {
-    const readBlock = async (index: number, first: number): Promise<number> => {
-      const n = Math.min(blockRows, rows - first);
-      const bytes = n * rowBytes;
-      let done = 0;
-      while (done < bytes) {
-        const { bytesRead } = await handle.read(buffers[index], done, bytes - done, dataStart + first * rowBytes + done);
-        if (bytesRead === 0) throw new HoloclipError(`${what} ${file} ended early (truncated while reading row ${first})`);
-        done += bytesRead;
-      }
-      return n;
-    };
-    let first = start;
-    let current = 0;
-    let pending: Promise<number> | null = rows > start ? readBlock(0, start) : null;
-    while (pending) {
-      const n = await pending;
-      const next = first + n;
-      pending = next < rows ? readBlock(1 - current, next) : null;
-      const block = new Float32Array(buffers[current].buffer, 0, n * cols);
-      const badAt = firstNonFinite32(block);
-      if (badAt >= 0) {
-        await pending?.catch(() => undefined);
-        throw new HoloclipError(`${what} ${file} holds a non-finite value (NaN or Inf) at row ${first + Math.floor(badAt / cols)}, column ${badAt % cols}`);
-      }
-      onBlock(block, first, n);
-      first = next;
-      current = 1 - current;
-    }
-  } finally {
-    await handle.close();
-  }
+/** Any numeric array as float64 (a plain loop: Float64Array.from(data, Number) costs 30-90 ms on 50,000 labels). */
+function numbersOf(data: ArrayLike<number | bigint>): Float64Array {
+  const out = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
+  return out;
 }
 
-/** A 1-D numeric vector (scores, accuracies). */
-export async function readVector(fileArg: string, what: string): Promise<Float64Array> {
-  const file = path.resolve(fileArg);
-  let out: Float64Array;
+/** The values of a 1-D `.npy` (as stored) or text file (parsed); not yet checked for length or finiteness. */
+async function readVectorValues(file: string, what: string): Promise<ArrayLike<number | bigint>> {
   if (file.endsWith('.npy')) {
     const arr = await readNpy(file).catch((err: unknown) => {
       throw new HoloclipError(`cannot read ${what} ${file}: ${errorMessage(err)}`);
@@ -173,29 +115,54 @@ export async function readVector(fileArg: string, what: string): Promise<Float64
     if (arr.shape.length !== 1 && !(arr.shape.length === 2 && arr.shape[1] === 1)) {
       throw new HoloclipError(`${what} ${file} must be a 1-D array, got shape [${arr.shape.join(', ')}]`);
     }
-    out = Float64Array.from(arr.data as ArrayLike<number | bigint>, Number);
-  } else {
-    const values: number[] = [];
-    (await readText(file)).split(/\r?\n/).forEach((l, i) => {
-      if (l.trim() !== '') values.push(parseNumber(l.trim(), file, i + 1));
-    });
-    out = Float64Array.from(values);
+    return arr.data as ArrayLike<number | bigint>;
   }
+  const values: number[] = [];
+  (await readText(file)).split(/\r?\n/).forEach((l, i) => {
+    if (l.trim() !== '') values.push(parseNumber(l.trim(), file, i + 1));
+  });
+  return Float64Array.from(values);
+}
+
+function checkedVector(values: ArrayLike<number | bigint>, file: string, what: string): Float64Array {
+  const out = numbersOf(values);
   if (out.length === 0) throw new HoloclipError(`${what} ${file} is empty`);
   const badAt = firstNonFinite64(out);
   if (badAt >= 0) throw new HoloclipError(`${what} ${file} holds a non-finite value (NaN or Inf) at position ${badAt}`);
   return out;
 }
 
-/** Integer labels in [0, numClasses). */
+/** A 1-D numeric vector (scores, accuracies). */
+export async function readVector(fileArg: string, what: string): Promise<Float64Array> {
+  const file = path.resolve(fileArg);
+  return checkedVector(await readVectorValues(file, what), file, what);
+}
+
+function labelOutOfRange(what: string, file: string, label: number, i: number, numClasses: number | null): HoloclipError {
+  return new HoloclipError(`${what} ${file}: label ${label} at position ${i} is out of range [0, ${numClasses === null ? 'inf' : numClasses - 1}]`);
+}
+
+/**
+ * Integer labels in [0, numClasses). A `.npy` of int32 (or a narrower integer type) needs only the range check: one
+ * loop, no float64 copy (on 50,000 labels the general path's four loops took 15 ms of `score ece`'s start).
+ */
 export async function readLabels(fileArg: string, numClasses: number | null, what = 'labels'): Promise<Int32Array> {
-  const v = await readVector(fileArg, what);
+  const file = path.resolve(fileArg);
+  const values = await readVectorValues(file, what);
+  if (values instanceof Int32Array || values instanceof Int16Array || values instanceof Int8Array || values instanceof Uint16Array || values instanceof Uint8Array) {
+    if (values.length === 0) throw new HoloclipError(`${what} ${file} is empty`);
+    const limit = numClasses ?? Infinity;
+    for (let i = 0; i < values.length; i++) {
+      const y = values[i];
+      if (y < 0 || y >= limit) throw labelOutOfRange(what, file, y, i, numClasses);
+    }
+    return Int32Array.from(values);
+  }
+  const v = checkedVector(values, file, what);
   const out = new Int32Array(v.length);
   for (let i = 0; i < v.length; i++) {
-    if (!Number.isInteger(v[i])) throw new HoloclipError(`${what} ${path.resolve(fileArg)}: value ${v[i]} at position ${i} is not an integer`);
-    if (v[i] < 0 || (numClasses !== null && v[i] >= numClasses)) {
-      throw new HoloclipError(`${what} ${path.resolve(fileArg)}: label ${v[i]} at position ${i} is out of range [0, ${numClasses === null ? 'inf' : numClasses - 1}]`);
-    }
+    if (!Number.isInteger(v[i])) throw new HoloclipError(`${what} ${file}: value ${v[i]} at position ${i} is not an integer`);
+    if (v[i] < 0 || (numClasses !== null && v[i] >= numClasses)) throw labelOutOfRange(what, file, v[i], i, numClasses);
     out[i] = v[i];
   }
   return out;

@@ -1,49 +1,113 @@
 /**
- * A float32 `.npy` of logits streamed into a CalibrationAccumulator by two threads when it is large and the machine
- * has two cores: this thread scores the first half of the rows, a worker thread the second half
- * (calibration-rows-worker.ts), and the worker's per-row terms are then summed after this thread's, in row order.
- * Every figure is bit-identical to one pass on one thread (the same operations per row, the same order of sums);
- * an error is the one the first bad row would give.
+ * The calibration terms of every row of a float32 `.npy` of logits, scored by two threads when it is large and the
+ * machine has two cores: a worker thread (calibration-rows-worker.ts) is started before the labels are read, and
+ * then both threads claim blocks of rows until none is left (calibration-blocks.ts), so they end together whatever
+ * the worker's start-up costs. The terms are summed in row order by the caller, so every figure is bit-identical
+ * to one pass on one thread; an error is the one the first bad row would give.
  */
 import os from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import { HoloclipError } from '../errors.js';
-import type { CalibrationAccumulator } from '../metrics/calibration.js';
-import type { CalibrationRowsReply, CalibrationRowsRequest } from './calibration-rows-protocol.js';
-import { streamFloat32Rows } from './inputs.js';
+import type { CalibrationAccumulator, CalibrationRowTerms } from '../metrics/calibration.js';
+import {
+  blockRowsFor,
+  cancelWorkerStart,
+  firstBadRow,
+  nonFiniteRowError,
+  scoreClaimedBlocks,
+  sharedCalibrationBuffers,
+  sharedTerms,
+  waitForFirstClaim,
+  type LogitsFileShape,
+} from './calibration-blocks.js';
+import type { CalibrationRowsReply, CalibrationRowsRequest, CalibrationRowsStart } from './calibration-rows-protocol.js';
 import { startModuleWorker } from '../util/module-worker.js';
 
-/** Below this many values one thread is faster than starting a worker (about 20 ms). */
+/**
+ * Below this many values one thread is as fast (a worker takes 60-70 ms to start on the 2-core development machine;
+ * it joins the claiming when it is up, and is cancelled unused when this thread has finished first).
+ */
 const PARALLEL_MIN_VALUES = 4_000_000;
 
+export interface LogitsScoringOptions {
+  /** Threads (default: 2 when the machine has two cores). */
+  readonly threads?: number;
+  /** Fewest values for a second thread (default 4 million). */
+  readonly minValues?: number;
+  /** Bytes per claimed block (tests: small blocks, many claims). */
+  readonly blockBytes?: number;
+  /** Tests: this thread claims blocks only once the worker has claimed one, so the worker certainly scores rows. */
+  readonly waitForWorker?: boolean;
+}
 
+export interface ScoredLogits {
+  /** Every row's terms, to be summed in row order. */
+  readonly terms: CalibrationRowTerms;
+  /** Rows the worker thread scored (0 without one). */
+  readonly workerRows: number;
+}
+
+/** Scoring of one logits file under way: the worker (if any) starts now; `score` gives the labels and waits. */
+export interface LogitsScoring {
+  score(labels: Int32Array): Promise<ScoredLogits>;
+  /** Stops the worker (always call it, also when `score` was never called or threw). */
+  close(): Promise<void>;
+}
+
+export function startLogitsScoring(file: string, shape: LogitsFileShape, temperature: number, options: LogitsScoringOptions = {}): LogitsScoring {
+  const threads = options.threads ?? Math.min(2, os.availableParallelism());
+  const buffers = sharedCalibrationBuffers(shape.rows);
+  const blockRows = blockRowsFor(shape.cols, options.blockBytes);
+  const parallel = threads >= 2 && shape.rows >= 2 && shape.rows * shape.cols >= (options.minValues ?? PARALLEL_MIN_VALUES);
+  const worker = parallel ? startWorker({ file, what: 'logits', shape: { rows: shape.rows, cols: shape.cols, dataStart: shape.dataStart }, temperature, buffers, blockRows }) : null;
+  return {
+    async score(labels) {
+      let finished: Promise<number> | null = null;
+      if (worker !== null) {
+        finished = workerFinished(worker.thread);
+        finished.catch(() => undefined); // awaited below, after this thread's blocks (whose errors come first)
+        worker.thread.postMessage({ labels } satisfies CalibrationRowsStart);
+        if (options.waitForWorker) await waitForFirstClaim(buffers);
+      }
+      scoreClaimedBlocks(file, 'logits', shape, labels, temperature, buffers, blockRows);
+      const workerRows = finished !== null && !cancelWorkerStart(buffers) ? await finished : 0;
+      const bad = firstBadRow(buffers);
+      if (bad < shape.rows) throw nonFiniteRowError(file, 'logits', shape, bad);
+      return { terms: sharedTerms(buffers), workerRows };
+    },
+    async close() {
+      if (worker !== null) await worker.thread.terminate();
+    },
+  };
+}
+
+function startWorker(request: CalibrationRowsRequest): { thread: Worker } {
+  return { thread: startModuleWorker(import.meta.url, 'calibration-rows-worker', request) };
+}
+
+function workerFinished(worker: Worker): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    worker.once('message', (reply: CalibrationRowsReply) => (reply.ok ? resolve(reply.rows) : reject(new HoloclipError(reply.error))));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new HoloclipError(`the calibration worker thread stopped (exit code ${code}) before it finished its rows`)));
+  });
+}
+
+/** Every row of the file into `acc` (which has seen none yet), with labels already read; the rows the worker scored. */
 export async function accumulateLogitsFile(
   file: string,
-  shape: { rows: number; cols: number; dataStart: number },
+  shape: LogitsFileShape,
   labels: Int32Array,
   temperature: number,
   acc: CalibrationAccumulator,
-  options: { threads?: number; minValues?: number } = {},
-): Promise<void> {
-  const threads = options.threads ?? Math.min(2, os.availableParallelism());
-  const addRows = (block: Float32Array, first: number, rows: number): void => acc.addRows(block, first, rows);
-  if (threads < 2 || shape.rows < 2 || shape.rows * shape.cols < (options.minValues ?? PARALLEL_MIN_VALUES)) {
-    await streamFloat32Rows(file, 'logits', shape, addRows);
-    return;
-  }
-  const mid = Math.ceil(shape.rows / 2);
-  const worker = startModuleWorker(import.meta.url, 'calibration-rows-worker', { file, what: 'logits', rows: shape.rows, cols: shape.cols, dataStart: shape.dataStart, first: mid, count: shape.rows - mid, labels, temperature } satisfies CalibrationRowsRequest);
-  const reply = new Promise<CalibrationRowsReply>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new HoloclipError(`the calibration worker thread stopped (exit code ${code}) before sending its rows`)));
-  });
-  reply.catch(() => undefined); // awaited below, after this thread's rows (whose errors come first)
+  options: LogitsScoringOptions = {},
+): Promise<number> {
+  const scoring = startLogitsScoring(file, shape, temperature, options);
   try {
-    await streamFloat32Rows(file, 'logits', shape, addRows, undefined, { first: 0, count: mid });
-    const r = await reply;
-    if (!r.ok) throw new HoloclipError(r.error);
-    acc.addRowTerms(mid, shape.rows - mid, r.terms);
+    const { terms, workerRows } = await scoring.score(labels);
+    acc.addRowTerms(0, shape.rows, terms);
+    return workerRows;
   } finally {
-    await worker.terminate();
+    await scoring.close();
   }
 }

@@ -1,7 +1,6 @@
 /** `holoclip score shape-bias`: shape bias of cue-conflict decisions (Geirhos et al. 2019), pooled or per subject. */
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
-import { readRawDecisions } from '../formats/index.js';
 import { shapeBias } from '../metrics/shape-bias.js';
 import { need, scoreEnvelope, type ScoreMetricDefinition } from './definition.js';
 
@@ -24,6 +23,7 @@ export const scoreShapeBias: ScoreMetricDefinition<ShapeBiasInputs> = {
   async run(inputs) {
     const metric = 'shape-bias';
     const files = need(inputs.decisions, '--decisions CSV [CSV ...]', metric);
+    const { readRawDecisions } = await import('../formats/index.js'); // only when this metric runs
     const trials = [];
     for (const f of files) trials.push(...(await readRawDecisions(f)));
     const kept = inputs.subjectPrefix ? trials.filter((t) => t.subject.startsWith(inputs.subjectPrefix as string)) : trials;
