@@ -9,9 +9,23 @@ export class DecodeClient {
   private nextId = 0;
   private failure: Error | null = null;
 
+  /** Settles once the worker has started: rejects with its start error (the batches asked for reject with it too). */
+  readonly ready: Promise<void>;
+  private markReady: () => void = () => {};
+  private markFailed: (e: Error) => void = () => {};
+  private started = false;
+
   private constructor(private readonly worker: Worker) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.markReady = resolve;
+      this.markFailed = reject;
+    });
+    this.ready.catch(() => {}); // observed through the batches or by whoever awaits it
     worker.on('message', (msg: WorkerMessage) => {
-      if (msg.type === 'batch') {
+      if (msg.type === 'ready') {
+        this.started = true;
+        this.markReady();
+      } else if (msg.type === 'batch') {
         const p = this.pending.get(msg.batch.batchId);
         this.pending.delete(msg.batch.batchId);
         p?.resolve(msg.batch);
@@ -19,16 +33,29 @@ export class DecodeClient {
         this.fail(new HoloclipError(msg.error));
       }
     });
-    worker.on('error', (err) => this.fail(err instanceof HoloclipError ? err : new HoloclipError(`decode worker failed: ${err.message}`)));
+    worker.on('error', (err) =>
+      this.fail(err instanceof HoloclipError ? err : new HoloclipError(`${this.started ? 'decode worker failed' : 'cannot start the decode worker'}: ${err.message}`)),
+    );
     worker.on('exit', (code) => {
-      if (this.pending.size > 0) this.fail(new HoloclipError(`decode worker exited (code ${code}) with batches pending`));
+      if (!this.started) this.fail(new HoloclipError(`the decode worker exited (code ${code}) before it started`));
+      else if (this.pending.size > 0) this.fail(new HoloclipError(`decode worker exited (code ${code}) with batches pending`));
     });
   }
 
   private fail(err: Error): void {
     this.failure ??= err;
+    this.markFailed(err);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+  }
+
+  /**
+   * Starts a worker and returns its handle at once, so that it loads its modules while the caller does something else
+   * (loads the model): batches asked for before it is ready wait in its message queue. `ready` says when it started.
+   */
+  static launch(init: DecodeWorkerInit): DecodeClient {
+    const worker = startModuleWorker(import.meta.url, 'decode-worker', init);
+    return new DecodeClient(worker);
   }
 
   static start(init: DecodeWorkerInit): Promise<DecodeClient> {

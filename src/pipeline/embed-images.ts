@@ -185,13 +185,14 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   if (todo.length > 0) {
     // The decode memory budget is shared out: more workers decode in parallel, not more pixels at once.
     const init = { modelDir: model.dir, mode: preprocessor.mode, concurrency: decodeConcurrency, corruption, cropBorder, maxImagePixels: options.maxImagePixels, pixelBudget: Math.ceil(DECODE_PIXEL_BUDGET / workers) };
-    const started = await Promise.allSettled(Array.from({ length: workers }, () => DecodeClient.start(init)));
-    const decoders = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const startFailure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (startFailure) {
-      await Promise.all(decoders.map((d) => d.close()));
-      throw startFailure.reason;
-    }
+    // The workers load their modules while this thread loads the model (a new space): the first batches wait in
+    // their queues meanwhile. A worker that fails to start rejects `ready` and every batch sent to it.
+    const decoders = Array.from({ length: workers }, () => DecodeClient.launch(init));
+    const started = async (): Promise<void> => {
+      const outcomes = await Promise.allSettled(decoders.map((d) => d.ready));
+      const failure = outcomes.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+    };
     let nextDecoder = 0;
     try {
       const requests: Array<Promise<DecodeResponse>> = [];
@@ -218,9 +219,15 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
       while (requests.length < prefetch && cursor < todo.length) request();
       if (ready === null) {
         const tOpen = performance.now();
-        ready = await (openSpace as () => Promise<EmbeddingSpace>)();
+        try {
+          ready = await (openSpace as () => Promise<EmbeddingSpace>)();
+        } catch (err) {
+          await started(); // a worker's start error (a bad preprocessor config) is the one to report
+          throw err;
+        }
         modelLoadMs = performance.now() - tOpen;
       }
+      await started();
       const space = ready;
       let processed = 0;
       while (requests.length > 0) {

@@ -1,0 +1,54 @@
+/**
+ * The decode worker's handle started without waiting (`DecodeClient.launch`, which `embedImages` uses so the worker
+ * loads its modules while the model loads): batches asked for before it is ready are decoded once it is, and a
+ * worker that cannot start rejects `ready` and every batch with its start error.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { HoloclipError } from '../src/errors.js';
+import { DecodeClient } from '../src/pipeline/decode-client.js';
+import { CLIP_VIT_B32 } from './helpers/image-fixtures.js';
+import { withTempDir } from './helpers/temp-dir.js';
+
+test('launch: batches sent before the worker is ready are decoded when it is', async () => {
+  await withTempDir(async (dir) => {
+    await fs.writeFile(path.join(dir, 'preprocessor_config.json'), JSON.stringify(CLIP_VIT_B32));
+    await fs.writeFile(path.join(dir, 'config.json'), '{}');
+    const files: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const f = path.join(dir, `img${i}.png`);
+      await sharp(Buffer.alloc(40 * 30 * 3, 40 * i), { raw: { width: 40, height: 30, channels: 3 } }).png().toFile(f);
+      files.push(f);
+    }
+    const client = DecodeClient.launch({ modelDir: dir, mode: 'python', concurrency: 2 });
+    try {
+      const batches = [client.decode(files.slice(0, 2).map((p, index) => ({ index, path: p }))), client.decode([{ index: 2, path: files[2] }])];
+      const [a, b] = await Promise.all(batches);
+      await client.ready;
+      assert.deepEqual(a.items.map((r) => [r.index, r.ok]), [[0, true], [1, true]]);
+      assert.deepEqual(b.items.map((r) => [r.index, r.ok]), [[2, true]]);
+      assert.equal(b.pixels.length, 3 * 224 * 224);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+test('launch: a worker that cannot start rejects ready and the batches with its start error', async () => {
+  await withTempDir(async (dir) => {
+    // No preprocessor_config.json: the worker's preprocessor cannot be made.
+    const client = DecodeClient.launch({ modelDir: dir, mode: 'python', concurrency: 2 });
+    try {
+      const batch = client.decode([{ index: 0, path: path.join(dir, 'absent.png') }]);
+      const ready = await client.ready.then(() => null, (e: unknown) => e);
+      assert.ok(ready instanceof HoloclipError, `ready rejected with ${String(ready)}`);
+      await assert.rejects(batch, (e: unknown) => e === ready);
+      await assert.rejects(client.decode([{ index: 1, path: 'x.png' }]), (e: unknown) => e === ready);
+    } finally {
+      await client.close();
+    }
+  });
+});
