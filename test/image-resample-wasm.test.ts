@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { cropRegion, pilResize, pilResizeRegion, type PilFilter, type Raw8 } from '../src/image/pil-resample.js';
-import { resampleKernelAvailable } from '../src/image/wasm/resample-kernel.js';
+import { KERNEL_MAX_BYTES, kernelMemoryBytes, resampleKernelAvailable } from '../src/image/wasm/resample-kernel.js';
 import { sniffPlainImage } from '../src/image/header-sniff.js';
 import { decodeLikePillow } from '../src/image/pil-decode.js';
 // @ts-expect-error: a plain .mjs build script without type declarations
@@ -97,6 +97,20 @@ test('wasm and JS agree on a photo-sized image (500x375 -> 298x224, centre 224 c
       assert.ok(Buffer.from(wasm.data).equals(Buffer.from(js.data)), `${w}x${h} ${filter}`);
     }
   }
+});
+
+test('an image larger than the kernel limit takes the JS passes (same bytes) and the kernel memory does not grow to it', () => {
+  const w = 4200;
+  const h = 4000; // 50.4 MB of RGB: over KERNEL_MAX_BYTES with the intermediate
+  assert.ok(w * h * 3 > KERNEL_MAX_BYTES);
+  const data = new Uint8Array(w * h * 3);
+  for (let i = 0; i < data.length; i += 97) data[i] = (i * 2654435761) >>> 24;
+  const src = { width: w, height: h, channels: 3, data };
+  const region = { x: 9, y: 0, width: 224, height: 224 };
+  const viaDefault = pilResizeRegion(src, 235, 224, 'bicubic', region);
+  const viaJs = pilResizeRegion(src, 235, 224, 'bicubic', region, { kernel: 'js' });
+  assert.ok(Buffer.from(viaDefault.data).equals(Buffer.from(viaJs.data)));
+  assert.ok(kernelMemoryBytes() <= KERNEL_MAX_BYTES + 65536, `kernel memory ${kernelMemoryBytes()} bytes`);
 });
 
 test('pilResizeRegion rejects a region outside the result', () => {

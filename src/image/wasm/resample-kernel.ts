@@ -15,6 +15,11 @@ interface KernelExports {
 /** Bytes the kernels may read or write past a buffer's end (a 64-bit load or store at its last byte). */
 const SLACK = 8;
 const PAGE = 65536;
+/**
+ * The largest working set run in the kernel: a WebAssembly memory never shrinks, so one huge image would keep its
+ * size for the worker's lifetime. Larger images (beyond about 4000 x 3000) take the JS passes: the same bytes.
+ */
+export const KERNEL_MAX_BYTES = 48 * 1024 * 1024;
 
 let kernel: KernelExports | null | undefined;
 
@@ -28,6 +33,11 @@ function load(): KernelExports | null {
     }
   }
   return kernel;
+}
+
+/** The kernel's memory in this thread, in bytes (0 before its first use). */
+export function kernelMemoryBytes(): number {
+  return kernel ? kernel.memory.buffer.byteLength : 0;
 }
 
 /** Whether the SIMD passes are available in this thread. */
@@ -44,6 +54,10 @@ class Arena {
     this.spans.push([at, bytes]);
     this.next = (at + bytes + SLACK + 15) & ~15;
     return at;
+  }
+  /** Bytes laid out so far, slack included. */
+  get size(): number {
+    return this.next + SLACK;
   }
   ensure(memory: WebAssembly.Memory): void {
     const need = this.next + SLACK;
@@ -81,7 +95,8 @@ export interface VerticalStep {
 /**
  * A horizontal pass over 3-channel interleaved `src` (width x height), then optionally a vertical pass, in the kernel.
  * Without a horizontal step `src` goes straight to the vertical pass (any channel count). Returns the output bytes, or
- * null when the kernel is unavailable.
+ * null when the kernel is unavailable or the image is larger than KERNEL_MAX_BYTES (the caller then runs the JS
+ * passes).
  */
 export function runResamplePasses(
   src: Uint8Array,
@@ -111,6 +126,7 @@ export function runResamplePasses(
     const { rows } = vertical;
     v = { rowStarts: arena.alloc(4 * rows), counts: arena.alloc(4 * rows), ks: arena.alloc(4 * rows * vertical.coeffs.ksize), out: arena.alloc(rows * midStride) };
   }
+  if (arena.size > KERNEL_MAX_BYTES) return null;
   arena.ensure(k.memory);
   const mem = k.memory.buffer;
   new Uint8Array(mem, srcAt, srcRows * srcRowBytes).set(src.subarray(srcFirst * srcRowBytes, (srcFirst + srcRows) * srcRowBytes));
