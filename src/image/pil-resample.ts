@@ -83,11 +83,8 @@ const FILTERS: Readonly<Record<Exclude<PilFilter, 'nearest'>, Filter>> = {
   lanczos: { support: 3, f: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
 };
 
-/** Fixed-point coefficients of one axis: for output i, taps k[i*ksize .. +count[i]) applied from source index start[i]. */
-type Coeffs = AxisCoeffs;
-
 /** `precompute_coeffs` + `normalize_coeffs_8bpc` for the box [0, inSize). */
-function precomputeCoeffs(inSize: number, outSize: number, filter: Filter): Coeffs {
+function precomputeCoeffs(inSize: number, outSize: number, filter: Filter): AxisCoeffs {
   const scale = inSize / outSize;
   const filterscale = scale < 1 ? 1 : scale;
   const support = filter.support * filterscale;
@@ -134,7 +131,7 @@ function clip8(ss: number): number {
  * Horizontal pass: output columns [colFirst, colFirst + cols) of source rows [rowFirst, rowFirst + rows). Every
  * output pixel depends only on its own coefficients, so a window of columns equals those columns of the full pass.
  */
-function resampleHorizontal(src: Raw8, colFirst: number, cols: number, rowFirst: number, rows: number, c: Coeffs): Raw8 {
+function resampleHorizontal(src: Raw8, colFirst: number, cols: number, rowFirst: number, rows: number, c: AxisCoeffs): Raw8 {
   const C = src.channels;
   const inStride = src.width * C;
   const out = new Uint8Array(cols * rows * C);
@@ -175,7 +172,7 @@ function resampleHorizontal(src: Raw8, colFirst: number, cols: number, rowFirst:
  * Vertical pass: output rows [rowFirst, rowFirst + rows) of the full pass; `rowShift` is subtracted from every
  * coefficient's source row (Pillow's bounds shift: `src` starts at that source row).
  */
-function resampleVertical(src: Raw8, rowFirst: number, rows: number, rowShift: number, c: Coeffs): Raw8 {
+function resampleVertical(src: Raw8, rowFirst: number, rows: number, rowShift: number, c: AxisCoeffs): Raw8 {
   const C = src.channels;
   const stride = src.width * C;
   const out = new Uint8Array(stride * rows);
@@ -293,27 +290,20 @@ export function pilResizeRegion(
   const first = vert ? vert.start[y] : y;
   const last = vert ? vert.start[y + rh - 1] + vert.count[y + rh - 1] : y + rh;
   const C = src.channels;
-  const useWasm = (options.kernel ?? 'wasm') === 'wasm' && (C === 3 || !horiz);
-  if (useWasm) {
-    // Without a horizontal pass the vertical one reads the region's columns of every source row.
-    const input = horiz ? src : cropRegion(src, { x, y: 0, width: rw, height: src.height });
+  // Without a horizontal pass the vertical one reads the region's columns of every source row.
+  const columns = horiz ? null : cropRegion(src, { x, y: 0, width: rw, height: src.height });
+  const rowShift = horiz ? first : 0;
+  if ((options.kernel ?? 'wasm') === 'wasm' && (C === 3 || !horiz)) {
+    const input = columns ?? src;
     const data = runResamplePasses(
       input.data,
       input.width,
       C,
       horiz ? { coeffs: horiz, colFirst: x, cols: rw, rowFirst: first, rows: last - first } : null,
-      vert ? { coeffs: vert, rowFirst: y, rows: rh, rowShift: horiz ? first : 0 } : null,
+      vert ? { coeffs: vert, rowFirst: y, rows: rh, rowShift } : null,
     );
     if (data) return { width: rw, height: rh, channels: C, data };
   }
-  let img: Raw8;
-  let rowShift = 0;
-  if (horiz) {
-    img = resampleHorizontal(src, x, rw, first, last - first, horiz);
-    rowShift = first;
-  } else {
-    img = cropRegion(src, { x, y: 0, width: rw, height: src.height });
-  }
-  if (vert) return resampleVertical(img, y, rh, rowShift, vert);
-  return img;
+  const img = horiz ? resampleHorizontal(src, x, rw, first, last - first, horiz) : (columns as Raw8);
+  return vert ? resampleVertical(img, y, rh, rowShift, vert) : img;
 }

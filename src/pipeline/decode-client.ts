@@ -58,30 +58,16 @@ export class DecodeClient {
     return new DecodeClient(worker);
   }
 
-  static start(init: DecodeWorkerInit): Promise<DecodeClient> {
-    return new Promise((resolve, reject) => {
-      const worker = startModuleWorker(import.meta.url, 'decode-worker', init);
-      const onMessage = (msg: WorkerMessage) => {
-        if (msg.type === 'ready') {
-          cleanup();
-          resolve(new DecodeClient(worker));
-        } else if (msg.type === 'fatal') {
-          cleanup();
-          void worker.terminate();
-          reject(new HoloclipError(msg.error));
-        }
-      };
-      const onError = (err: Error) => {
-        cleanup();
-        reject(err instanceof HoloclipError ? err : new HoloclipError(`cannot start the decode worker: ${err.message}`));
-      };
-      const cleanup = () => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-    });
+  /** Starts a worker and resolves once it is ready; rejects with its start error (the worker stopped). */
+  static async start(init: DecodeWorkerInit): Promise<DecodeClient> {
+    const client = DecodeClient.launch(init);
+    try {
+      await client.ready;
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+    return client;
   }
 
   decode(items: DecodeRequest['items']): Promise<DecodeResponse> {

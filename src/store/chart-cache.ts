@@ -8,10 +8,11 @@
  * `holoclip store verify` checks these entries too (and `--repair` removes the damaged ones); `holoclip store gc`
  * leaves this folder alone; deleting it is always safe.
  */
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { isErrno, writeFileAtomic } from './atomic.js';
 import { sha256 } from './hash.js';
+import { readTextIfExists } from './json-file.js';
 
 interface ChartEntry {
   version: 1;
@@ -26,16 +27,17 @@ export function chartEntryKeys(names: readonly string[]): string[] {
   return names.filter((n) => n.endsWith('.json') && KEY.test(n.slice(0, -'.json'.length))).map((n) => n.slice(0, -'.json'.length));
 }
 
-/** What is wrong with a chart cache entry's text, or null when it is a valid entry whose SVG matches its sha256. */
-export function chartEntryProblem(text: string): string | null {
+/** A chart cache entry's text read: its SVG when the entry is valid and the SVG matches its sha256, else what is wrong. */
+export function parseChartEntry(text: string): { svg: string } | { problem: string } {
+  let entry: Partial<ChartEntry>;
   try {
-    const entry = JSON.parse(text) as Partial<ChartEntry>;
-    if (entry.version !== 1 || typeof entry.svg !== 'string' || typeof entry.svg_sha256 !== 'string') return 'not a chart cache entry';
-    if (sha256(entry.svg) !== entry.svg_sha256) return 'its SVG does not match its sha256';
-    return null;
+    entry = JSON.parse(text) as Partial<ChartEntry>;
   } catch {
-    return 'not valid JSON';
+    return { problem: 'not valid JSON' };
   }
+  if (entry.version !== 1 || typeof entry.svg !== 'string' || typeof entry.svg_sha256 !== 'string') return { problem: 'not a chart cache entry' };
+  if (sha256(entry.svg) !== entry.svg_sha256) return { problem: 'its SVG does not match its sha256' };
+  return { svg: entry.svg };
 }
 
 export class ChartCache {
@@ -57,16 +59,11 @@ export class ChartCache {
   /** The SVG stored under `key`, or null (absent, or damaged and removed). */
   async get(key: string): Promise<string | null> {
     const file = this.fileOf(key);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return null;
-      throw err;
-    }
-    const problem = chartEntryProblem(text);
-    if (problem === null) return (JSON.parse(text) as ChartEntry).svg;
-    this.warn(`removed the damaged chart cache entry ${file} (${problem}); the chart is rendered again`);
+    const text = await readTextIfExists(file);
+    if (text === undefined) return null;
+    const entry = parseChartEntry(text);
+    if ('svg' in entry) return entry.svg;
+    this.warn(`removed the damaged chart cache entry ${file} (${entry.problem}); the chart is rendered again`);
     await unlink(file).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT')) throw err;
     });

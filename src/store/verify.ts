@@ -11,7 +11,8 @@ import { committedChunkIds, decodeChunkBytes, inspectChunk } from './embedding-s
 import { StoreDamageError, type StoreDamage } from './integrity.js';
 import { checkTextMatrix } from './text-cache.js';
 import { checkUnitFolder } from './unit-results.js';
-import { chartEntryKeys, chartEntryProblem } from './chart-cache.js';
+import { chartEntryKeys, parseChartEntry } from './chart-cache.js';
+import { readTextIfExists } from './json-file.js';
 import type { ProgressSink } from '../util/progress.js';
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{1,128}$/;
@@ -140,14 +141,9 @@ export async function verifyStore(root: string, options: { repair: boolean; prog
   }
   for (const key of chartKeys) {
     const file = path.join(chartsDir, `${key}.json`);
-    let problem: string | null;
-    try {
-      problem = chartEntryProblem(await fs.readFile(file, 'utf8'));
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      problem = null; // removed meanwhile by a run that found it damaged
-    }
-    if (problem !== null) damaged.push({ kind: 'report chart', file, problem, entry: [file] });
+    const text = await readTextIfExists(file); // undefined: removed meanwhile by a run that found it damaged
+    const entry = text === undefined ? null : parseChartEntry(text);
+    if (entry && 'problem' in entry) damaged.push({ kind: 'report chart', file, problem: entry.problem, entry: [file] });
     checked.charts++;
     step();
   }

@@ -15,7 +15,7 @@
 //
 //   node tools/build/bundle.mjs        (after `tsc -p tsconfig.json`)
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,7 +68,6 @@ const result = await build({
   write: true,
 });
 
-const { writeFileSync } = await import('node:fs');
 writeFileSync(path.join(outdir, 'meta.json'), `${JSON.stringify(result.metafile)}\n`);
 const outputs = Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.js'));
 process.stdout.write(`bundle: ${outputs.length} files in dist/bundle (from ${Object.keys(result.metafile.inputs).length} modules)\n`);

@@ -48,10 +48,8 @@ export function resampleKernelAvailable(): boolean {
 /** Lays buffers out one after the other (16-byte aligned, with slack) in the kernel's memory, growing it as needed. */
 class Arena {
   private next = 0;
-  private readonly spans: Array<[number, number]> = [];
   alloc(bytes: number): number {
     const at = this.next;
-    this.spans.push([at, bytes]);
     this.next = (at + bytes + SLACK + 15) & ~15;
     return at;
   }
@@ -60,9 +58,14 @@ class Arena {
     return this.next + SLACK;
   }
   ensure(memory: WebAssembly.Memory): void {
-    const need = this.next + SLACK;
-    if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / PAGE));
+    if (this.size > memory.buffer.byteLength) memory.grow(Math.ceil((this.size - memory.buffer.byteLength) / PAGE));
   }
+}
+
+/** Outputs [first, first + n) of an axis: their tap counts and coefficients, written at `counts` and `ks` in `mem`. */
+function writeTaps(mem: ArrayBuffer, counts: number, ks: number, coeffs: AxisCoeffs, first: number, n: number): void {
+  new Int32Array(mem, counts, n).set(coeffs.count.subarray(first, first + n));
+  new Int32Array(mem, ks, n * coeffs.ksize).set(coeffs.k.subarray(first * coeffs.ksize, (first + n) * coeffs.ksize));
 }
 
 /** One axis' fixed-point coefficients: for output i, taps k[i*ksize .. + count[i]) from source index start[i]. */
@@ -136,8 +139,7 @@ export function runResamplePasses(
     const { coeffs, colFirst, cols } = horizontal;
     const starts = new Int32Array(mem, h.starts, cols);
     for (let c = 0; c < cols; c++) starts[c] = coeffs.start[colFirst + c] * 3;
-    new Int32Array(mem, h.counts, cols).set(coeffs.count.subarray(colFirst, colFirst + cols));
-    new Int32Array(mem, h.ks, cols * coeffs.ksize).set(coeffs.k.subarray(colFirst * coeffs.ksize, (colFirst + cols) * coeffs.ksize));
+    writeTaps(mem, h.counts, h.ks, coeffs, colFirst, cols);
     k.horizontal3(srcAt, srcRowBytes, horizontal.rows, h.out, cols, h.starts, h.counts, h.ks, coeffs.ksize);
     midAt = h.out;
     midRows = horizontal.rows;
@@ -146,8 +148,7 @@ export function runResamplePasses(
     const { coeffs, rowFirst, rows, rowShift } = vertical;
     const rowStarts = new Int32Array(mem, v.rowStarts, rows);
     for (let r = 0; r < rows; r++) rowStarts[r] = (coeffs.start[rowFirst + r] - rowShift) * midStride;
-    new Int32Array(mem, v.counts, rows).set(coeffs.count.subarray(rowFirst, rowFirst + rows));
-    new Int32Array(mem, v.ks, rows * coeffs.ksize).set(coeffs.k.subarray(rowFirst * coeffs.ksize, (rowFirst + rows) * coeffs.ksize));
+    writeTaps(mem, v.counts, v.ks, coeffs, rowFirst, rows);
     k.vertical(midAt, midStride, rows, v.out, v.rowStarts, v.counts, v.ks, coeffs.ksize);
     return new Uint8Array(mem, v.out, rows * midStride).slice();
   }
