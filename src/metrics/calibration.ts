@@ -24,6 +24,7 @@ import {
   softmaxRowsUnchecked,
   toBinary,
 } from './softmax.js';
+import { kernelBetaRows, kernelCalibrationRowTerms } from './wasm/calibration-kernel.js';
 
 export interface ReliabilityBin {
   lower: number;
@@ -284,6 +285,23 @@ export function calibrationRowTerms(
   return rows;
 }
 
+/**
+ * calibrationRowTerms in the WebAssembly SIMD kernel (wasm/calibration-kernel.ts: the same operations in the same
+ * order, with a bit-exact port of Math.exp) when the engine runs it, else the JS loop: the same terms, bit for bit.
+ */
+export function fastCalibrationRowTerms(
+  block: Float32Array,
+  firstRow: number,
+  rows: number,
+  c: number,
+  labels: ArrayLike<number>,
+  temperature: number,
+  row: Float64Array,
+  out: CalibrationRowTerms,
+): number {
+  return kernelCalibrationRowTerms(block, firstRow, rows, c, labels, temperature, out) ?? calibrationRowTerms(block, firstRow, rows, c, labels, temperature, row, out);
+}
+
 /** Index of the first NaN or infinity in block[from .. to - 1], -1 if none. */
 function firstNonFiniteIn(block: Float32Array, from: number, to: number): number {
   for (let i = from; i < to; i++) if (!Number.isFinite(block[i])) return i;
@@ -333,7 +351,7 @@ export class CalibrationAccumulator {
         nll: this.nllTerms,
         brier: this.brierTerms,
       };
-      const scored = calibrationRowTerms(block.subarray(done * this.c, (done + k) * this.c), firstRow + done, k, this.c, this.labels, this.temperature, this.row, terms);
+      const scored = fastCalibrationRowTerms(block.subarray(done * this.c, (done + k) * this.c), firstRow + done, k, this.c, this.labels, this.temperature, this.row, terms);
       if (scored < k) throw new HoloclipError(`CalibrationAccumulator: row ${firstRow + done + scored} holds a non-finite value (NaN or Inf)`);
       this.sumTerms(terms, k);
     }
@@ -378,15 +396,26 @@ export class CalibrationAccumulator {
   }
 }
 
-interface BetaEval {
+export interface BetaEval {
   /** dNLL/dbeta = mean_i (E_p[z_i] - z_i[label]) */
   grad: number;
   /** d2NLL/dbeta2 = mean_i Var_p[z_i] >= 0 */
   hess: number;
 }
 
-/** Derivatives of NLL(beta) = mean_i (logsumexp(beta z_i) - beta z_i[label]) with respect to beta = 1 / T. */
+/**
+ * Derivatives of NLL(beta) = mean_i (logsumexp(beta z_i) - beta z_i[label]) with respect to beta = 1 / T: in the
+ * WebAssembly SIMD kernel when the engine runs it (the same operations in the same order: the same bits), else
+ * betaDerivativesJs.
+ */
 function betaDerivatives(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array): BetaEval {
+  const totals = { grad: 0, hess: 0 };
+  if (kernelBetaRows(logits, 0, n, c, labels, beta, totals)) return { grad: totals.grad / n, hess: totals.hess / n };
+  return betaDerivativesJs(logits, n, c, labels, beta, w);
+}
+
+/** betaDerivatives in JS, one value at a time (the fallback, and the kernel's oracle in the tests). */
+export function betaDerivativesJs(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array): BetaEval {
   let grad = 0;
   let hess = 0;
   for (let i = 0; i < n; i++) {
