@@ -24,7 +24,7 @@
     (local $c v128) (local $kb v128) (local $k v128) (local $small v128) (local $big v128) (local $y v128)
     (local $invln2 v128) (local $half v128) (local $signBit v128) (local $reduceAbove v128) (local $ln2HI v128)
     (local $ln2LO v128) (local $P1 v128) (local $P2 v128) (local $P3 v128) (local $P4 v128) (local $P5 v128)
-    (local $one v128) (local $two v128) (local $magic v128) (local $bias v128) (local $plain v128) (local $tinyBelow v128)
+    (local $one v128) (local $two v128) (local $magic v128) (local $bias v128) (local $plain v128) (local $tiny v128)
     (if (i32.le_s (local.get $n) (i32.const 0)) (then (return (f64.const 0))))
     (local.set $invln2 (v128.const f64x2 1.44269504088896338700e+00 1.44269504088896338700e+00))
     (local.set $half (v128.const f64x2 0.5 0.5))
@@ -44,8 +44,8 @@
     (local.set $bias (v128.const i64x2 1023 1023))
     ;; |x| < 700 (no overflow, underflow or k out of [-1021, 1023]; not NaN).
     (local.set $plain (v128.const f64x2 700 700))
-    ;; |x|'s high word < 0x3E300000: |x| < 2^-28.
-    (local.set $tinyBelow (v128.const i64x2 0x3E30000000000000 0x3E30000000000000))
+    ;; fdlibm's |x|'s high word < 0x3E300000 is |x| < 2^-28 (0x3E30000000000000 is 2^-28 exactly).
+    (local.set $tiny (v128.const f64x2 0x1p-28 0x1p-28))
     (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 3))))
     (loop $pairs
       (local.set $x (v128.load (local.get $a)))
@@ -77,8 +77,8 @@
           (local.get $hi))))
       (local.set $kb (f64x2.add (local.get $t) (local.get $magic)))
       (if (i32x4.all_true (v128.and
-            (f64x2.lt (local.get $ax) (local.get $plain))
-            (v128.and (i64x2.ge_s (local.get $ax) (local.get $tinyBelow)) (f64x2.ne (local.get $x) (local.get $one)))))
+            (v128.and (f64x2.lt (local.get $ax) (local.get $plain)) (f64x2.ge (local.get $ax) (local.get $tiny)))
+            (f64x2.ne (local.get $x) (local.get $one))))
         (then
           ;; y * 2^k: the exponent field k + 1023 (the shift drops the magic number's bits).
           (local.set $y (f64x2.mul (local.get $y)
@@ -104,7 +104,7 @@
               (local.get $small))))
           ;; |x| < 2^-28: 1 + x.
           (local.set $y (v128.bitselect (f64x2.add (local.get $one) (local.get $x)) (local.get $y)
-            (i64x2.lt_s (local.get $ax) (local.get $tinyBelow))))
+            (f64x2.lt (local.get $ax) (local.get $tiny))))
           ;; exp(1) = E (V8's special case).
           (local.set $y (v128.bitselect (v128.const f64x2 2.718281828459045 2.718281828459045) (local.get $y)
             (f64x2.eq (local.get $x) (local.get $one))))
@@ -170,72 +170,80 @@
         (br $tail)))
     (local.get $best))
 
-  ;; calibrationRowTerms for `rows` rows of c float32 logits at `block`, labels (int32) at `labels`: per row r,
+;; scratch[j] = v_j - max (unit) or v_j / T - max, for the c float32 values at `row`, two at a time.
+  (func $rowArgs (param $row i32) (param $c i32) (param $scratch i32) (param $max f64) (param $unit i32) (param $temperature f64)
+    (local $end i32) (local $maxes v128) (local $ts v128)
+    (local.set $maxes (f64x2.splat (local.get $max)))
+    (local.set $ts (f64x2.splat (local.get $temperature)))
+    (local.set $end (i32.add (local.get $scratch) (i32.shl (local.get $c) (i32.const 3))))
+    (if (local.get $unit)
+      (then
+        (loop $argsUnit
+          (v128.store (local.get $scratch)
+            (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $row))) (local.get $maxes)))
+          (local.set $row (i32.add (local.get $row) (i32.const 8)))
+          (local.set $scratch (i32.add (local.get $scratch) (i32.const 16)))
+          (br_if $argsUnit (i32.lt_u (local.get $scratch) (local.get $end)))))
+      (else
+        (loop $argsScaled
+          (v128.store (local.get $scratch) (f64x2.sub
+            (f64x2.div (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $row))) (local.get $ts))
+            (local.get $maxes)))
+          (local.set $row (i32.add (local.get $row) (i32.const 8)))
+          (local.set $scratch (i32.add (local.get $scratch) (i32.const 16)))
+          (br_if $argsScaled (i32.lt_u (local.get $scratch) (local.get $end)))))))
+
+  ;; max = v_best (unit) or v_best / T, for the row's first arg-max `best`.
+  (func $rowMax (param $row i32) (param $best i32) (param $unit i32) (param $temperature f64) (result f64)
+    (local $v f64)
+    (local.set $v (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $best) (i32.const 2))))))
+    (if (result f64) (local.get $unit) (then (local.get $v)) (else (f64.div (local.get $v) (local.get $temperature)))))
+
+  ;; Brier term of one row from its exponentials e_j (doubles at `e`) and their sum: sum_j (e_j / sum)^2 in order
+  ;; j = 0 .., the label's term (e_label / sum - 1)^2 in its place.
+  (func $brier1 (param $e i32) (param $c i32) (param $sum f64) (param $label i32) (result f64)
+    (local $j i32) (local $dl f64) (local $sq f64) (local $sums v128) (local $d v128)
+    (local.set $dl (f64.sub (f64.div (f64.load (i32.add (local.get $e) (i32.shl (local.get $label) (i32.const 3))))
+      (local.get $sum)) (f64.const 1)))
+    (local.set $dl (f64.mul (local.get $dl) (local.get $dl)))
+    (local.set $sums (f64x2.splat (local.get $sum)))
+    (loop $pairs
+      (local.set $d (f64x2.div (v128.load (local.get $e)) (local.get $sums)))
+      (local.set $d (f64x2.mul (local.get $d) (local.get $d)))
+      (local.set $sq (f64.add (local.get $sq)
+        (select (local.get $dl) (f64x2.extract_lane 0 (local.get $d)) (i32.eq (local.get $j) (local.get $label)))))
+      (if (i32.lt_s (i32.add (local.get $j) (i32.const 1)) (local.get $c))
+        (then (local.set $sq (f64.add (local.get $sq)
+          (select (local.get $dl) (f64x2.extract_lane 1 (local.get $d))
+            (i32.eq (i32.add (local.get $j) (i32.const 1)) (local.get $label)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 2)))
+      (local.set $e (i32.add (local.get $e) (i32.const 16)))
+      (br_if $pairs (i32.lt_s (local.get $j) (local.get $c))))
+    (local.get $sq))
+
+;; calibrationRowTerms for `rows` rows of c float32 logits at `block`, labels (int32) at `labels`: per row r,
   ;; outSum[r] = sum_j exp(z_j - max) (z = v / T, or v when `unit`), outMax[r] = max, outBrier[r] = sum_j (p_j -
-  ;; onehot_j)^2 with p_j = e_j / sum, outBest[r] = the first arg-max. Scratch: c doubles (+ slack). Returns `rows`,
-  ;; or the index of the first row holding a NaN or an infinity (rows before it written).
+  ;; onehot_j)^2 with p_j = e_j / sum, outBest[r] = the first arg-max. Scratch: c doubles. Returns `rows`, or the
+  ;; index of the first row holding a NaN or an infinity (rows before it written).
   (func (export "calibrationRows")
     (param $block i32) (param $rows i32) (param $c i32) (param $labels i32) (param $temperature f64) (param $unit i32)
     (param $scratch i32) (param $outSum i32) (param $outMax i32) (param $outBrier i32) (param $outBest i32)
     (result i32)
-    (local $r i32) (local $row i32) (local $best i32) (local $max f64) (local $maxes v128) (local $ts v128)
-    (local $j i32) (local $p i32) (local $end i32) (local $sum f64) (local $sums v128) (local $d v128)
-    (local $label i32) (local $dl f64) (local $sq f64)
-    (local.set $ts (f64x2.splat (local.get $temperature)))
+    (local $r i32) (local $row i32) (local $best i32) (local $max f64) (local $sum f64)
     (block $done
       (loop $rowLoop
         (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
         (local.set $row (i32.add (local.get $block) (i32.shl (i32.mul (local.get $r) (local.get $c)) (i32.const 2))))
         (local.set $best (call $firstArgmax (local.get $row) (local.get $c)))
         (if (i32.lt_s (local.get $best) (i32.const 0)) (then (return (local.get $r))))
-        (local.set $max (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $best) (i32.const 2))))))
-        (if (i32.eqz (local.get $unit)) (then (local.set $max (f64.div (local.get $max) (local.get $temperature)))))
-        (local.set $maxes (f64x2.splat (local.get $max)))
-        ;; scratch[j] = v_j - max, or v_j / T - max
-        (local.set $p (local.get $scratch))
-        (local.set $end (i32.add (local.get $scratch) (i32.shl (local.get $c) (i32.const 3))))
-        (local.set $j (local.get $row))
-        (if (local.get $unit)
-          (then
-            (loop $argsUnit
-              (v128.store (local.get $p) (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $j)))
-                (local.get $maxes)))
-              (local.set $j (i32.add (local.get $j) (i32.const 8)))
-              (local.set $p (i32.add (local.get $p) (i32.const 16)))
-              (br_if $argsUnit (i32.lt_u (local.get $p) (local.get $end)))))
-          (else
-            (loop $argsScaled
-              (v128.store (local.get $p) (f64x2.sub
-                (f64x2.div (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $j))) (local.get $ts))
-                (local.get $maxes)))
-              (local.set $j (i32.add (local.get $j) (i32.const 8)))
-              (local.set $p (i32.add (local.get $p) (i32.const 16)))
-              (br_if $argsScaled (i32.lt_u (local.get $p) (local.get $end))))))
+        (local.set $max (call $rowMax (local.get $row) (local.get $best) (local.get $unit) (local.get $temperature)))
+        (call $rowArgs (local.get $row) (local.get $c) (local.get $scratch) (local.get $max) (local.get $unit) (local.get $temperature))
         (local.set $sum (call $expInPlace (local.get $scratch) (local.get $c)))
-        ;; Brier: (e_j / sum)^2 in order, the label's term (e_label / sum - 1)^2 in its place.
-        (local.set $label (i32.load (i32.add (local.get $labels) (i32.shl (local.get $r) (i32.const 2)))))
-        (local.set $dl (f64.sub (f64.div (f64.load (i32.add (local.get $scratch) (i32.shl (local.get $label) (i32.const 3))))
-          (local.get $sum)) (f64.const 1)))
-        (local.set $dl (f64.mul (local.get $dl) (local.get $dl)))
-        (local.set $sums (f64x2.splat (local.get $sum)))
-        (local.set $sq (f64.const 0))
-        (local.set $p (local.get $scratch))
-        (local.set $j (i32.const 0))
-        (loop $brier
-          (local.set $d (f64x2.div (v128.load (local.get $p)) (local.get $sums)))
-          (local.set $d (f64x2.mul (local.get $d) (local.get $d)))
-          (local.set $sq (f64.add (local.get $sq)
-            (select (local.get $dl) (f64x2.extract_lane 0 (local.get $d)) (i32.eq (local.get $j) (local.get $label)))))
-          (if (i32.lt_s (i32.add (local.get $j) (i32.const 1)) (local.get $c))
-            (then (local.set $sq (f64.add (local.get $sq)
-              (select (local.get $dl) (f64x2.extract_lane 1 (local.get $d))
-                (i32.eq (i32.add (local.get $j) (i32.const 1)) (local.get $label)))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 2)))
-          (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (br_if $brier (i32.lt_s (local.get $j) (local.get $c))))
         (f64.store (i32.add (local.get $outSum) (i32.shl (local.get $r) (i32.const 3))) (local.get $sum))
         (f64.store (i32.add (local.get $outMax) (i32.shl (local.get $r) (i32.const 3))) (local.get $max))
-        (f64.store (i32.add (local.get $outBrier) (i32.shl (local.get $r) (i32.const 3))) (local.get $sq))
+        (f64.store (i32.add (local.get $outBrier) (i32.shl (local.get $r) (i32.const 3)))
+          (call $brier1 (local.get $scratch) (local.get $c) (local.get $sum)
+            (i32.load (i32.add (local.get $labels) (i32.shl (local.get $r) (i32.const 2))))))
         (i32.store (i32.add (local.get $outBest) (i32.shl (local.get $r) (i32.const 2))) (local.get $best))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop)))
