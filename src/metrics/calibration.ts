@@ -24,7 +24,7 @@ import {
   softmaxRowsUnchecked,
   toBinary,
 } from './softmax.js';
-import { kernelBetaRows, kernelCalibrationRowTerms } from './wasm/calibration-kernel.js';
+import { kernelBetaRows, kernelCalibrationRowTerms, kernelChunkRows } from './wasm/calibration-kernel.js';
 
 export interface ReliabilityBin {
   lower: number;
@@ -128,6 +128,8 @@ function checkScored(fn: string, logits: Float32Array, n: number, c: number, lab
 }
 
 function nllUnchecked(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature: number): number {
+  const fast = kernelNllTotal(logits, n, c, labels, temperature);
+  if (fast !== null) return fast / n;
   const scaled = new Float64Array(c);
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -135,6 +137,24 @@ function nllUnchecked(logits: Float32Array, n: number, c: number, labels: ArrayL
     total += lse - scaled[labels[i]];
   }
   return total / n;
+}
+
+/**
+ * The sum over rows, in row order, of the NLL terms the SIMD kernel computes (max + log(sum) - z[label]: the
+ * log-sum-exp of scaledRowLogSumExp minus z[label], the same operations in the same order); null without the kernel.
+ */
+function kernelNllTotal(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature: number): number | null {
+  const chunk = Math.min(n, kernelChunkRows(c));
+  const terms: CalibrationRowTerms = { confidences: new Float64Array(chunk), correct: new Uint8Array(chunk), nll: new Float64Array(chunk), brier: new Float64Array(chunk) };
+  let total = 0;
+  for (let first = 0; first < n; first += chunk) {
+    const rows = Math.min(chunk, n - first);
+    const scored = kernelCalibrationRowTerms(logits.subarray(first * c, (first + rows) * c), first, rows, c, labels, temperature, terms);
+    if (scored === null) return null;
+    if (scored < rows) throw new HoloclipError(`negativeLogLikelihood: row ${first + scored} holds a non-finite value (NaN or Inf)`);
+    for (let r = 0; r < rows; r++) total += terms.nll[r];
+  }
+  return total;
 }
 
 /** Mean negative log-likelihood -log softmax(logits / T)[label], via log-sum-exp (no probability clipping). */
