@@ -9,7 +9,7 @@ import { CALIBRATION_WASM_BASE64 } from './calibration-wasm.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
-  expInPlace(at: number, n: number): number;
+  expInPlace(at: number, n: number, row: number, withDot: number): number;
   calibrationRows(
     block: number, rows: number, c: number, labels: number, temperature: number, unit: number,
     scratch: number, outSum: number, outMax: number, outBrier: number, outBest: number,
@@ -203,7 +203,7 @@ export function kernelExp(values: Float64Array): Float64Array | null {
     const n = Math.min(chunk, values.length - done);
     const scratch = new Float64Array(k.memory.buffer, at.scratch, n);
     scratch.set(values.subarray(done, done + n));
-    k.expInPlace(at.scratch, n);
+    k.expInPlace(at.scratch, n, 0, 0);
     out.set(scratch, done);
   }
   return out;

@@ -14,12 +14,16 @@
 ;; leaves 16 bytes of slack after each buffer.
 (module
   (memory (export "memory") 1)
+  ;; expInPlace's second sum (when asked for).
+  (global $dot (mut f64) (f64.const 0))
 
   ;; a[j] = exp(a[j]) for j < n (doubles at `a`), fdlibm's __ieee754_exp two lanes at a time; returns the sum of
   ;; the results added in order j = 0 .. n - 1 from 0 (JS's `sum += e`). n odd: the pair after the last value is
   ;; computed and not summed. The constants live in locals (a v128.const in the loop would be rebuilt every pass).
-  (func $expInPlace (export "expInPlace") (param $a i32) (param $n i32) (result f64)
-    (local $end i32) (local $sum f64)
+  ;; With `withDot`, also the sum in the same order of e_j * v_j for the c float32 values v at `row` (betaRows' mean:
+  ;; a second chain of adds that overlaps the exp work), left in the global $dot.
+  (func $expInPlace (export "expInPlace") (param $a i32) (param $n i32) (param $row i32) (param $withDot i32) (result f64)
+    (local $end i32) (local $sum f64) (local $dotSum f64) (local $d v128)
     (local $x v128) (local $ax v128) (local $t v128) (local $hi v128) (local $lo v128) (local $r v128) (local $tt v128)
     (local $c v128) (local $kb v128) (local $k v128) (local $small v128) (local $big v128) (local $y v128)
     (local $invln2 v128) (local $half v128) (local $signBit v128) (local $reduceAbove v128) (local $ln2HI v128)
@@ -119,8 +123,16 @@
       (local.set $sum (f64.add (local.get $sum) (f64x2.extract_lane 0 (local.get $y))))
       (if (i32.lt_u (i32.add (local.get $a) (i32.const 8)) (local.get $end))
         (then (local.set $sum (f64.add (local.get $sum) (f64x2.extract_lane 1 (local.get $y))))))
+      (if (local.get $withDot)
+        (then
+          (local.set $d (f64x2.mul (local.get $y) (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $row)))))
+          (local.set $dotSum (f64.add (local.get $dotSum) (f64x2.extract_lane 0 (local.get $d))))
+          (if (i32.lt_u (i32.add (local.get $a) (i32.const 8)) (local.get $end))
+            (then (local.set $dotSum (f64.add (local.get $dotSum) (f64x2.extract_lane 1 (local.get $d))))))
+          (local.set $row (i32.add (local.get $row) (i32.const 8)))))
       (local.set $a (i32.add (local.get $a) (i32.const 16)))
       (br_if $pairs (i32.lt_u (local.get $a) (local.get $end))))
+    (global.set $dot (local.get $dotSum))
     (local.get $sum))
 
   ;; Index of the first maximum of row[0 .. c - 1] (float32 at `row`) -- first index on ties, as JS's `v > best`
@@ -238,7 +250,7 @@
         (if (i32.lt_s (local.get $best) (i32.const 0)) (then (return (local.get $r))))
         (local.set $max (call $rowMax (local.get $row) (local.get $best) (local.get $unit) (local.get $temperature)))
         (call $rowArgs (local.get $row) (local.get $c) (local.get $scratch) (local.get $max) (local.get $unit) (local.get $temperature))
-        (local.set $sum (call $expInPlace (local.get $scratch) (local.get $c)))
+        (local.set $sum (call $expInPlace (local.get $scratch) (local.get $c) (local.get $row) (i32.const 0)))
         (f64.store (i32.add (local.get $outSum) (i32.shl (local.get $r) (i32.const 3))) (local.get $sum))
         (f64.store (i32.add (local.get $outMax) (i32.shl (local.get $r) (i32.const 3))) (local.get $max))
         (f64.store (i32.add (local.get $outBrier) (i32.shl (local.get $r) (i32.const 3)))
@@ -282,19 +294,9 @@
           (local.set $j (i32.add (local.get $j) (i32.const 8)))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $args (i32.lt_u (local.get $p) (local.get $end))))
-        (local.set $sum (call $expInPlace (local.get $scratch) (local.get $c)))
-        ;; mean: sum_j e_j * v_j in order
-        (local.set $mean (f64.const 0))
-        (local.set $p (local.get $scratch))
-        (local.set $j (local.get $row))
-        (loop $means
-          (local.set $d (f64x2.mul (v128.load (local.get $p)) (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $j)))))
-          (local.set $mean (f64.add (local.get $mean) (f64x2.extract_lane 0 (local.get $d))))
-          (if (i32.lt_u (i32.add (local.get $p) (i32.const 8)) (local.get $end))
-            (then (local.set $mean (f64.add (local.get $mean) (f64x2.extract_lane 1 (local.get $d))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 8)))
-          (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (br_if $means (i32.lt_u (local.get $p) (local.get $end))))
+        ;; sum, and the mean's numerator sum_j e_j * v_j, each in order
+        (local.set $sum (call $expInPlace (local.get $scratch) (local.get $c) (local.get $row) (i32.const 1)))
+        (local.set $mean (global.get $dot))
         (local.set $mean (f64.div (local.get $mean) (local.get $sum)))
         (local.set $means (f64x2.splat (local.get $mean)))
         ;; variance: sum_j (e_j * d_j) * d_j in order, d_j = v_j - mean
