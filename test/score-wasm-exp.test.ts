@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { betaDerivativesJs, calibrationRowTerms, type CalibrationRowTerms } from '../src/metrics/calibration.js';
+import { betaDerivativesJs, calibrationMetrics, calibrationRowTerms, fitTemperature, temperatureScaling, type CalibrationRowTerms } from '../src/metrics/calibration.js';
 import {
   calibrationKernelAvailable,
   calibrationKernelMemoryBytes,
@@ -253,6 +253,20 @@ test('temperature-fit derivatives: the kernel equals the JS loop bit for bit (fa
     }),
     { seed: SEED + 2, numRuns: 400 },
   );
+});
+
+test('temperatureScaling (score temperature: one pass less each side) equals fitTemperature + calibrationMetrics before and after', () => {
+  const next = xorshift(SEED + 3);
+  for (const [n, c, scale] of [[300, 17, 4], [64, 1000, 12], [5, 2, 0.5]] as const) {
+    const logits = Float32Array.from({ length: n * c }, () => (next() / 2 ** 32 - 0.5) * scale);
+    const labels = Int32Array.from({ length: n }, () => next() % c);
+    for (let i = 0; i < n; i++) logits[i * c + labels[i]] += (next() / 2 ** 32) * scale;
+    const fit = fitTemperature(logits, n, c, labels);
+    const both = temperatureScaling(logits, n, c, labels, { numBins: 10 });
+    assert.deepEqual(both.fit, fit);
+    assert.deepEqual(both.before, calibrationMetrics(logits, n, c, labels, { numBins: 10 }));
+    assert.deepEqual(both.after, calibrationMetrics(logits, n, c, labels, { numBins: 10, temperature: fit.temperature }));
+  }
 });
 
 test('holoclip score ece|nll|brier|temperature print what main printed on the fixture (two threads), byte for byte', { timeout: 240_000 }, async () => {

@@ -484,9 +484,62 @@ export function fitTemperature(
   n: number,
   c: number,
   labels: ArrayLike<number>,
-  options: { lower?: number; upper?: number; tolerance?: number } = {},
-): { temperature: number; nllBefore: number; nllAfter: number; evaluations: number } {
-  const fn = 'fitTemperature';
+  options: TemperatureFitOptions = {},
+): TemperatureFit {
+  const { temperature, evaluations } = fitTemperatureOnly('fitTemperature', logits, n, c, labels, options);
+  const nllBefore = nllUnchecked(logits, n, c, labels, 1);
+  const nllAfter = nllUnchecked(logits, n, c, labels, temperature);
+  return { temperature, nllBefore, nllAfter, evaluations: evaluations + 2 };
+}
+
+export interface TemperatureFitOptions {
+  lower?: number;
+  upper?: number;
+  tolerance?: number;
+}
+
+export interface TemperatureFit {
+  temperature: number;
+  nllBefore: number;
+  nllAfter: number;
+  /** Passes over the logits, the NLL before and after included. */
+  evaluations: number;
+}
+
+/**
+ * fitTemperature and calibrationMetrics before (T = 1) and after (the fitted T), with one pass for each of the
+ * latter: their NLL is fitTemperature's nllBefore / nllAfter bit for bit (the same per-row terms summed in row
+ * order), so `holoclip score temperature` reads the logits 2 times fewer than calling both.
+ */
+export function temperatureScaling(
+  logits: Float32Array,
+  n: number,
+  c: number,
+  labels: ArrayLike<number>,
+  options: TemperatureFitOptions & { numBins?: number } = {},
+): { fit: TemperatureFit; before: CalibrationMetrics; after: CalibrationMetrics } {
+  const numBins = options.numBins ?? DEFAULT_NUM_BINS;
+  checkNumBins('temperatureScaling', numBins);
+  const { temperature, evaluations } = fitTemperatureOnly('temperatureScaling', logits, n, c, labels, options);
+  const metricsAt = (t: number): CalibrationMetrics => {
+    const acc = new CalibrationAccumulator(n, c, labels, t);
+    acc.addRows(logits, 0, n);
+    return acc.finish(numBins);
+  };
+  const before = metricsAt(1);
+  const after = metricsAt(temperature);
+  return { fit: { temperature, nllBefore: before.nll, nllAfter: after.nll, evaluations: evaluations + 2 }, before, after };
+}
+
+/** The minimisation of fitTemperature (inputs checked), without the NLL before and after. */
+function fitTemperatureOnly(
+  fn: string,
+  logits: Float32Array,
+  n: number,
+  c: number,
+  labels: ArrayLike<number>,
+  options: TemperatureFitOptions,
+): { temperature: number; evaluations: number } {
   const lower = options.lower ?? DEFAULT_TEMPERATURE_BOUNDS[0];
   const upper = options.upper ?? DEFAULT_TEMPERATURE_BOUNDS[1];
   const tolerance = options.tolerance ?? 1e-10;
@@ -528,8 +581,5 @@ export function fitTemperature(
     }
     temperature = Math.min(upper, Math.max(lower, 1 / beta));
   }
-  const nllBefore = nllUnchecked(logits, n, c, labels, 1);
-  const nllAfter = nllUnchecked(logits, n, c, labels, temperature);
-  evaluations += 2;
-  return { temperature, nllBefore, nllAfter, evaluations };
+  return { temperature, evaluations };
 }
