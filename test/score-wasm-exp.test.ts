@@ -214,9 +214,10 @@ test('row kernel: wide rows, several chunks, the no-copy block, and the kernel m
     const labels = Int32Array.from({ length: rows }, () => next() % c);
     for (const temperature of [1, 0.37]) assertRowTermsMatch(block, rows, c, labels, temperature);
   }
-  // A block read straight into the kernel's memory (calibration-blocks.ts does this) gives the same terms.
+  // A block read straight into the kernel's memory (calibration-blocks.ts does this) gives the same terms, also when
+  // it holds more rows than a copy chunk.
   const c = 997;
-  const rows = kernelChunkRows(c);
+  const rows = 3 * kernelChunkRows(c) + 5;
   const source = Float32Array.from({ length: rows * c }, () => (next() / 2 ** 32 - 0.5) * 8);
   const labels = Int32Array.from({ length: rows }, () => next() % c);
   const inKernel = kernelBlock(rows, c);

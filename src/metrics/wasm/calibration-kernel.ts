@@ -88,9 +88,9 @@ function layout(k: KernelExports, rows: number, cols: number): Layout {
 }
 
 /**
- * The float32 area a chunk of up to `rows` rows of `cols` is read into (its own memory: a file read lands there
- * without a copy), or null without the kernel or for rows wider than KERNEL_MAX_COLS. Valid until the next call of
- * this module in this thread that needs more memory.
+ * The float32 area a block of up to `rows` rows of `cols` is read into (the kernel's own memory: a file read lands
+ * there, and kernelCalibrationRowTerms scores it without a copy), or null without the kernel or for rows wider than
+ * KERNEL_MAX_COLS. Valid until the next call of this module in this thread that needs more memory.
  */
 export function kernelBlock(rows: number, cols: number): Float32Array | null {
   const k = load();
@@ -123,17 +123,19 @@ export function kernelCalibrationRowTerms(
 ): number | null {
   const k = load();
   if (!k || c > KERNEL_MAX_COLS) return null;
-  const chunk = kernelChunkRows(c);
   // v / 1 === v exactly (IEEE 754): the default temperature skips a division per value without changing a bit.
   const unit = temperature === 1;
-  // Laid out once, before `block` is read: it may be a view of this memory (kernelBlock), which growing would detach.
+  // The area kernelBlock gave (at offset 0, already laid out for these rows: no growth, no copy) is scored in place
+  // in one call; any other block is copied in, a chunk of about 1 MB at a time.
+  const inPlace = block.buffer === k.memory.buffer && block.byteOffset === 0;
+  if (!inPlace && block.buffer === k.memory.buffer) block = block.slice();
+  const chunk = inPlace ? rows : kernelChunkRows(c);
   const at = layout(k, Math.min(chunk, rows), c);
   const mem = k.memory.buffer;
   for (let done = 0; done < rows; ) {
     const n = Math.min(chunk, rows - done);
     const values = new Float32Array(mem, at.block, n * c);
-    const src = block.subarray(done * c, (done + n) * c);
-    if (src.buffer !== mem || src.byteOffset !== at.block) values.set(src);
+    if (!inPlace) values.set(block.subarray(done * c, (done + n) * c));
     const rowLabels = new Int32Array(mem, at.labels, n);
     for (let r = 0; r < n; r++) rowLabels[r] = labels[firstRow + done + r];
     const scored = k.calibrationRows(at.block, n, c, at.labels, temperature, unit ? 1 : 0, at.scratch, at.sum, at.max, at.brier, at.best);
