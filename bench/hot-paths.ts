@@ -3,7 +3,7 @@
  * (A B A B ...), so a machine shared with other work biases neither side:
  *   1. CLI start-up of commands that run no model (`--help`, `score ece`, `suite check`), next to `node -e 0`, the
  *      bundled CLI (what bin/holoclip.js runs) against tsc's modules (HOLOCLIP_NO_BUNDLE=1);
- *   2. `holoclip score ece|nll` (and `temperature` with --full) on a 50,000 x 1,000 float32 .npy against a plain
+ *   2. `holoclip score ece|nll|brier` (and `temperature` with --full) on a 50,000 x 1,000 float32 .npy against a plain
  *      numpy implementation of the same metric (bench/numpy_calibration.py, /usr/bin/python3), process start
  *      included, at least 7 alternating rounds, with the values, the ratio, the range and the load average;
  *   3. `holoclip score ood` on 50,000 + 50,000 scores (process start included);
@@ -145,7 +145,7 @@ if (runs('score')) {
   const dir = await scoreInputs();
   const logits = path.join(dir, 'logits.npy');
   const labels = path.join(dir, 'labels.npy');
-  const metrics = values.full ? ['ece', 'nll', 'temperature'] : ['ece', 'nll'];
+  const metrics = values.full ? ['ece', 'nll', 'brier', 'temperature'] : ['ece', 'nll', 'brier'];
   console.log('holoclip score vs numpy, 50,000 x 1,000 float32 logits (200 MB .npy), process start included');
   const range = (xs: number[]): string => `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
   for (const metric of metrics) {

@@ -1,7 +1,7 @@
-"""Plain numpy (and scipy for the 1-D fit) versions of `holoclip score ece|nll|temperature` and OOD metrics, for
-bench/score-vs-numpy.ts: same inputs (.npy), same definitions (README "holoclip score"), timed from process start.
+"""Plain numpy (and scipy for the 1-D fit) versions of `holoclip score ece|nll|brier|temperature` and OOD metrics,
+for bench/hot-paths.ts: same inputs (.npy), same definitions (README "holoclip score"), timed from process start.
 
-  python3 bench/numpy_calibration.py ece|nll|temperature LOGITS.npy LABELS.npy
+  python3 bench/numpy_calibration.py ece|nll|brier|temperature LOGITS.npy LABELS.npy
   python3 bench/numpy_calibration.py ood ID_SCORES.npy OOD_SCORES.npy
 Prints one JSON line with the metric values.
 """
@@ -36,6 +36,15 @@ def ece(logits, labels, bins=15):
     return float((np.abs(hit_sum[nz] / count[nz] - conf_sum[nz] / count[nz]) * count[nz]).sum() / len(labels))
 
 
+def brier(logits, labels):
+    z = logits.astype(np.float64)
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(labels)), labels] -= 1.0
+    return float((p * p).sum(axis=1).mean())
+
+
 def temperature(logits, labels):
     from scipy.optimize import minimize_scalar
 
@@ -64,7 +73,7 @@ def main():
         return
     logits = np.load(sys.argv[2])
     labels = np.load(sys.argv[3]).astype(np.int64)
-    value = {"ece": ece, "nll": nll, "temperature": temperature}[metric](logits, labels)
+    value = {"ece": ece, "nll": nll, "brier": brier, "temperature": temperature}[metric](logits, labels)
     print(json.dumps({metric: value}))
 
 

@@ -7,8 +7,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { cropRegion, pilResize, pilResizeRegion, type PilFilter, type Raw8 } from '../src/image/pil-resample.js';
@@ -16,15 +14,14 @@ import { KERNEL_MAX_BYTES, kernelMemoryBytes, resampleKernelAvailable } from '..
 import { sniffPlainImage } from '../src/image/header-sniff.js';
 import { decodeLikePillow } from '../src/image/pil-decode.js';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { compileResampleWat, moduleSource } from '../tools/wasm/build-resample.mjs';
+import { compileWat, modulePath, moduleSource } from '../tools/wasm/build.mjs';
 
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILTERS: PilFilter[] = ['nearest', 'box', 'bilinear', 'hamming', 'bicubic', 'lanczos'];
 
 test('the committed wasm module is what src/image/wasm/pil-resample.wat compiles to', async () => {
-  const binary = (await compileResampleWat()) as Buffer;
-  const committed = readFileSync(path.join(ROOT, 'src', 'image', 'wasm', 'pil-resample-wasm.ts'), 'utf8');
-  assert.equal(committed, moduleSource(binary), 'stale: run node tools/wasm/build-resample.mjs');
+  const binary = (await compileWat('resample')) as Buffer;
+  const committed = readFileSync(modulePath('resample') as string, 'utf8');
+  assert.equal(committed, moduleSource('resample', binary), 'stale: run node tools/wasm/build.mjs');
 });
 
 test('the SIMD kernel compiles in this node', () => {

@@ -24,6 +24,7 @@ import {
   softmaxRowsUnchecked,
   toBinary,
 } from './softmax.js';
+import { kernelBetaRows, kernelCalibrationRowTerms, kernelChunkRows } from './wasm/calibration-kernel.js';
 
 export interface ReliabilityBin {
   lower: number;
@@ -127,6 +128,8 @@ function checkScored(fn: string, logits: Float32Array, n: number, c: number, lab
 }
 
 function nllUnchecked(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature: number): number {
+  const fast = kernelNllTotal(logits, n, c, labels, temperature);
+  if (fast !== null) return fast / n;
   const scaled = new Float64Array(c);
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -134,6 +137,24 @@ function nllUnchecked(logits: Float32Array, n: number, c: number, labels: ArrayL
     total += lse - scaled[labels[i]];
   }
   return total / n;
+}
+
+/**
+ * The sum over rows, in row order, of the NLL terms the SIMD kernel computes (max + log(sum) - z[label]: the
+ * log-sum-exp of scaledRowLogSumExp minus z[label], the same operations in the same order); null without the kernel.
+ */
+function kernelNllTotal(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature: number): number | null {
+  const chunk = Math.min(n, kernelChunkRows(c));
+  const terms: CalibrationRowTerms = { confidences: new Float64Array(chunk), correct: new Uint8Array(chunk), nll: new Float64Array(chunk), brier: new Float64Array(chunk) };
+  let total = 0;
+  for (let first = 0; first < n; first += chunk) {
+    const rows = Math.min(chunk, n - first);
+    const scored = kernelCalibrationRowTerms(logits.subarray(first * c, (first + rows) * c), first, rows, c, labels, temperature, terms);
+    if (scored === null) return null;
+    if (scored < rows) throw new HoloclipError(`negativeLogLikelihood: row ${first + scored} holds a non-finite value (NaN or Inf)`);
+    for (let r = 0; r < rows; r++) total += terms.nll[r];
+  }
+  return total;
 }
 
 /** Mean negative log-likelihood -log softmax(logits / T)[label], via log-sum-exp (no probability clipping). */
@@ -284,6 +305,23 @@ export function calibrationRowTerms(
   return rows;
 }
 
+/**
+ * calibrationRowTerms in the WebAssembly SIMD kernel (wasm/calibration-kernel.ts: the same operations in the same
+ * order, with a bit-exact port of Math.exp) when the engine runs it, else the JS loop: the same terms, bit for bit.
+ */
+export function fastCalibrationRowTerms(
+  block: Float32Array,
+  firstRow: number,
+  rows: number,
+  c: number,
+  labels: ArrayLike<number>,
+  temperature: number,
+  row: Float64Array,
+  out: CalibrationRowTerms,
+): number {
+  return kernelCalibrationRowTerms(block, firstRow, rows, c, labels, temperature, out) ?? calibrationRowTerms(block, firstRow, rows, c, labels, temperature, row, out);
+}
+
 /** Index of the first NaN or infinity in block[from .. to - 1], -1 if none. */
 function firstNonFiniteIn(block: Float32Array, from: number, to: number): number {
   for (let i = from; i < to; i++) if (!Number.isFinite(block[i])) return i;
@@ -333,7 +371,7 @@ export class CalibrationAccumulator {
         nll: this.nllTerms,
         brier: this.brierTerms,
       };
-      const scored = calibrationRowTerms(block.subarray(done * this.c, (done + k) * this.c), firstRow + done, k, this.c, this.labels, this.temperature, this.row, terms);
+      const scored = fastCalibrationRowTerms(block.subarray(done * this.c, (done + k) * this.c), firstRow + done, k, this.c, this.labels, this.temperature, this.row, terms);
       if (scored < k) throw new HoloclipError(`CalibrationAccumulator: row ${firstRow + done + scored} holds a non-finite value (NaN or Inf)`);
       this.sumTerms(terms, k);
     }
@@ -378,15 +416,26 @@ export class CalibrationAccumulator {
   }
 }
 
-interface BetaEval {
+export interface BetaEval {
   /** dNLL/dbeta = mean_i (E_p[z_i] - z_i[label]) */
   grad: number;
   /** d2NLL/dbeta2 = mean_i Var_p[z_i] >= 0 */
   hess: number;
 }
 
-/** Derivatives of NLL(beta) = mean_i (logsumexp(beta z_i) - beta z_i[label]) with respect to beta = 1 / T. */
+/**
+ * Derivatives of NLL(beta) = mean_i (logsumexp(beta z_i) - beta z_i[label]) with respect to beta = 1 / T: in the
+ * WebAssembly SIMD kernel when the engine runs it (the same operations in the same order: the same bits), else
+ * betaDerivativesJs.
+ */
 function betaDerivatives(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array): BetaEval {
+  const totals = { grad: 0, hess: 0 };
+  if (kernelBetaRows(logits, 0, n, c, labels, beta, totals)) return { grad: totals.grad / n, hess: totals.hess / n };
+  return betaDerivativesJs(logits, n, c, labels, beta, w);
+}
+
+/** betaDerivatives in JS, one value at a time (the fallback, and the kernel's oracle in the tests). */
+export function betaDerivativesJs(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array): BetaEval {
   let grad = 0;
   let hess = 0;
   for (let i = 0; i < n; i++) {
@@ -435,9 +484,62 @@ export function fitTemperature(
   n: number,
   c: number,
   labels: ArrayLike<number>,
-  options: { lower?: number; upper?: number; tolerance?: number } = {},
-): { temperature: number; nllBefore: number; nllAfter: number; evaluations: number } {
-  const fn = 'fitTemperature';
+  options: TemperatureFitOptions = {},
+): TemperatureFit {
+  const { temperature, evaluations } = fitTemperatureOnly('fitTemperature', logits, n, c, labels, options);
+  const nllBefore = nllUnchecked(logits, n, c, labels, 1);
+  const nllAfter = nllUnchecked(logits, n, c, labels, temperature);
+  return { temperature, nllBefore, nllAfter, evaluations: evaluations + 2 };
+}
+
+export interface TemperatureFitOptions {
+  lower?: number;
+  upper?: number;
+  tolerance?: number;
+}
+
+export interface TemperatureFit {
+  temperature: number;
+  nllBefore: number;
+  nllAfter: number;
+  /** Passes over the logits, the NLL before and after included. */
+  evaluations: number;
+}
+
+/**
+ * fitTemperature and calibrationMetrics before (T = 1) and after (the fitted T), with one pass for each of the
+ * latter: their NLL is fitTemperature's nllBefore / nllAfter bit for bit (the same per-row terms summed in row
+ * order), so `holoclip score temperature` reads the logits 2 times fewer than calling both.
+ */
+export function temperatureScaling(
+  logits: Float32Array,
+  n: number,
+  c: number,
+  labels: ArrayLike<number>,
+  options: TemperatureFitOptions & { numBins?: number } = {},
+): { fit: TemperatureFit; before: CalibrationMetrics; after: CalibrationMetrics } {
+  const numBins = options.numBins ?? DEFAULT_NUM_BINS;
+  checkNumBins('temperatureScaling', numBins);
+  const { temperature, evaluations } = fitTemperatureOnly('temperatureScaling', logits, n, c, labels, options);
+  const metricsAt = (t: number): CalibrationMetrics => {
+    const acc = new CalibrationAccumulator(n, c, labels, t);
+    acc.addRows(logits, 0, n);
+    return acc.finish(numBins);
+  };
+  const before = metricsAt(1);
+  const after = metricsAt(temperature);
+  return { fit: { temperature, nllBefore: before.nll, nllAfter: after.nll, evaluations: evaluations + 2 }, before, after };
+}
+
+/** The minimisation of fitTemperature (inputs checked), without the NLL before and after. */
+function fitTemperatureOnly(
+  fn: string,
+  logits: Float32Array,
+  n: number,
+  c: number,
+  labels: ArrayLike<number>,
+  options: TemperatureFitOptions,
+): { temperature: number; evaluations: number } {
   const lower = options.lower ?? DEFAULT_TEMPERATURE_BOUNDS[0];
   const upper = options.upper ?? DEFAULT_TEMPERATURE_BOUNDS[1];
   const tolerance = options.tolerance ?? 1e-10;
@@ -479,8 +581,5 @@ export function fitTemperature(
     }
     temperature = Math.min(upper, Math.max(lower, 1 / beta));
   }
-  const nllBefore = nllUnchecked(logits, n, c, labels, 1);
-  const nllAfter = nllUnchecked(logits, n, c, labels, temperature);
-  evaluations += 2;
-  return { temperature, nllBefore, nllAfter, evaluations };
+  return { temperature, evaluations };
 }

@@ -9,7 +9,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../errors.js';
-import { calibrationRowTerms, type CalibrationRowTerms } from '../metrics/calibration.js';
+import { fastCalibrationRowTerms, type CalibrationRowTerms } from '../metrics/calibration.js';
+import { kernelBlock } from '../metrics/wasm/calibration-kernel.js';
 
 /** Bytes per claimed block: about 1 MB of float32 (small blocks: the threads end within one block of each other). */
 const BLOCK_BYTES = 1 << 20;
@@ -137,9 +138,11 @@ export function scoreClaimedBlocks(
   const { rows, cols } = shape;
   const control = new Int32Array(buffers.control);
   const terms = sharedTerms(buffers);
-  // Its own ArrayBuffer at offset 0 (Float32Array needs 4-byte alignment).
-  const buffer = Buffer.allocUnsafeSlow(Math.min(blockRows, rows) * cols * 4);
-  const values = new Float32Array(buffer.buffer, 0, buffer.length / 4);
+  // Read straight into the SIMD kernel's memory when it runs here (no copy); else its own ArrayBuffer at offset 0
+  // (Float32Array needs 4-byte alignment).
+  const inKernel = kernelBlock(Math.min(blockRows, rows), cols);
+  const values = inKernel ?? new Float32Array(Math.min(blockRows, rows) * cols);
+  const buffer = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   const row = new Float64Array(cols);
   const fd = openForReading(file, what);
   let scoredRows = 0;
@@ -150,7 +153,7 @@ export function scoreClaimedBlocks(
       if (first >= rows || first >= Atomics.load(control, FIRST_BAD_ROW)) return scoredRows;
       const count = Math.min(blockRows, rows - first);
       readRows(fd, buffer, shape, first, count, what, file);
-      const scored = calibrationRowTerms(values, first, count, cols, labels, temperature, row, {
+      const scored = fastCalibrationRowTerms(values, first, count, cols, labels, temperature, row, {
         confidences: terms.confidences.subarray(first, first + count),
         correct: terms.correct.subarray(first, first + count),
         nll: terms.nll.subarray(first, first + count),

@@ -2,7 +2,7 @@
  * `holoclip score ece | nll | brier | temperature`: calibration of a logits matrix against labels.
  * ece, nll and brier report the same figures (calibrationMetrics) under their own headline value.
  */
-import { CalibrationAccumulator, calibrationMetrics, fitTemperature, type CalibrationMetrics } from '../metrics/calibration.js';
+import { CalibrationAccumulator, calibrationMetrics, temperatureScaling, type CalibrationMetrics } from '../metrics/calibration.js';
 import { checkNonEmpty, checkTemperature } from '../metrics/softmax.js';
 import { float32MatrixShape, readLabels, requireSameLength } from './inputs.js';
 import { startLogitsScoring } from './parallel-calibration.js';
@@ -78,9 +78,8 @@ export const scoreTemperature: ScoreMetricDefinition<CalibrationInputs> = {
   options: [logitsOption, labelsOption, binsOption],
   async run(inputs) {
     const { m, labels } = await readLogitsAndLabels(inputs, 'temperature');
-    const fit = fitTemperature(m.data, m.rows, m.cols, labels);
-    const before = calibrationMetrics(m.data, m.rows, m.cols, labels, { numBins: inputs.bins ?? 15 });
-    const after = calibrationMetrics(m.data, m.rows, m.cols, labels, { numBins: inputs.bins ?? 15, temperature: fit.temperature });
+    // fitTemperature, then calibrationMetrics before and after: one pass each, their NLL being the fit's.
+    const { fit, before, after } = temperatureScaling(m.data, m.rows, m.cols, labels, { numBins: inputs.bins ?? 15 });
     return scoreEnvelope('temperature', { ...fit, ece_before: before.ece, ece_after: after.ece }, { temperature: 'T = argmin NLL(logits / T), bounded 1-D minimisation' }, { logits: absPath(inputs.logits), labels: absPath(inputs.labels) });
   },
 };

@@ -1,7 +1,7 @@
 ;; Pillow's fixed-point resampling passes (libImaging/Resample.c, 8 bits per channel, PRECISION_BITS = 22) with
 ;; WebAssembly SIMD: four (or eight) int32 lanes per instruction instead of one. The arithmetic is Pillow's exactly:
 ;; ss = 1 << 21 + sum(pixel * k) in int32, then clip8(ss >> 22). Compiled to pil-resample-wasm.ts by
-;; `node tools/wasm/build-resample.mjs`; the JS passes in pil-resample.ts are the same computation, one lane at a time.
+;; `node tools/wasm/build.mjs`; the JS passes in pil-resample.ts are the same computation, one lane at a time.
 ;;
 ;; All pointers are byte offsets into the exported memory. Loads may read up to 7 bytes past the last pixel and stores
 ;; may write up to 7 bytes past the last output byte: the caller leaves that much slack after each buffer.
