@@ -112,6 +112,8 @@ test('embedding space: rows dropped from memory are read again from their chunks
     const space = await store.space('s1', { m: 1 }, 4);
     const rows = Float32Array.from({ length: 12 }, (_, i) => i + 0.5);
     await space.appendChunk(['a', 'b', 'c'], rows);
+    assert.equal(space.chunksInMemory, 0); // written, not kept
+    assert.deepEqual(space.getRows(['a']), rows.subarray(0, 4));
     assert.equal(space.chunksInMemory, 1);
     const before = space.getRows(['c', 'a']);
     space.dropCachedRows();

@@ -298,12 +298,13 @@ export class EmbeddingSpace {
     for (const key of itemKeys) {
       if (typeof key !== 'string' || key.length === 0) throw new TypeError('appendChunk: item keys must be non-empty strings');
     }
-    const data = rows.slice(); // the caller may reuse its buffer
     const id = newChunkId();
     const files = chunkFiles(this.chunksDir, id);
-    const bytes = encodeNpy(data, [k, this.dim]);
+    const bytes = encodeNpy(rows, [k, this.dim]); // a copy: the caller may reuse its buffer
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const chunk: Chunk = { id, npyFile: files.npy, keysFile: files.keys, rows: k, keys: [...itemKeys], sha256, data };
+    // The rows are not kept: a run embedding N images would hold all N until it reads them (getRows reads the file
+    // back, from the page cache).
+    const chunk: Chunk = { id, npyFile: files.npy, keysFile: files.keys, rows: k, keys: [...itemKeys], sha256 };
     await writeFileAtomic(chunk.npyFile, bytes);
     const keysFile: ChunkKeysFile = { rows: k, dim: this.dim, keys: [...itemKeys], sha256, check: keysFileCheck(k, this.dim, itemKeys, sha256) };
     await writeFileAtomic(chunk.keysFile, `${JSON.stringify(keysFile)}\n`);
@@ -383,7 +384,7 @@ export class EmbeddingSpace {
     return this.index.size - before;
   }
 
-  /** Chunks whose rows are held in memory (loaded by getRows or written by appendChunk); dropCachedRows frees them. */
+  /** Chunks whose rows are held in memory (loaded by getRows or a repair check); dropCachedRows frees them. */
   get chunksInMemory(): number {
     let n = 0;
     for (const c of this.chunks.values()) if (c.data) n++;
