@@ -18,7 +18,6 @@ import { FileHashIndex, indexJson, type FileHashEntry } from '../src/store/hash.
 import { encodeNpy, writeNpyAtomic } from '../src/store/npy.js';
 import { logitsFromCosine, logitsFromCosineInPlace } from '../src/models/scoring.js';
 import { writeJsonlAtomic } from '../src/tasks/result-envelope.js';
-import { compactRows } from '../src/tasks/calibration/run.js';
 import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
 
 const withTempDir = (fn: (dir: string) => Promise<void>) => withTempDirIn(fn, 'holoclip-scale-');
@@ -150,16 +149,3 @@ test('imagefolder: a listed image costs a bounded number of heap bytes, whatever
     if (process.env.HOLOCLIP_TEST_VERBOSE) console.log(`${perItem.toFixed(0)} heap bytes per listed image`);
     assert.ok(perItem < 400, `${perItem.toFixed(0)} heap bytes per listed image (expected < 400)`);
   }));
-
-test('calibration split: test rows compacted in place equal the rows picked into a copy', () => {
-  fc.assert(
-    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), fc.integer(), (n, c, seed) => {
-      const logits = Float32Array.from({ length: n * c }, (_, i) => Math.fround(Math.sin(i + seed)));
-      const rows = Array.from({ length: n }, (_, i) => i).filter((i) => ((i * 2654435761 + seed) >>> 0) % 3 !== 0);
-      const picked = new Float32Array(rows.length * c);
-      rows.forEach((r, i) => picked.set(logits.subarray(r * c, r * c + c), i * c));
-      assert.deepEqual(compactRows(logits, c, rows), picked);
-    }),
-  );
-  assert.throws(() => compactRows(new Float32Array(6), 2, [1, 0]), RangeError);
-});

@@ -10,11 +10,16 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { openImageFolder, type Dataset, type DatasetItem } from '../src/data/index.js';
+import { openImageList } from '../src/data/image-list.js';
+import { calibrationMetrics, calibrationMetricsBlocks, fitTemperature, fitTemperatureBlocks, type LogitBlockSource } from '../src/metrics/calibration.js';
 import { ClassificationAccumulator, classificationMetrics } from '../src/metrics/classification.js';
+import { oodMetrics, oodScoresOf, type OodScoreName } from '../src/metrics/ood.js';
 import { predictionConfidence } from '../src/models/scoring.js';
 import type { ScoreKind } from '../src/models/families.js';
 import { AtomicWriter } from '../src/store/atomic.js';
 import { encodeNpy, NpyStreamWriter } from '../src/store/npy.js';
+import { RowSpill } from '../src/store/row-spill.js';
+import { seededPermutation } from '../src/tasks/calibration/run.js';
 import { EvalContext, logitBlockRows } from '../src/tasks/eval-context.js';
 import { writeZeroShotRun, type ZeroShotMetrics, type ZeroShotResult } from '../src/tasks/zeroshot/result.js';
 import { streamZeroShot, ZeroShotAccumulator, type ZeroShotBlock } from '../src/tasks/zeroshot/stream.js';
@@ -256,6 +261,157 @@ test('eval zeroshot (built CLI): result metrics, logits.npy and predictions.json
       await sameFiles(oracle, out, ['logits.npy', 'predictions.jsonl']);
       assert.ok(!existsSync(path.join(out, 'failures.jsonl')));
       assert.deepEqual((await fs.readdir(out)).filter((f) => f.includes('.holoclip-tmp-')), []);
+    } finally {
+      await ctx.close();
+    }
+  }));
+
+/** A whole matrix served in blocks of the given sizes (cycled), as the store or a spill file serves them. */
+function blockSource(logits: Float32Array, n: number, c: number, sizes: readonly number[]): LogitBlockSource {
+  return {
+    n,
+    c,
+    forEachBlock: async (visit) => {
+      for (const b of cut(logits, n, c, sizes)) visit(b.logits, b.start, b.count);
+    },
+  };
+}
+
+test('fitTemperatureBlocks and calibrationMetricsBlocks over blocks = fitTemperature and calibrationMetrics of the whole matrix, bit for bit', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({ n: fc.integer({ min: 1, max: 60 }), c: fc.integer({ min: 2, max: 8 }) }).chain(({ n, c }) =>
+        fc.record({
+          n: fc.constant(n),
+          c: fc.constant(c),
+          logits: fc.float32Array({ noNaN: true, noDefaultInfinity: true, min: -30, max: 30, minLength: n * c, maxLength: n * c }),
+          labels: fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }),
+          sizes: fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 4 }),
+          bins: fc.integer({ min: 1, max: 20 }),
+        }),
+      ),
+      async ({ n, c, logits, labels, sizes, bins }) => {
+        const y = Int32Array.from(labels);
+        const whole = fitTemperature(logits, n, c, y);
+        const blocked = await fitTemperatureBlocks(blockSource(logits, n, c, sizes), y);
+        assert.deepStrictEqual(blocked, whole);
+        const [before, after] = await calibrationMetricsBlocks(blockSource(logits, n, c, sizes), y, [1, whole.temperature], bins);
+        assert.deepStrictEqual(before, calibrationMetrics(logits, n, c, y, { numBins: bins }));
+        assert.deepStrictEqual(after, calibrationMetrics(logits, n, c, y, { numBins: bins, temperature: whole.temperature }));
+      },
+    ),
+    { numRuns: 150 },
+  );
+  await assert.rejects(fitTemperatureBlocks(blockSource(Float32Array.from([0, Number.NaN]), 1, 2, [1]), [0]), /non-finite value/);
+  await assert.rejects(calibrationMetricsBlocks(blockSource(new Float32Array(4), 2, 2, [1]), [0, 2], [1]), /label out of range/);
+});
+
+test('RowSpill: rows appended in blocks are read back in other blocks, as often as asked; remove deletes the file', () =>
+  withTempDir(async (dir) => {
+    const spill = await RowSpill.create(dir, 'x', 3);
+    const data = Float32Array.from({ length: 3 * 10 }, (_, i) => Math.sin(i));
+    await spill.append(data.subarray(0, 9));
+    await spill.append(new Float32Array(0));
+    await spill.append(data.subarray(9));
+    await assert.rejects(spill.append(new Float32Array(2)), /not whole rows of 3/);
+    assert.equal(spill.rows, 10);
+    for (const blockRows of [1, 4, 10, 64]) {
+      const got = new Float32Array(30);
+      let next = 0;
+      await spill.forEachBlock((block, first, rows) => {
+        assert.equal(first, next);
+        got.set(block, first * 3);
+        next += rows;
+      }, blockRows);
+      assert.deepEqual(got, data);
+    }
+    assert.match((await fs.readdir(dir))[0], /^x\.holoclip-tmp-/);
+    await spill.remove();
+    await spill.remove();
+    assert.deepEqual(await fs.readdir(dir), []);
+  }));
+
+const readJson = async (file: string) => JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, any>;
+
+test('eval calibration (built CLI, a split and a shift): metrics and reliability.json = the whole-matrix path; no spill file left', () =>
+  withTempDir(async (dir) => {
+    const data = path.join(dir, 'data');
+    const shift = path.join(dir, 'shift');
+    await makeImageFolder(data, CLASSES, 4);
+    await makeImageFolder(shift, CLASSES, 2);
+    const store = path.join(dir, 'store');
+    const out = path.join(dir, 'run');
+    const r = await runCli(['eval', 'calibration', '--model', fixtureDir('tiny-clip'), '--data', data, '--shift', `other=${shift}`, '--store', store, '--out', out, '--bins', '7', '--preprocess', 'fast', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = await readJson(path.join(out, 'result.json'));
+    const reliability = await readJson(path.join(out, 'reliability.json'));
+    assert.deepEqual((await fs.readdir(out)).sort(), ['reliability.json', 'result.json']);
+    const ctx = await openContext(store);
+    try {
+      const ds = await openImageFolder(data);
+      const head = await ctx.classifier(ds.classnames, ['a photo of a {c}.']);
+      const id = await ctx.embed(ds);
+      const other = await ctx.embed(await openImageFolder(shift));
+      assert.equal(id.inferred + other.inferred, 0);
+      const c = CLASSES.length;
+      // The whole-matrix path (before issue 18's streaming): split, pick, fit, metrics before and after.
+      const logits = ctx.logits(id, head);
+      const labels = Int32Array.from(id.ok, (it) => it.label);
+      const perm = seededPermutation(id.n, 0);
+      const nCal = Math.round(id.n * 0.5);
+      const pick = (rows: number[]) => {
+        const m = new Float32Array(rows.length * c);
+        rows.forEach((row, i) => m.set(logits.subarray(row * c, (row + 1) * c), i * c));
+        return { m, y: Int32Array.from(rows, (row) => labels[row]) };
+      };
+      const cal = pick(Array.from(perm.subarray(0, nCal)).sort((a, b) => a - b));
+      const test = pick(Array.from(perm.subarray(nCal)).sort((a, b) => a - b));
+      const fit = fitTemperature(cal.m, cal.y.length, c, cal.y);
+      assert.equal(result.metrics.temperature, fit.temperature);
+      assert.deepEqual(result.metrics.calibration, { n: nCal, nll_before: fit.nllBefore, nll_after: fit.nllAfter });
+      const sets = { id: test, other: { m: ctx.logits(other, head), y: Int32Array.from(other.ok, (it) => it.label) } };
+      for (const [name, { m, y }] of Object.entries(sets)) {
+        const before = calibrationMetrics(m, y.length, c, y, { numBins: 7 });
+        const after = calibrationMetrics(m, y.length, c, y, { numBins: 7, temperature: fit.temperature });
+        const strip = ({ bins: _b, ...rest }: typeof before) => rest;
+        assert.equal(JSON.stringify(result.metrics.sets[name]), JSON.stringify({ n: y.length, before: strip(before), after: strip(after) }), name);
+        assert.equal(JSON.stringify(reliability.sets[name]), JSON.stringify({ before: before.bins, after: after.bins }), name);
+      }
+    } finally {
+      await ctx.close();
+    }
+  }));
+
+test('eval ood (built CLI): metrics and ood_scores.jsonl = the whole-matrix path (cosine and logit scores)', () =>
+  withTempDir(async (dir) => {
+    const data = path.join(dir, 'data');
+    const noise = path.join(dir, 'noise');
+    await makeImageFolder(data, CLASSES, 3);
+    await makeImageFolder(noise, ['x', 'y'], 4);
+    const store = path.join(dir, 'store');
+    const out = path.join(dir, 'run');
+    const names: OodScoreName[] = ['msp', 'maxlogit', 'energy', 'mcm', 'maxlogit-scaled', 'energy-scaled'];
+    const r = await runCli(['eval', 'ood', '--model', fixtureDir('tiny-clip'), '--data', data, '--ood', `noise=${noise}`, '--score', names.join(','), '--store', store, '--out', out, '--preprocess', 'fast', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = await readJson(path.join(out, 'result.json'));
+    const ctx = await openContext(store);
+    try {
+      const ds = await openImageFolder(data);
+      const head = await ctx.classifier(ds.classnames, ['a photo of a {c}.']);
+      const c = CLASSES.length;
+      const scored = [];
+      for (const [name, d] of [['id', ds], ['noise', await openImageList(noise)]] as const) {
+        const set = await ctx.embed(d);
+        assert.equal(set.inferred, 0);
+        const sc = ctx.scores(set, head);
+        const scores = new Map(names.map((s) => [s, oodScoresOf(s, s === 'msp' || s.endsWith('-scaled') ? sc.logits : (sc.cosines as Float32Array), set.n, c)]));
+        scored.push({ name, set, scores, logits: sc.logits });
+      }
+      const [id, ood] = scored;
+      assert.equal(result.metrics.id_top1, classificationMetrics(id.logits, id.set.n, c, Int32Array.from(id.set.ok, (it) => it.label)).top1);
+      for (const s of names) assert.equal(JSON.stringify(result.metrics.sets.noise[s]), JSON.stringify(oodMetrics(id.scores.get(s) as Float64Array, ood.scores.get(s) as Float64Array)), s);
+      const lines = scored.flatMap(({ name, set, scores }) => set.ok.map((it, i) => `${JSON.stringify({ set: name, id: it.id, ...Object.fromEntries([...scores].map(([s, v]) => [s, v[i]])) })}\n`));
+      assert.equal(await fs.readFile(path.join(out, 'ood_scores.jsonl'), 'utf8'), lines.join(''));
     } finally {
       await ctx.close();
     }
