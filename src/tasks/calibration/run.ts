@@ -70,8 +70,10 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
   const templateSet = input.templates;
   const ctx = input.context;
   {
-    let metrics: CalibrationTaskMetrics | null = null;
+    let fit: { temperature: number; nllBefore: number; nllAfter: number } | null = null;
+    let calibrationN = 0;
     let note = '';
+    const sets: CalibrationTaskMetrics['sets'] = {};
     const reliability: Record<string, { before: CalibrationMetrics['bins']; after: CalibrationMetrics['bins'] }> = {};
     const c = idData.classnames.length;
     const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
@@ -139,17 +141,12 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
         testSource = spillSource(testSpill as RowSpill);
         splitNote = `temperature fitted on a seeded random ${options.calibrationFraction} of the ID images (seed ${options.seed}, ${nCal} images); ID metrics on the other ${idSet.n - nCal}`;
       }
-      const fit = await fitTemperatureBlocks(spillSource(calSpill), calLabels);
+      fit = await fitTemperatureBlocks(spillSource(calSpill), calLabels);
+      calibrationN = calLabels.length;
       const T = fit.temperature;
-
-      metrics = {
-        temperature: T,
-        calibration: { n: calLabels.length, nll_before: fit.nllBefore, nll_after: fit.nllAfter },
-        sets: {},
-      };
       const evaluate = async (name: string, source: LogitBlockSource, labels: Int32Array): Promise<void> => {
         const [before, after] = await calibrationMetricsBlocks(source, labels, [1, T], options.bins);
-        (metrics as CalibrationTaskMetrics).sets[name] = { n: labels.length, before: withoutBins(before), after: withoutBins(after) };
+        sets[name] = { n: labels.length, before: withoutBins(before), after: withoutBins(after) };
         reliability[name] = { before: before.bins, after: after.bins };
       };
       await evaluate('id', testSource, testLabels);
@@ -165,7 +162,12 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
       await calSpill.remove();
       await testSpill?.remove();
     }
-    const T = metrics.temperature;
+    const T = fit.temperature;
+    const metrics: CalibrationTaskMetrics = {
+      temperature: T,
+      calibration: { n: calibrationN, nll_before: fit.nllBefore, nll_after: fit.nllAfter },
+      sets,
+    };
 
     const datasets: Record<string, DatasetRecord> = {};
     for (const e of embedded) datasets[e.name] = ctx.datasetRecord(e.set);
