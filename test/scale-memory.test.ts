@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { openDataset } from '../src/data/index.js';
 import { writeChunksAtomic, writeFileAtomic } from '../src/store/atomic.js';
 import { EmbeddingStore } from '../src/store/embedding-store.js';
-import { FileHashIndex, indexJson, type FileHashEntry } from '../src/store/hash.js';
+import { FileHashIndex, indexJson, parseIndexEntries, parseIndexWhole, type FileHashEntry } from '../src/store/hash.js';
 import { encodeNpy, writeNpyAtomic } from '../src/store/npy.js';
 import { logitsFromCosine, logitsFromCosineInPlace } from '../src/models/scoring.js';
 import { writeJsonlAtomic } from '../src/tasks/result-envelope.js';
@@ -92,6 +92,30 @@ test('file hash index: indexJson is JSON.stringify of the whole index, and a sav
     files.forEach((f, i) => assert.equal(again.peek(f)?.sha256, digests[i]));
     assert.equal(again.peek(path.join(images, '.', '1.png'))?.sha256, digests[1]); // looked up by the resolved path
   });
+});
+
+test('file hash index: read entry by entry = JSON.parse of the whole file; any other form falls back to the whole parse', () => {
+  const entry = fc.record({ size: fc.nat(), mtimeMs: fc.double({ min: 0, max: 2e12, noNaN: true }), sha256: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }) });
+  // Keys with quotes, backslashes, ']', '}', ',' and any unicode (JSON escapes them as indexJson writes them).
+  const key = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: fc.constantFrom('"', '\\', ']', '}', ',', ':', '[', 'a', 'é', '\u2028') })).map((s) => `/d/${s}`);
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.tuple(key, entry), { selector: ([k]) => k, maxLength: 30 }), (pairs) => {
+      const map = new Map<string, FileHashEntry>(pairs.map(([k, v]) => [k, { ...v }]));
+      const text = [...indexJson(map)].join('');
+      const fast = parseIndexEntries(Buffer.from(text));
+      assert.ok(fast, text);
+      assert.deepEqual([...fast], [...map]);
+      assert.deepEqual([...fast], [...parseIndexWhole(text, 'x')]);
+      // Other whitespace, or a cut-off file: not read entry by entry.
+      assert.equal(parseIndexEntries(Buffer.from(JSON.stringify(JSON.parse(text), null, 1))), null);
+      assert.equal(parseIndexEntries(Buffer.from(text.slice(0, -4))), null);
+    }),
+  );
+  // Entries of another shape are skipped, as the whole parse skips them.
+  const odd = '{"version":1,"entries":{"/a":[1,2,"x"],"/b":[1,"2","y"],"/c":[3,4,"z",5]}}\n';
+  assert.deepEqual([...(parseIndexEntries(Buffer.from(odd)) ?? [])], [...parseIndexWhole(odd, 'x')]);
+  assert.deepEqual([...parseIndexWhole(odd, 'x').keys()], ['/a', '/c']);
+  assert.throws(() => parseIndexWhole('{"version":1,"entries":{"/a":[1', 'f.json'), /f\.json is not valid JSON/);
 });
 
 test('logits in place equal logits from a copy, bit for bit', () => {
