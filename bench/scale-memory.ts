@@ -8,9 +8,10 @@
  * /proc every 100 ms, and the process's own peak (VmHWM) is recorded at exit. Printed per command: wall
  * time, images/s, peak RSS, and the heap / array-buffer split at the sampled peak; then what the outputs themselves
  * take (the logits N x classes, the embeddings N x dim, as float32) next to the growth of peak RSS from N/10 to N.
+ * `--warm-only` reruns only the warm commands, at both sizes, in the stores a `--keep` run left.
  *
  *   npm run bench:scale [-- --images 100000] [--model models/zoo/base] [--threads 2] [--tasks zeroshot,calibration,ood]
- *                       [--no-warm] [--keep]
+ *                       [--no-warm] [--keep] [--warm-only]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
@@ -148,32 +149,44 @@ const row = (label: string, images: number, m: Measured) => {
     `${label.padEnd(28)} ${m.seconds.toFixed(1).padStart(7)} s ${(images / m.seconds).toFixed(0).padStart(6)} images/s   peak RSS ${mb(Math.max(m.sampledPeak, m.maxRss)).padStart(7)} (sampled ${mb(m.sampledPeak)}, VmHWM ${mb(m.maxRss)}; ${heap})`,
   );
 };
+// --warm-only: the warm runs alone, at both sizes, in the stores an earlier `--keep` run left (no model inference: what
+// grows with N is then only what the commands hold per image).
+const warmOnly = flag('--warm-only');
+const warmPeaks = new Map<string, number>();
 for (const n of sizes) {
   const data = datasets.get(n)?.dir as string;
   const work = path.join(cache, `run-${n}`);
-  await fs.rm(work, { recursive: true, force: true });
-  await fs.mkdir(work, { recursive: true });
   const store = path.join(work, 'store');
-  for (const task of tasks) {
-    const m = await measure(`${task}-${n}`, commandArgs(task, data, store, path.join(work, 'out')), work);
-    peaks.set(`${task}-${n}`, Math.max(m.sampledPeak, m.maxRss));
-    row(`${task} ${n} cold`, n, m);
+  if (warmOnly) {
+    if (!existsSync(store)) throw new Error(`--warm-only needs ${store} from an earlier run with --keep`);
+  } else {
+    await fs.rm(work, { recursive: true, force: true });
+    await fs.mkdir(work, { recursive: true });
+    for (const task of tasks) {
+      const m = await measure(`${task}-${n}`, commandArgs(task, data, store, path.join(work, 'out')), work);
+      peaks.set(`${task}-${n}`, Math.max(m.sampledPeak, m.maxRss));
+      row(`${task} ${n} cold`, n, m);
+    }
   }
-  if (n === largest && !flag('--no-warm')) {
+  if ((n === largest || warmOnly) && !flag('--no-warm')) {
     for (const task of tasks) {
       const m = await measure(`${task}-${n}-warm`, commandArgs(task, data, store, path.join(work, 'out')), work);
+      warmPeaks.set(`${task}-${n}`, Math.max(m.sampledPeak, m.maxRss));
       row(`${task} ${n} warm`, n, m);
     }
   }
-  if (!flag('--keep')) await fs.rm(store, { recursive: true, force: true });
+  if (!flag('--keep') && !warmOnly) await fs.rm(store, { recursive: true, force: true });
 }
 
 const [small, big] = sizes;
-log(`\ninherent per-image outputs (float32): logits ${classes} classes x 4 B, embeddings ${dim} x 4 B`);
+log(`\nper-image outputs (float32), scored and written block by block (never held whole): logits ${classes} classes x 4 B, embeddings ${dim} x 4 B`);
 for (const n of sizes) log(`  N = ${n}: logits ${mb(n * classes * 4)}, embeddings ${mb(n * dim * 4)}, together ${mb(n * (classes + dim) * 4)}`);
-for (const task of tasks) {
-  const a = peaks.get(`${task}-${small}`) ?? 0;
-  const b = peaks.get(`${task}-${big}`) ?? 0;
-  const inherent = (big - small) * (classes + dim) * 4;
-  log(`${task}: peak RSS ${mb(a)} at ${small}, ${mb(b)} at ${big}: +${mb(b - a)} for ${big - small} more images (${((b - a) / (big - small)).toFixed(0)} B/image; logits + embeddings: ${mb(inherent)})`);
+for (const [kind, found] of [['cold', peaks], ['warm', warmPeaks]] as const) {
+  for (const task of tasks) {
+    const a = found.get(`${task}-${small}`);
+    const b = found.get(`${task}-${big}`);
+    if (a === undefined || b === undefined) continue;
+    const inherent = (big - small) * (classes + dim) * 4;
+    log(`${task} ${kind}: peak RSS ${mb(a)} at ${small}, ${mb(b)} at ${big}: +${mb(b - a)} for ${big - small} more images (${((b - a) / (big - small)).toFixed(0)} B/image; the logits + embeddings would be ${mb(inherent)} more)`);
+  }
 }

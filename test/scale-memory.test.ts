@@ -14,11 +14,10 @@ import fc from 'fast-check';
 import { openDataset } from '../src/data/index.js';
 import { writeChunksAtomic, writeFileAtomic } from '../src/store/atomic.js';
 import { EmbeddingStore } from '../src/store/embedding-store.js';
-import { FileHashIndex, indexJson, type FileHashEntry } from '../src/store/hash.js';
+import { FileHashIndex, indexJson, parseIndexEntries, parseIndexWhole, type FileHashEntry } from '../src/store/hash.js';
 import { encodeNpy, writeNpyAtomic } from '../src/store/npy.js';
 import { logitsFromCosine, logitsFromCosineInPlace } from '../src/models/scoring.js';
 import { writeJsonlAtomic } from '../src/tasks/result-envelope.js';
-import { compactRows } from '../src/tasks/calibration/run.js';
 import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
 
 const withTempDir = (fn: (dir: string) => Promise<void>) => withTempDirIn(fn, 'holoclip-scale-');
@@ -95,6 +94,30 @@ test('file hash index: indexJson is JSON.stringify of the whole index, and a sav
   });
 });
 
+test('file hash index: read entry by entry = JSON.parse of the whole file; any other form falls back to the whole parse', () => {
+  const entry = fc.record({ size: fc.nat(), mtimeMs: fc.double({ min: 0, max: 2e12, noNaN: true }), sha256: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }) });
+  // Keys with quotes, backslashes, ']', '}', ',' and any unicode (JSON escapes them as indexJson writes them).
+  const key = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: fc.constantFrom('"', '\\', ']', '}', ',', ':', '[', 'a', 'é', '\u2028') })).map((s) => `/d/${s}`);
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.tuple(key, entry), { selector: ([k]) => k, maxLength: 30 }), (pairs) => {
+      const map = new Map<string, FileHashEntry>(pairs.map(([k, v]) => [k, { ...v }]));
+      const text = [...indexJson(map)].join('');
+      const fast = parseIndexEntries(Buffer.from(text));
+      assert.ok(fast, text);
+      assert.deepEqual([...fast], [...map]);
+      assert.deepEqual([...fast], [...parseIndexWhole(text, 'x')]);
+      // Other whitespace, or a cut-off file: not read entry by entry.
+      assert.equal(parseIndexEntries(Buffer.from(JSON.stringify(JSON.parse(text), null, 1))), null);
+      assert.equal(parseIndexEntries(Buffer.from(text.slice(0, -4))), null);
+    }),
+  );
+  // Entries of another shape are skipped, as the whole parse skips them.
+  const odd = '{"version":1,"entries":{"/a":[1,2,"x"],"/b":[1,"2","y"],"/c":[3,4,"z",5]}}\n';
+  assert.deepEqual([...(parseIndexEntries(Buffer.from(odd)) ?? [])], [...parseIndexWhole(odd, 'x')]);
+  assert.deepEqual([...parseIndexWhole(odd, 'x').keys()], ['/a', '/c']);
+  assert.throws(() => parseIndexWhole('{"version":1,"entries":{"/a":[1', 'f.json'), /f\.json is not valid JSON/);
+});
+
 test('logits in place equal logits from a copy, bit for bit', () => {
   fc.assert(
     fc.property(fc.float32Array({ noNaN: true, min: -1, max: 1, maxLength: 64 }), fc.double({ min: 0.5, max: 120, noNaN: true }), fc.double({ min: -20, max: 20, noNaN: true }), (cos, scale, bias) => {
@@ -112,6 +135,8 @@ test('embedding space: rows dropped from memory are read again from their chunks
     const space = await store.space('s1', { m: 1 }, 4);
     const rows = Float32Array.from({ length: 12 }, (_, i) => i + 0.5);
     await space.appendChunk(['a', 'b', 'c'], rows);
+    assert.equal(space.chunksInMemory, 0); // written, not kept
+    assert.deepEqual(space.getRows(['a']), rows.subarray(0, 4));
     assert.equal(space.chunksInMemory, 1);
     const before = space.getRows(['c', 'a']);
     space.dropCachedRows();
@@ -148,16 +173,3 @@ test('imagefolder: a listed image costs a bounded number of heap bytes, whatever
     if (process.env.HOLOCLIP_TEST_VERBOSE) console.log(`${perItem.toFixed(0)} heap bytes per listed image`);
     assert.ok(perItem < 400, `${perItem.toFixed(0)} heap bytes per listed image (expected < 400)`);
   }));
-
-test('calibration split: test rows compacted in place equal the rows picked into a copy', () => {
-  fc.assert(
-    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), fc.integer(), (n, c, seed) => {
-      const logits = Float32Array.from({ length: n * c }, (_, i) => Math.fround(Math.sin(i + seed)));
-      const rows = Array.from({ length: n }, (_, i) => i).filter((i) => ((i * 2654435761 + seed) >>> 0) % 3 !== 0);
-      const picked = new Float32Array(rows.length * c);
-      rows.forEach((r, i) => picked.set(logits.subarray(r * c, r * c + c), i * c));
-      assert.deepEqual(compactRows(logits, c, rows), picked);
-    }),
-  );
-  assert.throws(() => compactRows(new Float32Array(6), 2, [1, 0]), RangeError);
-});

@@ -33,7 +33,10 @@ export interface ItemStat {
  */
 export class ItemStatCache {
   private readonly tars = new Map<string, Promise<number>>();
-  private readonly files = new Map<string, ItemStat>();
+  /** File -> its slot in `sizes` / `mtimes`: a number per file rather than an object (a run holds every image's). */
+  private readonly files = new Map<string, number>();
+  private sizes: Float64Array = new Float64Array(1024);
+  private mtimes: Float64Array = new Float64Array(1024);
   private syncCalls = 0;
   private syncMs = 0;
   private async_ = false;
@@ -51,7 +54,7 @@ export class ItemStatCache {
 
   private async statFile(file: string): Promise<ItemStat> {
     const known = this.files.get(file);
-    if (known) return known;
+    if (known !== undefined) return { size: this.sizes[known], mtimeMs: this.mtimes[known] };
     let st: { size: number; mtimeMs: number };
     if (this.async_) {
       st = await fs.stat(file);
@@ -61,9 +64,22 @@ export class ItemStatCache {
       this.syncMs += performance.now() - t0;
       if (++this.syncCalls === 64 && this.syncMs / 64 > 0.1) this.async_ = true;
     }
-    const out = { size: st.size, mtimeMs: st.mtimeMs };
-    this.files.set(file, out);
-    return out;
+    const raced = this.files.get(file); // stat'ed meanwhile (an asynchronous stat of the same file)
+    if (raced !== undefined) return { size: this.sizes[raced], mtimeMs: this.mtimes[raced] };
+    const slot = this.files.size;
+    if (slot === this.sizes.length) {
+      const grow = (a: Float64Array): Float64Array => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.sizes = grow(this.sizes);
+      this.mtimes = grow(this.mtimes);
+    }
+    this.sizes[slot] = st.size;
+    this.mtimes[slot] = st.mtimeMs;
+    this.files.set(file, slot);
+    return { size: st.size, mtimeMs: st.mtimeMs };
   }
 }
 

@@ -423,46 +423,120 @@ export interface BetaEval {
   hess: number;
 }
 
-/**
- * Derivatives of NLL(beta) = mean_i (logsumexp(beta z_i) - beta z_i[label]) with respect to beta = 1 / T: in the
- * WebAssembly SIMD kernel when the engine runs it (the same operations in the same order: the same bits), else
- * betaDerivativesJs.
- */
-function betaDerivatives(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array): BetaEval {
-  const totals = { grad: 0, hess: 0 };
-  if (kernelBetaRows(logits, 0, n, c, labels, beta, totals)) return { grad: totals.grad / n, hess: totals.hess / n };
-  return betaDerivativesJs(logits, n, c, labels, beta, w);
+/** Running sums of {@link betaDerivativeSums} (divided by n at the end). */
+export interface BetaSums {
+  grad: number;
+  hess: number;
 }
 
-/** betaDerivatives in JS, one value at a time (the fallback, and the kernel's oracle in the tests). */
+/**
+ * Adds the derivative terms of rows firstRow .. firstRow + rows - 1 (row-major in `block`, labels from
+ * `labels[firstRow + r]`) to `sums`: fed every block in row order, the sums are those of one pass over the whole
+ * matrix, bit for bit. In the WebAssembly SIMD kernel when the engine runs it (the same operations in the same
+ * order: the same bits), else betaDerivativeSumsJs. `w` is c float64s of scratch; the values must be finite.
+ */
+export function betaDerivativeSums(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array, sums: BetaSums): void {
+  const rowLabels = firstRow === 0 ? labels : ArrayBuffer.isView(labels) ? (labels as unknown as Int32Array).subarray(firstRow, firstRow + rows) : Int32Array.from({ length: rows }, (_, r) => labels[firstRow + r]);
+  if (kernelBetaRows(block, 0, rows, c, rowLabels, beta, sums)) return;
+  betaDerivativeSumsJs(block, firstRow, rows, c, labels, beta, w, sums);
+}
+
+/** Derivatives of NLL(beta) = mean_i (logsumexp(beta z_i) - beta z_i[label]) with respect to beta = 1 / T, in JS (the oracle of the kernel in the tests). */
 export function betaDerivativesJs(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array): BetaEval {
-  let grad = 0;
-  let hess = 0;
-  for (let i = 0; i < n; i++) {
+  const sums = { grad: 0, hess: 0 };
+  betaDerivativeSumsJs(logits, 0, n, c, labels, beta, w, sums);
+  return { grad: sums.grad / n, hess: sums.hess / n };
+}
+
+/** betaDerivativeSums in JS, one value at a time (the fallback). */
+function betaDerivativeSumsJs(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array, sums: BetaSums): void {
+  let { grad, hess } = sums;
+  for (let i = 0; i < rows; i++) {
     const off = i * c;
     let max = -Infinity;
     for (let j = 0; j < c; j++) {
-      const s = beta * logits[off + j];
+      const s = beta * block[off + j];
       if (s > max) max = s;
     }
     let sum = 0;
     let mean = 0;
     for (let j = 0; j < c; j++) {
-      const e = Math.exp(beta * logits[off + j] - max);
+      const e = Math.exp(beta * block[off + j] - max);
       w[j] = e;
       sum += e;
-      mean += e * logits[off + j];
+      mean += e * block[off + j];
     }
     mean /= sum;
     let variance = 0;
     for (let j = 0; j < c; j++) {
-      const d = logits[off + j] - mean;
+      const d = block[off + j] - mean;
       variance += w[j] * d * d;
     }
-    grad += mean - logits[off + labels[i]];
+    grad += mean - block[off + labels[firstRow + i]];
     hess += variance / sum;
   }
-  return { grad: grad / n, hess: hess / n };
+  sums.grad = grad;
+  sums.hess = hess;
+}
+
+/**
+ * Adds the NLL terms (log-sum-exp of z / T minus the label's z / T) of rows firstRow .. firstRow + rows - 1 to
+ * `total` and returns it: fed every block in row order, the NLL total of one pass over the whole matrix, bit for bit.
+ */
+export function nllSum(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, temperature: number, scaled: Float64Array, total: number): number {
+  for (let i = 0; i < rows; i++) {
+    const lse = scaledRowLogSumExp(block, i * c, c, temperature, scaled);
+    total += lse - scaled[labels[firstRow + i]];
+  }
+  return total;
+}
+
+/** Derivatives of NLL(beta) = mean_i (logsumexp(beta z_i) - beta z_i[label]) with respect to beta = 1 / T. */
+function betaDerivatives(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array): BetaEval {
+  const sums = { grad: 0, hess: 0 };
+  betaDerivativeSums(logits, 0, n, c, labels, beta, w, sums);
+  return { grad: sums.grad / n, hess: sums.hess / n };
+}
+
+/**
+ * The search of {@link fitTemperature}: yields each beta = 1 / T whose derivatives it needs (the caller computes
+ * them over the logits, whole or block by block, and passes them back), and returns T.
+ */
+export function* temperatureSearch(lower: number, upper: number, tolerance: number): Generator<number, number, BetaEval> {
+  let lo = 1 / upper;
+  let hi = 1 / lower;
+  const atLo = yield lo;
+  const atHi = yield hi;
+  if (atLo.grad >= 0) {
+    // NLL non-decreasing in beta over the bracket: minimum at T = upper, unless it is flat (T = 1).
+    return atHi.grad <= 0 ? Math.min(upper, Math.max(lower, 1)) : upper;
+  }
+  if (atHi.grad <= 0) return lower; // NLL still decreasing at T = lower
+  let beta = 1 >= lo && 1 <= hi ? 1 : Math.sqrt(lo * hi);
+  for (let iter = 0; iter < 200; iter++) {
+    const { grad, hess } = yield beta;
+    if (grad === 0) break;
+    if (grad < 0) lo = beta;
+    else hi = beta;
+    let next = beta - grad / hess;
+    if (!(hess > 0) || !(next > lo && next < hi)) next = Math.sqrt(lo * hi);
+    const done = Math.abs(next - beta) <= tolerance * beta || hi - lo <= tolerance * lo;
+    beta = next;
+    if (done) break;
+  }
+  return Math.min(upper, Math.max(lower, 1 / beta));
+}
+
+/** The bounds and tolerance of a temperature fit, checked. */
+function fitBounds(fn: string, options: TemperatureFitOptions): Required<TemperatureFitOptions> {
+  const lower = options.lower ?? DEFAULT_TEMPERATURE_BOUNDS[0];
+  const upper = options.upper ?? DEFAULT_TEMPERATURE_BOUNDS[1];
+  const tolerance = options.tolerance ?? 1e-10;
+  checkTemperature(fn, 'lower', lower);
+  checkTemperature(fn, 'upper', upper);
+  if (!(lower < upper)) throw new HoloclipError(`${fn}: lower (${lower}) must be below upper (${upper})`);
+  if (!Number.isFinite(tolerance) || tolerance <= 0) throw new HoloclipError(`${fn}: tolerance must be a finite number > 0, got ${tolerance}`);
+  return { lower, upper, tolerance };
 }
 
 /**
@@ -540,46 +614,106 @@ function fitTemperatureOnly(
   labels: ArrayLike<number>,
   options: TemperatureFitOptions,
 ): { temperature: number; evaluations: number } {
-  const lower = options.lower ?? DEFAULT_TEMPERATURE_BOUNDS[0];
-  const upper = options.upper ?? DEFAULT_TEMPERATURE_BOUNDS[1];
-  const tolerance = options.tolerance ?? 1e-10;
   checkScored(fn, logits, n, c, labels, 1);
-  checkTemperature(fn, 'lower', lower);
-  checkTemperature(fn, 'upper', upper);
-  if (!(lower < upper)) throw new HoloclipError(`${fn}: lower (${lower}) must be below upper (${upper})`);
-  if (!Number.isFinite(tolerance) || tolerance <= 0) throw new HoloclipError(`${fn}: tolerance must be a finite number > 0, got ${tolerance}`);
-
+  const { lower, upper, tolerance } = fitBounds(fn, options);
   const w = new Float64Array(c);
   let evaluations = 0;
-  const derivatives = (beta: number): BetaEval => {
+  const search = temperatureSearch(lower, upper, tolerance);
+  let step = search.next();
+  while (!step.done) {
     evaluations++;
-    return betaDerivatives(logits, n, c, labels, beta, w);
-  };
-
-  let lo = 1 / upper;
-  let hi = 1 / lower;
-  let temperature: number;
-  const atLo = derivatives(lo);
-  const atHi = derivatives(hi);
-  if (atLo.grad >= 0) {
-    // NLL non-decreasing in beta over the bracket: minimum at T = upper, unless it is flat (T = 1).
-    temperature = atHi.grad <= 0 ? Math.min(upper, Math.max(lower, 1)) : upper;
-  } else if (atHi.grad <= 0) {
-    temperature = lower; // NLL still decreasing at T = lower
-  } else {
-    let beta = 1 >= lo && 1 <= hi ? 1 : Math.sqrt(lo * hi);
-    for (let iter = 0; iter < 200; iter++) {
-      const { grad, hess } = derivatives(beta);
-      if (grad === 0) break;
-      if (grad < 0) lo = beta;
-      else hi = beta;
-      let next = beta - grad / hess;
-      if (!(hess > 0) || !(next > lo && next < hi)) next = Math.sqrt(lo * hi);
-      const done = Math.abs(next - beta) <= tolerance * beta || hi - lo <= tolerance * lo;
-      beta = next;
-      if (done) break;
-    }
-    temperature = Math.min(upper, Math.max(lower, 1 / beta));
+    step = search.next(betaDerivatives(logits, n, c, labels, step.value, w));
   }
-  return { temperature, evaluations };
+  return { temperature: step.value, evaluations };
+}
+
+/**
+ * Rows of an n x c logits matrix that is not held whole, read again block by block (in row order) on each pass: a
+ * file of logits, or a store's embeddings scored again.
+ */
+export interface LogitBlockSource {
+  readonly n: number;
+  readonly c: number;
+  /** Calls `visit` on consecutive blocks covering rows 0 .. n - 1 (each block row-major, `rows` x c). */
+  forEachBlock(visit: (block: Float32Array, firstRow: number, rows: number) => void): Promise<void>;
+}
+
+/**
+ * {@link fitTemperature} over logits read block by block (one pass per evaluation), with the same result bit for
+ * bit: the same search, over sums accumulated in row order. Non-finite values are refused as fitTemperature does.
+ */
+export async function fitTemperatureBlocks(
+  source: LogitBlockSource,
+  labels: ArrayLike<number>,
+  options: TemperatureFitOptions = {},
+): Promise<TemperatureFit> {
+  const fn = 'fitTemperature';
+  const { n, c } = source;
+  checkNonEmpty(fn, 'logits', n);
+  checkLabels(fn, labels, n, c);
+  const { lower, upper, tolerance } = fitBounds(fn, options);
+  const w = new Float64Array(c);
+  let evaluations = 0;
+  let checked = false;
+  const pass = async (visit: (block: Float32Array, firstRow: number, rows: number) => void): Promise<void> => {
+    let next = 0;
+    await source.forEachBlock((block, firstRow, rows) => {
+      if (firstRow !== next || block.length !== rows * c) throw new HoloclipError(`${fn}: block of rows ${firstRow}..${firstRow + rows - 1} out of order (next ${next}) or not ${rows} x ${c}`);
+      if (!checked) checkMatrix(fn, 'logits', block, rows, c); // finite values, checked on the first pass
+      visit(block, firstRow, rows);
+      next += rows;
+    });
+    if (next !== n) throw new HoloclipError(`${fn}: the blocks held ${next} rows, expected ${n}`);
+    checked = true;
+  };
+  const derivatives = async (beta: number): Promise<BetaEval> => {
+    const sums = { grad: 0, hess: 0 };
+    await pass((block, firstRow, rows) => betaDerivativeSums(block, firstRow, rows, c, labels, beta, w, sums));
+    return { grad: sums.grad / n, hess: sums.hess / n };
+  };
+  const nll = async (temperature: number): Promise<number> => {
+    let total = 0;
+    await pass((block, firstRow, rows) => {
+      total = nllSum(block, firstRow, rows, c, labels, temperature, w, total);
+    });
+    return total / n;
+  };
+  const search = temperatureSearch(lower, upper, tolerance);
+  let step = search.next();
+  while (!step.done) {
+    evaluations++;
+    step = search.next(await derivatives(step.value));
+  }
+  const temperature = step.value;
+  const nllBefore = await nll(1);
+  const nllAfter = await nll(temperature);
+  evaluations += 2;
+  return { temperature, nllBefore, nllAfter, evaluations };
+}
+
+/**
+ * {@link calibrationMetrics} of logits read block by block, at each of `temperatures` in one pass (before and after
+ * temperature scaling), bit-identical to calibrationMetrics of the whole matrix at each temperature.
+ */
+export async function calibrationMetricsBlocks(
+  source: LogitBlockSource,
+  labels: ArrayLike<number>,
+  temperatures: readonly number[],
+  numBins = DEFAULT_NUM_BINS,
+): Promise<CalibrationMetrics[]> {
+  const fn = 'calibrationMetrics';
+  const { n, c } = source;
+  checkNonEmpty(fn, 'logits', n);
+  checkLabels(fn, labels, n, c);
+  for (const t of temperatures) checkTemperature(fn, 'temperature', t);
+  checkNumBins(fn, numBins);
+  const accs = temperatures.map((t) => new CalibrationAccumulator(n, c, labels, t));
+  let next = 0;
+  await source.forEachBlock((block, firstRow, rows) => {
+    if (firstRow !== next || block.length !== rows * c) throw new HoloclipError(`${fn}: block of rows ${firstRow}..${firstRow + rows - 1} out of order (next ${next}) or not ${rows} x ${c}`);
+    checkMatrix(fn, 'logits', block, rows, c);
+    for (const acc of accs) acc.addRows(block, firstRow, rows);
+    next += rows;
+  });
+  return accs.map((acc) => acc.finish(numBins));
 }

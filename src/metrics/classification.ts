@@ -135,3 +135,91 @@ export function classificationConventions(c: number): Record<string, string> {
     mean_per_class_recall: 'mean over classes present in the targets (sklearn balanced_accuracy_score)',
   };
 }
+
+/**
+ * {@link classificationMetrics} fed one row at a time (rows in order, from blocks of a logits matrix that is never
+ * held whole), with bit-identical results: the same counts, the same per-class (or per-group) recall sums in the same
+ * order. `anyOf` says whether rows come with target sets (decided for the whole set, as classificationMetrics does).
+ */
+export class ClassificationAccumulator {
+  private n = 0;
+  private correct1 = 0;
+  private correct5 = 0;
+  private readonly support: Float64Array;
+  private readonly hits: Float64Array;
+  private readonly groups = new Map<string, { hit: number; n: number }>();
+
+  constructor(
+    private readonly c: number,
+    private readonly anyOf: boolean,
+  ) {
+    this.support = new Float64Array(anyOf ? 0 : c);
+    this.hits = new Float64Array(anyOf ? 0 : c);
+  }
+
+  /** Rows added so far. */
+  get count(): number {
+    return this.n;
+  }
+
+  /**
+   * Adds row `row` of `logits` (a block of rows, `c` wide) with its target, or its target set when the accumulator
+   * takes any-of labels; returns the row's prediction (argmax, first on ties).
+   */
+  add(logits: Float32Array, row: number, target: number, targetSet?: readonly number[]): number {
+    const c = this.c;
+    const off = row * c;
+    let pred = 0;
+    let bestVal = logits[off];
+    for (let j = 1; j < c; j++) {
+      const v = logits[off + j];
+      if (v > bestVal) {
+        bestVal = v;
+        pred = j;
+      }
+    }
+    this.n++;
+    if (this.anyOf) {
+      const set = targetSet ?? [target];
+      let rank = Infinity;
+      for (const t of set) rank = Math.min(rank, targetRank(logits, c, row, t));
+      if (rank < 1) this.correct1++;
+      if (rank < 5) this.correct5++;
+      const key = [...set].sort((a, b) => a - b).join(',');
+      const g = this.groups.get(key) ?? { hit: 0, n: 0 };
+      g.n++;
+      if (set.includes(pred)) g.hit++;
+      this.groups.set(key, g);
+    } else {
+      const rank = targetRank(logits, c, row, target);
+      if (rank < 1) this.correct1++;
+      if (rank < 5) this.correct5++;
+      this.support[target]++;
+      if (pred === target) this.hits[target]++;
+    }
+    return pred;
+  }
+
+  result(): ClassificationMetrics {
+    const n = this.n;
+    const top1 = n === 0 ? Number.NaN : this.correct1 / n;
+    const top5 = this.c >= 5 ? (n === 0 ? Number.NaN : this.correct5 / n) : null;
+    let recall: number;
+    if (this.anyOf) {
+      let sum = 0;
+      for (const g of this.groups.values()) sum += g.hit / g.n;
+      recall = this.groups.size === 0 ? Number.NaN : sum / this.groups.size;
+    } else {
+      let sum = 0;
+      let present = 0;
+      for (let j = 0; j < this.c; j++) {
+        if (this.support[j] > 0) {
+          sum += this.hits[j] / this.support[j];
+          present++;
+        }
+      }
+      recall = present === 0 ? Number.NaN : sum / present;
+    }
+    return { top1, top5, mean_per_class_recall: recall };
+  }
+}

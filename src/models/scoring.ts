@@ -65,3 +65,20 @@ export function predictionConfidence(logits: Float32Array, n: number, c: number,
   }
   return out;
 }
+
+/**
+ * The confidence of row `row` of a block of logits (`c` wide), as {@link predictionConfidence} gives it for the same
+ * row of the whole matrix (bit-identical); `scratch` holds c float64s.
+ */
+export function rowConfidence(logits: Float32Array, row: number, c: number, kind: ScoreKind, scratch: Float64Array): number {
+  const off = row * c;
+  if (kind === 'softmax') {
+    softmaxRow(logits, off, c, scratch);
+    let best = 0;
+    for (let j = 0; j < c; j++) best = Math.max(best, scratch[j]);
+    return best;
+  }
+  let max = -Infinity;
+  for (let j = 0; j < c; j++) max = Math.max(max, logits[off + j]);
+  return sigmoid(max);
+}

@@ -93,28 +93,94 @@ const STRING_BATCH = 1 << 20;
  * written in batches of about a million characters, byte arrays as they come (no copy).
  */
 export async function writeChunksAtomic(file: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
-  await writeAtomically(file, async (handle) => {
-    let pending: string[] = [];
-    let pendingLength = 0;
-    const flush = async (): Promise<void> => {
-      if (pendingLength === 0) return;
-      const text = pending.join('');
-      pending = [];
-      pendingLength = 0;
-      await writeAll(handle, Buffer.from(text, 'utf8'));
-    };
-    for (const chunk of chunks) {
+  const writer = await AtomicWriter.open(file);
+  try {
+    for (const chunk of chunks) await writer.write(chunk);
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  await writer.commit();
+}
+
+/**
+ * A file written piece by piece over a whole computation (a run's logits block after block) and made visible at once:
+ * the pieces go to a unique temp file next to `file`; {@link commit} fsyncs it and renames it into place,
+ * {@link abort} removes it. Readers see the old content or the whole new one, as with {@link writeFileAtomic}.
+ * Strings are gathered into batches of about a million characters; byte arrays are written as they come (no copy).
+ */
+export class AtomicWriter {
+  private pending: string[] = [];
+  private pendingLength = 0;
+  private done = false;
+
+  private constructor(
+    readonly file: string,
+    private readonly tmp: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  static async open(file: string): Promise<AtomicWriter> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = tempPathFor(file);
+    return new AtomicWriter(file, tmp, await open(tmp, 'wx'));
+  }
+
+  async write(chunk: string | Uint8Array): Promise<void> {
+    if (this.done) throw new Error(`AtomicWriter: ${this.file} is already committed or aborted`);
+    try {
       if (typeof chunk === 'string') {
-        pending.push(chunk);
-        pendingLength += chunk.length;
-        if (pendingLength >= STRING_BATCH) await flush();
+        this.pending.push(chunk);
+        this.pendingLength += chunk.length;
+        if (this.pendingLength >= STRING_BATCH) await this.flush();
       } else {
-        await flush();
-        await writeAll(handle, chunk);
+        await this.flush();
+        await writeAll(this.handle, chunk);
       }
+    } catch (err) {
+      // A write on an open handle (ENOSPC, EDQUOT, EIO) carries no path: name the file being written.
+      throw withErrorPath(err, this.file);
     }
-    await flush();
-  });
+  }
+
+  /** fsync, close and rename into place; on failure the temp file is removed. */
+  async commit(): Promise<void> {
+    if (this.done) throw new Error(`AtomicWriter: ${this.file} is already committed or aborted`);
+    this.done = true;
+    let renamed = false;
+    try {
+      try {
+        await this.flush();
+        await this.handle.sync();
+      } catch (err) {
+        throw withErrorPath(err, this.file);
+      } finally {
+        await this.handle.close();
+      }
+      await rename(this.tmp, this.file);
+      renamed = true;
+      await syncDirectory(path.dirname(this.file));
+    } finally {
+      if (!renamed) await unlink(this.tmp).catch(() => undefined);
+    }
+  }
+
+  /** Close and remove the temp file (the old content of `file`, if any, stays). Safe to call after commit. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.pending = [];
+    await this.handle.close().catch(() => undefined);
+    await unlink(this.tmp).catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingLength === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingLength = 0;
+    await writeAll(this.handle, Buffer.from(text, 'utf8'));
+  }
 }
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {

@@ -174,13 +174,70 @@ async function fileVersion(file: string): Promise<string | undefined> {
 }
 
 async function loadEntries(file: string): Promise<Map<string, FileHashEntry>> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return new Map();
     throw err;
   }
+  return parseIndexEntries(bytes) ?? parseIndexWhole(bytes.toString('utf8'), file);
+}
+
+const INDEX_HEAD = Buffer.from('{"version":1,"entries":{');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function entryOf(e: unknown): FileHashEntry | null {
+  return Array.isArray(e) && e.length >= 3 && typeof e[0] === 'number' && typeof e[1] === 'number' && typeof e[2] === 'string' ? { size: e[0], mtimeMs: e[1], sha256: e[2] } : null;
+}
+
+/**
+ * The entries of an index file in exactly the form {@link indexJson} writes, read entry by entry (each key and value
+ * parsed on its own): what JSON.parse of the whole file gives, without the whole file's parse tree (at 100,000 files
+ * that transient was some 60 MB, four times the index itself, and set the run's RSS high-water mark). Null when the
+ * text is in any other form (hand-edited, other whitespace, damaged): the caller then parses it whole.
+ */
+export function parseIndexEntries(buf: Buffer): Map<string, FileHashEntry> | null {
+  if (buf.length < INDEX_HEAD.length + 2 || !buf.subarray(0, INDEX_HEAD.length).equals(INDEX_HEAD)) return null;
+  const map = new Map<string, FileHashEntry>();
+  let pos = INDEX_HEAD.length;
+  if (buf[pos] !== 0x7d) {
+    for (;;) {
+      if (buf[pos] !== QUOTE) return null;
+      let i = pos + 1;
+      while (i < buf.length && buf[i] !== QUOTE) i += buf[i] === BACKSLASH ? 2 : 1;
+      if (i >= buf.length || buf[i + 1] !== 0x3a || buf[i + 2] !== 0x5b) return null; // "key":[
+      const close = buf.indexOf(0x5d, i + 3); // the value holds two numbers and a hex string: no ']' inside
+      if (close < 0) return null;
+      let key: unknown;
+      let value: unknown;
+      try {
+        key = JSON.parse(buf.toString('utf8', pos, i + 1));
+        value = JSON.parse(buf.toString('utf8', i + 2, close + 1));
+      } catch {
+        return null;
+      }
+      if (typeof key !== 'string') return null;
+      const entry = entryOf(value);
+      if (entry) map.set(key, entry);
+      else map.delete(key); // as the whole parse: a later duplicate key replaces the earlier value
+      pos = close + 1;
+      if (buf[pos] === 0x2c) {
+        pos++;
+        continue;
+      }
+      if (buf[pos] === 0x7d) break;
+      return null;
+    }
+  }
+  if (buf[pos + 1] !== 0x7d) return null; // }}
+  for (let i = pos + 2; i < buf.length; i++) if (buf[i] !== 0x0a && buf[i] !== 0x20 && buf[i] !== 0x0d && buf[i] !== 0x09) return null;
+  return map;
+}
+
+/** The entries of an index file of any JSON form, parsed whole (see {@link parseIndexEntries}). */
+export function parseIndexWhole(text: string, file: string): Map<string, FileHashEntry> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -193,10 +250,8 @@ async function loadEntries(file: string): Promise<Map<string, FileHashEntry>> {
   }
   const map = new Map<string, FileHashEntry>();
   for (const key of Object.keys(entries)) {
-    const e = entries[key];
-    if (Array.isArray(e) && typeof e[0] === 'number' && typeof e[1] === 'number' && typeof e[2] === 'string') {
-      map.set(key, { size: e[0], mtimeMs: e[1], sha256: e[2] });
-    }
+    const entry = entryOf(entries[key]);
+    if (entry) map.set(key, entry);
   }
   return map;
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { HoloclipError } from '../errors.js';
-import { writeChunksAtomic } from './atomic.js';
+import { AtomicWriter, writeChunksAtomic } from './atomic.js';
 
 /**
  * NumPy `.npy` (format v1.0 written; v1/v2/v3 read) for little-endian, C-order arrays of
@@ -207,6 +207,58 @@ function typedView(dtype: NpyDtype, buf: Buffer, start: number, count: number): 
 export async function writeNpyAtomic(file: string, data: NpyData, shape: readonly number[]): Promise<void> {
   const { header, body } = npyParts(data, shape);
   await writeChunksAtomic(file, [header, body]); // the data's own bytes, not a copy of them
+}
+
+/**
+ * A `.npy` file written block by block (C order: rows of the first axis as they are computed), atomically: the same
+ * bytes {@link writeNpyAtomic} writes for the whole array, without ever holding it. The shape is fixed when it is
+ * opened; {@link commit} checks that exactly that many elements came, else removes the temp file and throws.
+ */
+export class NpyStreamWriter {
+  private written = 0;
+
+  private constructor(
+    private readonly writer: AtomicWriter,
+    readonly dtype: NpyDtype,
+    readonly shape: readonly number[],
+    private readonly total: number,
+  ) {}
+
+  static async open(file: string, dtype: NpyDtype, shape: readonly number[]): Promise<NpyStreamWriter> {
+    assertLittleEndianHost();
+    const total = shapeSize(shape);
+    const header = encodeNpyHeader(dtype, shape);
+    const writer = await AtomicWriter.open(file);
+    try {
+      await writer.write(header);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    return new NpyStreamWriter(writer, dtype, shape, total);
+  }
+
+  /** Append the next elements (their own bytes, no copy). */
+  async append(data: NpyData): Promise<void> {
+    if (dtypeOf(data) !== this.dtype) throw new TypeError(`${this.writer.file}: appending ${dtypeOf(data)} to a ${this.dtype} .npy`);
+    if (this.written + data.length > this.total) {
+      throw new RangeError(`${this.writer.file}: .npy shape (${this.shape.join(', ')}) holds ${this.total} elements; appending ${data.length} after ${this.written} passes it`);
+    }
+    this.written += data.length;
+    await this.writer.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  async commit(): Promise<void> {
+    if (this.written !== this.total) {
+      await this.writer.abort();
+      throw new RangeError(`${this.writer.file}: .npy shape (${this.shape.join(', ')}) holds ${this.total} elements but ${this.written} were written`);
+    }
+    await this.writer.commit();
+  }
+
+  async abort(): Promise<void> {
+    await this.writer.abort();
+  }
 }
 
 /** Read and decode a `.npy` file; errors name the file. */

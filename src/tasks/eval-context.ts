@@ -74,18 +74,40 @@ export type ClassHead =
   | (ClassifierWeights & { kind: 'text' })
   | { kind: 'label-map'; columns: Int32Array; classes: number; cacheKey: string; fromCache: boolean };
 
-/** A dataset after embedding: the images that could be read, their L2-normalised embeddings, and what failed. */
-export interface EmbeddedSet {
+/**
+ * A dataset after embedding, its rows left in the store: the images that could be read (with their store keys) and
+ * what failed. {@link EvalContext.logitBlocks} reads the rows in blocks.
+ */
+export interface EmbeddedItems {
   readonly dataset: Dataset;
   readonly ok: DatasetItem[];
   readonly keys: string[];
   readonly failures: ItemFailure[];
-  /** n x dim, rows in the order of `ok`. */
-  readonly embeddings: Float32Array;
   readonly n: number;
   readonly dim: number;
   readonly inferred: number;
   readonly seconds: EmbedImagesResult['seconds'];
+}
+
+/** A dataset after embedding, with its L2-normalised embeddings held whole. */
+export interface EmbeddedSet extends EmbeddedItems {
+  /** n x dim, rows in the order of `ok`. */
+  readonly embeddings: Float32Array;
+}
+
+/** Rows [start, start + count) of an embedded set, scored: logits (and the cosines they came from, when asked). */
+export interface LogitBlock {
+  readonly start: number;
+  readonly count: number;
+  /** count x classes, row-major. */
+  readonly logits: Float32Array;
+  /** count x classes; null unless asked for, and always for a classifier's label-map head. */
+  readonly cosines: Float32Array | null;
+}
+
+/** Rows per block of {@link EvalContext.logitBlocks}: a few thousand, fewer for very wide heads (~16 MB a matrix). */
+export function logitBlockRows(classes: number, dim: number): number {
+  return Math.max(64, Math.min(4096, Math.floor((1 << 22) / Math.max(1, classes, dim))));
 }
 
 export class EvalContext {
@@ -187,6 +209,19 @@ export class EvalContext {
    * if no image can be read.
    */
   async embed(dataset: Dataset, label = 'images', transform: { corruption?: CorruptionSpec; depthPaths?: ReadonlyMap<number, string> } = {}): Promise<EmbeddedSet> {
+    const items = await this.embedItems(dataset, label, transform);
+    const space = await this.space();
+    const embeddings = space.getRows(items.keys);
+    // The set holds its rows now: the chunks' copies (loaded by getRows) would double them.
+    space.dropCachedRows();
+    return { ...items, embeddings };
+  }
+
+  /**
+   * {@link embed} without reading the rows: they stay in the store, for tasks that score them in blocks
+   * ({@link logitBlocks}) so that neither the n x dim embeddings nor the n x classes logits are ever held whole.
+   */
+  async embedItems(dataset: Dataset, label = 'images', transform: { corruption?: CorruptionSpec; depthPaths?: ReadonlyMap<number, string> } = {}): Promise<EmbeddedItems> {
     const first = await this.spaceOrOpener();
     const run = (space: EmbeddingSpace | (() => Promise<EmbeddingSpace>)) =>
       embedImages({
@@ -224,15 +259,13 @@ export class EvalContext {
     if (res.ok.length === 0) {
       throw new HoloclipError(`no image of ${dataset.source} could be read (${res.failures.length} failed; first: ${res.failures[0]?.error ?? 'none'})`);
     }
-    const embeddings = space.getRows(res.keys);
-    // The set holds its rows now: the chunks' copies (loaded or written by this run) would double them.
+    // Rows a repair check loaded are read again when they are scored.
     space.dropCachedRows();
     return {
       dataset,
       ok: res.ok,
       keys: res.keys,
       failures: res.failures,
-      embeddings,
       n: res.ok.length,
       dim: space.dim,
       inferred,
@@ -306,14 +339,40 @@ export class EvalContext {
    */
   scores(set: EmbeddedSet, head: ClassHead): { cosines: Float32Array | null; logits: Float32Array } {
     if (head.kind === 'label-map') {
-      const c = head.classes;
-      const logits = new Float32Array(set.n * c);
-      for (let i = 0; i < set.n; i++) for (let j = 0; j < c; j++) logits[i * c + j] = set.embeddings[i * set.dim + head.columns[j]];
-      return { cosines: null, logits };
+      return { cosines: null, logits: labelMapLogits(set.embeddings, set.n, set.dim, head.columns) };
     }
     this.checkTowerDims(head.dim, set.dim);
     const cosines = cosineMatrix(set.embeddings, set.n, head.weights, head.classes, set.dim);
     return { cosines, logits: logitsFromCosine(cosines, this.rule) };
+  }
+
+  /**
+   * The logits of an embedded set's rows, block after block in row order, as {@link scores} gives them (bit-identical
+   * rows): each block's embeddings are read from the store's chunks, scored, and dropped, so memory holds one block
+   * (`blockRows` rows, default {@link logitBlockRows}) whatever the set's size. With `cosines`, a text head's blocks
+   * carry their cosines too (MCM uses them).
+   */
+  async logitBlocks(set: EmbeddedItems, head: ClassHead, options: { cosines?: boolean; blockRows?: number } = {}): Promise<Iterable<LogitBlock>> {
+    const space = await this.space();
+    if (head.kind === 'text') this.checkTowerDims(head.dim, set.dim);
+    const rule = this.rule;
+    const blockRows = options.blockRows ?? logitBlockRows(head.classes, set.dim);
+    if (!Number.isSafeInteger(blockRows) || blockRows < 1) throw new RangeError(`logitBlocks: blockRows must be a positive integer (got ${blockRows})`);
+    const withCosines = options.cosines === true;
+    function* blocks(): Generator<LogitBlock> {
+      for (let start = 0; start < set.n; start += blockRows) {
+        const count = Math.min(blockRows, set.n - start);
+        const rows = space.getRows(set.keys.slice(start, start + count));
+        space.dropCachedRows();
+        if (head.kind === 'label-map') {
+          yield { start, count, logits: labelMapLogits(rows, count, set.dim, head.columns), cosines: null };
+        } else {
+          const cos = cosineMatrix(rows, count, head.weights, head.classes, set.dim);
+          yield { start, count, logits: withCosines ? logitsFromCosine(cos, rule) : logitsFromCosineInPlace(cos, rule), cosines: withCosines ? cos : null };
+        }
+      }
+    }
+    return blocks();
   }
 
   /** The first fields of every task's result.json. */
@@ -336,7 +395,7 @@ export class EvalContext {
     };
   }
 
-  datasetRecord(set: EmbeddedSet): DatasetRecord {
+  datasetRecord(set: EmbeddedItems): DatasetRecord {
     return {
       path: set.dataset.source,
       kind: set.dataset.kind,
@@ -388,4 +447,12 @@ export class EvalContext {
     await this.hashIndex.save();
     await this.model.dispose();
   }
+}
+
+/** A classifier's logits for the dataset's classes: its output columns `columns` of each of the n rows. */
+function labelMapLogits(outputs: Float32Array, n: number, width: number, columns: Int32Array): Float32Array {
+  const c = columns.length;
+  const logits = new Float32Array(n * c);
+  for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) logits[i * c + j] = outputs[i * width + columns[j]];
+  return logits;
 }

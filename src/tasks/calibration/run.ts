@@ -6,12 +6,13 @@
 import path from 'node:path';
 import type { Dataset } from '../../data/index.js';
 import { HoloclipError } from '../../errors.js';
-import { calibrationMetrics, fitTemperature, type CalibrationMetrics } from '../../metrics/calibration.js';
+import { calibrationMetricsBlocks, fitTemperatureBlocks, type CalibrationMetrics, type LogitBlockSource } from '../../metrics/calibration.js';
 import { createRng } from '../../metrics/random.js';
 import { templateConventions } from '../../head/text-classifier.js';
 import { writeJsonAtomic } from '../../store/atomic.js';
 import type { TaskInput } from '../definition.js';
-import type { EmbeddedSet } from '../eval-context.js';
+import type { EmbeddedItems } from '../eval-context.js';
+import { RowSpill } from '../../store/row-spill.js';
 import { writeFailures, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
 
 export interface CalibrationSettings {
@@ -33,7 +34,7 @@ function withoutBins(m: CalibrationMetrics): SetMetrics {
 }
 
 /** A seeded permutation of 0..n-1 (Fisher-Yates on the project's seeded generator). */
-function seededPermutation(n: number, seed: number): Int32Array {
+export function seededPermutation(n: number, seed: number): Int32Array {
   const rng = createRng(seed);
   const out = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -43,24 +44,6 @@ function seededPermutation(n: number, seed: number): Int32Array {
     out[j] = t;
   }
   return out;
-}
-
-function pick(logits: Float32Array, c: number, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * c);
-  for (let i = 0; i < rows.length; i++) out.set(logits.subarray(rows[i] * c, rows[i] * c + c), i * c);
-  return out;
-}
-
-/**
- * The rows `rows` (ascending) of `logits` moved to its front, in order, returned as a view of them: the same values
- * {@link pick} copies out, without a second matrix. Row rows[i] >= i, so each move reads a row not yet overwritten.
- */
-export function compactRows(logits: Float32Array, c: number, rows: ArrayLike<number>): Float32Array {
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0 && rows[i] <= rows[i - 1]) throw new RangeError('compactRows: rows must be strictly ascending');
-    if (rows[i] !== i) logits.copyWithin(i * c, rows[i] * c, rows[i] * c + c);
-  }
-  return logits.subarray(0, rows.length * c);
 }
 
 export function sameClasses(a: Dataset, b: Dataset): void {
@@ -87,61 +70,104 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
   const templateSet = input.templates;
   const ctx = input.context;
   {
+    let fit: { temperature: number; nllBefore: number; nllAfter: number } | null = null;
+    let calibrationN = 0;
+    let note = '';
+    const sets: CalibrationTaskMetrics['sets'] = {};
+    const reliability: Record<string, { before: CalibrationMetrics['bins']; after: CalibrationMetrics['bins'] }> = {};
     const c = idData.classnames.length;
     const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
-    const embedded: Array<{ name: string; set: EmbeddedSet }> = [];
-    const idSet = await ctx.embed(idData, 'id');
+    const dir = path.resolve(input.out);
+    const embedded: Array<{ name: string; set: EmbeddedItems }> = [];
+    const idSet = await ctx.embedItems(idData, 'id');
     embedded.push({ name: 'id', set: idSet });
-    const idLogits = ctx.logits(idSet, classifier);
     const idLabels = Int32Array.from(idSet.ok, (it) => it.label);
+    /** A set's logits, scored again from the store's rows block by block on each pass. */
+    const storeSource = (set: EmbeddedItems): LogitBlockSource => ({
+      n: set.n,
+      c,
+      forEachBlock: async (visit) => {
+        for (const b of await ctx.logitBlocks(set, classifier)) visit(b.logits, b.start, b.count);
+      },
+    });
+    /** Rows spilled to a temp file in the output folder (read again on each pass of the fit). */
+    const spillSource = (spill: RowSpill): LogitBlockSource => ({ n: spill.rows, c, forEachBlock: (visit) => spill.forEachBlock(visit) });
 
-    // Calibration split: a separate set, or a seeded fraction of the ID images (the rest is the ID test set).
-    let calLogits: Float32Array;
-    let calLabels: Int32Array;
-    let testLogits = idLogits;
-    let testLabels = idLabels;
-    let splitNote: string;
-    if (calData) {
-      const calSet = await ctx.embed(calData, 'calibration');
-      embedded.push({ name: 'calibration', set: calSet });
-      calLogits = ctx.logits(calSet, classifier);
-      calLabels = Int32Array.from(calSet.ok, (it) => it.label);
-      splitNote = `temperature fitted on the separate calibration set ${calData.source}; the whole ID set is evaluated`;
-    } else {
-      const perm = seededPermutation(idSet.n, options.seed);
-      const nCal = Math.round(idSet.n * options.calibrationFraction);
-      if (nCal < 1 || nCal >= idSet.n) {
-        throw new HoloclipError(`the ID set has ${idSet.n} images: too few to split ${options.calibrationFraction} for calibration; give --calibration-data or more images`);
+    // The logits are never held whole: the calibration rows go to a temp file (the fit passes over them several
+    // times), the ID test rows too when they are a split of the ID set; every other set is scored from the store.
+    const calSpill = await RowSpill.create(dir, 'calibration-logits', c);
+    const testSpill = calData ? null : await RowSpill.create(dir, 'id-test-logits', c);
+    try {
+      // Calibration split: a separate set, or a seeded fraction of the ID images (the rest is the ID test set).
+      let calLabels: Int32Array;
+      let testLabels = idLabels;
+      let testSource: LogitBlockSource;
+      let splitNote: string;
+      if (calData) {
+        const calSet = await ctx.embedItems(calData, 'calibration');
+        embedded.push({ name: 'calibration', set: calSet });
+        for (const b of await ctx.logitBlocks(calSet, classifier)) await calSpill.append(b.logits);
+        calLabels = Int32Array.from(calSet.ok, (it) => it.label);
+        testSource = storeSource(idSet);
+        splitNote = `temperature fitted on the separate calibration set ${calData.source}; the whole ID set is evaluated`;
+      } else {
+        const perm = seededPermutation(idSet.n, options.seed);
+        const nCal = Math.round(idSet.n * options.calibrationFraction);
+        if (nCal < 1 || nCal >= idSet.n) {
+          throw new HoloclipError(`the ID set has ${idSet.n} images: too few to split ${options.calibrationFraction} for calibration; give --calibration-data or more images`);
+        }
+        const calRows = Array.from(perm.subarray(0, nCal)).sort((a, b) => a - b);
+        const testRows = Array.from(perm.subarray(nCal)).sort((a, b) => a - b);
+        const isCal = new Uint8Array(idSet.n);
+        for (const r of calRows) isCal[r] = 1;
+        // Each block's rows, split in row order: the spills hold the calibration rows and the test rows, each in row order.
+        for (const b of await ctx.logitBlocks(idSet, classifier)) {
+          let k = 0;
+          for (let r = 0; r < b.count; r++) k += isCal[b.start + r];
+          const cal = new Float32Array(k * c);
+          const test = new Float32Array((b.count - k) * c);
+          let ci = 0;
+          let ti = 0;
+          for (let r = 0; r < b.count; r++) {
+            const row = b.logits.subarray(r * c, (r + 1) * c);
+            if (isCal[b.start + r] === 1) cal.set(row, c * ci++);
+            else test.set(row, c * ti++);
+          }
+          await calSpill.append(cal);
+          await (testSpill as RowSpill).append(test);
+        }
+        calLabels = Int32Array.from(calRows, (r) => idLabels[r]);
+        testLabels = Int32Array.from(testRows, (r) => idLabels[r]);
+        testSource = spillSource(testSpill as RowSpill);
+        splitNote = `temperature fitted on a seeded random ${options.calibrationFraction} of the ID images (seed ${options.seed}, ${nCal} images); ID metrics on the other ${idSet.n - nCal}`;
       }
-      const calRows = Array.from(perm.subarray(0, nCal)).sort((a, b) => a - b);
-      const testRows = Array.from(perm.subarray(nCal)).sort((a, b) => a - b);
-      calLogits = pick(idLogits, c, calRows);
-      calLabels = Int32Array.from(calRows, (r) => idLabels[r]);
-      testLogits = compactRows(idLogits, c, testRows); // the ID matrix itself, its test rows moved to the front
-      testLabels = Int32Array.from(testRows, (r) => idLabels[r]);
-      splitNote = `temperature fitted on a seeded random ${options.calibrationFraction} of the ID images (seed ${options.seed}, ${nCal} images); ID metrics on the other ${idSet.n - nCal}`;
+      fit = await fitTemperatureBlocks(spillSource(calSpill), calLabels);
+      calibrationN = calLabels.length;
+      const T = fit.temperature;
+      const evaluate = async (name: string, source: LogitBlockSource, labels: Int32Array): Promise<void> => {
+        const [before, after] = await calibrationMetricsBlocks(source, labels, [1, T], options.bins);
+        sets[name] = { n: labels.length, before: withoutBins(before), after: withoutBins(after) };
+        reliability[name] = { before: before.bins, after: after.bins };
+      };
+      await evaluate('id', testSource, testLabels);
+      await calSpill.remove();
+      await testSpill?.remove();
+      for (const s of shifts) {
+        const set = await ctx.embedItems(s.dataset, s.name);
+        embedded.push({ name: s.name, set });
+        await evaluate(s.name, storeSource(set), Int32Array.from(set.ok, (it) => it.label));
+      }
+      note = splitNote;
+    } finally {
+      await calSpill.remove();
+      await testSpill?.remove();
     }
-    const fit = fitTemperature(calLogits, calLabels.length, c, calLabels);
     const T = fit.temperature;
-
     const metrics: CalibrationTaskMetrics = {
       temperature: T,
-      calibration: { n: calLabels.length, nll_before: fit.nllBefore, nll_after: fit.nllAfter },
-      sets: {},
+      calibration: { n: calibrationN, nll_before: fit.nllBefore, nll_after: fit.nllAfter },
+      sets,
     };
-    const reliability: Record<string, { before: CalibrationMetrics['bins']; after: CalibrationMetrics['bins'] }> = {};
-    const evaluate = (name: string, logits: Float32Array, labels: Int32Array) => {
-      const before = calibrationMetrics(logits, labels.length, c, labels, { numBins: options.bins });
-      const after = calibrationMetrics(logits, labels.length, c, labels, { numBins: options.bins, temperature: T });
-      metrics.sets[name] = { n: labels.length, before: withoutBins(before), after: withoutBins(after) };
-      reliability[name] = { before: before.bins, after: after.bins };
-    };
-    evaluate('id', testLogits, testLabels);
-    for (const s of shifts) {
-      const set = await ctx.embed(s.dataset, s.name);
-      embedded.push({ name: s.name, set });
-      evaluate(s.name, ctx.logits(set, classifier), Int32Array.from(set.ok, (it) => it.label));
-    }
 
     const datasets: Record<string, DatasetRecord> = {};
     for (const e of embedded) datasets[e.name] = ctx.datasetRecord(e.set);
@@ -154,7 +180,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
         confidence: 'top-label confidence = max softmax probability of the logits (logit_scale * cosine (+ bias, which cancels in the softmax))',
         nll: 'mean negative log softmax probability of the true class',
         brier: 'mean over samples of sum over classes (p_k - onehot_k)^2',
-        temperature: `${splitNote}; T = argmin NLL(logits / T) (bounded 1-D minimisation), applied unchanged to every shifted set`,
+        temperature: `${note}; T = argmin NLL(logits / T) (bounded 1-D minimisation), applied unchanged to every shifted set`,
         ...templateConventions(templateSet),
         classnames: idData.classnames,
         ...ctx.preprocessConventions(),
@@ -163,7 +189,6 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
       cache: { store: ctx.store.root, images_inferred: embedded.reduce((s, e) => s + e.set.inferred, 0), classifier_key: classifier.cacheKey },
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
-    const dir = path.resolve(input.out);
     await writeJsonAtomic(path.join(dir, 'reliability.json'), { temperature: T, bins: options.bins, sets: reliability });
     await writeFailures(dir, embedded.map((e) => ({ name: e.name, failures: e.set.failures })));
     await writeResult(dir, result);

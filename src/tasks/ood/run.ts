@@ -8,10 +8,10 @@
 import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
 import { OOD_SCORE_INPUTS, oodMetrics, oodScoresOf, type OodConvention, type OodMetrics, type OodScoreName } from '../../metrics/ood.js';
-import { classificationMetrics } from '../../metrics/classification.js';
+import { ClassificationAccumulator } from '../../metrics/classification.js';
 import { templateConventions } from '../../head/text-classifier.js';
 import type { TaskInput } from '../definition.js';
-import type { EmbeddedSet } from '../eval-context.js';
+import type { EmbeddedItems } from '../eval-context.js';
 import { writeFailures, writeJsonlAtomic, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
 
 /** Scores that need the image-text cosines (an image classifier has none). */
@@ -76,18 +76,24 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
     }
     const c = idData.classnames.length;
     const classifier = await ctx.classifier(idData.classnames, templateSet.templates);
-    const idSet = await ctx.embed(idData, 'id');
-    // The ID cosines and logits (two n x classes matrices) are not kept while the OOD sets are scored: only their scores.
-    const { idScores, acc } = ((): { idScores: Map<OodScoreName, Float64Array>; acc: { top1: number } } => {
-      const id = ctx.scores(idSet, classifier);
-      return {
-        idScores: new Map(scoreNames.map((s) => [s, computeScores(s, id.logits, id.cosines, idSet.n, c)])),
-        acc: classificationMetrics(id.logits, idSet.n, c, Int32Array.from(idSet.ok, (it) => it.label)),
-      };
-    })();
+    const needCosines = scoreNames.some((s) => OOD_SCORE_INPUTS[s] === 'cosines');
+    /** Each score of every row of `set`, the set's logits read in blocks (ID: its top-1 accumulated on the way). */
+    const scoreSet = async (set: EmbeddedItems, top1: ClassificationAccumulator | null): Promise<Map<OodScoreName, Float64Array>> => {
+      const out = new Map(scoreNames.map((s) => [s, new Float64Array(set.n)]));
+      for (const b of await ctx.logitBlocks(set, classifier, { cosines: needCosines })) {
+        for (const [s, scores] of out) scores.set(computeScores(s, b.logits, b.cosines, b.count, c), b.start);
+        if (top1) for (let r = 0; r < b.count; r++) top1.add(b.logits, r, set.ok[b.start + r].label);
+      }
+      return out;
+    };
+    const idSet = await ctx.embedItems(idData, 'id');
+    // Scored block by block from the store's rows: only the scores (one float per image and score) are kept.
+    const top1 = new ClassificationAccumulator(c, false);
+    const idScores = await scoreSet(idSet, top1);
+    const acc = top1.result();
 
     // ood_scores.jsonl: one row per image, generated from the score arrays as the file is written.
-    const scored: Array<{ name: string; set: EmbeddedSet; scores: Map<OodScoreName, Float64Array> }> = [{ name: 'id', set: idSet, scores: idScores }];
+    const scored: Array<{ name: string; set: EmbeddedItems; scores: Map<OodScoreName, Float64Array> }> = [{ name: 'id', set: idSet, scores: idScores }];
     function* perSample(): Generator<Record<string, unknown>> {
       for (const { name, set, scores } of scored) {
         for (let i = 0; i < set.ok.length; i++) {
@@ -99,11 +105,11 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
     }
 
     const metrics: OodTaskMetrics = { id_top1: acc.top1, sets: {}, mean: {} };
-    const embedded: Array<{ name: string; set: EmbeddedSet }> = [{ name: 'id', set: idSet }];
+    const embedded: Array<{ name: string; set: EmbeddedItems }> = [{ name: 'id', set: idSet }];
     for (const o of oodData) {
-      const set = await ctx.embed(o.dataset, `ood ${o.name}`);
+      const set = await ctx.embedItems(o.dataset, `ood ${o.name}`);
       embedded.push({ name: o.name, set });
-      const scores = ((sc) => new Map(scoreNames.map((s) => [s, computeScores(s, sc.logits, sc.cosines, set.n, c)])))(ctx.scores(set, classifier));
+      const scores = await scoreSet(set, null);
       metrics.sets[o.name] = {};
       for (const s of scoreNames) metrics.sets[o.name][s] = oodMetrics(idScores.get(s) as Float64Array, scores.get(s) as Float64Array, options.convention);
       scored.push({ name: o.name, set, scores });

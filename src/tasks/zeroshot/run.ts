@@ -3,11 +3,12 @@
  * top-1 / top-5 / mean per-class recall, written to a run directory.
  */
 import { templateConventions } from '../../head/text-classifier.js';
-import { classificationConventions, classificationMetrics } from '../../metrics/classification.js';
-import { predictionConfidence } from '../../models/scoring.js';
+import path from 'node:path';
+import { classificationConventions } from '../../metrics/classification.js';
 import type { TaskInput } from '../definition.js';
-import { writeZeroShotRun, type ZeroShotMetrics, type ZeroShotResult } from './result.js';
-import { subsetMetrics } from './subsets.js';
+import { writeFailures, writeResult } from '../result-envelope.js';
+import type { ZeroShotMetrics, ZeroShotResult } from './result.js';
+import { streamZeroShot } from './stream.js';
 
 export type { ZeroShotMetrics };
 
@@ -23,17 +24,15 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
     const tOpened = performance.now();
     const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
     const tClassifier = performance.now();
-    const set = await ctx.embed(dataset);
+    const set = await ctx.embedItems(dataset);
     const tEmbedded = performance.now();
 
     const c = dataset.classnames.length;
-    const logits = ctx.logits(set, classifier);
-    const targets = Int32Array.from(set.ok, (item) => item.label);
-    const anyOf = set.ok.some((item) => item.labels) ? set.ok.map((item) => item.labels ?? [item.label]) : undefined;
-    const { preds, ...pooled } = classificationMetrics(logits, set.n, c, targets, anyOf);
+    const anyOf = set.ok.some((item) => item.labels !== undefined);
     const subsets = dataset.adapter?.subsets;
-    const metrics: ZeroShotMetrics = subsets && subsets.length > 0 ? { ...pooled, subsets: subsetMetrics(subsets, set.ok, logits, c) } : pooled;
-    const confidence = predictionConfidence(logits, set.n, c, ctx.rule.kind);
+    // The logits are scored block by block from the store's rows, and logits.npy / predictions.jsonl written as they
+    // come: neither the n x dim embeddings nor the n x classes logits are ever held whole.
+    const metrics = await streamZeroShot(await ctx.logitBlocks(set, classifier), set.ok, c, ctx.rule.kind, subsets, input.out);
     const tEnd = performance.now();
 
     const result: ZeroShotResult = {
@@ -70,7 +69,9 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
         threads: ctx.model.threads,
       },
     };
-    await writeZeroShotRun(input.out, result, { items: set.ok, preds, confidence, logits, failures: set.failures });
+    const dir = path.resolve(input.out);
+    await writeFailures(dir, [{ name: 'data', failures: set.failures }]);
+    await writeResult(dir, result);
     return result;
   }
 }
