@@ -107,7 +107,7 @@ async function scoreInputs(): Promise<string> {
 
 function machine(): string {
   const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
-  return `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; load average ${load}; GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? '(unset)'}`;
+  return `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; load average ${load}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
