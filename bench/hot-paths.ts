@@ -125,12 +125,12 @@ if (runs('startup')) {
   const plain = { ...process.env, HOLOCLIP_NO_BUNDLE: '1' };
   const t = alternate({
     node: () => timed(process.execPath, ['-e', '0']).seconds,
-    help: () => timed(bin, ['--help']).seconds,
-    helpPlain: () => timed(bin, ['--help'], root, plain).seconds,
-    score: () => timed(bin, [...scoreArgs]).seconds,
-    scorePlain: () => timed(bin, [...scoreArgs], root, plain).seconds,
-    check: () => timed(bin, ['suite', 'check', 'suites/demo.yaml']).seconds,
-    checkPlain: () => timed(bin, ['suite', 'check', 'suites/demo.yaml'], root, plain).seconds,
+    help: () => timed(process.execPath, [bin, '--help']).seconds,
+    helpPlain: () => timed(process.execPath, [bin, '--help'], root, plain).seconds,
+    score: () => timed(process.execPath, [bin, ...scoreArgs]).seconds,
+    scorePlain: () => timed(process.execPath, [bin, ...scoreArgs], root, plain).seconds,
+    check: () => timed(process.execPath, [bin, 'suite', 'check', 'suites/demo.yaml']).seconds,
+    checkPlain: () => timed(process.execPath, [bin, 'suite', 'check', 'suites/demo.yaml'], root, plain).seconds,
   }, Math.max(reps, 7));
   console.log(`CLI start-up (wall, process start included; target < 0.3 s): bundle${existsSync(path.join(root, 'dist', 'bundle', 'main.js')) ? '' : ' MISSING (npm run build)'} | dist/cli modules`);
   console.log(`  node -e 0                  ${f(median(t.node))} s`);
@@ -154,7 +154,7 @@ if (runs('score')) {
     let theirs = Number.NaN;
     const t = alternate({
       holoclip: () => {
-        const r = timed(bin, ['score', metric, '--logits', logits, '--labels', labels, '--json']);
+        const r = timed(process.execPath, [bin, 'score', metric, '--logits', logits, '--labels', labels, '--json']);
         ours = (JSON.parse(r.stdout) as { metrics: Record<string, number> }).metrics[metric];
         return r.seconds;
       },
@@ -169,7 +169,7 @@ if (runs('score')) {
       `(${t.holoclip.length} rounds, load average ${f(loadBefore, 1)} -> ${f(os.loadavg()[0], 1)}; values ${ours} vs ${theirs})`);
   }
   const t = alternate({
-    holoclip: () => timed(bin, ['score', 'ood', '--id-scores', path.join(dir, 'id.npy'), '--ood-scores', path.join(dir, 'ood.npy')]).seconds,
+    holoclip: () => timed(process.execPath, [bin, 'score', 'ood', '--id-scores', path.join(dir, 'id.npy'), '--ood-scores', path.join(dir, 'ood.npy')]).seconds,
     numpy: () => timed(values.python!, [path.join(root, 'bench', 'numpy_calibration.py'), 'ood', path.join(dir, 'id.npy'), path.join(dir, 'ood.npy')]).seconds,
   });
   console.log(`  ood (50,000 + 50,000 scores, AUROC, AUPR, FPR@95) holoclip ${f(median(t.holoclip))} s, numpy AUROC + FPR@95 ${f(median(t.numpy))} s\n`);
@@ -267,13 +267,13 @@ if (runs('embedding')) {
 // 5. The demo suite.
 if (runs('demo')) {
   const demo = path.join(out, 'demo');
-  const args = ['run', 'suites/demo.yaml', '--store', path.join(demo, 'store'), '--out', path.join(demo, 'out'), '--benchmarks-dir', path.join(demo, 'benchmarks'), '--quiet'];
+  const args = [bin, 'run', 'suites/demo.yaml', '--store', path.join(demo, 'store'), '--out', path.join(demo, 'out'), '--benchmarks-dir', path.join(demo, 'benchmarks'), '--quiet'];
   if (values.full) await fs.rm(demo, { recursive: true, force: true });
   if (!existsSync(path.join(demo, 'out', 'results.json'))) {
-    const cold = timed(bin, args);
+    const cold = timed(process.execPath, args);
     const stages = /^stages +(.*)$/m.exec(cold.stdout)?.[1] ?? '?';
     console.log(`demo suite, cold (fresh store): ${f(cold.seconds, 1)} s wall; by stage: ${stages}`);
   }
-  const t = alternate({ warm: () => timed(bin, args).seconds });
+  const t = alternate({ warm: () => timed(process.execPath, args).seconds });
   console.log(`demo suite, warm rerun: ${f(median(t.warm))} s [${t.warm.map((x) => f(x)).join(', ')}] (target < 3 s)`);
 }

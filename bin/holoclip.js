@@ -1,12 +1,4 @@
-#!/bin/sh
-":" //; export GLIBC_TUNABLES="${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=8388608:glibc.malloc.trim_threshold=67108864}"; exec node "$0" "$@"
-// The two lines above are both shell and JavaScript. Run as a program (`npx holoclip`, `holoclip`), /bin/sh reads
-// the second line: it sets glibc's malloc tunables unless GLIBC_TUNABLES is already set (an empty value turns them
-// off) and replaces itself with node on this file, in the same process. To node the line is a string and a comment.
-// The tunables keep buffers under 8 MiB (a decoded image, libvips' regions) in malloc's heap instead of a fresh
-// mmap each time, and let 64 MiB of free heap stay before it is returned: decoding and preprocessing an image takes
-// about a fifth less CPU (docs/performance.md "Malloc tunables"). `node bin/holoclip.js` skips them; the figures are
-// the same either way. src/util/allocator-env.ts holds the same value for the Slurm and Kubernetes job scripts.
+#!/usr/bin/env node
 // Entry point for `npx holoclip`. Runs the bundled CLI (dist/bundle/main.js: a few files to read instead of ~180
 // modules, see docs/architecture.md "The bundle"), both built by `npm run build` (tsc, then tools/build/bundle.mjs).
 // The compiled modules (dist/cli/main.js) run instead when there is no bundle, when tsc ran after the bundle was

@@ -11,7 +11,6 @@
 import { HoloclipError } from '../../errors.js';
 import { aggregateArgs, shardArgs, type ClusterRunSpec } from '../cluster-run.js';
 import { shellJoin, shellQuote } from '../shell.js';
-import { glibcTunablesShellLine } from '../../util/allocator-env.js';
 
 export interface K8sOptions {
   /** The container image with holoclip (and node) installed. */
@@ -117,9 +116,8 @@ export function k8sManifests(spec: ClusterRunSpec, o: K8sOptions): K8sManifests 
   const shardsName = k8sJobName(spec.suiteName, 'shards');
   const aggregateName = k8sJobName(spec.suiteName, 'aggregate');
   const holoclip = shellJoin(spec.holoclip);
-  // glibc's malloc tunables as bin/holoclip.js sets them (util/allocator-env.ts), unless the pod's environment has its own.
-  const shardScript = `${glibcTunablesShellLine()}; exec ${holoclip} ${shellJoin([...shardArgs(spec), ...threadArgs(spec, o)])} --shard "$((JOB_COMPLETION_INDEX + 1))/${spec.shards}"`;
-  const aggregateScript = `${glibcTunablesShellLine()}; exec ${holoclip} ${shellJoin([...aggregateArgs(spec), ...threadArgs(spec, o)])}`;
+  const shardScript = `exec ${holoclip} ${shellJoin([...shardArgs(spec), ...threadArgs(spec, o)])} --shard "$((JOB_COMPLETION_INDEX + 1))/${spec.shards}"`;
+  const aggregateScript = `exec ${holoclip} ${shellJoin([...aggregateArgs(spec), ...threadArgs(spec, o)])}`;
   const pvc: Manifest = {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
 import { aggregateArgs, shardArgs, type ClusterRunSpec } from '../cluster-run.js';
 import { shellJoin, shellQuote } from '../shell.js';
-import { glibcTunablesShellLine } from '../../util/allocator-env.js';
 
 export interface SlurmOptions {
   readonly partition?: string;
@@ -94,12 +93,7 @@ function header(spec: ClusterRunSpec): string[] {
 }
 
 function holoclipFunction(spec: ClusterRunSpec): string[] {
-  return [
-    '# The holoclip the jobs run (emitted with --holoclip-command, default: the node and holoclip that wrote this file),',
-    "# with glibc's malloc tunables as bin/holoclip.js sets them unless the job's environment has its own (docs/performance.md).",
-    glibcTunablesShellLine(),
-    `holoclip() { ${shellJoin(spec.holoclip)} "$@"; }`,
-  ];
+  return ['# The holoclip the jobs run (emitted with --holoclip-command, default: the node and holoclip that wrote this file).', `holoclip() { ${shellJoin(spec.holoclip)} "$@"; }`];
 }
 
 /** `--threads`: the given count, else the CPUs Slurm allotted to the task. */
