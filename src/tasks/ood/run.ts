@@ -81,7 +81,15 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
     const scoreSet = async (set: EmbeddedItems, top1: ClassificationAccumulator | null): Promise<Map<OodScoreName, Float64Array>> => {
       const out = new Map(scoreNames.map((s) => [s, new Float64Array(set.n)]));
       for (const b of await ctx.logitBlocks(set, classifier, { cosines: needCosines })) {
-        for (const [s, scores] of out) scores.set(computeScores(s, b.logits, b.cosines, b.count, c), b.start);
+        for (const [s, scores] of out) {
+          try {
+            scores.set(computeScores(s, b.logits, b.cosines, b.count, c), b.start);
+          } catch (err) {
+            // The metric names the row within this block: say which rows of the dataset the block holds.
+            if (err instanceof HoloclipError) throw new HoloclipError(`${set.dataset.source}, rows ${b.start}..${b.start + b.count - 1} (row numbers below count from ${b.start}): ${err.message}`);
+            throw err;
+          }
+        }
         if (top1) for (let r = 0; r < b.count; r++) top1.add(b.logits, r, set.ok[b.start + r].label);
       }
       return out;
