@@ -128,33 +128,7 @@ function checkScored(fn: string, logits: Float32Array, n: number, c: number, lab
 }
 
 function nllUnchecked(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature: number): number {
-  const fast = kernelNllTotal(logits, n, c, labels, temperature);
-  if (fast !== null) return fast / n;
-  const scaled = new Float64Array(c);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const lse = scaledRowLogSumExp(logits, i * c, c, temperature, scaled);
-    total += lse - scaled[labels[i]];
-  }
-  return total / n;
-}
-
-/**
- * The sum over rows, in row order, of the NLL terms the SIMD kernel computes (max + log(sum) - z[label]: the
- * log-sum-exp of scaledRowLogSumExp minus z[label], the same operations in the same order); null without the kernel.
- */
-function kernelNllTotal(logits: Float32Array, n: number, c: number, labels: ArrayLike<number>, temperature: number): number | null {
-  const chunk = Math.min(n, kernelChunkRows(c));
-  const terms: CalibrationRowTerms = { confidences: new Float64Array(chunk), correct: new Uint8Array(chunk), nll: new Float64Array(chunk), brier: new Float64Array(chunk) };
-  let total = 0;
-  for (let first = 0; first < n; first += chunk) {
-    const rows = Math.min(chunk, n - first);
-    const scored = kernelCalibrationRowTerms(logits.subarray(first * c, (first + rows) * c), first, rows, c, labels, temperature, terms);
-    if (scored === null) return null;
-    if (scored < rows) throw new HoloclipError(`negativeLogLikelihood: row ${first + scored} holds a non-finite value (NaN or Inf)`);
-    for (let r = 0; r < rows; r++) total += terms.nll[r];
-  }
-  return total;
+  return nllSum(logits, 0, n, c, labels, temperature, new Float64Array(c), 0) / n;
 }
 
 /** Mean negative log-likelihood -log softmax(logits / T)[label], via log-sum-exp (no probability clipping). */
@@ -436,8 +410,7 @@ export interface BetaSums {
  * order: the same bits), else betaDerivativeSumsJs. `w` is c float64s of scratch; the values must be finite.
  */
 export function betaDerivativeSums(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array, sums: BetaSums): void {
-  const rowLabels = firstRow === 0 ? labels : ArrayBuffer.isView(labels) ? (labels as unknown as Int32Array).subarray(firstRow, firstRow + rows) : Int32Array.from({ length: rows }, (_, r) => labels[firstRow + r]);
-  if (kernelBetaRows(block, 0, rows, c, rowLabels, beta, sums)) return;
+  if (kernelBetaRows(block, firstRow, rows, c, labels, beta, sums)) return;
   betaDerivativeSumsJs(block, firstRow, rows, c, labels, beta, w, sums);
 }
 
@@ -482,11 +455,31 @@ function betaDerivativeSumsJs(block: Float32Array, firstRow: number, rows: numbe
 /**
  * Adds the NLL terms (log-sum-exp of z / T minus the label's z / T) of rows firstRow .. firstRow + rows - 1 to
  * `total` and returns it: fed every block in row order, the NLL total of one pass over the whole matrix, bit for bit.
+ * In the WebAssembly SIMD kernel when the engine runs it, else in JS with `scaled` (c float64s) as scratch.
  */
 export function nllSum(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, temperature: number, scaled: Float64Array, total: number): number {
+  const fast = kernelNllSum(block, firstRow, rows, c, labels, temperature, total);
+  if (fast !== null) return fast;
   for (let i = 0; i < rows; i++) {
     const lse = scaledRowLogSumExp(block, i * c, c, temperature, scaled);
     total += lse - scaled[labels[firstRow + i]];
+  }
+  return total;
+}
+
+/**
+ * nllSum in the SIMD kernel: its NLL terms (max + log(sum) - z[label]: the log-sum-exp of scaledRowLogSumExp minus
+ * z[label], the same operations in the same order) added to `total` in row order; null without the kernel.
+ */
+function kernelNllSum(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, temperature: number, total: number): number | null {
+  const chunk = Math.min(rows, kernelChunkRows(c));
+  const terms: CalibrationRowTerms = { confidences: new Float64Array(chunk), correct: new Uint8Array(chunk), nll: new Float64Array(chunk), brier: new Float64Array(chunk) };
+  for (let done = 0; done < rows; done += chunk) {
+    const k = Math.min(chunk, rows - done);
+    const scored = kernelCalibrationRowTerms(block.subarray(done * c, (done + k) * c), firstRow + done, k, c, labels, temperature, terms);
+    if (scored === null) return null;
+    if (scored < k) throw new HoloclipError(`negativeLogLikelihood: row ${firstRow + done + scored} holds a non-finite value (NaN or Inf)`);
+    for (let r = 0; r < k; r++) total += terms.nll[r];
   }
   return total;
 }
@@ -635,7 +628,7 @@ export interface LogitBlockSource {
   readonly n: number;
   readonly c: number;
   /** Calls `visit` on consecutive blocks covering rows 0 .. n - 1 (each block row-major, `rows` x c). */
-  forEachBlock(visit: (block: Float32Array, firstRow: number, rows: number) => void): Promise<void>;
+  forEachBlock(visit: BlockVisitor): Promise<void>;
 }
 
 /**
@@ -655,15 +648,8 @@ export async function fitTemperatureBlocks(
   const w = new Float64Array(c);
   let evaluations = 0;
   let checked = false;
-  const pass = async (visit: (block: Float32Array, firstRow: number, rows: number) => void): Promise<void> => {
-    let next = 0;
-    await source.forEachBlock((block, firstRow, rows) => {
-      if (firstRow !== next || block.length !== rows * c) throw new HoloclipError(`${fn}: block of rows ${firstRow}..${firstRow + rows - 1} out of order (next ${next}) or not ${rows} x ${c}`);
-      if (!checked) checkMatrix(fn, 'logits', block, rows, c); // finite values, checked on the first pass
-      visit(block, firstRow, rows);
-      next += rows;
-    });
-    if (next !== n) throw new HoloclipError(`${fn}: the blocks held ${next} rows, expected ${n}`);
+  const pass = async (visit: BlockVisitor): Promise<void> => {
+    await forEachBlockInOrder(fn, source, !checked, visit); // finite values, checked on the first pass
     checked = true;
   };
   const derivatives = async (beta: number): Promise<BetaEval> => {
@@ -708,12 +694,26 @@ export async function calibrationMetricsBlocks(
   for (const t of temperatures) checkTemperature(fn, 'temperature', t);
   checkNumBins(fn, numBins);
   const accs = temperatures.map((t) => new CalibrationAccumulator(n, c, labels, t));
+  await forEachBlockInOrder(fn, source, true, (block, firstRow, rows) => {
+    for (const acc of accs) acc.addRows(block, firstRow, rows);
+  });
+  return accs.map((acc) => acc.finish(numBins));
+}
+
+type BlockVisitor = (block: Float32Array, firstRow: number, rows: number) => void;
+
+/**
+ * One pass over `source`: each block checked to follow the previous one and to be rows x c (and its values finite
+ * when `checkValues`), then visited; the blocks must cover all n rows.
+ */
+async function forEachBlockInOrder(fn: string, source: LogitBlockSource, checkValues: boolean, visit: BlockVisitor): Promise<void> {
+  const { n, c } = source;
   let next = 0;
   await source.forEachBlock((block, firstRow, rows) => {
     if (firstRow !== next || block.length !== rows * c) throw new HoloclipError(`${fn}: block of rows ${firstRow}..${firstRow + rows - 1} out of order (next ${next}) or not ${rows} x ${c}`);
-    checkMatrix(fn, 'logits', block, rows, c);
-    for (const acc of accs) acc.addRows(block, firstRow, rows);
+    if (checkValues) checkMatrix(fn, 'logits', block, rows, c);
+    visit(block, firstRow, rows);
     next += rows;
   });
-  return accs.map((acc) => acc.finish(numBins));
+  if (next !== n) throw new HoloclipError(`${fn}: the blocks held ${next} rows, expected ${n}`);
 }

@@ -167,11 +167,12 @@ export interface BetaTotals {
 }
 
 /**
- * The temperature fit's per-row derivative terms (betaDerivatives in ../calibration.ts) of `rows` rows of `logits`
- * from `firstRow`, added in row order to `totals`. Returns false without the kernel (nothing added). The logits
- * must be finite (the caller has checked them).
+ * The temperature fit's per-row derivative terms (betaDerivativeSums in ../calibration.ts) of `rows` rows of logits
+ * (row-major in `block`, labels from `labels[firstRow + r]`, as kernelCalibrationRowTerms takes them), added in row
+ * order to `totals`. Returns false without the kernel (nothing added). The logits must be finite (the caller has
+ * checked them).
  */
-export function kernelBetaRows(logits: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, totals: BetaTotals): boolean {
+export function kernelBetaRows(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, totals: BetaTotals): boolean {
   const k = load();
   if (!k || c > KERNEL_MAX_COLS) return false;
   const chunk = kernelChunkRows(c);
@@ -179,7 +180,7 @@ export function kernelBetaRows(logits: Float32Array, firstRow: number, rows: num
   const mem = k.memory.buffer;
   for (let done = 0; done < rows; ) {
     const n = Math.min(chunk, rows - done);
-    new Float32Array(mem, at.block, n * c).set(logits.subarray((firstRow + done) * c, (firstRow + done + n) * c));
+    new Float32Array(mem, at.block, n * c).set(block.subarray(done * c, (done + n) * c));
     const rowLabels = new Int32Array(mem, at.labels, n);
     for (let r = 0; r < n; r++) rowLabels[r] = labels[firstRow + done + r];
     const acc = new Float64Array(mem, at.acc, 2);
