@@ -5,6 +5,7 @@
  * which compute the same bytes.
  */
 import { PIL_RESAMPLE_WASM_BASE64 } from './pil-resample-wasm.js';
+import { growMemoryTo, LazyWasmInstance } from '../../util/wasm-instance.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -14,35 +15,22 @@ interface KernelExports {
 
 /** Bytes the kernels may read or write past a buffer's end (a 64-bit load or store at its last byte). */
 const SLACK = 8;
-const PAGE = 65536;
 /**
  * The largest working set run in the kernel: a WebAssembly memory never shrinks, so one huge image would keep its
  * size for the worker's lifetime. Larger images (beyond about 4000 x 3000) take the JS passes: the same bytes.
  */
 export const KERNEL_MAX_BYTES = 48 * 1024 * 1024;
 
-let kernel: KernelExports | null | undefined;
-
-function load(): KernelExports | null {
-  if (kernel === undefined) {
-    try {
-      const module = new WebAssembly.Module(Buffer.from(PIL_RESAMPLE_WASM_BASE64, 'base64'));
-      kernel = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
-    } catch {
-      kernel = null;
-    }
-  }
-  return kernel;
-}
+const kernel = new LazyWasmInstance<KernelExports>(PIL_RESAMPLE_WASM_BASE64);
 
 /** The kernel's memory in this thread, in bytes (0 before its first use). */
 export function kernelMemoryBytes(): number {
-  return kernel ? kernel.memory.buffer.byteLength : 0;
+  return kernel.memoryBytes();
 }
 
 /** Whether the SIMD passes are available in this thread. */
 export function resampleKernelAvailable(): boolean {
-  return load() !== null;
+  return kernel.get() !== null;
 }
 
 /** Lays buffers out one after the other (16-byte aligned, with slack) in the kernel's memory, growing it as needed. */
@@ -58,7 +46,7 @@ class Arena {
     return this.next + SLACK;
   }
   ensure(memory: WebAssembly.Memory): void {
-    if (this.size > memory.buffer.byteLength) memory.grow(Math.ceil((this.size - memory.buffer.byteLength) / PAGE));
+    growMemoryTo(memory, this.size);
   }
 }
 
@@ -108,7 +96,7 @@ export function runResamplePasses(
   horizontal: HorizontalStep | null,
   vertical: VerticalStep | null,
 ): Uint8Array | null {
-  const k = load();
+  const k = kernel.get();
   if (!k) return null;
   if (horizontal && channels !== 3) throw new RangeError(`runResamplePasses: the horizontal kernel takes 3 channels, got ${channels}`);
   const arena = new Arena();

@@ -6,6 +6,7 @@
  * can): callers then run the JS loops, which compute the same bits.
  */
 import { CALIBRATION_WASM_BASE64 } from './calibration-wasm.js';
+import { growMemoryTo, LazyWasmInstance } from '../../util/wasm-instance.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -19,34 +20,21 @@ interface KernelExports {
 
 /** Bytes a pair loop may touch past a buffer's end (kept free after each one), and the alignment of each buffer. */
 const SLACK = 16;
-const PAGE = 65536;
 /** Bytes of float32 logits per chunk run in the kernel (the callers' blocks are this size: calibration-blocks.ts). */
 export const KERNEL_BLOCK_BYTES = 1 << 20;
 /** Widest row the kernel takes (its scratch is 8 bytes per class); wider rows take the JS loops. */
 export const KERNEL_MAX_COLS = 1 << 20;
 
-let kernel: KernelExports | null | undefined;
-
-function load(): KernelExports | null {
-  if (kernel === undefined) {
-    try {
-      const module = new WebAssembly.Module(Buffer.from(CALIBRATION_WASM_BASE64, 'base64'));
-      kernel = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
-    } catch {
-      kernel = null;
-    }
-  }
-  return kernel;
-}
+const kernel = new LazyWasmInstance<KernelExports>(CALIBRATION_WASM_BASE64);
 
 /** Whether the SIMD kernel runs in this thread. */
 export function calibrationKernelAvailable(): boolean {
-  return load() !== null;
+  return kernel.get() !== null;
 }
 
 /** The kernel's memory in this thread, in bytes (0 before its first use). */
 export function calibrationKernelMemoryBytes(): number {
-  return kernel ? kernel.memory.buffer.byteLength : 0;
+  return kernel.memoryBytes();
 }
 
 /** Rows of `cols` values per kernel chunk (at least one). */
@@ -82,8 +70,7 @@ function layout(k: KernelExports, rows: number, cols: number): Layout {
   const best = brier + aligned(rows * 8);
   const acc = best + aligned(rows * 4);
   const end = acc + aligned(16);
-  const have = k.memory.buffer.byteLength;
-  if (end > have) k.memory.grow(Math.ceil((end - have) / PAGE));
+  growMemoryTo(k.memory, end);
   return { rows, cols, block, labels, scratch, sum, max, brier, best, acc };
 }
 
@@ -93,7 +80,7 @@ function layout(k: KernelExports, rows: number, cols: number): Layout {
  * KERNEL_MAX_COLS. Valid until the next call of this module in this thread that needs more memory.
  */
 export function kernelBlock(rows: number, cols: number): Float32Array | null {
-  const k = load();
+  const k = kernel.get();
   if (!k || cols > KERNEL_MAX_COLS || rows < 1) return null;
   const at = layout(k, rows, cols);
   return new Float32Array(k.memory.buffer, at.block, rows * cols);
@@ -121,7 +108,7 @@ export function kernelCalibrationRowTerms(
   temperature: number,
   out: KernelRowTerms,
 ): number | null {
-  const k = load();
+  const k = kernel.get();
   if (!k || c > KERNEL_MAX_COLS) return null;
   // v / 1 === v exactly (IEEE 754): the default temperature skips a division per value without changing a bit.
   const unit = temperature === 1;
@@ -173,7 +160,7 @@ export interface BetaTotals {
  * checked them).
  */
 export function kernelBetaRows(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, totals: BetaTotals): boolean {
-  const k = load();
+  const k = kernel.get();
   if (!k || c > KERNEL_MAX_COLS) return false;
   const chunk = kernelChunkRows(c);
   const at = layout(k, Math.min(chunk, rows), c);
@@ -197,7 +184,7 @@ export function kernelBetaRows(block: Float32Array, firstRow: number, rows: numb
 
 /** Math.exp of each value, in the kernel (tests: the port against V8's Math.exp); null without the kernel. */
 export function kernelExp(values: Float64Array): Float64Array | null {
-  const k = load();
+  const k = kernel.get();
   if (!k) return null;
   const out = new Float64Array(values.length);
   const chunk = KERNEL_BLOCK_BYTES / 8;
