@@ -8,20 +8,28 @@
 /** Index of the largest value of each row (first one on ties). */
 export function argmaxRows(logits: Float32Array, n: number, c: number): Int32Array {
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const off = i * c;
-    let best = 0;
-    let bestVal = logits[off];
-    for (let j = 1; j < c; j++) {
-      const v = logits[off + j];
-      if (v > bestVal) {
-        bestVal = v;
-        best = j;
-      }
-    }
-    out[i] = best;
-  }
+  for (let i = 0; i < n; i++) out[i] = argmaxRow(logits, i, c);
   return out;
+}
+
+/** Index of the largest value of row `row` (first one on ties). */
+function argmaxRow(logits: Float32Array, row: number, c: number): number {
+  const off = row * c;
+  let best = 0;
+  let bestVal = logits[off];
+  for (let j = 1; j < c; j++) {
+    const v = logits[off + j];
+    if (v > bestVal) {
+      bestVal = v;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** The group of an any-of target set: its classes, sorted, joined. */
+function targetSetKey(set: readonly number[]): string {
+  return [...set].sort((a, b) => a - b).join(',');
 }
 
 /** 0-based rank of the target in its row: classes scored higher, plus equal-scored ones with a lower index. */
@@ -88,7 +96,7 @@ export function topKAnyOfAccuracy(logits: Float32Array, n: number, c: number, ta
 export function meanPerGroupAnyOfRecall(preds: ArrayLike<number>, targetSets: ReadonlyArray<readonly number[]>): number {
   const groups = new Map<string, { hit: number; n: number }>();
   targetSets.forEach((set, i) => {
-    const key = [...set].sort((a, b) => a - b).join(',');
+    const key = targetSetKey(set);
     const g = groups.get(key) ?? { hit: 0, n: 0 };
     g.n++;
     if (set.includes(preds[i])) g.hit++;
@@ -168,16 +176,7 @@ export class ClassificationAccumulator {
    */
   add(logits: Float32Array, row: number, target: number, targetSet?: readonly number[]): number {
     const c = this.c;
-    const off = row * c;
-    let pred = 0;
-    let bestVal = logits[off];
-    for (let j = 1; j < c; j++) {
-      const v = logits[off + j];
-      if (v > bestVal) {
-        bestVal = v;
-        pred = j;
-      }
-    }
+    const pred = argmaxRow(logits, row, c);
     this.n++;
     if (this.anyOf) {
       const set = targetSet ?? [target];
@@ -185,7 +184,7 @@ export class ClassificationAccumulator {
       for (const t of set) rank = Math.min(rank, targetRank(logits, c, row, t));
       if (rank < 1) this.correct1++;
       if (rank < 5) this.correct5++;
-      const key = [...set].sort((a, b) => a - b).join(',');
+      const key = targetSetKey(set);
       const g = this.groups.get(key) ?? { hit: 0, n: 0 };
       g.n++;
       if (set.includes(pred)) g.hit++;

@@ -49,26 +49,14 @@ export function sigmoid(x: number): number {
 /** Confidence of the predicted class for each row, under the model family's scoring rule. */
 export function predictionConfidence(logits: Float32Array, n: number, c: number, kind: ScoreKind): Float64Array {
   const out = new Float64Array(n);
-  const row = new Float64Array(c);
-  for (let i = 0; i < n; i++) {
-    const off = i * c;
-    if (kind === 'softmax') {
-      softmaxRow(logits, off, c, row);
-      let best = 0;
-      for (let j = 0; j < c; j++) best = Math.max(best, row[j]);
-      out[i] = best;
-    } else {
-      let max = -Infinity;
-      for (let j = 0; j < c; j++) max = Math.max(max, logits[off + j]);
-      out[i] = sigmoid(max);
-    }
-  }
+  const scratch = new Float64Array(c);
+  for (let i = 0; i < n; i++) out[i] = rowConfidence(logits, i, c, kind, scratch);
   return out;
 }
 
 /**
- * The confidence of row `row` of a block of logits (`c` wide), as {@link predictionConfidence} gives it for the same
- * row of the whole matrix (bit-identical); `scratch` holds c float64s.
+ * The confidence of row `row` of a block of logits (`c` wide): the maximum softmax probability, or the sigmoid of the
+ * maximum logit. `scratch` holds c float64s.
  */
 export function rowConfidence(logits: Float32Array, row: number, c: number, kind: ScoreKind, scratch: Float64Array): number {
   const off = row * c;
