@@ -77,11 +77,12 @@ export function isDeadLeftover(name: string): boolean {
 
 /**
  * Write `data` to `file` so that readers see either the old content or the whole new content,
- * never a partial file: mkdir -p, write a unique temp file in the same directory, fsync, rename.
- * A crash leaves at worst a `<name>.tmp-*` file (see {@link removeStaleTempFiles}).
+ * never a partial file: mkdir -p, write a unique temp file in the same directory, fsync, rename
+ * ({@link AtomicWriter} with one piece). A crash leaves at worst a `<name>.holoclip-tmp-*` file
+ * (see {@link removeStaleTempFiles}).
  */
 export async function writeFileAtomic(file: string, data: Buffer | Uint8Array | string): Promise<void> {
-  await writeAtomically(file, (handle) => handle.writeFile(data));
+  await writeChunksAtomic(file, [data]);
 }
 
 /** Strings are gathered up to this many UTF-16 units before each write of {@link writeChunksAtomic}. */
@@ -188,30 +189,6 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   while (offset < bytes.byteLength) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
     offset += bytesWritten;
-  }
-}
-
-async function writeAtomically(file: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
-  const tmp = tempPathFor(file);
-  let renamed = false;
-  try {
-    const handle = await open(tmp, 'wx');
-    try {
-      await write(handle);
-      await handle.sync();
-    } catch (err) {
-      // A write on an open handle (ENOSPC, EDQUOT, EIO) carries no path: name the file being written.
-      throw withErrorPath(err, file);
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
-    renamed = true;
-    await syncDirectory(dir);
-  } finally {
-    if (!renamed) await unlink(tmp).catch(() => undefined);
   }
 }
 
