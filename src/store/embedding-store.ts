@@ -434,7 +434,6 @@ export class EmbeddingSpace {
     return { chunk, row: at - chunk.base };
   }
 
-
   private chunkData(chunk: Chunk): Float32Array {
     if (chunk.data) return chunk.data;
     let buf: Buffer;

@@ -4,10 +4,9 @@
  * an n x classes matrix out of memory when a task needs several passes over it. The file has a temp name
  * (`<name>.holoclip-tmp-<pid>-<hex>`), so one left by a killed run is recognised as a leftover.
  */
-import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { tempPathFor } from './atomic.js';
+import { tempPathFor, writeAll } from './atomic.js';
 import { withErrorPath } from '../util/fs-errors.js';
 
 export class RowSpill {
@@ -39,8 +38,7 @@ export class RowSpill {
     if (rows.length % this.width !== 0) throw new RangeError(`RowSpill: ${rows.length} values are not whole rows of ${this.width}`);
     const bytes = new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
     try {
-      let offset = 0;
-      while (offset < bytes.byteLength) offset += (await this.handle.write(bytes, offset, bytes.byteLength - offset)).bytesWritten;
+      await writeAll(this.handle, bytes);
     } catch (err) {
       throw withErrorPath(err, this.file);
     }
