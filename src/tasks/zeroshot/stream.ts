@@ -1,7 +1,7 @@
 /**
  * `eval zeroshot` over blocks of logits: the metrics, predictions.jsonl and logits.npy of a run, computed and written
  * block after block so that memory holds one block of logits whatever the dataset's size. The results are the ones
- * the whole-matrix path gives (classificationMetrics, subsetMetrics, predictionConfidence, writeZeroShotRun), to the
+ * the whole-matrix path gave (classificationMetrics, predictionConfidence, and test/helpers/zeroshot-oracle.ts), to the
  * bit and the byte: test/scale-streaming.test.ts checks that on random data.
  */
 import path from 'node:path';
@@ -11,8 +11,7 @@ import type { ScoreKind } from '../../models/families.js';
 import { rowConfidence } from '../../models/scoring.js';
 import { AtomicWriter } from '../../store/atomic.js';
 import { NpyStreamWriter } from '../../store/npy.js';
-import type { ZeroShotMetrics } from './result.js';
-import type { SubsetMetrics } from './subsets.js';
+import type { SubsetMetrics, ZeroShotMetrics } from './result.js';
 
 /** Rows [start, start + count) of the logits matrix (count x classes, row-major). */
 export interface ZeroShotBlock {
@@ -84,7 +83,7 @@ export class ZeroShotAccumulator {
 
 /**
  * logits.npy and predictions.jsonl of a run directory, written block after block to temp files and renamed into
- * place by {@link commit} (the same bytes writeZeroShotRun writes from whole arrays).
+ * place by {@link commit} (the same bytes the whole-matrix writer gave: test/helpers/zeroshot-oracle.ts).
  */
 export class ZeroShotOutputWriter {
   private constructor(
@@ -114,7 +113,7 @@ export class ZeroShotOutputWriter {
     await this.predictions.write(lines);
   }
 
-  /** logits.npy, then predictions.jsonl, into place (the order writeZeroShotRun writes them in). */
+  /** logits.npy, then predictions.jsonl, into place (the order the whole-matrix writer used). */
   async commit(): Promise<void> {
     try {
       await this.logits.commit();
