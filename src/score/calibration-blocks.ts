@@ -10,15 +10,13 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../errors.js';
 import { fastCalibrationRowTerms, type CalibrationRowTerms } from '../metrics/calibration.js';
-import { kernelBlock } from '../metrics/wasm/calibration-kernel.js';
+import { kernelBlock, kernelChunkRows } from '../metrics/wasm/calibration-kernel.js';
 
-/** Bytes per claimed block: about 1 MB of float32 (small blocks: the threads end within one block of each other). */
-const BLOCK_BYTES = 1 << 20;
-
-/** Rows per claimed block, the same for every thread (block k is rows k * blockRows ..). */
-export function blockRowsFor(cols: number, blockBytes = BLOCK_BYTES): number {
-  return Math.max(1, Math.floor(blockBytes / (cols * 4)));
-}
+/**
+ * Rows per claimed block, the same for every thread (block k is rows k * blockRows ..): by default the kernel's chunk,
+ * about 1 MB of float32 (small blocks: the threads end within one block of each other).
+ */
+export const blockRowsFor = kernelChunkRows;
 
 export interface LogitsFileShape {
   readonly rows: number;

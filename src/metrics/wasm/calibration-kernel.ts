@@ -2,7 +2,7 @@
  * The WebAssembly SIMD build of the calibration row kernel (calibration.wat): calibrationRowTerms and the temperature
  * fit's per-row derivatives, with an exp that is bit for bit V8's Math.exp (fdlibm), so every figure is the JS
  * path's. One instance per thread, its memory grown to the largest block seen (blocks are about 1 MB: the callers
- * feed rows in chunks of blockRowsFor). `null` / `false` when the engine cannot compile the module (every node >= 16.4
+ * feed rows in chunks of kernelChunkRows). `null` / `false` when the engine cannot compile the module (every node >= 16.4
  * can): callers then run the JS loops, which compute the same bits.
  */
 import { CALIBRATION_WASM_BASE64 } from './calibration-wasm.js';
@@ -37,9 +37,9 @@ export function calibrationKernelMemoryBytes(): number {
   return kernel.memoryBytes();
 }
 
-/** Rows of `cols` values per kernel chunk (at least one). */
-export function kernelChunkRows(cols: number): number {
-  return Math.max(1, Math.floor(KERNEL_BLOCK_BYTES / (cols * 4)));
+/** Rows of `cols` float32 values per chunk of `blockBytes` (at least one): the kernel's chunks, and the blocks the callers claim. */
+export function kernelChunkRows(cols: number, blockBytes = KERNEL_BLOCK_BYTES): number {
+  return Math.max(1, Math.floor(blockBytes / (cols * 4)));
 }
 
 function aligned(bytes: number): number {
