@@ -17,7 +17,8 @@ import { removeStaleTempFiles } from '../src/store/atomic.js';
 import { UnitResultStore } from '../src/store/unit-results.js';
 import { confinedPath } from '../src/util/paths.js';
 import { silentProgress } from '../src/util/progress.js';
-import { writeTestImage } from './helpers/cli.js';
+import { makeImageFolder, runCli, writeTestImage } from './helpers/cli.js';
+import { fixtureDir } from './helpers/fixtures.js';
 import { writeTar } from './helpers/tar-writer.js';
 import { withTempDir } from './helpers/temp-dir.js';
 
@@ -122,5 +123,27 @@ test('unit store cleanup: only holoclip temp folders of dead pids are removed, n
     }
     assert.equal(await store.removeStale(), 1);
     assert.deepEqual((await fs.readdir(root)).sort(), keep.sort());
+  });
+});
+
+test('eval in an output folder a killed run left temp files in: the dead pid\'s holoclip temp files go (with a note), the rest stay', async () => {
+  await withTempDir(async (dir) => {
+    const dead = await deadPid();
+    const data = path.join(dir, 'data');
+    await makeImageFolder(data, ['cat', 'dog'], 3);
+    const out = path.join(dir, 'run');
+    await fs.mkdir(out);
+    // A calibration spill and a half-written logits.npy of a SIGKILLed run; a user's file; a live process's temp name.
+    const gone = [`calibration-logits.holoclip-tmp-${dead}-${HEX}`, `logits.npy.holoclip-tmp-${dead}-${HEX}`];
+    const keep = ['notes.tmp-2024.txt', `x.holoclip-tmp-${process.pid}-${HEX}`];
+    for (const n of [...gone, ...keep]) await fs.writeFile(path.join(out, n), 'x');
+    const res = await runCli(['eval', 'calibration', '--model', fixtureDir('tiny-clip'), '--data', data, '--store', path.join(dir, 'store'), '--out', out]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, new RegExp(`removed 2 temp files a killed run left in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const left = await fs.readdir(out);
+    for (const n of gone) assert.ok(!left.includes(n), `${n} removed`);
+    for (const n of keep) assert.ok(left.includes(n), `${n} kept`);
+    assert.ok(left.includes('result.json'));
+    assert.ok(!left.some((n) => n.includes('.holoclip-tmp-') && !keep.includes(n)), `no temp file of this run left: ${left.join(', ')}`);
   });
 });

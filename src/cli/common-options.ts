@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_IMAGE_PIXELS, PREPROCESS_CHOICES, type PreprocessChoice } from '../image/index.js';
 import { DEVICES, type DeviceChoice } from '../models/device.js';
 import { DTYPES, type Dtype } from '../models/dtype.js';
+import { removeStaleTempFiles } from '../store/atomic.js';
 import { acquireOutLock, type OutLock } from '../store/out-lock.js';
 import { checkStoreFolder } from '../store/output-folder.js';
 import type { CommonEvalOptions } from '../tasks/eval-context.js';
@@ -129,6 +130,23 @@ export const FORCE_UNLOCK_HELP = 'take over the output folder\'s lock (.holoclip
  */
 export function lockOutput(out: string, flags: { forceUnlock?: boolean }, lockFile?: string): OutLock {
   return acquireOutLock(out, { forceUnlock: flags.forceUnlock === true, lockFile, warn: (m) => process.stderr.write(`holoclip: note: ${m}\n`) });
+}
+
+/**
+ * {@link lockOutput} of `out` (the lock inside it), then the temp files a killed run left in it removed: with the lock
+ * held no other holoclip writes there, so a `.holoclip-tmp-<pid>-<hex>` file of a dead pid (a half-written
+ * `logits.npy`, a calibration spill) is a leftover. Other files are never touched.
+ */
+export async function lockOutputFolder(out: string, flags: { forceUnlock?: boolean }): Promise<OutLock> {
+  const lock = lockOutput(out, flags);
+  try {
+    const removed = await removeStaleTempFiles(out, 0);
+    if (removed > 0) process.stderr.write(`holoclip: note: removed ${removed} temp file${removed === 1 ? '' : 's'} a killed run left in ${out}\n`);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return lock;
 }
 
 /** The store checked before any work: a file in its place, or a missing one that cannot be created, stops here. */

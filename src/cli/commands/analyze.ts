@@ -5,7 +5,7 @@ import { EXTREME_ACCURACY_RULES, type ExtremeAccuracies } from '../../metrics/ef
 import { DATA_DIR_ENV, OFFLINE_ENV, isOffline } from '../../refdata/index.js';
 import { analyzePublished, type AnalyzePublishedOutput } from '../../tasks/published/analyze.js';
 import { COMMAND_LIST } from '../command-list.js';
-import { FORCE_UNLOCK_HELP, lockOutput, nonNegativeInt, positiveInt } from '../common-options.js';
+import { FORCE_UNLOCK_HELP, lockOutputFolder, nonNegativeInt, positiveInt } from '../common-options.js';
 
 interface AnalyzeFlags {
   out: string;
@@ -54,7 +54,7 @@ export function registerAnalyze(program: Command): void {
     .addHelpText('after', '\nExample:\n  holoclip analyze published --out runs/published\n')
     .action(async (flags: AnalyzeFlags) => {
       const out = path.resolve(flags.out);
-      const lock = lockOutput(out, flags);
+      const lock = await lockOutputFolder(out, flags);
       try {
         const o = await analyzePublished({ out, samples: flags.bootstrap, seed: flags.seed, extremes: flags.extremes, dataDir: flags.dataDir, offline: flags.offline === true || isOffline(), report: flags.report });
         process.stdout.write(formatPublishedSummary(o));

@@ -15,7 +15,7 @@ import { openDataset, openImageList, type Dataset } from '../../data/index.js';
 import { HoloclipError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { COMMAND_LIST } from '../command-list.js';
-import { FORCE_UNLOCK_HELP, lockOutput, nonNegativeInt, onInterrupt, positiveInt } from '../common-options.js';
+import { FORCE_UNLOCK_HELP, lockOutputFolder, nonNegativeInt, onInterrupt, positiveInt } from '../common-options.js';
 import { createProgressDisplay } from '../progress-display.js';
 
 interface Flags {
@@ -150,7 +150,7 @@ Examples:
       }
 
       if (!flags.data) throw new HoloclipError('--out needs --data PATH');
-      const lock = lockOutput(path.resolve(flags.out as string), flags);
+      const lock = await lockOutputFolder(path.resolve(flags.out as string), flags);
       const dataset = await openAnyDataset(flags.data);
       let depthPaths = new Map<number, string>();
       const needDepth = specs.find((s) => findCorruption(s.name)?.needsDepth);

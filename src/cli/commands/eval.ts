@@ -10,7 +10,7 @@ import { isPathValue, optionFields, type AnyTaskDefinition, type FieldMeta } fro
 import { TASKS, taskOfType } from '../../tasks/registry.js';
 import { runTaskOnce } from '../../tasks/run-task.js';
 import { resolveUserPath } from '../../util/paths.js';
-import { addClassifierOptions, checkStore, addModelOptions, evalOptions, FORCE_UNLOCK_HELP, lockOutput, namedPath, type ModelFlags } from '../common-options.js';
+import { addClassifierOptions, checkStore, addModelOptions, evalOptions, FORCE_UNLOCK_HELP, lockOutputFolder, namedPath, type ModelFlags } from '../common-options.js';
 import { formatTaskSummary } from '../summary.js';
 
 interface CliField {
@@ -106,7 +106,7 @@ async function runFromFlags(def: AnyTaskDefinition, flags: Flags): Promise<void>
   }
   const flagOf = (key: string) => `--${fields.find((f) => f.key === key)?.flag ?? kebab(key)}`;
   const out = resolveUserPath(flags.out);
-  const lock = lockOutput(out, flags);
+  const lock = await lockOutputFolder(out, flags);
   // A task may name the model folder's flag otherwise (`eval lmm --surrogate`).
   const modelDir = def.cli?.modelFlag ? String(flags[camel(def.cli.modelFlag.flag)]) : flags.model;
   checkStore(resolveUserPath(flags.store));
