@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
+import { parseCorruptions } from '../src/corruptions/catalog.js';
+import { DEFAULT_CORRUPTION_PROTOCOL } from '../src/corruptions/protocol.js';
 import { openImageFolder, type Dataset, type DatasetItem } from '../src/data/index.js';
 import { openImageList } from '../src/data/image-list.js';
 import { calibrationMetrics, calibrationMetricsBlocks, fitTemperature, fitTemperatureBlocks, type LogitBlockSource } from '../src/metrics/calibration.js';
@@ -25,7 +27,7 @@ import type { ZeroShotMetrics, ZeroShotResult } from '../src/tasks/zeroshot/resu
 import { subsetMetrics, writeZeroShotRun } from './helpers/zeroshot-oracle.js';
 import { streamZeroShot, ZeroShotAccumulator, type ZeroShotBlock } from '../src/tasks/zeroshot/stream.js';
 import { silentProgress } from '../src/util/progress.js';
-import { makeImageFolder, runCli } from './helpers/cli.js';
+import { makeImageFolder, runCli, writeTestImage } from './helpers/cli.js';
 import { fixtureDir } from './helpers/fixtures.js';
 import { withTempDir } from './helpers/temp-dir.js';
 
@@ -412,6 +414,51 @@ test('eval ood (built CLI): metrics and ood_scores.jsonl = the whole-matrix path
       for (const s of names) assert.equal(JSON.stringify(result.metrics.sets.noise[s]), JSON.stringify(oodMetrics(id.scores.get(s) as Float64Array, ood.scores.get(s) as Float64Array)), s);
       const lines = scored.flatMap(({ name, set, scores }) => set.ok.map((it, i) => `${JSON.stringify({ set: name, id: it.id, ...Object.fromEntries([...scores].map(([s, v]) => [s, v[i]])) })}\n`));
       assert.equal(await fs.readFile(path.join(out, 'ood_scores.jsonl'), 'utf8'), lines.join(''));
+    } finally {
+      await ctx.close();
+    }
+  }));
+
+test('eval zeroshot --corruption and eval factors (built CLI), scored in blocks: top-1 / top-5 per cell, predictions.csv = the whole-matrix path', () =>
+  withTempDir(async (dir) => {
+    // Names unique across classes: ImageNet-X joins images by file name.
+    const data = path.join(dir, 'data');
+    let seed = 40;
+    for (const cls of CLASSES) for (let i = 0; i < 3; i++) await writeTestImage(path.join(data, cls, `${cls}_${i}.png`), seed++);
+    const store = path.join(dir, 'store');
+    const corr = await runCli(['eval', 'zeroshot', '--model', fixtureDir('tiny-clip'), '--data', data, '--corruption', 'gaussian_noise:2,contrast:4', '--store', store, '--out', path.join(dir, 'corr'), '--quiet']);
+    assert.equal(corr.code, 0, corr.stderr);
+    const cr = await readJson(path.join(dir, 'corr', 'result.json'));
+    // ImageNet-X-style annotations for every image (joined by file name), one factor each.
+    const ds = await openImageFolder(data);
+    const factorNames = ['pose', 'background', 'pattern', 'color', 'smaller', 'shape', 'partial_view', 'subcategory', 'texture', 'larger', 'darker', 'object_blocking', 'person_blocking', 'style', 'brighter', 'multiple_objects'];
+    const ann = ds.items.map((it, i) => JSON.stringify({ file_name: path.basename(it.id), class: it.label, ...Object.fromEntries(factorNames.map((f, j) => [f, j === i % 16 ? 1 : 0])) }));
+    await fs.writeFile(path.join(dir, 'ann.jsonl'), `${ann.join('\n')}\n`);
+    await fs.writeFile(path.join(dir, 'protos.csv'), 'file_name\n');
+    const fac = await runCli(['eval', 'factors', '--model', fixtureDir('tiny-clip'), '--data', data, '--annotations', path.join(dir, 'ann.jsonl'), '--prototypical', path.join(dir, 'protos.csv'), '--store', store, '--out', path.join(dir, 'fac'), '--quiet']);
+    assert.equal(fac.code, 0, fac.stderr);
+    const fr = await readJson(path.join(dir, 'fac', 'result.json'));
+    const ctx = await EvalContext.open({ model: fixtureDir('tiny-clip'), dtype: 'fp32', batchSize: 32, store, preprocess: 'auto', progress: silentProgress, warn: () => {} });
+    try {
+      const head = await ctx.classifier(ds.classnames, ['a photo of a {c}.']);
+      const c = CLASSES.length;
+      const whole = async (transform: Parameters<EvalContext['embed']>[2]) => {
+        const set = await ctx.embed(ds, 'images', transform);
+        assert.equal(set.inferred, 0); // the CLI's embeddings
+        const logits = ctx.logits(set, head);
+        return { set, logits, m: classificationMetrics(logits, set.n, c, Int32Array.from(set.ok, (it) => it.label)) };
+      };
+      const clean = await whole({});
+      assert.deepEqual(cr.metrics.clean, { n: clean.set.n, top1: clean.m.top1, top5: clean.m.top5 });
+      const specs = parseCorruptions('gaussian_noise:2,contrast:4', 0, DEFAULT_CORRUPTION_PROTOCOL);
+      for (const [i, spec] of specs.entries()) {
+        const cell = await whole({ corruption: spec });
+        assert.deepEqual(cr.metrics.cells[i], { corruption: spec.name, severity: spec.severity, n: cell.set.n, top1: cell.m.top1, top5: cell.m.top5 });
+      }
+      assert.equal(fr.metrics.top1_all_images, clean.m.top1);
+      const confidence = predictionConfidence(clean.logits, clean.set.n, c, ctx.rule.kind);
+      const csv = clean.set.ok.map((it, i) => `${path.basename(it.id)},${clean.m.preds[i]},${confidence[i]}`);
+      assert.equal(await fs.readFile(path.join(dir, 'fac', 'predictions.csv'), 'utf8'), `file_name,predicted_class,predicted_probability\n${csv.join('\n')}\n`);
     } finally {
       await ctx.close();
     }

@@ -13,7 +13,7 @@ import { readReferenceErrors } from '../../formats/reference-errors.js';
 import { embeddedReferenceErrors, findEmbeddedReferenceErrors } from '../../refdata/embedded.js';
 import { summarizeCorruptions, type CorruptionSummary, type ReferenceErrors } from '../../metrics/corruption.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { classificationConventions, classificationMetrics } from '../../metrics/classification.js';
+import { ClassificationAccumulator, classificationConventions } from '../../metrics/classification.js';
 import { templateConventions } from '../../head/text-classifier.js';
 import type { TaskInput } from '../definition.js';
 import type { EvalContext } from '../eval-context.js';
@@ -87,11 +87,15 @@ export async function runCorruptionEval(input: TaskInput<CorruptionSettings>): P
     }
     const head = await ctx.classifier(dataset.classnames, templateSet.templates);
     const c = dataset.classnames.length;
-    const evaluate = async (label: string, transform: Parameters<EvalContext['embed']>[2]) => {
-      const set = await ctx.embed(dataset, label, transform);
-      const logits = ctx.logits(set, head);
-      const targets = Int32Array.from(set.ok, (item) => item.label);
-      const m = classificationMetrics(logits, set.n, c, targets);
+    // Each set's logits are scored block by block from the store's rows (neither the n x dim embeddings nor the
+    // n x classes logits are held whole), with classificationMetrics' counts: the same top-1 / top-5 bit for bit.
+    const evaluate = async (label: string, transform: Parameters<EvalContext['embedItems']>[2]) => {
+      const set = await ctx.embedItems(dataset, label, transform);
+      const acc = new ClassificationAccumulator(c, false);
+      for (const block of await ctx.logitBlocks(set, head)) {
+        for (let r = 0; r < block.count; r++) acc.add(block.logits, r, set.ok[block.start + r].label);
+      }
+      const m = acc.result();
       return { set, top1: m.top1, top5: m.top5 };
     };
     const clean = await evaluate('clean', {});

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
 import { readFactorAnnotations } from '../../formats/index.js';
 import { factorMetrics, type FactorMetrics } from '../../metrics/factors.js';
-import { predictionConfidence } from '../../models/scoring.js';
+import { rowConfidence } from '../../models/scoring.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { classificationMetrics } from '../../metrics/classification.js';
+import { ClassificationAccumulator } from '../../metrics/classification.js';
 import { templateConventions } from '../../head/text-classifier.js';
 import type { TaskInput } from '../definition.js';
 import { writeFailures, writeResult, type ResultEnvelope } from '../result-envelope.js';
@@ -43,11 +43,21 @@ export async function runFactors(input: TaskInput<FactorsSettings>): Promise<Res
   {
     const c = dataset.classnames.length;
     const classifier = await ctx.classifier(dataset.classnames, templateSet.templates);
-    const set = await ctx.embed(dataset);
-    const logits = ctx.logits(set, classifier);
-    const targets = Int32Array.from(set.ok, (it) => it.label);
-    const { preds, top1 } = classificationMetrics(logits, set.n, c, targets);
-    const confidence = predictionConfidence(logits, set.n, c, ctx.rule.kind);
+    const set = await ctx.embedItems(dataset);
+    // Scored block by block from the store's rows: one prediction and one confidence per image are kept, never the
+    // n x classes logits (classificationMetrics' top-1 and predictionConfidence's values, bit for bit).
+    const acc = new ClassificationAccumulator(c, false);
+    const preds = new Int32Array(set.n);
+    const confidence = new Float64Array(set.n);
+    const scratch = new Float64Array(c);
+    for (const block of await ctx.logitBlocks(set, classifier)) {
+      for (let r = 0; r < block.count; r++) {
+        const i = block.start + r;
+        preds[i] = acc.add(block.logits, r, set.ok[i].label);
+        confidence[i] = rowConfidence(block.logits, r, c, ctx.rule.kind, scratch);
+      }
+    }
+    const { top1 } = acc.result();
     const correctByFile = new Map<string, boolean>();
     let labelMismatches = 0;
     set.ok.forEach((item, i) => {
