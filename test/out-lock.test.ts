@@ -102,8 +102,14 @@ test('the lock exists while a run works and is gone after an error and after SIG
     const res = await runCli(['corrupt', '--data', `webdataset:${wds}`, '--corruption', 'gaussian_noise:1', '--out', outErr, '--quiet']);
     assert.equal(res.code, 1, res.stderr);
     assert.match(res.stderr, /escape/);
-    assert.ok(existsSync(outErr), 'the failed run got as far as the output folder');
-    assert.ok(!existsSync(path.join(outErr, LOCK)), 'released after an error');
+    // It took the lock (the error comes from writing a member), then released it and removed the folder it had
+    // made, empty; an output folder that existed before is kept, empty or not.
+    assert.ok(!existsSync(outErr), 'the empty output folder the failed run made is removed with its lock');
+    const outKept = path.join(dir, 'out-kept');
+    await fs.mkdir(outKept);
+    const again = await runCli(['corrupt', '--data', `webdataset:${wds}`, '--corruption', 'gaussian_noise:1', '--out', outKept, '--quiet']);
+    assert.equal(again.code, 1, again.stderr);
+    assert.deepEqual(await fs.readdir(outKept), [], 'released after an error; the folder stays');
 
     // SIGTERM in the middle of a long run: the lock is seen while it works, and is gone after.
     const out = path.join(dir, 'out-term');

@@ -3,7 +3,7 @@
  * start time. A second holoclip finding a live lock stops before any work; a lock whose pid is dead on this host is
  * taken over (with a note); a lock from another host is respected unless the caller forces it.
  */
-import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
@@ -84,12 +84,16 @@ function sameOwner(a: OutLockOwner | null, b: OutLockOwner): boolean {
 /**
  * Take the lock of output folder `out` (created if missing) or throw a HoloclipError naming the owner. The lock is
  * released by `release()`, and in any case when the process exits (normally, on an error, or via process.exit
- * from a SIGINT / SIGTERM handler).
+ * from a SIGINT / SIGTERM handler). A folder this call created is removed on release if it is empty then (a run
+ * that failed before writing anything leaves no empty folder behind); a folder that existed is always kept.
  */
 export function acquireOutLock(out: string, options: OutLockOptions = {}): OutLock {
   const file = options.lockFile ?? path.join(out, OUT_LOCK_FILE);
+  const dir = path.dirname(file);
+  // Made by this run: removed again with the lock if the run leaves it empty (a run that failed before writing).
+  const created = !existsSync(dir);
   // A file, a read-only disk or a folder without permission stops here, before any work.
-  prepareOutputFolder(path.dirname(file));
+  prepareOutputFolder(dir);
   const me: OutLockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   for (let attempt = 0; !tryCreate(file, me); attempt++) {
     const owner = readOwner(file);
@@ -127,6 +131,13 @@ export function acquireOutLock(out: string, options: OutLockOptions = {}): OutLo
       if (sameOwner(readOwner(file), me)) unlinkSync(file);
     } catch {
       // best effort: a lock left behind is taken over by the next run (its pid is dead)
+    }
+    if (created) {
+      try {
+        rmdirSync(dir); // only succeeds on an empty folder: anything the run wrote keeps it
+      } catch {
+        // not empty, or already gone: left as it is
+      }
     }
   };
   process.on('exit', release);
