@@ -68,3 +68,56 @@ function plainJpeg(b: Uint8Array): PlainHeader | null {
 export function sniffPlainImage(bytes: Uint8Array): PlainHeader | null {
   return plainJpeg(bytes) ?? plainPng(bytes);
 }
+
+/**
+ * Whether a JPEG has one of the layouts holoclip's TurboJPEG decoding takes (src/image/turbojpeg.ts), each covered by
+ * its start-up self-test against Pillow's pixels: a baseline, extended-sequential or progressive Huffman frame
+ * (SOF0/1/2), 8-bit, and either one component sampled 1x1 (greyscale) or three with the luma sampled 2x2 (4:2:0),
+ * 2x1 (4:2:2) or 1x1 (4:4:4) and both chroma components 1x1, no Adobe APP14 marker and no R, G, B component ids
+ * (so libjpeg decodes YCbCr, as Pillow does). Anything else (4:4:0, 4:1:1, arithmetic coding, 12-bit, CMYK, an
+ * Adobe transform, a damaged header) is false: the caller decodes with sharp. Scans the markers up to the first
+ * start of scan. Pure.
+ */
+export function turboJpegEligible(b: Uint8Array): boolean {
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return false;
+  let frameOk = false;
+  let i = 2;
+  while (i + 4 <= b.length) {
+    if (b[i] !== 0xff) return false;
+    const marker = b[i + 1];
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker === 0xda) return frameOk; // start of scan: every marker that decides the decoding has been seen
+    if (marker === 0xd9 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) return false;
+    const length = (b[i + 2] << 8) | b[i + 3];
+    if (length < 2 || i + 2 + length > b.length) return false;
+    // APP14 "Adobe": libjpeg then takes the colour transform from the marker (RGB, YCCK...).
+    if (marker === 0xee && length >= 7 && b[i + 4] === 0x41 && b[i + 5] === 0x64 && b[i + 6] === 0x6f && b[i + 7] === 0x62 && b[i + 8] === 0x65) return false;
+    if (isSof(marker)) {
+      if (frameOk || (marker !== 0xc0 && marker !== 0xc1 && marker !== 0xc2)) return false;
+      const n = b[i + 9];
+      if (b[i + 4] !== 8 || length !== 8 + 3 * n) return false;
+      const height = (b[i + 5] << 8) | b[i + 6];
+      const width = (b[i + 7] << 8) | b[i + 8];
+      if (width === 0 || height === 0) return false;
+      const comp = (k: number) => ({ id: b[i + 10 + 3 * k], h: b[i + 11 + 3 * k] >> 4, v: b[i + 11 + 3 * k] & 15 });
+      if (n === 1) {
+        const g = comp(0);
+        if (g.h !== 1 || g.v !== 1) return false;
+      } else if (n === 3) {
+        const [y, cb, cr] = [comp(0), comp(1), comp(2)];
+        if (y.id === 0x52 && cb.id === 0x47 && cr.id === 0x42) return false; // 'R' 'G' 'B': stored as RGB
+        const luma = `${y.h}x${y.v}`;
+        if (luma !== '2x2' && luma !== '2x1' && luma !== '1x1') return false;
+        if (cb.h !== 1 || cb.v !== 1 || cr.h !== 1 || cr.v !== 1) return false;
+      } else {
+        return false;
+      }
+      frameOk = true;
+    }
+    i += 2 + length;
+  }
+  return false;
+}

@@ -24,13 +24,20 @@ import { ImageReadError } from '../errors.js';
 import { asSharpInput } from './netpbm-bmp.js';
 import { toImageReadError } from './decode.js';
 import type { Raw8 } from './pil-resample.js';
-import { sniffPlainImage } from './header-sniff.js';
+import { sniffPlainImage, turboJpegEligible } from './header-sniff.js';
+import { turboJpegDecoder } from './turbojpeg.js';
 
 type SharpModule = Awaited<ReturnType<typeof loadSharp>>;
 
 export interface PillowDecodeOptions {
   /** Apply the EXIF orientation like `PIL.ImageOps.exif_transpose` (default false: Pillow's `Image.open` does not). */
   exifTranspose?: boolean;
+  /**
+   * `auto` (default): a plain JPEG of a layout the TurboJPEG self-test covers is decoded by the system's libjpeg-turbo
+   * when one passed that test (turbojpeg.ts), every other image by sharp; `sharp`: sharp for every image. The pixels
+   * are the same.
+   */
+  jpegDecoder?: 'auto' | 'sharp';
 }
 
 /** Pillow's MULDIV255: (a * b + 128) rounded division by 255. */
@@ -123,8 +130,13 @@ async function plain8Bit(sharp: SharpModule, bytes: Buffer, file: string): Promi
  * Throws ImageReadError for unreadable input and for inputs whose Pillow decoding is not reproduced.
  */
 export async function decodeLikePillow(input: Buffer, file: string, options: PillowDecodeOptions = {}): Promise<Raw8> {
-  const sharp = await loadSharp();
   if (input.length === 0) throw new ImageReadError(file, 'empty file (0 bytes)');
+  if (!options.exifTranspose && options.jpegDecoder !== 'sharp' && turboJpegEligible(input)) {
+    // null: no self-tested library here, or it reported a problem with this file (sharp then decodes it as before).
+    const raw = (await turboJpegDecoder())?.decode(input) ?? null;
+    if (raw !== null) return raw;
+  }
+  const sharp = await loadSharp();
   // PGM/PPM/BMP (which sharp cannot read) as PNG: Pillow's convert('RGB') of them is the plain pixels.
   const bytes = await asSharpInput(input, file);
   // A plain 8-bit JPEG or PNG (most files) needs no separate header read: it takes the 8-bit branch below.

@@ -14,6 +14,8 @@ export class DecodeClient {
   private markReady: () => void = () => {};
   private markFailed: (e: Error) => void = () => {};
   private started = false;
+  /** What decodes plain JPEGs in the worker (see WorkerMessage), once it is ready. */
+  jpegDecoder: string | null = null;
 
   private constructor(private readonly worker: Worker) {
     this.ready = new Promise<void>((resolve, reject) => {
@@ -24,6 +26,7 @@ export class DecodeClient {
     worker.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'ready') {
         this.started = true;
+        this.jpegDecoder = msg.jpegDecoder;
         this.markReady();
       } else if (msg.type === 'batch') {
         const p = this.pending.get(msg.batch.batchId);

@@ -60,4 +60,8 @@ export interface DecodeResponse {
   readonly pixels: Float32Array;
 }
 
-export type WorkerMessage = { readonly type: 'ready' } | { readonly type: 'batch'; readonly batch: DecodeResponse } | { readonly type: 'fatal'; readonly error: string };
+/**
+ * `jpegDecoder`: what decodes plain JPEGs in this worker (Pillow-identical modes): the TurboJPEG library's name, or
+ * `sharp` with the reason (no library, the self-test failed, `HOLOCLIP_TURBOJPEG=off`); null in the other modes.
+ */
+export type WorkerMessage = { readonly type: 'ready'; readonly jpegDecoder: string | null } | { readonly type: 'batch'; readonly batch: DecodeResponse } | { readonly type: 'fatal'; readonly error: string };

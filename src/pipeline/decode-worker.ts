@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { corruptAsMade, encodePng, loadForCorruption } from '../corruptions/apply.js';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { checkImagePixels, createPreprocessor, DEFAULT_MAX_IMAGE_PIXELS, readImageSize } from '../image/index.js';
+import { turboJpegStatus } from '../image/turbojpeg.js';
 import { mapLimit } from '../util/concurrency.js';
 import { WeightedSemaphore } from '../util/weighted-semaphore.js';
 import { readItemBytes, TarHandles } from '../data/item-bytes.js';
@@ -50,7 +51,9 @@ try {
   const preprocessor = await createPreprocessor(init.modelDir, init.mode);
   const { outputHeight: h, outputWidth: w } = preprocessor;
   const pixelsPerImage = 3 * h * w;
-  post({ type: 'ready' });
+  // Pillow-identical decoding: load and self-test the TurboJPEG library now, while the model loads.
+  const turbo = preprocessor.mode === 'python' ? await turboJpegStatus() : null;
+  post({ type: 'ready', jpegDecoder: turbo === null ? null : turbo.available ? turbo.library : `sharp (${turbo.reason})` });
 
   port.on('message', (req: DecodeRequest) => {
     void (async () => {

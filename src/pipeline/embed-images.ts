@@ -96,6 +96,8 @@ export interface EmbedImagesResult {
    * its dimension (0 when the space existed), which overlaps the first batches' decoding.
    */
   readonly seconds: { lookup: number; embed: number; modelLoad: number };
+  /** What decoded plain JPEGs (decode-protocol.ts WorkerMessage); null when no image was decoded or not applicable. */
+  readonly jpegDecoder: string | null;
 }
 
 /**
@@ -174,6 +176,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const { outputHeight: h, outputWidth: w } = preprocessor;
   const pixelsPerImage = 3 * h * w;
   let inferred = 0;
+  let jpegDecoder: string | null = null;
   const pendingKeys = new Set<string>();
   let lastSave = performance.now();
   const saveEvery = (options.saveEverySeconds ?? 30) * 1000;
@@ -228,6 +231,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
         modelLoadMs = performance.now() - tOpen;
       }
       await started();
+      jpegDecoder = decoders[0].jpegDecoder;
       const space = ready;
       let processed = 0;
       while (requests.length > 0) {
@@ -300,5 +304,6 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     inferred,
     cached,
     seconds: { lookup: (tLookup - t0) / 1000, embed: (tEmbed - tLookup - modelLoadMs) / 1000, modelLoad: modelLoadMs / 1000 },
+    jpegDecoder,
   };
 }

@@ -87,6 +87,7 @@ export interface EmbeddedItems {
   readonly dim: number;
   readonly inferred: number;
   readonly seconds: EmbedImagesResult['seconds'];
+  readonly jpegDecoder: EmbedImagesResult['jpegDecoder'];
 }
 
 /** A dataset after embedding, with its L2-normalised embeddings held whole. */
@@ -270,6 +271,7 @@ export class EvalContext {
       dim: space.dim,
       inferred,
       seconds: res.seconds,
+      jpegDecoder: res.jpegDecoder,
     };
   }
 

@@ -6,7 +6,8 @@
 # reported with the command to run instead.
 #
 # Sections (add new ones as a function + one line in main):
-#   apt_base     Debian packages the tests need on the host (python3-numpy: one test reads holoclip's .npy with numpy)
+#   apt_base     Debian packages the tests need on the host (python3-numpy: one test reads holoclip's .npy with numpy;
+#                libturbojpeg0: the TurboJPEG decoding tests)
 #   dpkg_ready   finishes an interrupted dpkg run (`dpkg --configure -a`) so that apt-get can install anything
 #   slurm        Debian's Slurm 22.05 and munge for the Slurm end-to-end test (tools/test-env/slurm.sh)
 #   chromium     Debian's chromium and fonts-liberation for the report's browser test (tools/test-env/chromium.sh)
@@ -52,6 +53,12 @@ apt_base() {
     say "apt_base: python3-numpy present"
   else
     apt_install_host python3-numpy
+  fi
+  # libjpeg-turbo's TurboJPEG library: holoclip's Pillow-identical JPEG decoding uses it when present (src/image/turbojpeg.ts).
+  if dpkg-query -W -f='${Status}' libturbojpeg0 2>/dev/null | grep -q 'install ok installed'; then
+    say "apt_base: libturbojpeg0 present"
+  else
+    apt_install_host libturbojpeg0
   fi
 }
 

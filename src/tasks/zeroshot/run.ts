@@ -56,6 +56,8 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
         images_cached: set.n - set.inferred,
         classifier_key: classifier.cacheKey,
         classifier_from_cache: classifier.fromCache,
+        // What decoded the JPEGs this run embedded (the pixels are Pillow's either way): src/image/turbojpeg.ts.
+        ...(set.jpegDecoder !== null ? { jpeg_decoder: set.jpegDecoder } : {}),
       },
       timing: {
         total_s: (tEnd - tStart) / 1000,
