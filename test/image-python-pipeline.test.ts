@@ -118,6 +118,8 @@ test('model inspect: the pipeline of every mode, and the letterbox warning for a
   const text2 = (await describePreprocessModes(block)).join('\n');
   assert.match(text2, /auto = python/);
   assert.match(text2, /library=open_clip .*center_crop 224x224 torchvision offset int\(round/);
+  // The test machine has libjpeg-turbo (tools/test-env/setup.sh): the line says it decodes plain JPEGs.
+  assert.match(text2, /\n {2}jpeg {7}plain JPEGs decoded by libturbojpeg\.so\.0 \(libjpeg-turbo, self-tested against Pillow's pixels\)/);
   assert.doesNotMatch(text2, /warning/);
 });
 

@@ -20,6 +20,7 @@ import { DTYPES, type Dtype } from '../../models/dtype.js';
 import { resolveLogitScale } from '../../models/logit-scale.js';
 import { EmbeddingStore } from '../../store/embedding-store.js';
 import { FileHashIndex } from '../../store/hash.js';
+import { turboJpegStatus } from '../../image/turbojpeg.js';
 
 /**
  * The effective pipeline of each mode (auto first), and a warning when transformers.js semantics letterbox: an
@@ -41,6 +42,8 @@ export async function describePreprocessModes(modelDir: string): Promise<string[
   }
   try {
     lines.push(`  python     ${describePythonPipeline(parsePythonPipeline(json, file))}`);
+    const turbo = await turboJpegStatus();
+    lines.push(`  jpeg       ${turbo.available ? `plain JPEGs decoded by ${turbo.library} (libjpeg-turbo, self-tested against Pillow's pixels)` : `sharp decodes every JPEG: ${turbo.reason}`}`);
   } catch (err) {
     lines.push(`  python     unavailable: ${errorMessage(err)}`);
   }
