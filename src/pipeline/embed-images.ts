@@ -17,6 +17,7 @@ import type { ImagePreprocessor } from '../image/index.js';
 import type { ImageEncoder } from '../models/image-encoder.js';
 import type { EmbeddingSpace } from '../store/embedding-store.js';
 import type { FileHashIndex } from '../store/hash.js';
+import { KeyList } from '../store/packed-keys.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ProgressSink } from '../util/progress.js';
 import os from 'node:os';
@@ -84,8 +85,8 @@ export interface EmbedImagesOptions {
 export interface EmbedImagesResult {
   /** Items that were embedded (or found in the store), in dataset order. */
   readonly ok: DatasetItem[];
-  /** Content keys of `ok`, same order. */
-  readonly keys: string[];
+  /** Content keys of `ok`, same order (packed: 32 bytes per image). */
+  readonly keys: KeyList;
   readonly failures: ItemFailure[];
   /** Images run through the model in this call. */
   readonly inferred: number;
@@ -122,7 +123,8 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   let ready: EmbeddingSpace | null = typeof options.space === 'function' ? null : options.space;
   const decodeConcurrency = options.decodeConcurrency ?? 4;
   const t0 = performance.now();
-  const keys = new Array<string | undefined>(items.length);
+  // Every item's store key once known, packed (a string per image would be some 90 bytes each, held to the end).
+  const keys = new KeyList(items.length);
   const failures: ItemFailure[] = [];
 
   // 1. Which items are already embedded? A stat per file (and depth map), no reads.
@@ -153,17 +155,19 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     }
     return k;
   };
-  const hashes = await mapLimit(items, 16, storeKey);
+  const known = new Uint8Array(items.length);
+  await mapLimit(items, 16, async (item, i) => {
+    const h = await storeKey(item);
+    if (h !== undefined && ready !== null && ready.has(h)) {
+      keys.set(i, h);
+      known[i] = 1;
+    }
+  });
   const todo: DatasetItem[] = [];
   let cached = 0;
   for (let i = 0; i < items.length; i++) {
-    const h = hashes[i];
-    if (h !== undefined && ready !== null && ready.has(h)) {
-      keys[i] = h;
-      cached++;
-    } else {
-      todo.push(items[i]);
-    }
+    if (known[i] === 1) cached++;
+    else todo.push(items[i]);
   }
   const tLookup = performance.now();
   /** Time spent opening a new space (loading the model and probing its dimension) while the first batches decode. */
@@ -243,7 +247,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
           }
           if (r.warning) options.warn?.(r.warning);
           hashIndex.record(item.path, r, r.fileKey);
-          keys[r.index] = r.key;
+          keys.set(r.index, r.key);
           if (space.has(r.key) || pendingKeys.has(r.key)) continue; // same bytes as an image already embedded
           pendingKeys.add(r.key);
           rows.push(r.row);
@@ -284,18 +288,16 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
 
   const failed = new Set(failures.map((f) => f.index));
   const ok: DatasetItem[] = [];
-  const okKeys: string[] = [];
+  const okAt: number[] = [];
   for (let i = 0; i < items.length; i++) {
-    if (failed.has(i)) continue;
-    const k = keys[i];
-    if (k === undefined) continue;
+    if (failed.has(i) || !keys.has(i)) continue;
     ok.push(items[i]);
-    okKeys.push(k);
+    okAt.push(i);
   }
   failures.sort((a, b) => a.index - b.index);
   return {
     ok,
-    keys: okKeys,
+    keys: okAt.length === items.length ? keys : keys.select(okAt),
     failures,
     inferred,
     cached,

@@ -26,6 +26,7 @@ import { locateImageSpace, openImageSpace } from '../pipeline/image-space.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { EmbeddingStore, type EmbeddingSpace } from '../store/embedding-store.js';
 import { FileHashIndex } from '../store/hash.js';
+import type { KeyList } from '../store/packed-keys.js';
 import type { ProgressSink } from '../util/progress.js';
 import { HOLOCLIP_VERSION } from '../util/version.js';
 import type { ModelRecord, DatasetRecord } from './result-envelope.js';
@@ -81,7 +82,8 @@ export type ClassHead =
 export interface EmbeddedItems {
   readonly dataset: Dataset;
   readonly ok: DatasetItem[];
-  readonly keys: string[];
+  /** The store keys of `ok`, same order (packed: {@link KeyList.slice} gives strings). */
+  readonly keys: KeyList;
   readonly failures: ItemFailure[];
   readonly n: number;
   readonly dim: number;
@@ -211,7 +213,7 @@ export class EvalContext {
   async embed(dataset: Dataset, label = 'images', transform: { corruption?: CorruptionSpec; depthPaths?: ReadonlyMap<number, string> } = {}): Promise<EmbeddedSet> {
     const items = await this.embedItems(dataset, label, transform);
     const space = await this.space();
-    const embeddings = space.getRows(items.keys);
+    const embeddings = space.getRows(items.keys.slice());
     // The set holds its rows now: the chunks' copies (loaded by getRows) would double them.
     space.dropCachedRows();
     return { ...items, embeddings };
