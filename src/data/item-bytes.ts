@@ -6,6 +6,7 @@ import { promises as fs, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { sha256, type FileHashIndex } from '../store/hash.js';
+import { detachedFlat } from '../util/detached-flat.js';
 import type { DatasetItem } from './types.js';
 
 /** What the decode worker needs to find an item's bytes (a DecodeRequest item's fields). */
@@ -56,11 +57,12 @@ export class ItemStatCache {
     const known = this.files.get(file);
     if (known !== undefined) return { size: this.sizes[known], mtimeMs: this.mtimes[known] };
     let st: { size: number; mtimeMs: number };
+    // Through a copy of the path: the item's own string would keep a flat copy of its characters (util/detached-flat).
     if (this.async_) {
-      st = await fs.stat(file);
+      st = await fs.stat(detachedFlat(file));
     } else {
       const t0 = performance.now();
-      st = statSync(file);
+      st = statSync(detachedFlat(file));
       this.syncMs += performance.now() - t0;
       if (++this.syncCalls === 64 && this.syncMs / 64 > 0.1) this.async_ = true;
     }

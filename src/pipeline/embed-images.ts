@@ -19,6 +19,7 @@ import type { EmbeddingSpace } from '../store/embedding-store.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { KeyList } from '../store/packed-keys.js';
 import { mapLimit } from '../util/concurrency.js';
+import { detachedFlat } from '../util/detached-flat.js';
 import type { ProgressSink } from '../util/progress.js';
 import os from 'node:os';
 import { DecodeClient } from './decode-client.js';
@@ -212,7 +213,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
               const key = depthPath === undefined ? undefined : depthKeys.get(depthPath);
               return {
                 index: it.index,
-                path: it.path,
+                path: detachedFlat(it.path), // a copy: posting the item's own path would flatten it for good
                 source: it.source,
                 depth: depthPath === undefined ? undefined : { path: depthPath, key: key ?? null },
               };

@@ -4,6 +4,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { HoloclipError } from '../errors.js';
+import { detachedFlat } from '../util/detached-flat.js';
 import { isErrno, writeChunksAtomic } from './atomic.js';
 import { currentEntries, encodeHashIndex, HashIndexSnapshot, mergeSorted, type PackedEntry } from './hash-index-file.js';
 import { isSha256Hex } from './integrity.js';
@@ -115,7 +116,7 @@ export class FileHashIndex {
     // Keys are resolved absolute paths: a path already in that form (as dataset items are) needs no resolve.
     const found = this.lookup(file);
     if (found !== undefined) return found;
-    const abs = path.resolve(file);
+    const abs = path.resolve(detachedFlat(file));
     return abs === file ? undefined : this.lookup(abs);
   }
 
@@ -139,7 +140,7 @@ export class FileHashIndex {
    * size and mtime it saw when it read the bytes. Same racy-window rule as hashFile.
    */
   record(file: string, stat: { size: number; mtimeMs: number }, digest: string): void {
-    const abs = path.resolve(file);
+    const abs = path.resolve(detachedFlat(file));
     if (Date.now() - stat.mtimeMs < this.racyWindowMs) return;
     const known = this.lookup(abs);
     if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.sha256 === digest) return;
@@ -163,9 +164,11 @@ export class FileHashIndex {
 
   private fromDisk(key: string): FileHashEntry | undefined {
     if (this.disk === null) return undefined;
-    const length = Buffer.byteLength(key, 'utf8');
+    // Its UTF-8 bytes from a copy: a dataset's item path itself would keep a flat copy of its characters for good.
+    const flat = detachedFlat(key);
+    const length = Buffer.byteLength(flat, 'utf8');
     if (length > this.keyBuffer.length) this.keyBuffer = Buffer.allocUnsafe(length);
-    this.keyBuffer.write(key, 0, 'utf8');
+    this.keyBuffer.write(flat, 0, 'utf8');
     // A file replaced since it was read (another process saved): read it again (it holds what this one did, merged).
     for (let attempt = 0; ; attempt++) {
       const found = this.disk.find(this.keyBuffer, length);
