@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
@@ -30,6 +30,9 @@ import { unseenKeys } from './unseen-keys.js';
  * Chunk ids are `<ms time>-<pid>-<random>`, so concurrent writers never collide and sorting ids
  * gives write order; an item key present in several chunks resolves to the first chunk.
  */
+
+/** At most this many bytes of dropped chunk buffers are kept for reuse ({@link EmbeddingSpace.dropCachedRows}). */
+const SPARE_BYTES = 8 * 1024 * 1024;
 
 /** Temp files and orphan .npy chunks older than this are deleted when a space is opened. */
 export const STALE_MS = 15 * 60 * 1000;
@@ -62,6 +65,8 @@ interface Chunk {
   sha256: string | null;
   /** Loaded (and checked) lazily on first getRows(), kept until dropCachedRows(). */
   data?: Float32Array;
+  /** The file's bytes `data` views (returned to the space's spare buffers by dropCachedRows). */
+  bytes?: Buffer;
   /**
    * The space-wide number of its row 0 (rows of a space are numbered chunk after chunk as they are added); its rows'
    * keys are those of rows [base, base + rows) of the space's {@link KeyRowIndex}.
@@ -222,6 +227,12 @@ export class EmbeddingSpace {
   /** The chunks by base, for {@link locate}. */
   private readonly byBase: Chunk[] = [];
   private lastLocated: Chunk | null = null;
+  /**
+   * Buffers of dropped chunks, by byte length, reused for the next chunks read: a 100,000-image set read block by
+   * block otherwise allocates a buffer per chunk (3,000 of them), garbage held outside the heap until a full GC.
+   */
+  private readonly spare = new Map<number, Buffer[]>();
+  private spareBytes = 0;
 
   private constructor(
     readonly key: string,
@@ -408,7 +419,16 @@ export class EmbeddingSpace {
 
   /** Forget loaded chunk data (re-read lazily on the next getRows) to free memory. */
   dropCachedRows(): void {
-    for (const c of this.chunks.values()) c.data = undefined;
+    for (const c of this.chunks.values()) {
+      const bytes = c.bytes;
+      c.data = undefined;
+      c.bytes = undefined;
+      if (bytes === undefined || this.spareBytes + bytes.length > SPARE_BYTES) continue;
+      const list = this.spare.get(bytes.length) ?? [];
+      list.push(bytes);
+      this.spare.set(bytes.length, list);
+      this.spareBytes += bytes.length;
+    }
   }
 
   /** Adds a chunk whose rows hold `keys` (in row order): its rows are numbered after every row added before. */
@@ -439,12 +459,35 @@ export class EmbeddingSpace {
     if (chunk.data) return chunk.data;
     let buf: Buffer;
     try {
-      buf = readFileSync(chunk.npyFile);
+      buf = this.readChunkFile(chunk.npyFile);
     } catch (err) {
       throw new StoreDamageError({ kind: 'embedding chunk', file: chunk.npyFile, problem: `cannot be read (${(err as Error).message})`, entry: [chunk.keysFile, chunk.npyFile] });
     }
     chunk.data = decodeChunkBytes(buf, chunk, this.dim);
+    chunk.bytes = buf;
     return chunk.data;
+  }
+
+  /** The bytes of a chunk's .npy, in a spare buffer of that length when there is one (else a new one). */
+  private readChunkFile(file: string): Buffer {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const list = this.spare.get(size);
+      const reused = list?.pop();
+      if (reused !== undefined) this.spareBytes -= size;
+      // Not from Buffer's shared pool: the rows (float32) must start at an aligned offset, and are dropped whole.
+      const buf = reused ?? Buffer.allocUnsafeSlow(size);
+      let done = 0;
+      while (done < size) {
+        const n = readSync(fd, buf, done, size - done, done);
+        if (n === 0) break; // cut short meanwhile: decodeChunkBytes reports the size
+        done += n;
+      }
+      return done === size ? buf : buf.subarray(0, done);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private async checkOrWriteMeta(): Promise<void> {

@@ -23,7 +23,7 @@ export const HEADER = Buffer.from('HCFHIDX1', 'latin1');
 const FOOTER_MAGIC = Buffer.from('HCFHEND1', 'latin1');
 const FOOTER_BYTES = 64;
 /** Target block size: a lookup reads one block; the table holds one first path per block. */
-export const BLOCK_BYTES = 8192;
+export const BLOCK_BYTES = 4096;
 const ENTRY_FIXED = 4 + 8 + 8 + 32;
 const TABLE_FIXED = 8 + 4 + 4 + 32 + 4;
 
@@ -107,14 +107,18 @@ export function* encodeHashIndex(entries: Iterable<PackedEntry>): Generator<Uint
   yield footer;
 }
 
-/** The identity of a file version (inode, size, mtime): a replaced file (an atomic rename) has another. */
-function versionOf(fd: number): string {
-  const st = fstatSync(fd, { bigint: true });
-  return `${st.ino}:${st.size}:${st.mtimeNs}`;
-}
+/** Closes the file of a snapshot dropped without close(). */
+const openFiles = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+});
 
-function readExactly(fd: number, length: number, position: number, file: string): Buffer {
-  const buf = Buffer.allocUnsafe(length);
+/** `length` bytes at `position`, read into `into`'s memory when it is large enough (a buffer of its own, not pooled). */
+function readExactly(fd: number, length: number, position: number, file: string, into?: Buffer): Buffer {
+  const buf = into !== undefined && into.buffer.byteLength >= length ? Buffer.from(into.buffer, 0, length) : Buffer.allocUnsafeSlow(length);
   let done = 0;
   while (done < length) {
     const n = readSync(fd, buf, done, length - done, position + done);
@@ -130,11 +134,14 @@ function readExactly(fd: number, length: number, position: number, file: string)
  */
 export class HashIndexSnapshot {
   private readonly cache = new Map<number, { data: Buffer; starts: Uint32Array }>();
+  /** The open file lookups read (set by {@link open}). */
+  private fd: number | null = null;
+  /** The buffer of the block last dropped from the cache, reused for the next read (a read per block is garbage). */
+  private spare: Buffer | undefined;
   private static readonly CACHED_BLOCKS = 32;
 
   private constructor(
     readonly file: string,
-    readonly version: string,
     readonly entries: number,
     private readonly offsets: Float64Array,
     private readonly lengths: Uint32Array,
@@ -157,16 +164,31 @@ export class HashIndexSnapshot {
       if (isErrno(err, 'ENOENT')) return null;
       throw err;
     }
+    let snapshot: HashIndexSnapshot;
     try {
-      return HashIndexSnapshot.read(fd, file);
-    } finally {
+      snapshot = HashIndexSnapshot.read(fd, file);
+    } catch (err) {
       closeSync(fd);
+      throw err;
     }
+    // The snapshot keeps the file open: lookups read this version of it (replaced meanwhile or not), one positioned
+    // read per block (opening the file for each read cost four times the read). Closed by close(), or when the
+    // snapshot is garbage-collected.
+    snapshot.fd = fd;
+    openFiles.register(snapshot, fd, snapshot);
+    return snapshot;
+  }
+
+  /** Closes the file (lookups then fail). */
+  close(): void {
+    if (this.fd === null) return;
+    openFiles.unregister(this);
+    closeSync(this.fd);
+    this.fd = null;
   }
 
   /** The snapshot of the file open as `fd`. */
   static read(fd: number, file: string): HashIndexSnapshot {
-    const version = versionOf(fd);
     const size = fstatSync(fd).size;
     if (size < HEADER.length + FOOTER_BYTES) throw damaged(file, `${size} bytes, too short for an index`);
     if (!readExactly(fd, HEADER.length, 0, file).equals(HEADER)) throw damaged(file, 'it does not start with HCFHIDX1');
@@ -198,14 +220,11 @@ export class HashIndexSnapshot {
       pos += TABLE_FIXED + table.readUInt32LE(pos + 48);
     }
     if (pos !== table.length || expectedOffset !== tableOffset || total !== entries) throw damaged(file, 'its block table does not add up');
-    return new HashIndexSnapshot(file, version, entries, offsets, lengths, counts, table, rows);
+    return new HashIndexSnapshot(file, entries, offsets, lengths, counts, table, rows);
   }
 
-  /**
-   * The entry for `key` (UTF-8 bytes: `key[0, keyLength)`), or undefined. `readBlock` reads block i (from this
-   * version of the file). Null when the file is no longer this version (replaced meanwhile).
-   */
-  find(key: Buffer, keyLength: number): { size: number; mtimeMs: number; sha256: string } | undefined | null {
+  /** The entry for `key` (UTF-8 bytes: `key[0, keyLength)`), or undefined. */
+  find(key: Buffer, keyLength: number): { size: number; mtimeMs: number; sha256: string } | undefined {
     // The last block whose first path is <= key.
     let lo = 0;
     let hi = this.offsets.length - 1;
@@ -215,9 +234,7 @@ export class HashIndexSnapshot {
       if (this.compareFirst(key, keyLength, mid) >= 0) lo = mid;
       else hi = mid - 1;
     }
-    const block = this.block(lo);
-    if (block === null) return null;
-    const { data, starts } = block;
+    const { data, starts } = this.block(lo);
     let a = 0;
     let b = starts.length - 1;
     while (a <= b) {
@@ -254,34 +271,27 @@ export class HashIndexSnapshot {
     return key.compare(this.table, start, start + this.table.readUInt32LE(row + 48), 0, keyLength);
   }
 
-  private block(i: number): { data: Buffer; starts: Uint32Array } | null {
+  private block(i: number): { data: Buffer; starts: Uint32Array } {
     const hit = this.cache.get(i);
     if (hit !== undefined) {
       this.cache.delete(i);
       this.cache.set(i, hit);
       return hit;
     }
-    let fd: number;
-    try {
-      fd = openSync(this.file, 'r');
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return null;
-      throw err;
+    if (this.fd === null) throw new Error(`file hash index ${this.file}: read after close()`);
+    if (this.cache.size >= HashIndexSnapshot.CACHED_BLOCKS) {
+      const oldest = this.cache.keys().next().value as number;
+      this.spare = this.cache.get(oldest)?.data;
+      this.cache.delete(oldest);
     }
-    let read: { data: Buffer; starts: Uint32Array };
-    try {
-      if (versionOf(fd) !== this.version) return null;
-      read = this.readBlock(fd, i);
-    } finally {
-      closeSync(fd);
-    }
-    if (this.cache.size >= HashIndexSnapshot.CACHED_BLOCKS) this.cache.delete(this.cache.keys().next().value as number);
+    const read = this.readBlock(this.fd, i, this.spare);
+    if (read.data.buffer === this.spare?.buffer) this.spare = undefined;
     this.cache.set(i, read);
     return read;
   }
 
-  private readBlock(fd: number, i: number): { data: Buffer; starts: Uint32Array } {
-    const data = readExactly(fd, this.lengths[i], this.offsets[i], this.file);
+  private readBlock(fd: number, i: number, into?: Buffer): { data: Buffer; starts: Uint32Array } {
+    const data = readExactly(fd, this.lengths[i], this.offsets[i], this.file, into);
     const row = this.rows[i];
     if (!sha(data).equals(this.table.subarray(row + 16, row + 48))) throw damaged(this.file, `block ${i} does not match its checksum`);
     const starts = new Uint32Array(this.counts[i]);

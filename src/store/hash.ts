@@ -58,8 +58,8 @@ export interface FileHashIndexOptions {
  * Stored as `<store>/index/file-hashes.bin`, sorted by path and read in place (a lookup reads one block of a few kB;
  * the process holds the block table and the entries not yet saved, never the whole index: see hash-index-file.ts).
  * `save()` writes a new file, atomically, merging the file as it is then (what other processes saved meanwhile)
- * with this instance's new entries, streamed: concurrent users lose nothing but speed. Lookups read the newest
- * version of the file (one another process saved is picked up at the next block read).
+ * with this instance's new entries, streamed: concurrent users lose nothing but speed. Lookups read the version of
+ * the file read at open or at the last save (kept open), as the JSON form's whole copy in memory was read then.
  */
 export class FileHashIndex {
   /** Entries recorded since the last save (they win over the file's). */
@@ -154,6 +154,7 @@ export class FileHashIndex {
     // this one read it) and the entries recorded up to here; one recorded meanwhile stays dirty, saved next time.
     const saving = new Map(this.changed);
     await writeChunksAtomic(this.file, encodeHashIndex(mergeSorted(currentEntries(this.file), sortedPacked(saving))));
+    this.disk?.close();
     this.disk = HashIndexSnapshot.open(this.file);
     for (const [k, v] of saving) if (this.changed.get(k) === v) this.changed.delete(k);
   }
@@ -169,18 +170,7 @@ export class FileHashIndex {
     const length = Buffer.byteLength(flat, 'utf8');
     if (length > this.keyBuffer.length) this.keyBuffer = Buffer.allocUnsafe(length);
     this.keyBuffer.write(flat, 0, 'utf8');
-    // A file replaced since it was read (another process saved): read it again (it holds what this one did, merged).
-    for (let attempt = 0; ; attempt++) {
-      const found = this.disk.find(this.keyBuffer, length);
-      if (found !== null) return found;
-      const again = HashIndexSnapshot.open(this.file);
-      if (again === null || attempt === 5) {
-        // Removed (a user cleaning the store), or replaced over and over: nothing known from it.
-        this.disk = again;
-        return undefined;
-      }
-      this.disk = again;
-    }
+    return this.disk.find(this.keyBuffer, length);
   }
 }
 
