@@ -278,12 +278,14 @@ export class EmbeddingSpace {
   }
 
   /**
-   * Rows for `itemKeys` in the given order, as one float32 [n, dim] array. Throws if any is missing,
-   * and a StoreDamageError naming the file if a chunk they live in is damaged (sha256 mismatch).
+   * Rows for `itemKeys` in the given order, as one float32 [n, dim] array (the first n x dim values of `into` when
+   * given). Throws if any is missing, and a StoreDamageError naming the file if a chunk they live in is damaged
+   * (sha256 mismatch).
    */
-  getRows(itemKeys: readonly string[]): Float32Array {
+  getRows(itemKeys: readonly string[], into?: Float32Array): Float32Array {
     const dim = this.dim;
-    const out = new Float32Array(itemKeys.length * dim);
+    if (into !== undefined && into.length < itemKeys.length * dim) throw new RangeError(`getRows: into holds ${into.length} values, ${itemKeys.length} rows of ${dim} needed`);
+    const out = into === undefined ? new Float32Array(itemKeys.length * dim) : into.subarray(0, itemKeys.length * dim);
     const absent: string[] = [];
     itemKeys.forEach((k, i) => {
       const at = this.index.get(k);
