@@ -182,3 +182,24 @@ test('file hash index: a store with the older JSON form is read and converted on
     await writeFile(legacyFileHashIndexPath(other), '{"version":1,"entries":{"/a":[1');
     await assert.rejects(FileHashIndex.open(other), /file-hashes\.json is not valid JSON; delete it/);
   }));
+
+test('store verify: checks the file hash index block by block; --repair removes a damaged one', () =>
+  withTempDir(async (dir) => {
+    const { verifyStore } = await import('../src/store/verify.js');
+    const { silentProgress } = await import('../src/util/progress.js');
+    const store = path.join(dir, 'store');
+    const index = await FileHashIndex.open(store, { racyWindowMs: 0 });
+    for (let i = 0; i < 300; i++) index.record(`/img/${i}.png`, { size: i, mtimeMs: 1 }, sha256(String(i)));
+    await index.save();
+    const sound = await verifyStore(store, { repair: false, progress: silentProgress });
+    assert.equal(sound.checked.hashIndexEntries, 300);
+    assert.deepEqual(sound.damaged, []);
+    const file = fileHashIndexPath(store);
+    const bytes = await readFile(file);
+    bytes[5000] ^= 0x10; // inside the second block
+    await writeFile(file, bytes);
+    const found = await verifyStore(store, { repair: true, progress: silentProgress });
+    assert.deepEqual(found.damaged.map((d) => [d.kind, d.file, d.problem]), [['file hash index', file, 'block 1 does not match its checksum']]);
+    assert.ok(!existsSync(file));
+    assert.equal((await FileHashIndex.open(store)).size, 0); // a cache: the next run hashes again
+  }));

@@ -35,8 +35,19 @@ export interface PackedEntry {
   readonly sha256: Buffer;
 }
 
-function damaged(file: string, problem: string): HoloclipError {
-  return new HoloclipError(`file hash index ${file} is damaged (${problem}); delete it (it is only a cache: the images are hashed again)`);
+/** A damaged index file: the error names it and says what is wrong (`problem`) and how to fix it. */
+export class HashIndexDamageError extends HoloclipError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`file hash index ${file} is damaged (${problem}); delete it (it is only a cache: the images are hashed again), or run holoclip store verify --repair`);
+    this.name = 'HashIndexDamageError';
+  }
+}
+
+function damaged(file: string, problem: string): HashIndexDamageError {
+  return new HashIndexDamageError(file, problem);
 }
 
 const sha = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
