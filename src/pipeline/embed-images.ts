@@ -105,11 +105,12 @@ export interface EmbedImagesResult {
  * A tar member is remembered under its display path with the member's size and the tar's mtime
  * (see ItemStatCache): `item.path` itself does not exist then.
  */
-async function knownHash(index: FileHashIndex, item: DatasetItem, stats: ItemStatCache): Promise<string | undefined> {
+async function knownHash(index: FileHashIndex, items: readonly DatasetItem[], at: number, stats: ItemStatCache): Promise<string | undefined> {
+  const item = items[at];
   const entry = index.peek(item.path);
   if (!entry) return undefined;
   try {
-    const st = await stats.stat(item);
+    const st = await stats.stat(item, items, at);
     return st.size === entry.size && st.mtimeMs === entry.mtimeMs ? entry.sha256 : undefined;
   } catch {
     return undefined;
@@ -134,8 +135,8 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   if (!Number.isInteger(cropBorder) || cropBorder < 0) throw new HoloclipError(`cropBorder must be a non-negative integer (got ${cropBorder})`);
   const stats = options.itemStats ?? new ItemStatCache();
   // The decode worker keys the items it reads with the same function (itemStoreKey).
-  const storeKey = async (item: DatasetItem): Promise<string | undefined> => {
-    const fileSha256 = await knownHash(hashIndex, item, stats);
+  const storeKey = async (item: DatasetItem, at: number): Promise<string | undefined> => {
+    const fileSha256 = await knownHash(hashIndex, items, at, stats);
     if (fileSha256 === undefined) return undefined;
     const depthPath = corruption ? options.depthPaths?.get(item.index) : undefined;
     const depthSha256 = depthPath === undefined ? null : await depthKey(depthPath);
@@ -158,7 +159,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   };
   const known = new Uint8Array(items.length);
   await mapLimit(items, 16, async (item, i) => {
-    const h = await storeKey(item);
+    const h = await storeKey(item, i);
     if (h !== undefined && ready !== null && ready.has(h)) {
       keys.set(i, h);
       known[i] = 1;
