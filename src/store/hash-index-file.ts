@@ -63,45 +63,53 @@ export function* encodeHashIndex(entries: Iterable<PackedEntry>): Generator<Uint
   let tableLength = 0;
   let blocks = 0;
   let count = 0;
-  let pieces: Buffer[] = [];
+  // Entries are written into the block's own buffer (a new one per block: a buffer per entry was 100,000 small
+  // allocations per save at 100,000 files).
+  let block = Buffer.allocUnsafeSlow(BLOCK_BYTES);
   let blockLength = 0;
   let blockCount = 0;
   let firstKey: Buffer | null = null;
   let previous: Buffer | null = null;
   const flush = function* (): Generator<Uint8Array> {
     if (blockCount === 0 || firstKey === null) return;
-    const block = Buffer.concat(pieces, blockLength);
+    const bytes = block.subarray(0, blockLength);
     const row = Buffer.alloc(TABLE_FIXED + firstKey.length);
     row.writeDoubleLE(offset, 0);
     row.writeUInt32LE(blockLength, 8);
     row.writeUInt32LE(blockCount, 12);
-    sha(block).copy(row, 16);
+    sha(bytes).copy(row, 16);
     row.writeUInt32LE(firstKey.length, 48);
     firstKey.copy(row, TABLE_FIXED);
     table.push(row);
     tableLength += row.length;
     blocks++;
     offset += blockLength;
-    pieces = [];
+    block = Buffer.allocUnsafeSlow(BLOCK_BYTES);
     blockLength = 0;
     blockCount = 0;
     firstKey = null;
-    yield block;
+    yield bytes;
   };
   for (const e of entries) {
     if (previous !== null && Buffer.compare(previous, e.key) >= 0) throw new Error('encodeHashIndex: entries must be sorted by key, without duplicates');
     if (e.sha256.length !== 32) throw new RangeError('encodeHashIndex: sha256 must be 32 bytes');
     previous = e.key;
-    const rec = Buffer.alloc(ENTRY_FIXED + e.key.length);
-    rec.writeUInt32LE(e.key.length, 0);
-    e.key.copy(rec, 4);
-    rec.writeDoubleLE(e.size, 4 + e.key.length);
-    rec.writeDoubleLE(e.mtimeMs, 12 + e.key.length);
-    e.sha256.copy(rec, 20 + e.key.length);
-    if (blockCount > 0 && blockLength + rec.length > BLOCK_BYTES) yield* flush();
+    const length = ENTRY_FIXED + e.key.length;
+    if (blockCount > 0 && blockLength + length > BLOCK_BYTES) yield* flush();
+    if (blockLength + length > block.length) {
+      // An entry longer than a block: a block of its own, in a buffer of its size.
+      const grown = Buffer.allocUnsafeSlow(blockLength + length);
+      block.copy(grown, 0, 0, blockLength);
+      block = grown;
+    }
+    const at = blockLength;
+    block.writeUInt32LE(e.key.length, at);
+    e.key.copy(block, at + 4);
+    block.writeDoubleLE(e.size, at + 4 + e.key.length);
+    block.writeDoubleLE(e.mtimeMs, at + 12 + e.key.length);
+    e.sha256.copy(block, at + 20 + e.key.length);
     firstKey ??= e.key;
-    pieces.push(rec);
-    blockLength += rec.length;
+    blockLength += length;
     blockCount++;
     count++;
   }
