@@ -37,7 +37,7 @@ function* cut(logits: Float32Array, n: number, c: number, sizes: readonly number
   let k = 0;
   while (start < n) {
     const count = Math.min(n - start, sizes[k++ % sizes.length]);
-    // A copy, as logitBlocks yields fresh arrays: a block must not be read past its own rows.
+    // A copy of its own rows: a block must not be read past them (logitBlocks reuses its arrays block after block).
     yield { start, count, logits: logits.slice(start * c, (start + count) * c) };
     start += count;
   }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FileHashIndex, fileHashIndexPath, sha256, sha256File } from '../src/store/hash.js';
+import { FileHashIndex, fileHashIndexPath, legacyFileHashIndexPath, sha256, sha256File } from '../src/store/hash.js';
 import { canonicalJson, canonicalKey, compareCodePoints } from '../src/store/canonical-json.js';
 import { withTempDir as withTempDirIn } from './helpers/temp-dir.js';
 
@@ -75,16 +76,18 @@ test('hash index: save merges with entries another process saved meanwhile', () 
     await two.save();
     const merged = await FileHashIndex.open(store);
     assert.equal(merged.size, 2);
-    assert.match(await readFile(fileHashIndexPath(store), 'utf8'), /^\{"version":1,"entries":\{/);
+    assert.equal((await readFile(fileHashIndexPath(store))).subarray(0, 8).toString('latin1'), 'HCFHIDX1');
   }));
 
-test('hash index: 100k entries save and load quickly (timing printed)', () =>
+test('hash index: 100k entries convert from the older JSON form, open and save quickly (timing printed)', () =>
   withTempDir(async (dir) => {
     const store = path.join(dir, 'store');
     const entries: Record<string, [number, number, string]> = {};
     for (let i = 0; i < 100_000; i++) entries[`/data/imagenet/val/n0${i % 1000}/ILSVRC2012_val_${String(i).padStart(8, '0')}.JPEG`] = [100_000 + i, 1_700_000_000_000 + i, sha256(String(i))];
-    const file = fileHashIndexPath(store);
-    await (await import('../src/store/atomic.js')).writeFileAtomic(file, JSON.stringify({ version: 1, entries }));
+    await (await import('../src/store/atomic.js')).writeFileAtomic(legacyFileHashIndexPath(store), JSON.stringify({ version: 1, entries }));
+    const tc = performance.now();
+    await FileHashIndex.open(store); // converts the JSON form
+    assert.ok(!existsSync(legacyFileHashIndexPath(store)));
     const t0 = performance.now();
     const idx = await FileHashIndex.open(store);
     const t1 = performance.now();
@@ -94,7 +97,10 @@ test('hash index: 100k entries save and load quickly (timing printed)', () =>
     await idx.save();
     const t2 = performance.now();
     assert.equal(idx.size, 100_001);
-    console.log(`# file hash index, 100k entries: open ${(t1 - t0).toFixed(0)} ms, save ${(t2 - t1).toFixed(0)} ms`);
+    const t3 = performance.now();
+    for (const k of Object.keys(entries)) assert.equal(idx.peek(k)?.sha256, entries[k][2]);
+    const t4 = performance.now();
+    console.log(`# file hash index, 100k entries: convert from JSON ${(t0 - tc).toFixed(0)} ms, open ${(t1 - t0).toFixed(0)} ms, save ${(t2 - t1).toFixed(0)} ms, 100k lookups (not in path order) ${(t4 - t3).toFixed(0)} ms`);
   }));
 
 test('canonical json: sorted keys at every level, undefined dropped, stable key', () => {

@@ -6,6 +6,7 @@ import { promises as fs, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { sha256, type FileHashIndex } from '../store/hash.js';
+import { detachedFlat } from '../util/detached-flat.js';
 import type { DatasetItem } from './types.js';
 
 /** What the decode worker needs to find an item's bytes (a DecodeRequest item's fields). */
@@ -27,7 +28,11 @@ export interface ItemStat {
 /**
  * Item stats for one run: each file (and each tar shard) is stat'ed once however many models and tasks ask, so a
  * suite of six models over 6,000 images costs 6,000 stats rather than 36,000, and every model sees the same
- * snapshot. Plain files are stat'ed synchronously (about 10 us each on a local disk, against some 30 us through
+ * snapshot. An item asked for as position `at` of an item list (a dataset's items, which a suite shares between its
+ * models) is remembered in that list's typed arrays (16 bytes an item, nothing per path); one asked for alone, by its
+ * path. Two lists over the same files (an OOD set that is the ID folder again) stat each file once per list: matching
+ * their paths in one map compared two strings per file, which made V8 flatten both in place (some 100 bytes per
+ * path, held for the run). Plain files are stat'ed synchronously (about 10 us each on a local disk, against some 30 us through
  * libuv's thread pool); when those calls turn out slow (a network file system: the first 64 average over 100 us)
  * the cache switches to asynchronous stats, which can overlap there.
  */
@@ -40,8 +45,12 @@ export class ItemStatCache {
   private syncCalls = 0;
   private syncMs = 0;
   private async_ = false;
+  /** Per item list: size and mtime by position (NaN: not stat'ed yet). */
+  private readonly lists = new WeakMap<readonly ItemLocation[], { sizes: Float64Array; mtimes: Float64Array }>();
 
-  async stat(item: ItemLocation): Promise<ItemStat> {
+  /** The stat of `item`, or of `list[at]` (then `item` is that item) remembered by its position in `list`. */
+  async stat(item: ItemLocation, list?: readonly ItemLocation[], at?: number): Promise<ItemStat> {
+    if (!item.source && list !== undefined && at !== undefined && list[at] === item) return this.statInList(list, at);
     if (!item.source) return this.statFile(item.path);
     const { tar, size } = item.source;
     let mtime = this.tars.get(tar);
@@ -52,18 +61,37 @@ export class ItemStatCache {
     return { size, mtimeMs: await mtime };
   }
 
+  private async statInList(list: readonly ItemLocation[], at: number): Promise<ItemStat> {
+    let slots = this.lists.get(list);
+    if (slots === undefined) {
+      slots = { sizes: new Float64Array(list.length).fill(Number.NaN), mtimes: new Float64Array(list.length) };
+      this.lists.set(list, slots);
+    }
+    if (!Number.isNaN(slots.sizes[at])) return { size: slots.sizes[at], mtimeMs: slots.mtimes[at] };
+    const st = await this.statNow(list[at].path);
+    if (Number.isNaN(slots.sizes[at])) {
+      // (else stat'ed meanwhile: the first answer stands)
+      slots.sizes[at] = st.size;
+      slots.mtimes[at] = st.mtimeMs;
+    }
+    return { size: slots.sizes[at], mtimeMs: slots.mtimes[at] };
+  }
+
+  /** A stat of `file` now (synchronous unless those turned out slow). */
+  private async statNow(file: string): Promise<{ size: number; mtimeMs: number }> {
+    // Through a copy of the path: the item's own string would keep a flat copy of its characters (util/detached-flat).
+    if (this.async_) return fs.stat(detachedFlat(file));
+    const t0 = performance.now();
+    const st = statSync(detachedFlat(file));
+    this.syncMs += performance.now() - t0;
+    if (++this.syncCalls === 64 && this.syncMs / 64 > 0.1) this.async_ = true;
+    return st;
+  }
+
   private async statFile(file: string): Promise<ItemStat> {
     const known = this.files.get(file);
     if (known !== undefined) return { size: this.sizes[known], mtimeMs: this.mtimes[known] };
-    let st: { size: number; mtimeMs: number };
-    if (this.async_) {
-      st = await fs.stat(file);
-    } else {
-      const t0 = performance.now();
-      st = statSync(file);
-      this.syncMs += performance.now() - t0;
-      if (++this.syncCalls === 64 && this.syncMs / 64 > 0.1) this.async_ = true;
-    }
+    const st = await this.statNow(file);
     const raced = this.files.get(file); // stat'ed meanwhile (an asynchronous stat of the same file)
     if (raced !== undefined) return { size: this.sizes[raced], mtimeMs: this.mtimes[raced] };
     const slot = this.files.size;
@@ -156,8 +184,8 @@ export async function readItemBytes(item: ItemLocation, tars: TarHandles): Promi
  * stat of its tar, a new one one positional read. For code outside the embedding pipeline that
  * fingerprints datasets (suite result keys).
  */
-export async function hashItem(item: ItemLocation, index: FileHashIndex, stats: ItemStatCache = new ItemStatCache()): Promise<string> {
-  const st = await stats.stat(item);
+export async function hashItem(item: ItemLocation, index: FileHashIndex, stats: ItemStatCache = new ItemStatCache(), list?: readonly ItemLocation[], at?: number): Promise<string> {
+  const st = await stats.stat(item, list, at);
   const known = index.peek(item.path);
   if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.sha256;
   if (!item.source) return index.hashFile(item.path);

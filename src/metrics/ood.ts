@@ -133,8 +133,10 @@ function binaryCurve(scores: ArrayLike<number>, positive: Uint8Array): Curve {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => scores[b] - scores[a]);
-  const tps: number[] = [];
-  const fps: number[] = [];
+  // At most n thresholds: counted into typed arrays (a JS array of counts per threshold was some 16 bytes a score).
+  const tps = new Float64Array(n);
+  const fps = new Float64Array(n);
+  let m = 0;
   let tp = 0;
   let fp = 0;
   for (let k = 0; k < n; k++) {
@@ -142,11 +144,12 @@ function binaryCurve(scores: ArrayLike<number>, positive: Uint8Array): Curve {
     if (positive[i]) tp++;
     else fp++;
     if (k === n - 1 || scores[order[k + 1]] !== scores[i]) {
-      tps.push(tp);
-      fps.push(fp);
+      tps[m] = tp;
+      fps[m] = fp;
+      m++;
     }
   }
-  return { tps: Float64Array.from(tps), fps: Float64Array.from(fps), positives: tp, negatives: fp };
+  return { tps: tps.slice(0, m), fps: fps.slice(0, m), positives: tp, negatives: fp };
 }
 
 function checkScoresAndLabels(fn: string, scores: ArrayLike<number>, positive: ArrayLike<number | boolean>): Uint8Array {

@@ -14,10 +14,12 @@ export function l2NormalizeRows(data: Float32Array, n: number, dim: number): Flo
 
 /**
  * out[i, j] = sum_k a[i, k] * b[j, k]  (a: n x d, b: m x d, result n x m), accumulated in float64.
- * Blocked over rows of b for cache locality.
+ * Blocked over rows of b for cache locality. `into` (at least n x m): written there (its first n x m values) instead
+ * of a new array.
  */
-export function matmulTransposed(a: Float32Array, n: number, b: Float32Array, m: number, d: number): Float32Array {
-  const out = new Float32Array(n * m);
+export function matmulTransposed(a: Float32Array, n: number, b: Float32Array, m: number, d: number, into?: Float32Array): Float32Array {
+  if (into !== undefined && into.length < n * m) throw new RangeError(`matmulTransposed: into holds ${into.length} values, ${n} x ${m} needed`);
+  const out = into === undefined ? new Float32Array(n * m) : into.subarray(0, n * m);
   for (let i = 0; i < n; i++) {
     const ao = i * d;
     for (let j = 0; j < m; j++) {

@@ -14,8 +14,8 @@ export interface ScoringRule {
 }
 
 /** Cosine similarities (n x c) of normalised image rows against normalised class rows. */
-export function cosineMatrix(images: Float32Array, n: number, classes: Float32Array, c: number, dim: number): Float32Array {
-  return matmulTransposed(images, n, classes, c, dim);
+export function cosineMatrix(images: Float32Array, n: number, classes: Float32Array, c: number, dim: number, into?: Float32Array): Float32Array {
+  return matmulTransposed(images, n, classes, c, dim, into);
 }
 
 /** logits = scale * cos + bias, in place over a copy of `cos`. */

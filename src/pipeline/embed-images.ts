@@ -17,7 +17,9 @@ import type { ImagePreprocessor } from '../image/index.js';
 import type { ImageEncoder } from '../models/image-encoder.js';
 import type { EmbeddingSpace } from '../store/embedding-store.js';
 import type { FileHashIndex } from '../store/hash.js';
+import { KeyList } from '../store/packed-keys.js';
 import { mapLimit } from '../util/concurrency.js';
+import { detachedFlat } from '../util/detached-flat.js';
 import type { ProgressSink } from '../util/progress.js';
 import os from 'node:os';
 import { DecodeClient } from './decode-client.js';
@@ -84,8 +86,8 @@ export interface EmbedImagesOptions {
 export interface EmbedImagesResult {
   /** Items that were embedded (or found in the store), in dataset order. */
   readonly ok: DatasetItem[];
-  /** Content keys of `ok`, same order. */
-  readonly keys: string[];
+  /** Content keys of `ok`, same order (packed: 32 bytes per image). */
+  readonly keys: KeyList;
   readonly failures: ItemFailure[];
   /** Images run through the model in this call. */
   readonly inferred: number;
@@ -105,11 +107,12 @@ export interface EmbedImagesResult {
  * A tar member is remembered under its display path with the member's size and the tar's mtime
  * (see ItemStatCache): `item.path` itself does not exist then.
  */
-async function knownHash(index: FileHashIndex, item: DatasetItem, stats: ItemStatCache): Promise<string | undefined> {
+async function knownHash(index: FileHashIndex, items: readonly DatasetItem[], at: number, stats: ItemStatCache): Promise<string | undefined> {
+  const item = items[at];
   const entry = index.peek(item.path);
   if (!entry) return undefined;
   try {
-    const st = await stats.stat(item);
+    const st = await stats.stat(item, items, at);
     return st.size === entry.size && st.mtimeMs === entry.mtimeMs ? entry.sha256 : undefined;
   } catch {
     return undefined;
@@ -124,7 +127,8 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   let ready: EmbeddingSpace | null = typeof options.space === 'function' ? null : options.space;
   const decodeConcurrency = options.decodeConcurrency ?? 4;
   const t0 = performance.now();
-  const keys = new Array<string | undefined>(items.length);
+  // Every item's store key once known, packed (a string per image would be some 90 bytes each, held to the end).
+  const keys = new KeyList(items.length);
   const failures: ItemFailure[] = [];
 
   // 1. Which items are already embedded? A stat per file (and depth map), no reads.
@@ -133,8 +137,8 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   if (!Number.isInteger(cropBorder) || cropBorder < 0) throw new HoloclipError(`cropBorder must be a non-negative integer (got ${cropBorder})`);
   const stats = options.itemStats ?? new ItemStatCache();
   // The decode worker keys the items it reads with the same function (itemStoreKey).
-  const storeKey = async (item: DatasetItem): Promise<string | undefined> => {
-    const fileSha256 = await knownHash(hashIndex, item, stats);
+  const storeKey = async (item: DatasetItem, at: number): Promise<string | undefined> => {
+    const fileSha256 = await knownHash(hashIndex, items, at, stats);
     if (fileSha256 === undefined) return undefined;
     const depthPath = corruption ? options.depthPaths?.get(item.index) : undefined;
     const depthSha256 = depthPath === undefined ? null : await depthKey(depthPath);
@@ -155,17 +159,19 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     }
     return k;
   };
-  const hashes = await mapLimit(items, 16, storeKey);
+  const known = new Uint8Array(items.length);
+  await mapLimit(items, 16, async (item, i) => {
+    const h = await storeKey(item, i);
+    if (h !== undefined && ready !== null && ready.has(h)) {
+      keys.set(i, h);
+      known[i] = 1;
+    }
+  });
   const todo: DatasetItem[] = [];
   let cached = 0;
   for (let i = 0; i < items.length; i++) {
-    const h = hashes[i];
-    if (h !== undefined && ready !== null && ready.has(h)) {
-      keys[i] = h;
-      cached++;
-    } else {
-      todo.push(items[i]);
-    }
+    if (known[i] === 1) cached++;
+    else todo.push(items[i]);
   }
   const tLookup = performance.now();
   /** Time spent opening a new space (loading the model and probing its dimension) while the first batches decode. */
@@ -211,7 +217,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
               const key = depthPath === undefined ? undefined : depthKeys.get(depthPath);
               return {
                 index: it.index,
-                path: it.path,
+                path: detachedFlat(it.path), // a copy: posting the item's own path would flatten it for good
                 source: it.source,
                 depth: depthPath === undefined ? undefined : { path: depthPath, key: key ?? null },
               };
@@ -247,7 +253,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
           }
           if (r.warning) options.warn?.(r.warning);
           hashIndex.record(item.path, r, r.fileKey);
-          keys[r.index] = r.key;
+          keys.set(r.index, r.key);
           if (space.has(r.key) || pendingKeys.has(r.key)) continue; // same bytes as an image already embedded
           pendingKeys.add(r.key);
           rows.push(r.row);
@@ -288,18 +294,16 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
 
   const failed = new Set(failures.map((f) => f.index));
   const ok: DatasetItem[] = [];
-  const okKeys: string[] = [];
+  const okAt: number[] = [];
   for (let i = 0; i < items.length; i++) {
-    if (failed.has(i)) continue;
-    const k = keys[i];
-    if (k === undefined) continue;
+    if (failed.has(i) || !keys.has(i)) continue;
     ok.push(items[i]);
-    okKeys.push(k);
+    okAt.push(i);
   }
   failures.sort((a, b) => a.index - b.index);
   return {
     ok,
-    keys: okKeys,
+    keys: okAt.length === items.length ? keys : keys.select(okAt),
     failures,
     inferred,
     cached,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
@@ -9,6 +9,7 @@ import { decodeNpy, encodeNpy, expectFloat32Matrix, npyByteLength } from './npy.
 import { STRICT_POLICY, StoreDamageError, digestMismatch, isSha256Hex, warnLegacyOnce, type IntegrityPolicy, type StoreDamage } from './integrity.js';
 import { StoreReadLog } from './read-log.js';
 import { getTextMatrix, putTextMatrix, type TextMatrix } from './text-cache.js';
+import { KeyRowIndex } from './packed-keys.js';
 import { unseenKeys } from './unseen-keys.js';
 
 /**
@@ -29,6 +30,9 @@ import { unseenKeys } from './unseen-keys.js';
  * Chunk ids are `<ms time>-<pid>-<random>`, so concurrent writers never collide and sorting ids
  * gives write order; an item key present in several chunks resolves to the first chunk.
  */
+
+/** At most this many bytes of dropped chunk buffers are kept for reuse ({@link EmbeddingSpace.dropCachedRows}). */
+const SPARE_BYTES = 8 * 1024 * 1024;
 
 /** Temp files and orphan .npy chunks older than this are deleted when a space is opened. */
 export const STALE_MS = 15 * 60 * 1000;
@@ -57,12 +61,16 @@ interface Chunk {
   npyFile: string;
   keysFile: string;
   rows: number;
-  keys: readonly string[];
   /** The .npy's recorded sha256; null for a chunk written before checksums (read unchecked). */
   sha256: string | null;
   /** Loaded (and checked) lazily on first getRows(), kept until dropCachedRows(). */
   data?: Float32Array;
-  /** The space-wide number of its row 0 (rows of a space are numbered chunk after chunk as they are added). */
+  /** The file's bytes `data` views (returned to the space's spare buffers by dropCachedRows). */
+  bytes?: Buffer;
+  /**
+   * The space-wide number of its row 0 (rows of a space are numbered chunk after chunk as they are added); its rows'
+   * keys are those of rows [base, base + rows) of the space's {@link KeyRowIndex}.
+   */
   base: number;
 }
 
@@ -210,15 +218,21 @@ export class EmbeddingStore {
 
 export class EmbeddingSpace {
   /**
-   * Item key -> space-wide row number (its chunk's base + its row in the chunk): a number per item rather than an
-   * object (some 40 bytes less per item; a 100,000-image dataset's index is held for the whole run).
+   * Every row's item key, and item key -> space-wide row number (its chunk's base + its row in the chunk), packed (some
+   * 45 bytes per row; a Map of key strings, with each chunk's key list, was about 150): a 100,000-image dataset's
+   * index is held for the whole run.
    */
-  private readonly index = new Map<string, number>();
+  private readonly index = new KeyRowIndex();
   private readonly chunks = new Map<string, Chunk>();
   /** The chunks by base, for {@link locate}. */
   private readonly byBase: Chunk[] = [];
-  private nextBase = 0;
   private lastLocated: Chunk | null = null;
+  /**
+   * Buffers of dropped chunks, by byte length, reused for the next chunks read: a 100,000-image set read block by
+   * block otherwise allocates a buffer per chunk (3,000 of them), garbage held outside the heap until a full GC.
+   */
+  private readonly spare = new Map<number, Buffer[]>();
+  private spareBytes = 0;
 
   private constructor(
     readonly key: string,
@@ -264,12 +278,14 @@ export class EmbeddingSpace {
   }
 
   /**
-   * Rows for `itemKeys` in the given order, as one float32 [n, dim] array. Throws if any is missing,
-   * and a StoreDamageError naming the file if a chunk they live in is damaged (sha256 mismatch).
+   * Rows for `itemKeys` in the given order, as one float32 [n, dim] array (the first n x dim values of `into` when
+   * given). Throws if any is missing, and a StoreDamageError naming the file if a chunk they live in is damaged
+   * (sha256 mismatch).
    */
-  getRows(itemKeys: readonly string[]): Float32Array {
+  getRows(itemKeys: readonly string[], into?: Float32Array): Float32Array {
     const dim = this.dim;
-    const out = new Float32Array(itemKeys.length * dim);
+    if (into !== undefined && into.length < itemKeys.length * dim) throw new RangeError(`getRows: into holds ${into.length} values, ${itemKeys.length} rows of ${dim} needed`);
+    const out = into === undefined ? new Float32Array(itemKeys.length * dim) : into.subarray(0, itemKeys.length * dim);
     const absent: string[] = [];
     itemKeys.forEach((k, i) => {
       const at = this.index.get(k);
@@ -310,24 +326,26 @@ export class EmbeddingSpace {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     // The rows are not kept: a run embedding N images would hold all N until it reads them (getRows reads the file
     // back, from the page cache).
-    const chunk: Chunk = { id, npyFile: files.npy, keysFile: files.keys, rows: k, keys: [...itemKeys], sha256, base: 0 };
+    const chunk: Chunk = { id, npyFile: files.npy, keysFile: files.keys, rows: k, sha256, base: 0 };
     await writeFileAtomic(chunk.npyFile, bytes);
     const keysFile: ChunkKeysFile = { rows: k, dim: this.dim, keys: [...itemKeys], sha256, check: keysFileCheck(k, this.dim, itemKeys, sha256) };
     await writeFileAtomic(chunk.keysFile, `${JSON.stringify(keysFile)}\n`);
-    this.addChunk(chunk);
+    this.addChunk(chunk, itemKeys);
   }
 
   /**
    * The damaged chunks among those holding `itemKeys` (each read and checked once; sound ones stay
    * loaded for getRows). Used with the repair policy before reading rows.
    */
-  damagedAmong(itemKeys: readonly string[]): StoreDamage[] {
+  damagedAmong(itemKeys: Iterable<string>): StoreDamage[] {
     // Every chunk holding one of the items, not only the one each item resolves to now: when two
     // chunks hold an item and both are damaged, removing the first would make the second serve it.
     const wanted = new Set(itemKeys);
     const out: StoreDamage[] = [];
     for (const chunk of this.chunks.values()) {
-      if (!chunk.keys.some((k) => wanted.has(k))) continue;
+      let holds = false;
+      for (let r = chunk.base; r < chunk.base + chunk.rows && !holds; r++) holds = wanted.has(this.index.keyOfRow(r));
+      if (!holds) continue;
       try {
         this.chunkData(chunk);
       } catch (err) {
@@ -352,7 +370,9 @@ export class EmbeddingSpace {
     this.byBase.splice(this.byBase.indexOf(chunk), 1);
     this.lastLocated = null;
     this.index.clear();
-    for (const c of [...this.chunks.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) this.indexChunk(c);
+    for (const c of [...this.chunks.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      for (let r = c.base; r < c.base + c.rows; r++) this.index.indexRow(r);
+    }
   }
 
   /** The ids of the chunks the given items' rows are read from (for a unit's record of what it read). */
@@ -384,7 +404,7 @@ export class EmbeddingSpace {
         continue;
       }
       if (found.sha256 === null) legacy++;
-      this.addChunk({ id, npyFile: found.npyFile, keysFile: found.keysFile, rows: found.rows, keys: found.keys, sha256: found.sha256, base: 0 });
+      this.addChunk({ id, npyFile: found.npyFile, keysFile: found.keysFile, rows: found.rows, sha256: found.sha256, base: 0 }, found.keys);
     }
     if (legacy > 0) {
       warnLegacyOnce(`space:${this.dir}`, this.policy, `${legacy} embedding chunks in ${this.chunksDir} were written by a holoclip without checksums: they are read unchecked (delete that folder to embed them again with checksums)`);
@@ -401,21 +421,24 @@ export class EmbeddingSpace {
 
   /** Forget loaded chunk data (re-read lazily on the next getRows) to free memory. */
   dropCachedRows(): void {
-    for (const c of this.chunks.values()) c.data = undefined;
+    for (const c of this.chunks.values()) {
+      const bytes = c.bytes;
+      c.data = undefined;
+      c.bytes = undefined;
+      if (bytes === undefined || this.spareBytes + bytes.length > SPARE_BYTES) continue;
+      const list = this.spare.get(bytes.length) ?? [];
+      list.push(bytes);
+      this.spare.set(bytes.length, list);
+      this.spareBytes += bytes.length;
+    }
   }
 
-  private addChunk(chunk: Chunk): void {
-    chunk.base = this.nextBase;
-    this.nextBase += chunk.rows;
+  /** Adds a chunk whose rows hold `keys` (in row order): its rows are numbered after every row added before. */
+  private addChunk(chunk: Chunk, keys: readonly string[]): void {
+    chunk.base = this.index.rowCount;
+    for (const key of keys) this.index.addRow(key);
     this.chunks.set(chunk.id, chunk);
     this.byBase.push(chunk);
-    this.indexChunk(chunk);
-  }
-
-  private indexChunk(chunk: Chunk): void {
-    chunk.keys.forEach((key, row) => {
-      if (!this.index.has(key)) this.index.set(key, chunk.base + row);
-    });
   }
 
   /** The chunk and row of a space-wide row number (a binary search over the chunks' bases; the last hit first). */
@@ -438,12 +461,35 @@ export class EmbeddingSpace {
     if (chunk.data) return chunk.data;
     let buf: Buffer;
     try {
-      buf = readFileSync(chunk.npyFile);
+      buf = this.readChunkFile(chunk.npyFile);
     } catch (err) {
       throw new StoreDamageError({ kind: 'embedding chunk', file: chunk.npyFile, problem: `cannot be read (${(err as Error).message})`, entry: [chunk.keysFile, chunk.npyFile] });
     }
     chunk.data = decodeChunkBytes(buf, chunk, this.dim);
+    chunk.bytes = buf;
     return chunk.data;
+  }
+
+  /** The bytes of a chunk's .npy, in a spare buffer of that length when there is one (else a new one). */
+  private readChunkFile(file: string): Buffer {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const list = this.spare.get(size);
+      const reused = list?.pop();
+      if (reused !== undefined) this.spareBytes -= size;
+      // Not from Buffer's shared pool: the rows (float32) must start at an aligned offset, and are dropped whole.
+      const buf = reused ?? Buffer.allocUnsafeSlow(size);
+      let done = 0;
+      while (done < size) {
+        const n = readSync(fd, buf, done, size - done, done);
+        if (n === 0) break; // cut short meanwhile: decodeChunkBytes reports the size
+        done += n;
+      }
+      return done === size ? buf : buf.subarray(0, done);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private async checkOrWriteMeta(): Promise<void> {

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { HoloclipError } from '../errors.js';
+import { detachedFlat } from '../util/detached-flat.js';
 import { isErrno, writeChunksAtomic } from './atomic.js';
+import { currentEntries, encodeHashIndex, HashIndexSnapshot, mergeSorted, type PackedEntry } from './hash-index-file.js';
+import { isSha256Hex } from './integrity.js';
 
 /** Hex sha256 of bytes or of a UTF-8 string. */
 export function sha256(data: Buffer | Uint8Array | string): string {
@@ -25,12 +28,17 @@ export interface FileHashEntry {
   sha256: string;
 }
 
-/** Where {@link FileHashIndex} keeps its data inside a store. */
+/** Where {@link FileHashIndex} keeps its data inside a store (see hash-index-file.ts for the format). */
 export function fileHashIndexPath(storeRoot: string): string {
+  return path.join(storeRoot, 'index', 'file-hashes.bin');
+}
+
+/** Where holoclip kept the index before (JSON, read whole): converted to {@link fileHashIndexPath} once, then removed. */
+export function legacyFileHashIndexPath(storeRoot: string): string {
   return path.join(storeRoot, 'index', 'file-hashes.json');
 }
 
-/** On-disk form: compact JSON, one `[size, mtimeMs, sha256]` triple per absolute path. */
+/** The older on-disk form: compact JSON, one `[size, mtimeMs, sha256]` triple per absolute path. */
 interface FileHashIndexFile {
   version: 1;
   entries: Record<string, [number, number, string]>;
@@ -46,37 +54,56 @@ export interface FileHashIndexOptions {
 }
 
 /**
- * A persisted stat cache: absolute path -> {size, mtimeMs, sha256}, so re-hashing an unchanged
- * file costs one stat. Stored as `<store>/index/file-hashes.json` and written atomically; `save()`
- * merges with what other processes saved meanwhile, so concurrent users lose nothing but speed.
+ * A persisted stat cache: absolute path -> {size, mtimeMs, sha256}, so re-hashing an unchanged file costs one stat.
+ * Stored as `<store>/index/file-hashes.bin`, sorted by path and read in place (a lookup reads one block of a few kB;
+ * the process holds the block table and the entries not yet saved, never the whole index: see hash-index-file.ts).
+ * `save()` writes a new file, atomically, merging the file as it is then (what other processes saved meanwhile)
+ * with this instance's new entries, streamed: concurrent users lose nothing but speed. Lookups read the version of
+ * the file read at open or at the last save (kept open), as the JSON form's whole copy in memory was read then.
  */
 export class FileHashIndex {
-  private readonly entries: Map<string, FileHashEntry>;
+  /** Entries recorded since the last save (they win over the file's). */
   private readonly changed = new Map<string, FileHashEntry>();
   private readonly racyWindowMs: number;
-  /** Stat of the index file as this instance last read or wrote it; unchanged means no merge is needed. */
-  private diskVersion: string | undefined;
+  /** The index file as last read; null when there is none. */
+  private disk: HashIndexSnapshot | null;
+  /** Scratch space for a looked-up path's UTF-8 bytes. */
+  private keyBuffer = Buffer.allocUnsafe(1024);
 
   private constructor(
     readonly file: string,
-    entries: Map<string, FileHashEntry>,
-    diskVersion: string | undefined,
+    disk: HashIndexSnapshot | null,
     options: FileHashIndexOptions,
   ) {
-    this.entries = entries;
-    this.diskVersion = diskVersion;
+    this.disk = disk;
     this.racyWindowMs = options.racyWindowMs ?? 2000;
   }
 
+  /**
+   * The store's index. An index in the older JSON form (`file-hashes.json`, and no `file-hashes.bin`) is converted
+   * (read once, written in the new form, then removed).
+   */
   static async open(storeRoot: string, options: FileHashIndexOptions = {}): Promise<FileHashIndex> {
-    const file = fileHashIndexPath(path.resolve(storeRoot));
-    const version = await fileVersion(file);
-    return new FileHashIndex(file, await loadEntries(file), version, options);
+    const root = path.resolve(storeRoot);
+    const file = fileHashIndexPath(root);
+    let disk = HashIndexSnapshot.open(file);
+    if (disk === null) {
+      const legacy = legacyFileHashIndexPath(root);
+      const entries = await loadLegacyEntries(legacy);
+      if (entries !== null) {
+        await writeChunksAtomic(file, encodeHashIndex(sortedPacked(entries)));
+        await rm(legacy, { force: true });
+        disk = HashIndexSnapshot.open(file);
+      }
+    }
+    return new FileHashIndex(file, disk, options);
   }
 
-  /** Number of remembered files. */
+  /** Number of remembered files (saved, or recorded since). */
   get size(): number {
-    return this.entries.size;
+    let added = 0;
+    for (const k of this.changed.keys()) if (this.fromDisk(k) === undefined) added++;
+    return (this.disk?.entries ?? 0) + added;
   }
 
   /** True if there are entries not yet saved. */
@@ -87,7 +114,10 @@ export class FileHashIndex {
   /** The remembered entry for `file`, without checking it is still current. */
   peek(file: string): FileHashEntry | undefined {
     // Keys are resolved absolute paths: a path already in that form (as dataset items are) needs no resolve.
-    return this.entries.get(file) ?? this.entries.get(path.resolve(file));
+    const found = this.lookup(file);
+    if (found !== undefined) return found;
+    const abs = path.resolve(detachedFlat(file));
+    return abs === file ? undefined : this.lookup(abs);
   }
 
   /**
@@ -95,17 +125,13 @@ export class FileHashIndex {
    * hashed instead of reading the file again. Unchanged files (same size and mtime) cost one stat.
    */
   async hashFile(file: string, bytes?: Buffer | Uint8Array): Promise<string> {
-    const abs = absoluteKey(file);
+    const abs = path.resolve(file);
     const st = await stat(abs);
-    const known = this.entries.get(abs);
+    const known = this.lookup(abs);
     if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.sha256;
     // Trust caller-supplied bytes only if they have the size the file has now.
     const digest = bytes && bytes.length === st.size ? sha256(bytes) : await sha256File(abs);
-    if (Date.now() - st.mtimeMs >= this.racyWindowMs) {
-      const entry: FileHashEntry = { size: st.size, mtimeMs: st.mtimeMs, sha256: digest };
-      this.entries.set(abs, entry);
-      this.changed.set(abs, entry);
-    }
+    if (Date.now() - st.mtimeMs >= this.racyWindowMs) this.changed.set(abs, { size: st.size, mtimeMs: st.mtimeMs, sha256: digest });
     return digest;
   }
 
@@ -114,71 +140,57 @@ export class FileHashIndex {
    * size and mtime it saw when it read the bytes. Same racy-window rule as hashFile.
    */
   record(file: string, stat: { size: number; mtimeMs: number }, digest: string): void {
-    const abs = absoluteKey(file);
+    const abs = path.resolve(detachedFlat(file));
     if (Date.now() - stat.mtimeMs < this.racyWindowMs) return;
-    const known = this.entries.get(abs);
+    const known = this.lookup(abs);
     if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.sha256 === digest) return;
-    const entry: FileHashEntry = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: digest };
-    this.entries.set(abs, entry);
-    this.changed.set(abs, entry);
+    this.changed.set(abs, { size: stat.size, mtimeMs: stat.mtimeMs, sha256: digest });
   }
 
   /** Persist new entries atomically, merged over whatever is on disk now. No-op if nothing changed. */
   async save(): Promise<void> {
     if (this.changed.size === 0) return;
-    // Another process saved since we last looked: merge its entries under ours.
-    if ((await fileVersion(this.file)) !== this.diskVersion) {
-      for (const [k, v] of await loadEntries(this.file)) if (!this.changed.has(k)) this.entries.set(k, v);
-    }
-    // The text is generated while it is written: an entry recorded meanwhile stays dirty, saved again next time.
+    // The file is generated while it is written, from the file as it is now (another process may have saved since
+    // this one read it) and the entries recorded up to here; one recorded meanwhile stays dirty, saved next time.
     const saving = new Map(this.changed);
-    await writeChunksAtomic(this.file, indexJson(this.entries));
-    this.diskVersion = await fileVersion(this.file);
+    await writeChunksAtomic(this.file, encodeHashIndex(mergeSorted(currentEntries(this.file), sortedPacked(saving))));
+    this.disk?.close();
+    this.disk = HashIndexSnapshot.open(this.file);
     for (const [k, v] of saving) if (this.changed.get(k) === v) this.changed.delete(k);
   }
+
+  private lookup(key: string): FileHashEntry | undefined {
+    return this.changed.get(key) ?? this.fromDisk(key);
+  }
+
+  private fromDisk(key: string): FileHashEntry | undefined {
+    if (this.disk === null) return undefined;
+    // Its UTF-8 bytes from a copy: a dataset's item path itself would keep a flat copy of its characters for good.
+    const flat = detachedFlat(key);
+    const length = Buffer.byteLength(flat, 'utf8');
+    if (length > this.keyBuffer.length) this.keyBuffer = Buffer.allocUnsafe(length);
+    this.keyBuffer.write(flat, 0, 'utf8');
+    return this.disk.find(this.keyBuffer, length);
+  }
 }
 
-/**
- * The index's key for `file`: `path.resolve(file)`, but the caller's own string when that is already the resolved
- * path (a dataset's item paths are), so the index does not hold a second copy of every path. path.resolve builds its
- * result from some ten string pieces per path (about 500 bytes in V8), which would be what the index keeps.
- */
-function absoluteKey(file: string): string {
-  const abs = path.resolve(file);
-  return abs === file ? file : abs;
-}
-
-/**
- * The on-disk form of the entries (`{"version":1,"entries":{...}}` and a newline, as JSON.stringify writes it),
- * generated entry by entry: neither an object of every entry nor the whole text is ever built.
- */
-export function* indexJson(entries: ReadonlyMap<string, FileHashEntry>): Generator<string> {
-  yield '{"version":1,"entries":{';
-  let first = true;
+/** Valid entries of `entries` sorted by their UTF-8 key bytes (one whose sha256 is not hex is not remembered). */
+function sortedPacked(entries: ReadonlyMap<string, FileHashEntry>): PackedEntry[] {
+  const out: PackedEntry[] = [];
   for (const [k, v] of entries) {
-    yield `${first ? '' : ','}${JSON.stringify(k)}:${JSON.stringify([v.size, v.mtimeMs, v.sha256])}`;
-    first = false;
+    if (!isSha256Hex(v.sha256)) continue;
+    out.push({ key: Buffer.from(k, 'utf8'), size: v.size, mtimeMs: v.mtimeMs, sha256: Buffer.from(v.sha256, 'hex') });
   }
-  yield '}}\n';
+  return out.sort((a, b) => Buffer.compare(a.key, b.key));
 }
 
-/** Identity of the file's current version (inode, size, mtime), or undefined if absent. */
-async function fileVersion(file: string): Promise<string | undefined> {
-  try {
-    const st = await stat(file, { bigint: true });
-    return `${st.ino}:${st.size}:${st.mtimeNs}`;
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return undefined;
-    throw err;
-  }
-}
-
-async function loadEntries(file: string): Promise<Map<string, FileHashEntry>> {
+/** The entries of an index file in the older JSON form, or null when there is none. */
+async function loadLegacyEntries(file: string): Promise<Map<string, FileHashEntry> | null> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) return new Map();
+    if (isErrno(err, 'ENOENT')) return null;
     throw err;
   }
   return parseIndexEntries(bytes) ?? parseIndexWhole(bytes.toString('utf8'), file);
@@ -193,7 +205,7 @@ function entryOf(e: unknown): FileHashEntry | null {
 }
 
 /**
- * The entries of an index file in exactly the form {@link indexJson} writes, read entry by entry (each key and value
+ * The entries of an older JSON index file in exactly the form holoclip wrote (`{"version":1,"entries":{...}}` as JSON.stringify writes it), read entry by entry (each key and value
  * parsed on its own): what JSON.parse of the whole file gives, without the whole file's parse tree (at 100,000 files
  * that transient was some 60 MB, four times the index itself, and set the run's RSS high-water mark). Null when the
  * text is in any other form (hand-edited, other whitespace, damaged): the caller then parses it whole.

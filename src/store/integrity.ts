@@ -20,7 +20,7 @@ export const STRICT_POLICY: IntegrityPolicy = {
 };
 
 /** The kinds of store entries that carry a checksum. */
-export type StoreEntryKind = 'embedding chunk' | 'text-cache entry' | 'metric unit' | 'report chart';
+export type StoreEntryKind = 'embedding chunk' | 'text-cache entry' | 'metric unit' | 'report chart' | 'file hash index';
 
 /** One damaged entry: the file that is wrong, what is wrong with it, and the files that make up the entry. */
 export interface StoreDamage {

@@ -57,10 +57,13 @@ export class RowSpill {
     }
     const reader = await open(this.file, 'r');
     try {
+      // One buffer for every block (the temperature fit passes over the rows dozens of times: a new 2 MB array per
+      // block was garbage outside the heap until a full GC); `visit` uses a block before the next one is read.
+      const buffer = new Float32Array(Math.min(blockRows, this.rowCount) * this.width);
       for (let first = 0; first < this.rowCount; first += blockRows) {
         const rows = Math.min(blockRows, this.rowCount - first);
-        const block = new Float32Array(rows * this.width);
-        const bytes = new Uint8Array(block.buffer);
+        const block = buffer.subarray(0, rows * this.width);
+        const bytes = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
         let offset = 0;
         while (offset < bytes.byteLength) {
           const { bytesRead } = await reader.read(bytes, offset, bytes.byteLength - offset, first * this.width * 4 + offset);

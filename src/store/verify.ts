@@ -12,6 +12,8 @@ import { StoreDamageError, type StoreDamage } from './integrity.js';
 import { checkTextMatrix } from './text-cache.js';
 import { checkUnitFolder } from './unit-results.js';
 import { chartEntryKeys, parseChartEntry } from './chart-cache.js';
+import { fileHashIndexPath } from './hash.js';
+import { currentEntries, HashIndexDamageError } from './hash-index-file.js';
 import { readTextIfExists } from './json-file.js';
 import type { ProgressSink } from '../util/progress.js';
 
@@ -19,7 +21,7 @@ const SAFE_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface VerifyReport {
   readonly root: string;
-  readonly checked: { readonly chunks: number; readonly text: number; readonly units: number; readonly charts: number };
+  readonly checked: { readonly chunks: number; readonly text: number; readonly units: number; readonly charts: number; readonly hashIndexEntries: number };
   /** Entries written before checksums: read, but they cannot be checked. */
   readonly unchecked: { readonly chunks: number; readonly text: number };
   readonly damaged: readonly StoreDamage[];
@@ -80,7 +82,7 @@ export async function removeDamagedEntry(d: StoreDamage): Promise<void> {
 export async function verifyStore(root: string, options: { repair: boolean; progress: ProgressSink }): Promise<VerifyReport> {
   const abs = path.resolve(root);
   const damaged: StoreDamage[] = [];
-  const checked = { chunks: 0, text: 0, units: 0, charts: 0 };
+  const checked = { chunks: 0, text: 0, units: 0, charts: 0, hashIndexEntries: 0 };
   const unchecked = { chunks: 0, text: 0 };
 
   // What there is to check, counted first so the progress line has a total.
@@ -146,6 +148,14 @@ export async function verifyStore(root: string, options: { repair: boolean; prog
     if (entry && 'problem' in entry) damaged.push({ kind: 'report chart', file, problem: entry.problem, entry: [file] });
     checked.charts++;
     step();
+  }
+  // The file hash index: its table and every block against their checksums (removed by a repair: it is a cache).
+  const hashIndex = fileHashIndexPath(abs);
+  try {
+    for (const _ of currentEntries(hashIndex)) checked.hashIndexEntries++;
+  } catch (err) {
+    if (!(err instanceof HashIndexDamageError)) throw err;
+    damaged.push({ kind: 'file hash index', file: hashIndex, problem: err.problem, entry: [hashIndex] });
   }
   progress.finish();
 

@@ -103,9 +103,9 @@ export async function openedFingerprint(d: OpenedDataset, hashIndex: FileHashInd
  * moved dataset keeps its results.
  */
 export async function datasetFingerprint(dataset: Dataset, hashIndex: FileHashIndex, stats: ItemStatCache = new ItemStatCache()): Promise<string> {
-  const hashes = await mapLimit(dataset.items, 8, async (item) => {
+  const hashes = await mapLimit(dataset.items, 8, async (item, i) => {
     try {
-      return await hashItem(item, hashIndex, stats);
+      return await hashItem(item, hashIndex, stats, dataset.items, i);
     } catch (err) {
       return `unreadable:${errorMessage(err)}`;
     }

@@ -242,7 +242,7 @@ export async function runSuite(suite: ResolvedSuite, options: RunSuiteOptions): 
         const label = `${m.name} x ${unit.dataset}${unit.corruption ? ` (${corruptionLabel(unit.corruption)})` : ''}`;
         suiteProgress.beginUnit(label, d.items.length);
         const set = await ctx.embed(d, label, unit.corruption ? { corruption: unit.corruption } : {});
-        embeddingDigests.set(embeddingUnitId(unit), rowsDigest(set.keys, set.embeddings));
+        embeddingDigests.set(embeddingUnitId(unit), rowsDigest(set.keys.slice(), set.embeddings));
         suiteProgress.endUnit();
         imagesInferred += set.inferred;
       }

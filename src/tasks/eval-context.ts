@@ -26,6 +26,7 @@ import { locateImageSpace, openImageSpace } from '../pipeline/image-space.js';
 import { canonicalKey } from '../store/canonical-json.js';
 import { EmbeddingStore, type EmbeddingSpace } from '../store/embedding-store.js';
 import { FileHashIndex } from '../store/hash.js';
+import type { KeyList } from '../store/packed-keys.js';
 import type { ProgressSink } from '../util/progress.js';
 import { HOLOCLIP_VERSION } from '../util/version.js';
 import type { ModelRecord, DatasetRecord } from './result-envelope.js';
@@ -81,7 +82,8 @@ export type ClassHead =
 export interface EmbeddedItems {
   readonly dataset: Dataset;
   readonly ok: DatasetItem[];
-  readonly keys: string[];
+  /** The store keys of `ok`, same order (packed: {@link KeyList.slice} gives strings). */
+  readonly keys: KeyList;
   readonly failures: ItemFailure[];
   readonly n: number;
   readonly dim: number;
@@ -96,7 +98,10 @@ export interface EmbeddedSet extends EmbeddedItems {
   readonly embeddings: Float32Array;
 }
 
-/** Rows [start, start + count) of an embedded set, scored: logits (and the cosines they came from, when asked). */
+/**
+ * Rows [start, start + count) of an embedded set, scored: logits (and the cosines they came from, when asked). The
+ * arrays are reused for the next block of the same {@link EvalContext.logitBlocks} call: use (or copy) them first.
+ */
 export interface LogitBlock {
   readonly start: number;
   readonly count: number;
@@ -212,7 +217,7 @@ export class EvalContext {
   async embed(dataset: Dataset, label = 'images', transform: { corruption?: CorruptionSpec; depthPaths?: ReadonlyMap<number, string> } = {}): Promise<EmbeddedSet> {
     const items = await this.embedItems(dataset, label, transform);
     const space = await this.space();
-    const embeddings = space.getRows(items.keys);
+    const embeddings = space.getRows(items.keys.slice());
     // The set holds its rows now: the chunks' copies (loaded by getRows) would double them.
     space.dropCachedRows();
     return { ...items, embeddings };
@@ -352,7 +357,9 @@ export class EvalContext {
    * The logits of an embedded set's rows, block after block in row order, as {@link scores} gives them (bit-identical
    * rows): each block's embeddings are read from the store's chunks, scored, and dropped, so memory holds one block
    * (`blockRows` rows, default {@link logitBlockRows}) whatever the set's size. With `cosines`, a text head's blocks
-   * carry their cosines too (MCM uses them).
+   * carry their cosines too (MCM uses them). Every block is formed in the same arrays (allocated once per call: a
+   * 100,000-image set made some 25 blocks of 3.4 MB each, garbage outside the heap until a full GC): a block's arrays
+   * are valid until the next block is asked for.
    */
   async logitBlocks(set: EmbeddedItems, head: ClassHead, options: { cosines?: boolean; blockRows?: number } = {}): Promise<Iterable<LogitBlock>> {
     const space = await this.space();
@@ -361,16 +368,26 @@ export class EvalContext {
     const blockRows = options.blockRows ?? logitBlockRows(head.classes, set.dim);
     if (!Number.isSafeInteger(blockRows) || blockRows < 1) throw new RangeError(`logitBlocks: blockRows must be a positive integer (got ${blockRows})`);
     const withCosines = options.cosines === true;
+    const full = Math.min(blockRows, set.n);
     function* blocks(): Generator<LogitBlock> {
+      const rowsBuf = new Float32Array(full * set.dim);
+      const scoreBuf = new Float32Array(full * head.classes);
+      const logitBuf = withCosines && head.kind === 'text' ? new Float32Array(full * head.classes) : null;
       for (let start = 0; start < set.n; start += blockRows) {
         const count = Math.min(blockRows, set.n - start);
-        const rows = space.getRows(set.keys.slice(start, start + count));
+        const rows = space.getRows(set.keys.slice(start, start + count), rowsBuf);
         space.dropCachedRows();
         if (head.kind === 'label-map') {
-          yield { start, count, logits: labelMapLogits(rows, count, set.dim, head.columns), cosines: null };
+          yield { start, count, logits: labelMapLogits(rows, count, set.dim, head.columns, scoreBuf), cosines: null };
         } else {
-          const cos = cosineMatrix(rows, count, head.weights, head.classes, set.dim);
-          yield { start, count, logits: withCosines ? logitsFromCosine(cos, rule) : logitsFromCosineInPlace(cos, rule), cosines: withCosines ? cos : null };
+          const cos = cosineMatrix(rows, count, head.weights, head.classes, set.dim, scoreBuf);
+          if (logitBuf === null) {
+            yield { start, count, logits: logitsFromCosineInPlace(cos, rule), cosines: null };
+          } else {
+            const logits = logitBuf.subarray(0, cos.length);
+            logits.set(cos);
+            yield { start, count, logits: logitsFromCosineInPlace(logits, rule), cosines: cos };
+          }
         }
       }
     }
@@ -452,9 +469,9 @@ export class EvalContext {
 }
 
 /** A classifier's logits for the dataset's classes: its output columns `columns` of each of the n rows. */
-function labelMapLogits(outputs: Float32Array, n: number, width: number, columns: Int32Array): Float32Array {
+function labelMapLogits(outputs: Float32Array, n: number, width: number, columns: Int32Array, into?: Float32Array): Float32Array {
   const c = columns.length;
-  const logits = new Float32Array(n * c);
+  const logits = into === undefined ? new Float32Array(n * c) : into.subarray(0, n * c);
   for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) logits[i * c + j] = outputs[i * width + columns[j]];
   return logits;
 }

@@ -19,7 +19,7 @@ function formatBytes(n: number): string {
 function formatVerify(r: VerifyReport): string {
   const lines = [
     `store                  ${r.root}`,
-    `checked                ${r.checked.chunks} embedding chunks, ${r.checked.text} text-cache entries, ${r.checked.units} metric units, ${r.checked.charts} report charts`,
+    `checked                ${r.checked.chunks} embedding chunks, ${r.checked.text} text-cache entries, ${r.checked.units} metric units, ${r.checked.charts} report charts, ${r.checked.hashIndexEntries} file hash index entries`,
   ];
   if (r.unchecked.chunks + r.unchecked.text > 0) {
     lines.push(`without checksums      ${r.unchecked.chunks} embedding chunks, ${r.unchecked.text} text-cache entries (written by an older holoclip; read unchecked)`);

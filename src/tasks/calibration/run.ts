@@ -121,11 +121,18 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
         const isCal = new Uint8Array(idSet.n);
         for (const r of calRows) isCal[r] = 1;
         // Each block's rows, split in row order: the spills hold the calibration rows and the test rows, each in row order.
+        // The two halves are formed in the same two arrays block after block (each append is written before the next).
+        let calBuf = new Float32Array(0);
+        let testBuf = new Float32Array(0);
         for (const b of await ctx.logitBlocks(idSet, classifier)) {
           let k = 0;
           for (let r = 0; r < b.count; r++) k += isCal[b.start + r];
-          const cal = new Float32Array(k * c);
-          const test = new Float32Array((b.count - k) * c);
+          if (calBuf.length < b.count * c) {
+            calBuf = new Float32Array(b.count * c);
+            testBuf = new Float32Array(b.count * c);
+          }
+          const cal = calBuf.subarray(0, k * c);
+          const test = testBuf.subarray(0, (b.count - k) * c);
           let ci = 0;
           let ti = 0;
           for (let r = 0; r < b.count; r++) {

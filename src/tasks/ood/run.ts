@@ -12,6 +12,7 @@ import { ClassificationAccumulator } from '../../metrics/classification.js';
 import { templateConventions } from '../../head/text-classifier.js';
 import type { TaskInput } from '../definition.js';
 import type { EmbeddedItems } from '../eval-context.js';
+import { detachedFlat } from '../../util/detached-flat.js';
 import { writeFailures, writeJsonlAtomic, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
 
 /** Scores that need the image-text cosines (an image classifier has none). */
@@ -105,7 +106,7 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
     function* perSample(): Generator<Record<string, unknown>> {
       for (const { name, set, scores } of scored) {
         for (let i = 0; i < set.ok.length; i++) {
-          const row: Record<string, unknown> = { set: name, id: set.ok[i].id };
+          const row: Record<string, unknown> = { set: name, id: detachedFlat(set.ok[i].id) };
           for (const [s, v] of scores) row[s] = v[i];
           yield row;
         }

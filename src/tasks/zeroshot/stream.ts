@@ -11,6 +11,7 @@ import type { ScoreKind } from '../../models/families.js';
 import { rowConfidence } from '../../models/scoring.js';
 import { AtomicWriter } from '../../store/atomic.js';
 import { NpyStreamWriter } from '../../store/npy.js';
+import { detachedFlat } from '../../util/detached-flat.js';
 import type { SubsetMetrics, ZeroShotMetrics } from './result.js';
 
 /** Rows [start, start + count) of the logits matrix (count x classes, row-major). */
@@ -43,7 +44,7 @@ export class ZeroShotAccumulator {
     this.subsets =
       subsets && subsets.length > 0
         ? subsets.map((s) => {
-            const anyOf = items.some((it) => it.labels !== undefined && it.id.startsWith(s.prefix));
+            const anyOf = items.some((it) => it.labels !== undefined && detachedFlat(it.id).startsWith(s.prefix));
             return { name: s.name, prefix: s.prefix, anyOf, acc: new ClassificationAccumulator(c, anyOf) };
           })
         : null;
@@ -62,7 +63,8 @@ export class ZeroShotAccumulator {
       const item = this.items[block.start + r];
       preds[r] = this.pooled.add(block.logits, r, item.label, this.pooledAnyOf ? (item.labels ?? [item.label]) : undefined);
       if (this.subsets) {
-        for (const s of this.subsets) if (item.id.startsWith(s.prefix)) s.acc.add(block.logits, r, item.label, s.anyOf ? (item.labels ?? [item.label]) : undefined);
+        const id = detachedFlat(item.id);
+        for (const s of this.subsets) if (id.startsWith(s.prefix)) s.acc.add(block.logits, r, item.label, s.anyOf ? (item.labels ?? [item.label]) : undefined);
       }
       confidence[r] = rowConfidence(block.logits, r, this.c, this.kind, this.scratch);
     }
@@ -108,7 +110,7 @@ export class ZeroShotOutputWriter {
     let lines = '';
     for (let r = 0; r < block.count; r++) {
       const item = items[block.start + r];
-      lines += `${JSON.stringify({ id: item.id, target: item.label, pred: preds[r], confidence: confidence[r] })}\n`;
+      lines += `${JSON.stringify({ id: detachedFlat(item.id), target: item.label, pred: preds[r], confidence: confidence[r] })}\n`;
     }
     await this.predictions.write(lines);
   }
