@@ -261,21 +261,19 @@
         (br $rowLoop)))
     (local.get $rows))
 
-  ;; betaDerivatives (../calibration.ts) for `rows` rows of c float32 logits at `block`, labels at `labels`, beta > 0,
-  ;; the running totals grad and hess (two doubles at `acc`) carried on row by row: per row, max = beta * the row's
-  ;; maximum (= the maximum of beta * v_j: a product by beta > 0 is monotone), e_j = exp(beta * v_j - max), sum and
-  ;; mean = (sum_j e_j v_j) / sum, variance = sum_j (e_j (v_j - mean)) (v_j - mean), each summed in order j = 0 ..;
-  ;; grad += mean - v_label, hess += variance / sum. Scratch: c doubles (+ slack). Returns `rows`, or the index of
-  ;; the first row holding a NaN or an infinity (the totals then hold the rows before it).
-  (func (export "betaRows")
+  ;; betaDerivativeRowTerms (../calibration.ts) for `rows` rows of c float32 logits at `block`, labels at `labels`,
+  ;; beta > 0: per row, max = beta * the row's maximum (= the maximum of beta * v_j: a product by beta > 0 is
+  ;; monotone), e_j = exp(beta * v_j - max), sum and mean = (sum_j e_j v_j) / sum, variance = sum_j (e_j (v_j - mean))
+  ;; (v_j - mean), each summed in order j = 0 ..; outGrad[r] = mean - v_label, outHess[r] = variance / sum (doubles).
+  ;; The caller sums the terms in row order (threads may score the rows). Scratch: c doubles (+ slack). Returns
+  ;; `rows`, or the index of the first row holding a NaN or an infinity (the terms of the rows before it written).
+  (func (export "betaRowTerms")
     (param $block i32) (param $rows i32) (param $c i32) (param $labels i32) (param $beta f64) (param $scratch i32)
-    (param $acc i32) (result i32)
+    (param $outGrad i32) (param $outHess i32) (result i32)
     (local $r i32) (local $row i32) (local $best i32) (local $maxes v128) (local $betas v128) (local $j i32)
     (local $p i32) (local $end i32) (local $sum f64) (local $mean f64) (local $means v128) (local $variance f64)
-    (local $v v128) (local $d v128) (local $grad f64) (local $hess f64)
+    (local $v v128) (local $d v128)
     (local.set $betas (f64x2.splat (local.get $beta)))
-    (local.set $grad (f64.load (local.get $acc)))
-    (local.set $hess (f64.load offset=8 (local.get $acc)))
     (block $done
       (loop $rowLoop
         (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
@@ -312,13 +310,12 @@
           (local.set $j (i32.add (local.get $j) (i32.const 8)))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $variances (i32.lt_u (local.get $p) (local.get $end))))
-        (local.set $grad (f64.add (local.get $grad) (f64.sub (local.get $mean)
+        (f64.store (i32.add (local.get $outGrad) (i32.shl (local.get $r) (i32.const 3))) (f64.sub (local.get $mean)
           (f64.promote_f32 (f32.load (i32.add (local.get $row)
-            (i32.shl (i32.load (i32.add (local.get $labels) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2))))))))
-        (local.set $hess (f64.add (local.get $hess) (f64.div (local.get $variance) (local.get $sum))))
+            (i32.shl (i32.load (i32.add (local.get $labels) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))))))
+        (f64.store (i32.add (local.get $outHess) (i32.shl (local.get $r) (i32.const 3)))
+          (f64.div (local.get $variance) (local.get $sum)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop)))
-    (f64.store (local.get $acc) (local.get $grad))
-    (f64.store offset=8 (local.get $acc) (local.get $hess))
     (local.get $r))
 )
