@@ -491,8 +491,8 @@ function betaDerivativeSumsJs(block: Float32Array, firstRow: number, rows: numbe
   sums.hess = hess;
 }
 
-/** betaDerivativeRowTerms in JS: betaDerivativeSumsJs's operations, each row's terms stored rather than added. */
-function betaDerivativeRowTermsJs(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array, out: BetaRowTerms): number {
+/** betaDerivativeRowTerms in JS (the fallback): betaDerivativeSumsJs's operations, each row's terms stored rather than added. */
+export function betaDerivativeRowTermsJs(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array, out: BetaRowTerms): number {
   for (let i = 0; i < rows; i++) {
     const off = i * c;
     let max = -Infinity;
