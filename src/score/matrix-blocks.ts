@@ -1,18 +1,19 @@
 /**
- * Passes over a float32 `.npy` of logits held once in a SharedArrayBuffer, shared by two threads (`holoclip score
- * temperature`: 10-40 passes over the same matrix). Each pass has its own block counter: each thread claims the
- * next block of rows (an atomic add), computes its rows' terms (the temperature fit's derivative terms at one beta,
- * or calibrationRowTerms at one temperature) and writes them into arrays every thread shares; the caller then sums
- * them in row order, so which thread scored a row changes no bit of any figure. The first pass also reads each
- * claimed block from the file into the shared matrix (both threads read) and finds the first row holding a NaN or
- * an infinity. A thread joins a pass only through {@link joinPass}; the caller closes it with {@link closePass}
- * once its own claims run out, and then waits for the worker only when the worker joined.
+ * Passes over a float32 `.npy` of logits shared by two threads (`holoclip score temperature`: 6-40 passes over the
+ * same file). Each pass has its own block counter: each thread claims the next block of rows (an atomic add), reads
+ * it from the file into its own 1 MB area (the SIMD kernel's memory: scored there without a copy), computes its
+ * rows' terms (the temperature fit's derivative terms at one beta, or calibrationRowTerms at one temperature) and
+ * writes them into arrays every thread shares; the caller then sums them in row order, so which thread scored a row
+ * changes no bit of any figure. A row holding a NaN or an infinity stops both threads at the blocks after it. A
+ * thread joins a pass only through {@link joinPass}; the caller closes it with {@link closePass} once its own claims
+ * run out, and then waits for the worker only when the worker joined.
  */
+import { closeSync } from 'node:fs';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
 import { betaDerivativeRowTerms, fastCalibrationRowTerms, type BetaRowTerms, type CalibrationRowTerms } from '../metrics/calibration.js';
+import { kernelBlock } from '../metrics/wasm/calibration-kernel.js';
 import { lowerFirstBadRow, openForReading, readRows, type LogitsFileShape } from './calibration-blocks.js';
-import { closeSync } from 'node:fs';
 
 /** Passes a scoring may run: the search's evaluations (2 + at most 200) and the metrics before and after, with room. */
 export const MAX_PASSES = 256;
@@ -28,8 +29,6 @@ const PASS_CLOSED = 2;
 /** What the threads share: plain SharedArrayBuffers, so they can be posted to a worker. */
 export interface SharedMatrixBuffers {
   readonly control: SharedArrayBuffer;
-  /** rows x cols float32, row-major: filled by the first pass. */
-  readonly matrix: SharedArrayBuffer;
   readonly confidences: SharedArrayBuffer;
   readonly correct: SharedArrayBuffer;
   readonly nll: SharedArrayBuffer;
@@ -38,12 +37,11 @@ export interface SharedMatrixBuffers {
   readonly hess: SharedArrayBuffer;
 }
 
-export function sharedMatrixBuffers(rows: number, cols: number): SharedMatrixBuffers {
+export function sharedMatrixBuffers(rows: number): SharedMatrixBuffers {
   const control = new SharedArrayBuffer((1 + 2 * MAX_PASSES) * 4);
   new Int32Array(control)[FIRST_BAD_ROW] = rows;
   return {
     control,
-    matrix: new SharedArrayBuffer(rows * cols * 4),
     confidences: new SharedArrayBuffer(rows * 8),
     correct: new SharedArrayBuffer(rows),
     nll: new SharedArrayBuffer(rows * 8),
@@ -53,8 +51,8 @@ export function sharedMatrixBuffers(rows: number, cols: number): SharedMatrixBuf
   };
 }
 
-/** One pass: the derivative terms at `beta` (`load`: reading the file's blocks into the matrix first), or the calibration terms at `temperature`. */
-export type MatrixPass = { readonly kind: 'beta'; readonly beta: number; readonly load: boolean } | { readonly kind: 'metrics'; readonly temperature: number };
+/** One pass: the derivative terms at `beta`, or the calibration terms at `temperature`. */
+export type MatrixPass = { readonly kind: 'beta'; readonly beta: number } | { readonly kind: 'metrics'; readonly temperature: number };
 
 /** workerData of the worker thread (matrix-passes-worker.ts). */
 export interface MatrixPassesRequest {
@@ -87,7 +85,7 @@ export function sharedBetaTerms(buffers: SharedMatrixBuffers): BetaRowTerms {
   return { grad: new Float64Array(buffers.grad), hess: new Float64Array(buffers.hess) };
 }
 
-/** The first row holding a non-finite value once every thread has left the loading pass; `rows` when there is none. */
+/** The first row found to hold a non-finite value once every thread has left a pass; `rows` when there is none. */
 export function firstBadMatrixRow(buffers: SharedMatrixBuffers): number {
   return Atomics.load(new Int32Array(buffers.control), FIRST_BAD_ROW);
 }
@@ -107,15 +105,47 @@ export function passClaimed(buffers: SharedMatrixBuffers, pass: number): boolean
   return Atomics.load(new Int32Array(buffers.control), nextBlockWord(pass)) !== 0;
 }
 
+/** One thread's reading of the file: its descriptor, open for every pass (a file replaced by a rename is not seen). */
+export class BlockReader {
+  private readonly fd: number;
+  readonly file: string;
+
+  constructor(fileArg: string, readonly what: string, readonly shape: LogitsFileShape) {
+    this.file = path.resolve(fileArg);
+    this.fd = openForReading(this.file, what);
+  }
+
+  /**
+   * Rows first .. first + count - 1 (count <= `blockRows`) into this thread's block area: the kernel's memory when it
+   * runs here (scored there without a copy), else its own array. The area is fetched again on each call (the
+   * kernel's memory may have grown since).
+   */
+  read(first: number, count: number, blockRows: number): Float32Array {
+    const { rows, cols } = this.shape;
+    const capacity = Math.min(blockRows, rows);
+    const area = kernelBlock(capacity, cols) ?? this.ownArea(capacity * cols);
+    readRows(this.fd, Buffer.from(area.buffer, area.byteOffset, count * cols * 4), this.shape, first, count, this.what, this.file);
+    return area.subarray(0, count * cols);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private own: Float32Array | null = null;
+  private ownArea(values: number): Float32Array {
+    if (this.own === null || this.own.length < values) this.own = new Float32Array(values);
+    return this.own;
+  }
+}
+
 /**
- * Claims and scores blocks of `pass` until none is left (in a loading pass, also none after a bad row). Both
- * threads run it on the same buffers with the same `blockRows`; `labels` are every row's. `onClaim` (tests) runs
- * after each claim. Returns the rows it scored.
+ * Claims and scores blocks of `pass` until none is left or every block left starts after a row found to hold a NaN
+ * or an infinity. Both threads run it on the same buffers with the same `blockRows`; `labels` are every row's.
+ * `onClaim` (tests) runs after each claim. Returns the rows it scored.
  */
 export function runPassBlocks(
-  fileArg: string,
-  what: string,
-  shape: LogitsFileShape,
+  reader: BlockReader,
   buffers: SharedMatrixBuffers,
   blockRows: number,
   labels: ArrayLike<number>,
@@ -124,46 +154,37 @@ export function runPassBlocks(
   onClaim: () => void = () => undefined,
 ): number {
   if (pass < 0 || pass >= MAX_PASSES) throw new HoloclipError(`internal: pass ${pass} out of range (at most ${MAX_PASSES} passes)`);
-  const file = path.resolve(fileArg);
-  const { rows, cols } = shape;
+  const { rows, cols } = reader.shape;
   const control = new Int32Array(buffers.control);
   const next = nextBlockWord(pass);
-  const loading = job.kind === 'beta' && job.load;
-  const fd = loading ? openForReading(file, what) : -1;
   const scratch = new Float64Array(cols);
   const rowTerms = sharedRowTerms(buffers);
   const betaTerms = sharedBetaTerms(buffers);
   let scoredRows = 0;
-  try {
-    for (;;) {
-      const first = Atomics.add(control, next, 1) * blockRows;
-      if (first >= rows || (loading && first >= Atomics.load(control, FIRST_BAD_ROW))) return scoredRows;
-      onClaim();
-      const count = Math.min(blockRows, rows - first);
-      const block = new Float32Array(buffers.matrix, first * cols * 4, count * cols);
-      if (loading) readRows(fd, Buffer.from(buffers.matrix, first * cols * 4, count * cols * 4), shape, first, count, what, file);
-      let scored: number;
-      if (job.kind === 'beta') {
-        scored = betaDerivativeRowTerms(block, first, count, cols, labels, job.beta, scratch, {
-          grad: betaTerms.grad.subarray(first, first + count),
-          hess: betaTerms.hess.subarray(first, first + count),
-        });
-      } else {
-        scored = fastCalibrationRowTerms(block, first, count, cols, labels, job.temperature, scratch, {
-          confidences: rowTerms.confidences.subarray(first, first + count),
-          correct: rowTerms.correct.subarray(first, first + count),
-          nll: rowTerms.nll.subarray(first, first + count),
-          brier: rowTerms.brier.subarray(first, first + count),
-        });
-      }
-      scoredRows += scored;
-      if (scored < count) {
-        // Only the loading pass can meet a non-finite value (the matrix holds none after it).
-        lowerFirstBadRow(control, first + scored, FIRST_BAD_ROW);
-        return scoredRows;
-      }
+  for (;;) {
+    const first = Atomics.add(control, next, 1) * blockRows;
+    if (first >= rows || first >= Atomics.load(control, FIRST_BAD_ROW)) return scoredRows;
+    onClaim();
+    const count = Math.min(blockRows, rows - first);
+    const block = reader.read(first, count, blockRows);
+    let scored: number;
+    if (job.kind === 'beta') {
+      scored = betaDerivativeRowTerms(block, first, count, cols, labels, job.beta, scratch, {
+        grad: betaTerms.grad.subarray(first, first + count),
+        hess: betaTerms.hess.subarray(first, first + count),
+      });
+    } else {
+      scored = fastCalibrationRowTerms(block, first, count, cols, labels, job.temperature, scratch, {
+        confidences: rowTerms.confidences.subarray(first, first + count),
+        correct: rowTerms.correct.subarray(first, first + count),
+        nll: rowTerms.nll.subarray(first, first + count),
+        brier: rowTerms.brier.subarray(first, first + count),
+      });
     }
-  } finally {
-    if (fd >= 0) closeSync(fd);
+    scoredRows += scored;
+    if (scored < count) {
+      lowerFirstBadRow(control, first + scored, FIRST_BAD_ROW);
+      return scoredRows;
+    }
   }
 }

@@ -5,12 +5,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../errors.js';
-import { joinPass, runPassBlocks, type MatrixPassesMessage, type MatrixPassesReply, type MatrixPassesRequest } from './matrix-blocks.js';
+import { BlockReader, joinPass, runPassBlocks, type MatrixPassesMessage, type MatrixPassesReply, type MatrixPassesRequest } from './matrix-blocks.js';
 
 const port = parentPort;
 if (!port) throw new Error('matrix-passes-worker must run as a worker thread');
 const req = workerData as MatrixPassesRequest;
 let labels: Int32Array | null = null;
+let reader: BlockReader | null = null;
 port.on('message', (message: MatrixPassesMessage) => {
   if ('labels' in message) {
     labels = message.labels;
@@ -22,7 +23,8 @@ port.on('message', (message: MatrixPassesMessage) => {
   try {
     if (labels === null) throw new Error(`internal: pass ${pass} before the labels`);
     const fault = req.fault?.pass === pass ? req.fault.how : null;
-    const rows = runPassBlocks(req.file, req.what, req.shape, req.buffers, req.blockRows, labels, pass, job, () => {
+    reader ??= new BlockReader(req.file, req.what, req.shape);
+    const rows = runPassBlocks(reader, req.buffers, req.blockRows, labels, pass, job, () => {
       if (fault === 'exit') process.exit(3);
       if (fault === 'throw') throw new Error(`test fault in pass ${pass}`);
     });

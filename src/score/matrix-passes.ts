@@ -1,15 +1,15 @@
 /**
- * `holoclip score temperature` on a float32 `.npy`: the matrix is read once into a SharedArrayBuffer (by both threads,
- * during the first pass) and every pass over it (the search's derivative evaluations, then the calibration metrics
- * before and after) is shared by this thread and a worker thread (matrix-passes-worker.ts) when the matrix is large
- * and the machine has two cores. Each pass writes every row's terms into shared arrays, which this thread sums in
+ * `holoclip score temperature` on a float32 `.npy`: every pass over the logits (the search's derivative
+ * evaluations, then the calibration metrics before and after) is shared by this thread and a worker thread
+ * (matrix-passes-worker.ts) when the matrix is large and the machine has two cores; both read the file's blocks on
+ * each pass (matrix-blocks.ts). Each pass writes every row's terms into shared arrays, which this thread sums in
  * row order: every figure is bit-identical to temperatureScaling on one thread.
  *
- * Memory: the matrix once (as reading the file whole did), plus 49 bytes per row of terms. Reading the file's blocks
- * again on each of the 10-40 passes instead would copy the whole file out of the page cache each time.
+ * Memory: a 1 MB block per thread and 49 bytes per row of terms, not the matrix. Holding the matrix (in a
+ * SharedArrayBuffer) was measured slower: its first touch costs more page faults than the few passes save
+ * (re-reading a cached block is a 1 MB copy out of the page cache); see docs/performance.md.
  */
 import os from 'node:os';
-import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { HoloclipError, errorMessage } from '../errors.js';
 import {
@@ -25,6 +25,7 @@ import {
 import { checkNonEmpty } from '../metrics/softmax.js';
 import { blockRowsFor, nonFiniteRowError, type LogitsFileShape } from './calibration-blocks.js';
 import {
+  BlockReader,
   closePass,
   firstBadMatrixRow,
   passClaimed,
@@ -36,7 +37,6 @@ import {
   type MatrixPassesMessage,
   type MatrixPassesReply,
   type MatrixPassesRequest,
-  type SharedMatrixBuffers,
 } from './matrix-blocks.js';
 import { startModuleWorker } from '../util/module-worker.js';
 
@@ -119,8 +119,7 @@ export interface MatrixPasses {
   setLabels(labels: Int32Array): void;
   /**
    * One pass over every row; its terms then lie in betaTerms (kind beta) or rowTerms (kind metrics) until the next.
-   * The first pass must load the file; a non-finite value there throws the error reading the file whole gave.
-   * Returns the rows the worker scored.
+   * A non-finite value throws the error reading the file whole gave. Returns the rows the worker scored.
    */
   run(job: MatrixPass): Promise<number>;
   readonly betaTerms: ReturnType<typeof sharedBetaTerms>;
@@ -129,23 +128,15 @@ export interface MatrixPasses {
   close(): Promise<void>;
 }
 
-function allocate(file: string, shape: LogitsFileShape): SharedMatrixBuffers {
-  try {
-    return sharedMatrixBuffers(shape.rows, shape.cols);
-  } catch (err) {
-    const mb = Math.ceil((shape.rows * shape.cols * 4) / 2 ** 20);
-    throw new HoloclipError(`logits ${path.resolve(file)} (${shape.rows} x ${shape.cols} float32, ${mb} MB) does not fit in memory (${errorMessage(err)}); free memory or score a smaller matrix`);
-  }
-}
-
 export function startMatrixPasses(file: string, shape: LogitsFileShape, options: MatrixPassesOptions = {}): MatrixPasses {
   const threads = options.threads ?? Math.min(2, os.availableParallelism());
-  const buffers = allocate(file, shape);
+  const buffers = sharedMatrixBuffers(shape.rows);
   const blockRows = blockRowsFor(shape.cols, options.blockBytes);
   const parallel = threads >= 2 && shape.rows >= 2 && shape.rows * shape.cols >= (options.minValues ?? PARALLEL_MIN_VALUES);
   const request: MatrixPassesRequest = { file, what: 'logits', shape: { rows: shape.rows, cols: shape.cols, dataStart: shape.dataStart }, buffers, blockRows, fault: options.fault };
   const link = parallel ? new WorkerLink(startModuleWorker(import.meta.url, 'matrix-passes-worker', request)) : null;
   let labels: Int32Array | null = null;
+  let reader: BlockReader | null = null;
   let passes = 0;
   return {
     shape,
@@ -157,19 +148,20 @@ export function startMatrixPasses(file: string, shape: LogitsFileShape, options:
     },
     async run(job) {
       if (labels === null) throw new HoloclipError('internal: a pass before the labels');
-      if ((passes === 0) !== (job.kind === 'beta' && job.load)) throw new HoloclipError('internal: the first pass, and only it, loads the file');
       const pass = passes++;
+      reader ??= new BlockReader(file, 'logits', shape);
       if (link !== null) {
         link.thread.postMessage({ pass, job } satisfies MatrixPassesMessage);
         if (options.waitForWorker) while (!passClaimed(buffers, pass) && !link.failed) await new Promise((resolve) => setTimeout(resolve, 2));
       }
-      runPassBlocks(file, 'logits', shape, buffers, blockRows, labels, pass, job);
+      runPassBlocks(reader, buffers, blockRows, labels, pass, job);
       const workerRows = link !== null && !closePass(buffers, pass) ? await link.replyTo(pass) : 0;
       const bad = firstBadMatrixRow(buffers);
       if (bad < shape.rows) throw nonFiniteRowError(file, 'logits', shape, bad);
       return workerRows;
     },
     async close() {
+      reader?.close();
       await link?.close();
     },
   };
@@ -203,10 +195,8 @@ export async function temperatureScalingOfFile(
     passes.setLabels(labels);
     const n = shape.rows;
     let workerRows = 0;
-    let loaded = false;
     const derivatives = async (beta: number): Promise<BetaEval> => {
-      workerRows += await passes.run({ kind: 'beta', beta, load: !loaded });
-      loaded = true;
+      workerRows += await passes.run({ kind: 'beta', beta });
       const sums = { grad: 0, hess: 0 };
       addBetaRowTerms(passes.betaTerms, n, sums);
       return betaEvalOf(sums, n);
