@@ -25,7 +25,7 @@
   (func $expInPlace (export "expInPlace") (param $a i32) (param $n i32) (param $row i32) (param $withDot i32) (result f64)
     (local $end i32) (local $sum f64) (local $dotSum f64) (local $d v128)
     (local $x v128) (local $ax v128) (local $t v128) (local $hi v128) (local $lo v128) (local $r v128) (local $tt v128)
-    (local $c v128) (local $kb v128) (local $k v128) (local $small v128) (local $big v128) (local $y v128)
+    (local $c v128) (local $kb v128) (local $k v128) (local $small v128) (local $big v128) (local $under v128) (local $y v128)
     (local $invln2 v128) (local $half v128) (local $signBit v128) (local $reduceAbove v128) (local $ln2HI v128)
     (local $ln2LO v128) (local $P1 v128) (local $P2 v128) (local $P3 v128) (local $P4 v128) (local $P5 v128)
     (local $one v128) (local $two v128) (local $magic v128) (local $bias v128) (local $plain v128) (local $tiny v128)
@@ -89,17 +89,22 @@
             (i64x2.shl (i64x2.add (local.get $kb) (local.get $bias)) (i32.const 52)))))
         (else
           ;; As fdlibm: y * 2^k, or (y * 2) * 2^1023 for k = 1024, or (y * 2^(k+1000)) * 2^-1000 for k < -1021;
-          ;; here (y * s1) * s2 with s2 = 1 in the first case (a product by 1 is exact).
+          ;; here (y * s1) * s2 with s2 = 1 in the first case (a product by 1 is exact). A lane whose result is +0
+          ;; (x < -745.13..., set below) takes s1 = s2 = 1: its product would underflow, and a product that underflows
+          ;; costs the CPU a microcode assist (about 30 times an ordinary one; such lanes abound at small T).
+          (local.set $under (f64x2.lt (local.get $x) (v128.const f64x2 -7.45133219101941108420e+02 -7.45133219101941108420e+02)))
           (local.set $k (i64x2.sub (local.get $kb) (v128.const i64x2 0x4338000000000000 0x4338000000000000)))
-          (local.set $small (i64x2.lt_s (local.get $k) (v128.const i64x2 -1021 -1021)))
+          (local.set $small (v128.andnot (i64x2.lt_s (local.get $k) (v128.const i64x2 -1021 -1021)) (local.get $under)))
           (local.set $big (i64x2.eq (local.get $k) (v128.const i64x2 1024 1024)))
           (local.set $y (f64x2.mul
             (f64x2.mul (local.get $y)
               (i64x2.shl
                 (i64x2.add
-                  (v128.bitselect (i64x2.add (local.get $k) (v128.const i64x2 1000 1000))
-                    (v128.bitselect (v128.const i64x2 1 1) (local.get $k) (local.get $big))
-                    (local.get $small))
+                  (v128.andnot
+                    (v128.bitselect (i64x2.add (local.get $k) (v128.const i64x2 1000 1000))
+                      (v128.bitselect (v128.const i64x2 1 1) (local.get $k) (local.get $big))
+                      (local.get $small))
+                    (local.get $under))
                   (local.get $bias))
                 (i32.const 52)))
             (v128.bitselect (v128.const f64x2 9.33263618503218878990e-302 9.33263618503218878990e-302)
@@ -115,8 +120,7 @@
           ;; x > 709.78...: +Inf (also x = +Inf); x < -745.13...: +0 (also -Inf); NaN: x + x.
           (local.set $y (v128.bitselect (v128.const f64x2 inf inf) (local.get $y)
             (f64x2.gt (local.get $x) (v128.const f64x2 7.09782712893383973096e+02 7.09782712893383973096e+02))))
-          (local.set $y (v128.bitselect (v128.const f64x2 0 0) (local.get $y)
-            (f64x2.lt (local.get $x) (v128.const f64x2 -7.45133219101941108420e+02 -7.45133219101941108420e+02))))
+          (local.set $y (v128.bitselect (v128.const f64x2 0 0) (local.get $y) (local.get $under)))
           (local.set $y (v128.bitselect (f64x2.add (local.get $x) (local.get $x)) (local.get $y)
             (f64x2.ne (local.get $x) (local.get $x))))))
       (v128.store (local.get $a) (local.get $y))
