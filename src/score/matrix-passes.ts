@@ -5,9 +5,10 @@
  * each pass (matrix-blocks.ts). Each pass writes every row's terms into shared arrays, which this thread sums in
  * row order: every figure is bit-identical to temperatureScaling on one thread.
  *
- * Memory: a 1 MB block per thread and 49 bytes per row of terms, not the matrix. Holding the matrix (in a
- * SharedArrayBuffer) was measured slower: its first touch costs more page faults than the few passes save
- * (re-reading a cached block is a 1 MB copy out of the page cache); see docs/performance.md.
+ * Memory: a 1 MB block per thread and 41 bytes per row of shared terms, not the matrix (RSS 75 MB on 50,000 x 1,000
+ * against 255 MB reading it whole). Holding the matrix in a SharedArrayBuffer instead was measured slower: faulting
+ * in its 200 MB cost more than re-reading each cached block on every pass (a 1 MB copy out of the page cache); see
+ * docs/performance.md.
  */
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -38,15 +39,13 @@ import {
   type MatrixPassesReply,
   type MatrixPassesRequest,
 } from './matrix-blocks.js';
+import { PARALLEL_MIN_VALUES } from './parallel-calibration.js';
 import { startModuleWorker } from '../util/module-worker.js';
-
-/** Below this many values one thread is as fast (the rule of `score ece`: parallel-calibration.ts). */
-const PARALLEL_MIN_VALUES = 4_000_000;
 
 export interface MatrixPassesOptions {
   /** Threads (default: 2 when the machine has two cores). */
   readonly threads?: number;
-  /** Fewest values for a second thread (default 4 million). */
+  /** Fewest values for a second thread (default 4 million, the rule of `score ece`). */
   readonly minValues?: number;
   /** Bytes per claimed block (tests: small blocks, many claims). */
   readonly blockBytes?: number;
