@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -240,6 +241,8 @@ test('score temperature: the worker failing in a pass, by an error or by exiting
     const file = path.join(dir, 'l.npy');
     await writeNpyAtomic(file, logits, [n, c]);
     const base = { threads: 2, minValues: 0, blockBytes: 4 * c * 4, waitForWorker: true };
+    const openFiles = (): number => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0);
+    const filesBefore = openFiles();
     for (const pass of [0, 3]) {
       await assert.rejects(scalingOfFile(file, labels, 15, { ...base, fault: { pass, how: 'throw' } }), { message: `test fault in pass ${pass}` });
       await assert.rejects(scalingOfFile(file, labels, 15, { ...base, fault: { pass, how: 'exit' } }), { message: 'the temperature worker thread stopped (exit code 3) before it finished its rows' });
@@ -247,6 +250,7 @@ test('score temperature: the worker failing in a pass, by an error or by exiting
     // A fault in a pass the worker never reaches changes nothing.
     const ok = await scalingOfFile(file, labels, 15, { ...base, fault: { pass: 200, how: 'exit' } });
     assert.deepEqual(ok.fit, temperatureScaling(logits, n, c, labels).fit);
+    assert.equal(openFiles(), filesBefore, 'the file is closed after every run, failed or not');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

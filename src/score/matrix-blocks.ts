@@ -8,12 +8,11 @@
  * thread joins a pass only through {@link joinPass}; the caller closes it with {@link closePass} once its own claims
  * run out, and then waits for the worker only when the worker joined.
  */
-import { closeSync } from 'node:fs';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
 import { betaDerivativeRowTerms, fastCalibrationRowTerms, type BetaRowTerms, type CalibrationRowTerms } from '../metrics/calibration.js';
 import { kernelBlock } from '../metrics/wasm/calibration-kernel.js';
-import { lowerFirstBadRow, openForReading, readRows, type LogitsFileShape } from './calibration-blocks.js';
+import { lowerFirstBadRow, readRows, type LogitsFileShape } from './calibration-blocks.js';
 
 /** Passes a scoring may run: the search's evaluations (2 + at most 200) and the metrics before and after, with room. */
 export const MAX_PASSES = 256;
@@ -56,6 +55,8 @@ export type MatrixPass = { readonly kind: 'beta'; readonly beta: number } | { re
 
 /** workerData of the worker thread (matrix-passes-worker.ts). */
 export interface MatrixPassesRequest {
+  /** The main thread's descriptor of `file`, open until the worker has stopped. */
+  readonly fd: number;
   readonly file: string;
   readonly what: string;
   readonly shape: LogitsFileShape;
@@ -105,14 +106,15 @@ export function passClaimed(buffers: SharedMatrixBuffers, pass: number): boolean
   return Atomics.load(new Int32Array(buffers.control), nextBlockWord(pass)) !== 0;
 }
 
-/** One thread's reading of the file: its descriptor, open for every pass (a file replaced by a rename is not seen). */
+/**
+ * One thread's reading of the file, through a descriptor the main thread opened (descriptors belong to the process:
+ * the worker reads through the same one, by position, and the main thread closes it once the worker has stopped).
+ */
 export class BlockReader {
-  private readonly fd: number;
   readonly file: string;
 
-  constructor(fileArg: string, readonly what: string, readonly shape: LogitsFileShape) {
+  constructor(private readonly fd: number, fileArg: string, readonly what: string, readonly shape: LogitsFileShape) {
     this.file = path.resolve(fileArg);
-    this.fd = openForReading(this.file, what);
   }
 
   /**
@@ -126,10 +128,6 @@ export class BlockReader {
     const area = kernelBlock(capacity, cols) ?? this.ownArea(capacity * cols);
     readRows(this.fd, Buffer.from(area.buffer, area.byteOffset, count * cols * 4), this.shape, first, count, this.what, this.file);
     return area.subarray(0, count * cols);
-  }
-
-  close(): void {
-    closeSync(this.fd);
   }
 
   private own: Float32Array | null = null;

@@ -23,7 +23,7 @@ port.on('message', (message: MatrixPassesMessage) => {
   try {
     if (labels === null) throw new Error(`internal: pass ${pass} before the labels`);
     const fault = req.fault?.pass === pass ? req.fault.how : null;
-    reader ??= new BlockReader(req.file, req.what, req.shape);
+    reader ??= new BlockReader(req.fd, req.file, req.what, req.shape);
     const rows = runPassBlocks(reader, req.buffers, req.blockRows, labels, pass, job, () => {
       if (fault === 'exit') process.exit(3);
       if (fault === 'throw') throw new Error(`test fault in pass ${pass}`);

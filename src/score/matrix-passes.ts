@@ -10,7 +10,9 @@
  * in its 200 MB cost more than re-reading each cached block on every pass (a 1 MB copy out of the page cache); see
  * docs/performance.md.
  */
+import { closeSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { HoloclipError, errorMessage } from '../errors.js';
 import {
@@ -24,7 +26,7 @@ import {
   type TemperatureFit,
 } from '../metrics/calibration.js';
 import { checkNonEmpty } from '../metrics/softmax.js';
-import { blockRowsFor, nonFiniteRowError, type LogitsFileShape } from './calibration-blocks.js';
+import { blockRowsFor, nonFiniteRowError, openForReading, type LogitsFileShape } from './calibration-blocks.js';
 import {
   BlockReader,
   closePass,
@@ -130,12 +132,19 @@ export interface MatrixPasses {
 export function startMatrixPasses(file: string, shape: LogitsFileShape, options: MatrixPassesOptions = {}): MatrixPasses {
   const threads = options.threads ?? Math.min(2, os.availableParallelism());
   const buffers = sharedMatrixBuffers(shape.rows);
+  const fd = openForReading(path.resolve(file), 'logits');
+  const reader = new BlockReader(fd, file, 'logits', shape);
   const blockRows = blockRowsFor(shape.cols, options.blockBytes);
   const parallel = threads >= 2 && shape.rows >= 2 && shape.rows * shape.cols >= (options.minValues ?? PARALLEL_MIN_VALUES);
-  const request: MatrixPassesRequest = { file, what: 'logits', shape: { rows: shape.rows, cols: shape.cols, dataStart: shape.dataStart }, buffers, blockRows, fault: options.fault };
-  const link = parallel ? new WorkerLink(startModuleWorker(import.meta.url, 'matrix-passes-worker', request)) : null;
+  const request: MatrixPassesRequest = { fd, file, what: 'logits', shape: { rows: shape.rows, cols: shape.cols, dataStart: shape.dataStart }, buffers, blockRows, fault: options.fault };
+  let link: WorkerLink | null = null;
+  try {
+    if (parallel) link = new WorkerLink(startModuleWorker(import.meta.url, 'matrix-passes-worker', request));
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
   let labels: Int32Array | null = null;
-  let reader: BlockReader | null = null;
   let passes = 0;
   return {
     shape,
@@ -148,10 +157,10 @@ export function startMatrixPasses(file: string, shape: LogitsFileShape, options:
     async run(job) {
       if (labels === null) throw new HoloclipError('internal: a pass before the labels');
       const pass = passes++;
-      reader ??= new BlockReader(file, 'logits', shape);
       if (link !== null) {
         link.thread.postMessage({ pass, job } satisfies MatrixPassesMessage);
-        if (options.waitForWorker) while (!passClaimed(buffers, pass) && !link.failed) await new Promise((resolve) => setTimeout(resolve, 2));
+        // Tests: at most 20 s (without blocking the event loop, which a worker started from tsx needs).
+        for (let waited = 0; options.waitForWorker && waited < 20_000 && !passClaimed(buffers, pass) && !link.failed; waited += 2) await new Promise((resolve) => setTimeout(resolve, 2));
       }
       runPassBlocks(reader, buffers, blockRows, labels, pass, job);
       const workerRows = link !== null && !closePass(buffers, pass) ? await link.replyTo(pass) : 0;
@@ -160,8 +169,11 @@ export function startMatrixPasses(file: string, shape: LogitsFileShape, options:
       return workerRows;
     },
     async close() {
-      reader?.close();
-      await link?.close();
+      try {
+        await link?.close();
+      } finally {
+        closeSync(fd); // once the worker has stopped: it reads through this descriptor too
+      }
     },
   };
 }
