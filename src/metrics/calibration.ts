@@ -57,7 +57,8 @@ export function softmaxRows(logits: Float32Array, n: number, c: number, temperat
   return softmaxRowsUnchecked(logits, n, c, temperature);
 }
 
-function checkNumBins(fn: string, numBins: number): void {
+/** Throw unless numBins is a positive integer. */
+export function checkNumBins(fn: string, numBins: number): void {
   if (!Number.isInteger(numBins) || numBins < 1) throw new HoloclipError(`${fn}: numBins must be a positive integer, got ${numBins}`);
 }
 

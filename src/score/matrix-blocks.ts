@@ -1,7 +1,7 @@
 /**
- * Passes over a float32 `.npy` of logits shared by two threads (`holoclip score temperature`: 6-40 passes over the
- * same file). Each pass has its own block counter: each thread claims the next block of rows (an atomic add), reads
- * it from the file into its own 1 MB area (the SIMD kernel's memory: scored there without a copy), computes its
+ * Passes over a float32 `.npy` of logits shared by two threads (`holoclip score temperature`: one per evaluation of
+ * its search, 2-10 on the logits measured, and two for the metrics). Each pass has its own block counter: each
+ * thread claims the next block of rows (an atomic add), reads it from the file into its own 1 MB area (the SIMD kernel's memory: scored there without a copy), computes its
  * rows' terms (the temperature fit's derivative terms at one beta, or calibrationRowTerms at one temperature) and
  * writes them into arrays every thread shares; the caller then sums them in row order, so which thread scored a row
  * changes no bit of any figure. A row holding a NaN or an infinity stops both threads at the blocks after it. A

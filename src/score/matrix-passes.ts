@@ -19,10 +19,13 @@ import {
   addBetaRowTerms,
   betaEvalOf,
   CalibrationAccumulator,
+  checkNumBins,
   DEFAULT_NUM_BINS,
   searchTemperature,
   type BetaEval,
+  type BetaRowTerms,
   type CalibrationMetrics,
+  type CalibrationRowTerms,
   type TemperatureFit,
 } from '../metrics/calibration.js';
 import { checkNonEmpty } from '../metrics/softmax.js';
@@ -123,8 +126,8 @@ export interface MatrixPasses {
    * A non-finite value throws the error reading the file whole gave. Returns the rows the worker scored.
    */
   run(job: MatrixPass): Promise<number>;
-  readonly betaTerms: ReturnType<typeof sharedBetaTerms>;
-  readonly rowTerms: ReturnType<typeof sharedRowTerms>;
+  readonly betaTerms: BetaRowTerms;
+  readonly rowTerms: CalibrationRowTerms;
   /** Stops the worker (always call it, also after an error). */
   close(): Promise<void>;
 }
@@ -199,6 +202,7 @@ export async function temperatureScalingOfFile(
   options: MatrixPassesOptions = {},
 ): Promise<TemperatureScalingOfFile> {
   const fn = 'temperatureScaling';
+  checkNumBins(fn, numBins);
   const passes = startMatrixPasses(file, shape, options);
   try {
     const labels = await readLabels();
