@@ -10,6 +10,7 @@ import path from 'node:path';
 import { encodeNpy } from '../src/store/npy.js';
 import { runCli } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
+import { SCORE_FIXTURE_COLS, SCORE_FIXTURE_ROWS, scoreFixture } from './helpers/score-fixture.js';
 
 const SHARED = path.resolve(REPO_ROOT, '..', 'shared', 'refdata');
 const hasShared = existsSync(SHARED);
@@ -142,4 +143,47 @@ test('score effective-robustness against the imagenet-testbed table', { skip: !h
   assert.equal(mine.metrics.model_id_accuracy, 0.7);
   assert.ok(Math.abs(mine.metrics.effective_robustness - (0.66 - mine.metrics.predicted_shift_accuracy)) < 1e-12);
   assert.match(await scoreError(['effective-robustness', '--baselines', table, '--id-column', 'val', '--shift-column', 'nope', '--id-acc', '0.5', '--shift-acc', '0.4']), /nope/);
+});
+
+test('score temperature on a float32 .npy over 4M values (two threads, the matrix in shared memory) prints what the one-thread path prints, byte for byte', { timeout: 120_000 }, async () => {
+  const work = await tmp();
+  try {
+    // The fixture's ties, +0 / -0 maxima, constant rows and logits 1e4 apart (labelled at their arg-max here, so that the
+    // fit stops inside the bracket after several Newton steps); the float64 copy holds the same float32 values and
+    // takes the one-thread path (the file read whole, temperatureScaling).
+    const { logits, labels } = scoreFixture();
+    const c = SCORE_FIXTURE_COLS;
+    for (let i = 3; i < SCORE_FIXTURE_ROWS; i += 10) {
+      let best = 0;
+      for (let j = 1; j < c; j++) if (logits[i * c + j] > logits[i * c + best]) best = j;
+      labels[i] = best;
+    }
+    const shape = [SCORE_FIXTURE_ROWS, SCORE_FIXTURE_COLS];
+    await fs.writeFile(path.join(work, 'labels.npy'), encodeNpy(labels, [SCORE_FIXTURE_ROWS]));
+    await fs.writeFile(path.join(work, 'f32.npy'), encodeNpy(logits, shape));
+    await fs.writeFile(path.join(work, 'f64.npy'), encodeNpy(Float64Array.from(logits), shape));
+    const run = async (file: string, extra: string[] = []): Promise<string> => {
+      const r = await runCli(['score', 'temperature', '--logits', path.join(work, file), '--labels', path.join(work, 'labels.npy'), ...extra, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const parsed = JSON.parse(r.stdout) as Json;
+      delete parsed.created;
+      return JSON.stringify(parsed, null, 2).split(path.join(work, file)).join('<logits>');
+    };
+    for (const extra of [[], ['--bins', '7']]) {
+      const two = await run('f32.npy', extra);
+      assert.equal(two, await run('f64.npy', extra), `--json ${extra.join(' ')}`);
+      const { metrics } = JSON.parse(two) as Json;
+      assert.ok(metrics.evaluations >= 8 && metrics.temperature > 1 && metrics.temperature < 100, two);
+    }
+    // A NaN deep in the matrix: the error reading the file whole gives, on one line.
+    const bad = logits.slice();
+    bad[3999 * c + 17] = Number.NaN;
+    await fs.writeFile(path.join(work, 'nan.npy'), encodeNpy(bad, shape));
+    assert.equal(
+      await scoreError(['temperature', '--logits', path.join(work, 'nan.npy'), '--labels', path.join(work, 'labels.npy')]),
+      `holoclip: logits ${path.join(work, 'nan.npy')} holds a non-finite value (NaN or Inf) at row 3999, column 17`,
+    );
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
 });

@@ -3,15 +3,18 @@
  * (score/parallel-calibration.ts, calibration-blocks.ts) with a row kernel that folds in the non-finite check
  * (metrics/calibration.ts). Its figures must be bit-identical to the old one-pass accumulator (the oracle in
  * test/helpers/calibration-oracle.ts) at any temperature, shape and block size, and a non-finite value must be
- * reported at the row and column one pass would name first.
+ * reported at the row and column one pass would name first. The same for `holoclip score temperature`, whose passes
+ * over a matrix held in shared memory both threads share (score/matrix-passes.ts, matrix-blocks.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CalibrationAccumulator, calibrationMetrics, calibrationRowTerms } from '../src/metrics/calibration.js';
+import { betaDerivativesJs, CalibrationAccumulator, calibrationMetrics, calibrationRowTerms, searchTemperature, temperatureScaling } from '../src/metrics/calibration.js';
 import { float32MatrixShape } from '../src/score/inputs.js';
+import { temperatureScalingOfFile, type MatrixPassesOptions, type TemperatureScalingOfFile } from '../src/score/matrix-passes.js';
 import { accumulateLogitsFile } from '../src/score/parallel-calibration.js';
 import { writeNpyAtomic } from '../src/store/npy.js';
 import { oracleCalibration } from './helpers/calibration-oracle.js';
@@ -167,6 +170,87 @@ test('a non-finite value is reported at its first column of the first bad row, w
         assert.equal(err.message, `logits ${file} holds a non-finite value (NaN or Inf) at row ${row}, column ${column}`);
       }
     }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// `holoclip score temperature` (score/matrix-passes.ts): the matrix read once into shared memory, every pass shared
+// by two threads, each row's terms summed in row order by this thread.
+
+async function scalingOfFile(file: string, labels: Int32Array, numBins: number, options: MatrixPassesOptions): Promise<TemperatureScalingOfFile> {
+  const shape = await float32MatrixShape(file);
+  assert.ok(shape);
+  return temperatureScalingOfFile(file, shape, async () => labels, numBins, options);
+}
+
+test('score temperature on two threads gives temperatureScaling on one, bit for bit: ties, constant rows, large magnitudes, any block size', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'holoclip-score-temp-'));
+  try {
+    for (const [n, c, seed] of [[1, 1, 21], [2, 3, 22], [7, 1, 23], [301, 7, 24], [2500, 100, 25]] as const) {
+      const { logits, labels } = awkwardLogits(n, c, seed);
+      const file = path.join(dir, `t-${n}-${c}.npy`);
+      await writeNpyAtomic(file, logits, [n, c]);
+      const expected = temperatureScaling(logits, n, c, labels, { numBins: 10 });
+      // The old search, its derivatives running sums over the rows in JS (no per-row terms): the same fit.
+      const oracle = await searchTemperature('test', {}, async (beta) => betaDerivativesJs(logits, n, c, labels, beta, new Float64Array(c)));
+      assert.deepEqual({ temperature: expected.fit.temperature, evaluations: expected.fit.evaluations - 2 }, oracle, `oracle fit, n ${n} c ${c}`);
+      assert.deepEqual(expected.before, oracleCalibration(logits, n, c, labels, 1, 10));
+      assert.deepEqual(expected.after, oracleCalibration(logits, n, c, labels, expected.fit.temperature, 10));
+      for (const options of [{ threads: 1 }, { threads: 2, minValues: 0 }, { threads: 2, minValues: 0, blockBytes: 1 }, { threads: 2, minValues: 0, blockBytes: 5 * c * 4, waitForWorker: true }]) {
+        const got = await scalingOfFile(file, labels, 10, options);
+        assert.deepEqual({ fit: got.fit, before: got.before, after: got.after }, expected, `n ${n} c ${c} ${JSON.stringify(options)}`);
+        if (options.threads === 1) assert.equal(got.workerRows, 0);
+        // Each pass waits for the worker's first claim: it scores rows in every pass (n > 1).
+        if (options.waitForWorker && n > 1) assert.ok(got.workerRows >= got.fit.evaluations, `the worker scored ${got.workerRows} rows over ${got.fit.evaluations} passes`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('score temperature: a non-finite value is reported at the first bad row and its first column, whichever thread reads it', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'holoclip-score-temp-bad-'));
+  try {
+    const n = 300, c = 6;
+    const { logits, labels } = logitsOf(n, c, 31);
+    for (const [bad, cells] of [[-Infinity, [[299, 5]]], [Infinity, [[120, 4], [120, 1], [250, 0]]], [Number.NaN, [[0, 3]]], [Number.NaN, [[10, 2], [200, 0]]]] as const) {
+      const m = logits.slice();
+      for (const [r, j] of cells) m[r * c + j] = bad;
+      const file = path.join(dir, `bad-${String(bad)}-${cells.length}.npy`);
+      await writeNpyAtomic(file, m, [n, c]);
+      const [row, column] = [cells[0][0], Math.min(...cells.filter(([r]) => r === cells[0][0]).map(([, j]) => j))];
+      for (const options of [{ threads: 1 }, { threads: 2, minValues: 0, blockBytes: 1 }, { threads: 2, minValues: 0, blockBytes: 1, waitForWorker: true }]) {
+        const err = await scalingOfFile(file, labels, 15, options).then(() => null, (e: unknown) => e as Error);
+        assert.ok(err, `${bad} at row ${row} must stop the fit (${JSON.stringify(options)})`);
+        assert.equal(err.message, `logits ${file} holds a non-finite value (NaN or Inf) at row ${row}, column ${column}`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('score temperature: the worker failing in a pass, by an error or by exiting, is an error naming it (no hang, no figures)', { timeout: 120_000 }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'holoclip-score-temp-fault-'));
+  try {
+    const n = 2000, c = 10;
+    const { logits, labels } = logitsOf(n, c, 41);
+    const file = path.join(dir, 'l.npy');
+    await writeNpyAtomic(file, logits, [n, c]);
+    const base = { threads: 2, minValues: 0, blockBytes: 4 * c * 4, waitForWorker: true };
+    const openFiles = (): number => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0);
+    const filesBefore = openFiles();
+    for (const pass of [0, 3]) {
+      await assert.rejects(scalingOfFile(file, labels, 15, { ...base, fault: { pass, how: 'throw' } }), { message: `test fault in pass ${pass}` });
+      await assert.rejects(scalingOfFile(file, labels, 15, { ...base, fault: { pass, how: 'exit' } }), { message: 'the temperature worker thread stopped (exit code 3) before it finished its rows' });
+    }
+    // A fault in a pass the worker never reaches changes nothing.
+    const ok = await scalingOfFile(file, labels, 15, { ...base, fault: { pass: 200, how: 'exit' } });
+    assert.deepEqual(ok.fit, temperatureScaling(logits, n, c, labels).fit);
+    assert.equal(openFiles(), filesBefore, 'the file is closed after every run, failed or not');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

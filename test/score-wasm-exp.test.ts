@@ -14,11 +14,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { betaDerivativesJs, calibrationMetrics, calibrationRowTerms, fitTemperature, temperatureScaling, type CalibrationRowTerms } from '../src/metrics/calibration.js';
+import { addBetaRowTerms, betaDerivativeRowTermsJs, betaDerivativesJs, calibrationMetrics, calibrationRowTerms, fitTemperature, temperatureScaling, type CalibrationRowTerms } from '../src/metrics/calibration.js';
 import {
   calibrationKernelAvailable,
   calibrationKernelMemoryBytes,
   kernelBetaRows,
+  kernelBetaRowTerms,
   kernelBlock,
   kernelCalibrationRowTerms,
   kernelChunkRows,
@@ -254,6 +255,38 @@ test('temperature-fit derivatives: the kernel equals the JS loop bit for bit (fa
     }),
     { seed: SEED + 2, numRuns: 400 },
   );
+});
+
+test('temperature-fit row terms: the kernel and the JS loop write the same terms, stop at the first row holding NaN or an infinity, and sum to the running totals', () => {
+  const next = xorshift(SEED + 4);
+  const rows = 9;
+  for (const c of [1, 2, 3, 7, 64, 301]) {
+    const logits = Float32Array.from({ length: rows * c }, () => (next() / 2 ** 32 - 0.5) * 30);
+    const labels = Int32Array.from({ length: rows }, () => next() % c);
+    logits.fill(1.5, 0, c); // a constant row
+    for (const beta of [0.01, 1, 0.37, 100]) {
+      const js = { grad: new Float64Array(rows), hess: new Float64Array(rows) };
+      const wasm = { grad: new Float64Array(rows), hess: new Float64Array(rows) };
+      assert.equal(betaDerivativeRowTermsJs(logits, 0, rows, c, labels, beta, new Float64Array(c), js), rows);
+      assert.equal(kernelBetaRowTerms(logits, 0, rows, c, labels, beta, wasm), rows);
+      assertSameArray(wasm.grad, js.grad, rows, `grad terms (c ${c}, beta ${beta})`);
+      assertSameArray(wasm.hess, js.hess, rows, `hess terms (c ${c}, beta ${beta})`);
+      // Terms summed in row order are the running totals of the old loop, bit for bit.
+      const running = betaDerivativesJs(logits, rows, c, labels, beta, new Float64Array(c));
+      const sums = { grad: 0, hess: 0 };
+      addBetaRowTerms(js, rows, sums);
+      assert.ok(Object.is(sums.grad / rows, running.grad) && Object.is(sums.hess / rows, running.hess), `sums (c ${c}, beta ${beta})`);
+      for (const bad of [Number.NaN, Infinity, -Infinity]) {
+        for (const [r, j] of [[0, 0], [4, c - 1], [8, c >> 1]]) {
+          const m = logits.slice();
+          m[r * c + j] = bad;
+          const out = { grad: new Float64Array(rows), hess: new Float64Array(rows) };
+          assert.equal(betaDerivativeRowTermsJs(m, 0, rows, c, labels, beta, new Float64Array(c), out), r, `JS: ${bad} at ${r},${j} (c ${c})`);
+          assert.equal(kernelBetaRowTerms(m, 0, rows, c, labels, beta, out), r, `kernel: ${bad} at ${r},${j} (c ${c})`);
+        }
+      }
+    }
+  }
 });
 
 test('temperatureScaling (score temperature: one pass less each side) equals fitTemperature + calibrationMetrics before and after', () => {

@@ -24,7 +24,7 @@ import {
   softmaxRowsUnchecked,
   toBinary,
 } from './softmax.js';
-import { kernelBetaRows, kernelCalibrationRowTerms, kernelChunkRows } from './wasm/calibration-kernel.js';
+import { kernelBetaRowTerms, kernelCalibrationRowTerms, kernelChunkRows } from './wasm/calibration-kernel.js';
 
 export interface ReliabilityBin {
   lower: number;
@@ -57,7 +57,8 @@ export function softmaxRows(logits: Float32Array, n: number, c: number, temperat
   return softmaxRowsUnchecked(logits, n, c, temperature);
 }
 
-function checkNumBins(fn: string, numBins: number): void {
+/** Throw unless numBins is a positive integer. */
+export function checkNumBins(fn: string, numBins: number): void {
   if (!Number.isInteger(numBins) || numBins < 1) throw new HoloclipError(`${fn}: numBins must be a positive integer, got ${numBins}`);
 }
 
@@ -403,15 +404,54 @@ export interface BetaSums {
   hess: number;
 }
 
+/** Per-row terms of the derivatives of the NLL in beta, row r of a call at index r: their sums over the rows in row order are n times {@link BetaEval}. */
+export interface BetaRowTerms {
+  /** mean_p(z) - z[label] */
+  readonly grad: Float64Array;
+  /** Var_p(z) */
+  readonly hess: Float64Array;
+}
+
+/**
+ * The derivative terms of rows firstRow .. firstRow + rows - 1 (row-major in `block`, labels from
+ * `labels[firstRow + r]`), written to `out` at index r: summed in row order (any thread may compute any row),
+ * the sums of one pass over the whole matrix, bit for bit. In the WebAssembly SIMD kernel when the engine runs it
+ * (the same operations in the same order: the same bits), else in JS with `w` (c float64s) as scratch.
+ *
+ * Returns `rows`, or the index (in the block) of the first row holding a NaN or an infinity: the terms of the rows
+ * before it are written. (In JS a non-finite value makes the row's sum of exponentials or its mean NaN, which
+ * finite values never do; only then is the row scanned value by value.)
+ */
+export function betaDerivativeRowTerms(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array, out: BetaRowTerms): number {
+  return kernelBetaRowTerms(block, firstRow, rows, c, labels, beta, out) ?? betaDerivativeRowTermsJs(block, firstRow, rows, c, labels, beta, w, out);
+}
+
+/** Sums in row order of rows 0 .. rows - 1 of `terms`, added to `sums`. */
+export function addBetaRowTerms(terms: BetaRowTerms, rows: number, sums: BetaSums): void {
+  let { grad, hess } = sums;
+  for (let r = 0; r < rows; r++) {
+    grad += terms.grad[r];
+    hess += terms.hess[r];
+  }
+  sums.grad = grad;
+  sums.hess = hess;
+}
+
 /**
  * Adds the derivative terms of rows firstRow .. firstRow + rows - 1 (row-major in `block`, labels from
  * `labels[firstRow + r]`) to `sums`: fed every block in row order, the sums are those of one pass over the whole
- * matrix, bit for bit. In the WebAssembly SIMD kernel when the engine runs it (the same operations in the same
- * order: the same bits), else betaDerivativeSumsJs. `w` is c float64s of scratch; the values must be finite.
+ * matrix, bit for bit (betaDerivativeRowTerms a chunk at a time, summed in row order). `w` is c float64s of
+ * scratch; the values must be finite.
  */
 export function betaDerivativeSums(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array, sums: BetaSums): void {
-  if (kernelBetaRows(block, firstRow, rows, c, labels, beta, sums)) return;
-  betaDerivativeSumsJs(block, firstRow, rows, c, labels, beta, w, sums);
+  const chunk = Math.min(rows, kernelChunkRows(c));
+  const terms: BetaRowTerms = { grad: new Float64Array(chunk), hess: new Float64Array(chunk) };
+  for (let done = 0; done < rows; done += chunk) {
+    const k = Math.min(chunk, rows - done);
+    const scored = betaDerivativeRowTerms(block.subarray(done * c, (done + k) * c), firstRow + done, k, c, labels, beta, w, terms);
+    if (scored < k) throw new HoloclipError(`fitTemperature: row ${firstRow + done + scored} holds a non-finite value (NaN or Inf)`);
+    addBetaRowTerms(terms, k, sums);
+  }
 }
 
 /** Derivatives of NLL(beta) = mean_i (logsumexp(beta z_i) - beta z_i[label]) with respect to beta = 1 / T, in JS (the oracle of the kernel in the tests). */
@@ -450,6 +490,37 @@ function betaDerivativeSumsJs(block: Float32Array, firstRow: number, rows: numbe
   }
   sums.grad = grad;
   sums.hess = hess;
+}
+
+/** betaDerivativeRowTerms in JS (the fallback): betaDerivativeSumsJs's operations, each row's terms stored rather than added. */
+export function betaDerivativeRowTermsJs(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, w: Float64Array, out: BetaRowTerms): number {
+  for (let i = 0; i < rows; i++) {
+    const off = i * c;
+    let max = -Infinity;
+    for (let j = 0; j < c; j++) {
+      const s = beta * block[off + j];
+      if (s > max) max = s;
+    }
+    let sum = 0;
+    let mean = 0;
+    for (let j = 0; j < c; j++) {
+      const e = Math.exp(beta * block[off + j] - max);
+      w[j] = e;
+      sum += e;
+      mean += e * block[off + j];
+    }
+    // NaN: the sum is NaN; +Inf: max is, and exp(Inf - Inf) is NaN; -Inf: its e * v is 0 * -Inf, NaN.
+    if (!(sum === sum && mean === mean) && firstNonFiniteIn(block, off, off + c) >= 0) return i;
+    mean /= sum;
+    let variance = 0;
+    for (let j = 0; j < c; j++) {
+      const d = block[off + j] - mean;
+      variance += w[j] * d * d;
+    }
+    out.grad[i] = mean - block[off + labels[firstRow + i]];
+    out.hess[i] = variance / sum;
+  }
+  return rows;
 }
 
 /**
@@ -598,6 +669,33 @@ export function temperatureScaling(
   return { fit: { temperature, nllBefore: before.nll, nllAfter: after.nll, evaluations: evaluations + 2 }, before, after };
 }
 
+/**
+ * The minimisation of {@link fitTemperature} with the derivatives at each beta = 1 / T computed by `derivatives`
+ * (over logits read block by block, or scored by several threads; the caller has checked the logits and labels):
+ * the same T and number of evaluations, bit for bit, when it gives the same sums divided by n
+ * ({@link betaEvalOf}). Without the NLL before and after.
+ */
+export async function searchTemperature(
+  fn: string,
+  options: TemperatureFitOptions,
+  derivatives: (beta: number) => Promise<BetaEval>,
+): Promise<{ temperature: number; evaluations: number }> {
+  const { lower, upper, tolerance } = fitBounds(fn, options);
+  let evaluations = 0;
+  const search = temperatureSearch(lower, upper, tolerance);
+  let step = search.next();
+  while (!step.done) {
+    evaluations++;
+    step = search.next(await derivatives(step.value));
+  }
+  return { temperature: step.value, evaluations };
+}
+
+/** The derivatives of the NLL from the sums over n rows (as betaDerivatives divides them). */
+export function betaEvalOf(sums: BetaSums, n: number): BetaEval {
+  return { grad: sums.grad / n, hess: sums.hess / n };
+}
+
 /** The minimisation of fitTemperature (inputs checked), without the NLL before and after. */
 function fitTemperatureOnly(
   fn: string,
@@ -644,9 +742,7 @@ export async function fitTemperatureBlocks(
   const { n, c } = source;
   checkNonEmpty(fn, 'logits', n);
   checkLabels(fn, labels, n, c);
-  const { lower, upper, tolerance } = fitBounds(fn, options);
   const w = new Float64Array(c);
-  let evaluations = 0;
   let checked = false;
   const pass = async (visit: BlockVisitor): Promise<void> => {
     await forEachBlockInOrder(fn, source, !checked, visit); // finite values, checked on the first pass
@@ -655,7 +751,7 @@ export async function fitTemperatureBlocks(
   const derivatives = async (beta: number): Promise<BetaEval> => {
     const sums = { grad: 0, hess: 0 };
     await pass((block, firstRow, rows) => betaDerivativeSums(block, firstRow, rows, c, labels, beta, w, sums));
-    return { grad: sums.grad / n, hess: sums.hess / n };
+    return betaEvalOf(sums, n);
   };
   const nll = async (temperature: number): Promise<number> => {
     let total = 0;
@@ -664,17 +760,10 @@ export async function fitTemperatureBlocks(
     });
     return total / n;
   };
-  const search = temperatureSearch(lower, upper, tolerance);
-  let step = search.next();
-  while (!step.done) {
-    evaluations++;
-    step = search.next(await derivatives(step.value));
-  }
-  const temperature = step.value;
+  const { temperature, evaluations } = await searchTemperature(fn, options, derivatives);
   const nllBefore = await nll(1);
   const nllAfter = await nll(temperature);
-  evaluations += 2;
-  return { temperature, nllBefore, nllAfter, evaluations };
+  return { temperature, nllBefore, nllAfter, evaluations: evaluations + 2 };
 }
 
 /**

@@ -88,16 +88,17 @@ export function cancelWorkerStart(buffers: SharedCalibrationBuffers): boolean {
   return Atomics.compareExchange(new Int32Array(buffers.control), WORKER_STATE, WORKER_IDLE, WORKER_CANCELLED) === WORKER_IDLE;
 }
 
-function lowerFirstBadRow(control: Int32Array, row: number): void {
-  let seen = Atomics.load(control, FIRST_BAD_ROW);
+/** Lowers the first-bad-row word at `index` of `control` to `row` (atomically; a lower row already there stays). */
+export function lowerFirstBadRow(control: Int32Array, row: number, index = FIRST_BAD_ROW): void {
+  let seen = Atomics.load(control, index);
   while (row < seen) {
-    const was = Atomics.compareExchange(control, FIRST_BAD_ROW, seen, row);
+    const was = Atomics.compareExchange(control, index, seen, row);
     if (was === seen) return;
     seen = was;
   }
 }
 
-function openForReading(file: string, what: string): number {
+export function openForReading(file: string, what: string): number {
   try {
     return openSync(file, 'r');
   } catch (err) {
@@ -105,7 +106,8 @@ function openForReading(file: string, what: string): number {
   }
 }
 
-function readRows(fd: number, into: Buffer, shape: LogitsFileShape, first: number, count: number, what: string, file: string): void {
+/** Rows first .. first + count - 1 of the file into `into` (from its start); an error names the file when it ends early. */
+export function readRows(fd: number, into: Buffer, shape: LogitsFileShape, first: number, count: number, what: string, file: string): void {
   const rowBytes = shape.cols * 4;
   const bytes = count * rowBytes;
   let done = 0;

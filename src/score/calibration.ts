@@ -2,10 +2,11 @@
  * `holoclip score ece | nll | brier | temperature`: calibration of a logits matrix against labels.
  * ece, nll and brier report the same figures (calibrationMetrics) under their own headline value.
  */
-import { CalibrationAccumulator, calibrationMetrics, temperatureScaling, type CalibrationMetrics } from '../metrics/calibration.js';
+import { CalibrationAccumulator, calibrationMetrics, temperatureScaling, type CalibrationMetrics, type TemperatureFit } from '../metrics/calibration.js';
 import { checkNonEmpty, checkTemperature } from '../metrics/softmax.js';
 import { float32MatrixShape, readLabels, requireSameLength } from './inputs.js';
 import { startLogitsScoring } from './parallel-calibration.js';
+import { temperatureScalingOfFile } from './matrix-passes.js';
 import { need } from './definition.js';
 import { absPath, scoreEnvelope, type ScoreMetricDefinition, type ScoreOption } from './definition.js';
 import { labelsOption, logitsOption, readLogitsAndLabels, type LogitsLabelsInputs } from './logits-labels.js';
@@ -77,9 +78,28 @@ export const scoreTemperature: ScoreMetricDefinition<CalibrationInputs> = {
   description: 'fit the temperature that minimises the NLL; ECE before and after',
   options: [logitsOption, labelsOption, binsOption],
   async run(inputs) {
-    const { m, labels } = await readLogitsAndLabels(inputs, 'temperature');
-    // fitTemperature, then calibrationMetrics before and after: one pass each, their NLL being the fit's.
-    const { fit, before, after } = temperatureScaling(m.data, m.rows, m.cols, labels, { numBins: inputs.bins ?? 15 });
+    const numBins = inputs.bins ?? 15;
+    const { fit, before, after } = await temperatureScalingOfFiles(inputs, numBins);
     return scoreEnvelope('temperature', { ...fit, ece_before: before.ece, ece_after: after.ece }, { temperature: 'T = argmin NLL(logits / T), bounded 1-D minimisation' }, { logits: absPath(inputs.logits), labels: absPath(inputs.labels) });
   },
 };
+
+/**
+ * temperatureScaling of the --logits / --labels files: fitTemperature, then calibrationMetrics before and after, one
+ * pass each (their NLL being the fit's). A float32 .npy is read once into shared memory, with every pass shared by
+ * two threads when it is large (matrix-passes.ts); other files are read whole. The same figures either way.
+ */
+async function temperatureScalingOfFiles(inputs: CalibrationInputs, numBins: number): Promise<{ fit: TemperatureFit; before: CalibrationMetrics; after: CalibrationMetrics }> {
+  const logitsFile = need(inputs.logits, '--logits FILE', 'temperature');
+  const shape = await float32MatrixShape(logitsFile);
+  if (shape === null) {
+    const { m, labels } = await readLogitsAndLabels(inputs, 'temperature');
+    return temperatureScaling(m.data, m.rows, m.cols, labels, { numBins });
+  }
+  // The worker thread (large files) starts before the labels are read.
+  return temperatureScalingOfFile(logitsFile, shape, async () => {
+    const labels = await readLabels(need(inputs.labels, '--labels FILE', 'temperature'), shape.cols);
+    requireSameLength({ length: shape.rows }, labels, `${shape.rows} logit rows vs ${labels.length} labels`);
+    return labels;
+  }, numBins);
+}

@@ -27,7 +27,7 @@ import { startModuleWorker } from '../util/module-worker.js';
  * Below this many values one thread is as fast (a worker takes 60-70 ms to start on the 2-core development machine;
  * it joins the claiming when it is up, and is cancelled unused when this thread has finished first).
  */
-const PARALLEL_MIN_VALUES = 4_000_000;
+export const PARALLEL_MIN_VALUES = 4_000_000;
 
 export interface LogitsScoringOptions {
   /** Threads (default: 2 when the machine has two cores). */

@@ -6,8 +6,9 @@
 // - commander, zod and yaml (what start-up needs) are bundled; every other package is left external and imported
 //   from node_modules at run time as before (onnxruntime-node, sharp, transformers.js, vega: native binaries, wasm,
 //   files located beside their modules).
-// - The worker threads' modules are entries of their own (decode-worker.js, calibration-rows-worker.js), beside the
-//   chunks, where util/module-worker.ts looks for them (`./<name>.js` next to the caller's module).
+// - The worker threads' modules are entries of their own (decode-worker.js, calibration-rows-worker.js,
+//   matrix-passes-worker.js), beside the chunks, where util/module-worker.ts looks for them (`./<name>.js` next to
+//   the caller's module).
 // - All outputs sit at dist/bundle/*.js, the same depth as dist/<area>/*.js, so the module-relative paths in
 //   util/version.ts (../../package.json) and models/catalog.ts (../../tools/...) resolve to the same files.
 // - dist/bundle/meta.json is esbuild's metafile: which dist/ modules and packages each output holds
@@ -30,6 +31,7 @@ const ENTRIES = {
   main: 'cli/main.js',
   'decode-worker': 'pipeline/decode-worker.js',
   'calibration-rows-worker': 'score/calibration-rows-worker.js',
+  'matrix-passes-worker': 'score/matrix-passes-worker.js',
 };
 
 for (const rel of Object.values(ENTRIES)) {

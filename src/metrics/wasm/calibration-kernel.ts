@@ -15,7 +15,7 @@ interface KernelExports {
     block: number, rows: number, c: number, labels: number, temperature: number, unit: number,
     scratch: number, outSum: number, outMax: number, outBrier: number, outBest: number,
   ): number;
-  betaRows(block: number, rows: number, c: number, labels: number, beta: number, scratch: number, acc: number): number;
+  betaRowTerms(block: number, rows: number, c: number, labels: number, beta: number, scratch: number, outGrad: number, outHess: number): number;
 }
 
 /** Bytes a pair loop may touch past a buffer's end (kept free after each one), and the alignment of each buffer. */
@@ -57,7 +57,6 @@ interface Layout {
   readonly max: number;
   readonly brier: number;
   readonly best: number;
-  readonly acc: number;
 }
 
 function layout(k: KernelExports, rows: number, cols: number): Layout {
@@ -68,10 +67,9 @@ function layout(k: KernelExports, rows: number, cols: number): Layout {
   const max = sum + aligned(rows * 8);
   const brier = max + aligned(rows * 8);
   const best = brier + aligned(rows * 8);
-  const acc = best + aligned(rows * 4);
-  const end = acc + aligned(16);
+  const end = best + aligned(rows * 4);
   growMemoryTo(k.memory, end);
-  return { rows, cols, block, labels, scratch, sum, max, brier, best, acc };
+  return { rows, cols, block, labels, scratch, sum, max, brier, best };
 }
 
 /**
@@ -147,6 +145,42 @@ export function kernelCalibrationRowTerms(
   return rows;
 }
 
+/** Per-row terms of the temperature fit's derivatives, row r of a call at index r (betaDerivativeRowTerms in ../calibration.ts). */
+export interface KernelBetaTerms {
+  readonly grad: Float64Array;
+  readonly hess: Float64Array;
+}
+
+/**
+ * The temperature fit's per-row derivative terms (betaDerivativeRowTerms in ../calibration.ts) of `rows` rows of logits
+ * (row-major in `block`, labels from `labels[firstRow + r]`, as kernelCalibrationRowTerms takes them), written to
+ * `out`. `block` may be the area kernelBlock gave (scored in place) or any Float32Array (copied in chunks of about
+ * 1 MB). Returns null without the kernel (the caller runs the JS loop), else `rows` or the index of the first row
+ * holding a NaN or an infinity (the terms of the rows before it written).
+ */
+export function kernelBetaRowTerms(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, out: KernelBetaTerms): number | null {
+  const k = kernel.get();
+  if (!k || c > KERNEL_MAX_COLS) return null;
+  const inPlace = block.buffer === k.memory.buffer && block.byteOffset === 0;
+  if (!inPlace && block.buffer === k.memory.buffer) block = block.slice();
+  const chunk = inPlace ? rows : kernelChunkRows(c);
+  const at = layout(k, Math.min(chunk, rows), c);
+  const mem = k.memory.buffer;
+  for (let done = 0; done < rows; ) {
+    const n = Math.min(chunk, rows - done);
+    if (!inPlace) new Float32Array(mem, at.block, n * c).set(block.subarray(done * c, (done + n) * c));
+    const rowLabels = new Int32Array(mem, at.labels, n);
+    for (let r = 0; r < n; r++) rowLabels[r] = labels[firstRow + done + r];
+    // The sum and max areas of calibrationRows hold the two terms here.
+    const scored = k.betaRowTerms(at.block, n, c, at.labels, beta, at.scratch, at.sum, at.max);
+    out.grad.set(new Float64Array(mem, at.sum, scored), done);
+    out.hess.set(new Float64Array(mem, at.max, scored), done);
+    if (scored < n) return done + scored;
+    done += n;
+  }
+  return rows;
+}
+
 /** Running totals of the temperature fit's derivatives (sums over rows, in row order). */
 export interface BetaTotals {
   grad: number;
@@ -154,31 +188,21 @@ export interface BetaTotals {
 }
 
 /**
- * The temperature fit's per-row derivative terms (betaDerivativeSums in ../calibration.ts) of `rows` rows of logits
- * (row-major in `block`, labels from `labels[firstRow + r]`, as kernelCalibrationRowTerms takes them), added in row
- * order to `totals`. Returns false without the kernel (nothing added). The logits must be finite (the caller has
- * checked them).
+ * kernelBetaRowTerms added in row order to `totals` (tests: the kernel against the JS loop). Returns false without
+ * the kernel (nothing added). The logits must be finite.
  */
 export function kernelBetaRows(block: Float32Array, firstRow: number, rows: number, c: number, labels: ArrayLike<number>, beta: number, totals: BetaTotals): boolean {
-  const k = kernel.get();
-  if (!k || c > KERNEL_MAX_COLS) return false;
-  const chunk = kernelChunkRows(c);
-  const at = layout(k, Math.min(chunk, rows), c);
-  const mem = k.memory.buffer;
-  for (let done = 0; done < rows; ) {
-    const n = Math.min(chunk, rows - done);
-    new Float32Array(mem, at.block, n * c).set(block.subarray(done * c, (done + n) * c));
-    const rowLabels = new Int32Array(mem, at.labels, n);
-    for (let r = 0; r < n; r++) rowLabels[r] = labels[firstRow + done + r];
-    const acc = new Float64Array(mem, at.acc, 2);
-    acc[0] = totals.grad;
-    acc[1] = totals.hess;
-    const scored = k.betaRows(at.block, n, c, at.labels, beta, at.scratch, at.acc);
-    if (scored < n) throw new RangeError(`kernelBetaRows: row ${firstRow + done + scored} holds a non-finite value`);
-    totals.grad = acc[0];
-    totals.hess = acc[1];
-    done += n;
+  const terms = { grad: new Float64Array(rows), hess: new Float64Array(rows) };
+  const scored = kernelBetaRowTerms(block, firstRow, rows, c, labels, beta, terms);
+  if (scored === null) return false;
+  if (scored < rows) throw new RangeError(`kernelBetaRows: row ${firstRow + scored} holds a non-finite value`);
+  let { grad, hess } = totals;
+  for (let r = 0; r < rows; r++) {
+    grad += terms.grad[r];
+    hess += terms.hess[r];
   }
+  totals.grad = grad;
+  totals.hess = hess;
   return true;
 }
 

@@ -25,7 +25,7 @@
   (func $expInPlace (export "expInPlace") (param $a i32) (param $n i32) (param $row i32) (param $withDot i32) (result f64)
     (local $end i32) (local $sum f64) (local $dotSum f64) (local $d v128)
     (local $x v128) (local $ax v128) (local $t v128) (local $hi v128) (local $lo v128) (local $r v128) (local $tt v128)
-    (local $c v128) (local $kb v128) (local $k v128) (local $small v128) (local $big v128) (local $y v128)
+    (local $c v128) (local $kb v128) (local $k v128) (local $small v128) (local $big v128) (local $under v128) (local $y v128)
     (local $invln2 v128) (local $half v128) (local $signBit v128) (local $reduceAbove v128) (local $ln2HI v128)
     (local $ln2LO v128) (local $P1 v128) (local $P2 v128) (local $P3 v128) (local $P4 v128) (local $P5 v128)
     (local $one v128) (local $two v128) (local $magic v128) (local $bias v128) (local $plain v128) (local $tiny v128)
@@ -89,17 +89,22 @@
             (i64x2.shl (i64x2.add (local.get $kb) (local.get $bias)) (i32.const 52)))))
         (else
           ;; As fdlibm: y * 2^k, or (y * 2) * 2^1023 for k = 1024, or (y * 2^(k+1000)) * 2^-1000 for k < -1021;
-          ;; here (y * s1) * s2 with s2 = 1 in the first case (a product by 1 is exact).
+          ;; here (y * s1) * s2 with s2 = 1 in the first case (a product by 1 is exact). A lane whose result is +0
+          ;; (x < -745.13..., set below) takes s1 = s2 = 1: its product would underflow, and a product that underflows
+          ;; costs the CPU a microcode assist (about 30 times an ordinary one; such lanes abound at small T).
+          (local.set $under (f64x2.lt (local.get $x) (v128.const f64x2 -7.45133219101941108420e+02 -7.45133219101941108420e+02)))
           (local.set $k (i64x2.sub (local.get $kb) (v128.const i64x2 0x4338000000000000 0x4338000000000000)))
-          (local.set $small (i64x2.lt_s (local.get $k) (v128.const i64x2 -1021 -1021)))
+          (local.set $small (v128.andnot (i64x2.lt_s (local.get $k) (v128.const i64x2 -1021 -1021)) (local.get $under)))
           (local.set $big (i64x2.eq (local.get $k) (v128.const i64x2 1024 1024)))
           (local.set $y (f64x2.mul
             (f64x2.mul (local.get $y)
               (i64x2.shl
                 (i64x2.add
-                  (v128.bitselect (i64x2.add (local.get $k) (v128.const i64x2 1000 1000))
-                    (v128.bitselect (v128.const i64x2 1 1) (local.get $k) (local.get $big))
-                    (local.get $small))
+                  (v128.andnot
+                    (v128.bitselect (i64x2.add (local.get $k) (v128.const i64x2 1000 1000))
+                      (v128.bitselect (v128.const i64x2 1 1) (local.get $k) (local.get $big))
+                      (local.get $small))
+                    (local.get $under))
                   (local.get $bias))
                 (i32.const 52)))
             (v128.bitselect (v128.const f64x2 9.33263618503218878990e-302 9.33263618503218878990e-302)
@@ -115,8 +120,7 @@
           ;; x > 709.78...: +Inf (also x = +Inf); x < -745.13...: +0 (also -Inf); NaN: x + x.
           (local.set $y (v128.bitselect (v128.const f64x2 inf inf) (local.get $y)
             (f64x2.gt (local.get $x) (v128.const f64x2 7.09782712893383973096e+02 7.09782712893383973096e+02))))
-          (local.set $y (v128.bitselect (v128.const f64x2 0 0) (local.get $y)
-            (f64x2.lt (local.get $x) (v128.const f64x2 -7.45133219101941108420e+02 -7.45133219101941108420e+02))))
+          (local.set $y (v128.bitselect (v128.const f64x2 0 0) (local.get $y) (local.get $under)))
           (local.set $y (v128.bitselect (f64x2.add (local.get $x) (local.get $x)) (local.get $y)
             (f64x2.ne (local.get $x) (local.get $x))))))
       (v128.store (local.get $a) (local.get $y))
@@ -261,21 +265,19 @@
         (br $rowLoop)))
     (local.get $rows))
 
-  ;; betaDerivatives (../calibration.ts) for `rows` rows of c float32 logits at `block`, labels at `labels`, beta > 0,
-  ;; the running totals grad and hess (two doubles at `acc`) carried on row by row: per row, max = beta * the row's
-  ;; maximum (= the maximum of beta * v_j: a product by beta > 0 is monotone), e_j = exp(beta * v_j - max), sum and
-  ;; mean = (sum_j e_j v_j) / sum, variance = sum_j (e_j (v_j - mean)) (v_j - mean), each summed in order j = 0 ..;
-  ;; grad += mean - v_label, hess += variance / sum. Scratch: c doubles (+ slack). Returns `rows`, or the index of
-  ;; the first row holding a NaN or an infinity (the totals then hold the rows before it).
-  (func (export "betaRows")
+  ;; betaDerivativeRowTerms (../calibration.ts) for `rows` rows of c float32 logits at `block`, labels at `labels`,
+  ;; beta > 0: per row, max = beta * the row's maximum (= the maximum of beta * v_j: a product by beta > 0 is
+  ;; monotone), e_j = exp(beta * v_j - max), sum and mean = (sum_j e_j v_j) / sum, variance = sum_j (e_j (v_j - mean))
+  ;; (v_j - mean), each summed in order j = 0 ..; outGrad[r] = mean - v_label, outHess[r] = variance / sum (doubles).
+  ;; The caller sums the terms in row order (threads may score the rows). Scratch: c doubles (+ slack). Returns
+  ;; `rows`, or the index of the first row holding a NaN or an infinity (the terms of the rows before it written).
+  (func (export "betaRowTerms")
     (param $block i32) (param $rows i32) (param $c i32) (param $labels i32) (param $beta f64) (param $scratch i32)
-    (param $acc i32) (result i32)
+    (param $outGrad i32) (param $outHess i32) (result i32)
     (local $r i32) (local $row i32) (local $best i32) (local $maxes v128) (local $betas v128) (local $j i32)
     (local $p i32) (local $end i32) (local $sum f64) (local $mean f64) (local $means v128) (local $variance f64)
-    (local $v v128) (local $d v128) (local $grad f64) (local $hess f64)
+    (local $v v128) (local $d v128)
     (local.set $betas (f64x2.splat (local.get $beta)))
-    (local.set $grad (f64.load (local.get $acc)))
-    (local.set $hess (f64.load offset=8 (local.get $acc)))
     (block $done
       (loop $rowLoop
         (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
@@ -312,13 +314,12 @@
           (local.set $j (i32.add (local.get $j) (i32.const 8)))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $variances (i32.lt_u (local.get $p) (local.get $end))))
-        (local.set $grad (f64.add (local.get $grad) (f64.sub (local.get $mean)
+        (f64.store (i32.add (local.get $outGrad) (i32.shl (local.get $r) (i32.const 3))) (f64.sub (local.get $mean)
           (f64.promote_f32 (f32.load (i32.add (local.get $row)
-            (i32.shl (i32.load (i32.add (local.get $labels) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2))))))))
-        (local.set $hess (f64.add (local.get $hess) (f64.div (local.get $variance) (local.get $sum))))
+            (i32.shl (i32.load (i32.add (local.get $labels) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))))))
+        (f64.store (i32.add (local.get $outHess) (i32.shl (local.get $r) (i32.const 3)))
+          (f64.div (local.get $variance) (local.get $sum)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop)))
-    (f64.store (local.get $acc) (local.get $grad))
-    (f64.store offset=8 (local.get $acc) (local.get $hess))
     (local.get $r))
 )
