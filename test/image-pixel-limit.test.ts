@@ -117,3 +117,23 @@ test('peak memory decoding four 8000x8000 PNGs at batch 2 (python mode) stays un
     assert.ok(report.maxRssKiB < 650 * 1024, `peak RSS ${Math.round(report.maxRssKiB / 1024)} MB`);
   });
 });
+
+test('readImageSize: the header sizes read without libvips equal sharp metadata for JPEG and PNG layouts', async () => {
+  const sizes = [[1, 1], [7, 300], [500, 375], [4099, 3]] as const;
+  for (const [width, height] of sizes) {
+    const base = () => sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 90 } } });
+    const encoded: Array<[string, Buffer]> = [
+      ['jpeg 4:2:0', await base().jpeg().toBuffer()],
+      ['jpeg progressive 4:4:4', await base().jpeg({ progressive: true, chromaSubsampling: '4:4:4' }).toBuffer()],
+      ['jpeg grey', await base().greyscale().jpeg().toBuffer()],
+      ['jpeg cmyk', await base().toColourspace('cmyk').jpeg().toBuffer()],
+      ['png rgb', await base().png().toBuffer()],
+      ['png palette', await base().png({ palette: true }).toBuffer()],
+      ['png 16-bit', await base().toColourspace('rgb16').png().toBuffer()],
+    ];
+    for (const [layout, bytes] of encoded) {
+      const meta = await sharp(bytes).metadata();
+      assert.deepEqual(await readImageSize(bytes, `${layout}.img`), { width: meta.width, height: meta.height }, `${layout} ${width}x${height}`);
+    }
+  }
+});

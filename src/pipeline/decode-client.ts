@@ -73,13 +73,14 @@ export class DecodeClient {
     return client;
   }
 
-  decode(items: DecodeRequest['items']): Promise<DecodeResponse> {
+  /** Decodes a batch; `reuse` (a batch buffer the caller is done with) is transferred to the worker to hold it. */
+  decode(items: DecodeRequest['items'], reuse?: ArrayBuffer): Promise<DecodeResponse> {
     if (this.failure) return Promise.reject(this.failure);
     const batchId = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(batchId, { resolve, reject });
-      const req: DecodeRequest = { batchId, items };
-      this.worker.postMessage(req);
+      const req: DecodeRequest = reuse ? { batchId, items, reuse } : { batchId, items };
+      this.worker.postMessage(req, reuse ? [reuse] : []);
     });
   }
 

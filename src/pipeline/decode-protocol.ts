@@ -42,6 +42,11 @@ export interface DecodeRequest {
     readonly source?: DatasetItem['source'];
     readonly depth?: { readonly path: string; readonly key: string | null };
   }>;
+  /**
+   * A batch buffer the main thread is done with (transferred back), for this batch's pixels when it is large enough:
+   * a fresh 19 MB array per batch costs the worker page faults and zeroing, the CPU the model then lacks.
+   */
+  readonly reuse?: ArrayBuffer;
 }
 
 /**
@@ -56,7 +61,7 @@ export type DecodedItem =
 export interface DecodeResponse {
   readonly batchId: number;
   readonly items: DecodedItem[];
-  /** rows x 3 x H x W, rows in the order of the ok items' `row`. */
+  /** items x 3 x H x W: an ok item's pixels at its `row` (its position in the request); a failed item's row is unset. */
   readonly pixels: Float32Array;
 }
 

@@ -57,14 +57,15 @@ try {
 
   port.on('message', (req: DecodeRequest) => {
     void (async () => {
-      const pixels = new Float32Array(req.items.length * pixelsPerImage);
-      let nextRow = 0;
-      const rowOf = new Map<number, number>();
+      const length = req.items.length * pixelsPerImage;
+      const pixels = req.reuse && req.reuse.byteLength >= 4 * length ? new Float32Array(req.reuse, 0, length) : new Float32Array(length);
       // One handle per tar shard for the whole batch: its members are read with positional reads.
       const tars = new TarHandles();
       let items: DecodedItem[];
       try {
-        items = await mapLimit(req.items, init.concurrency, async (item): Promise<DecodedItem> => {
+        // Each image's pixels go to its position in the request, so that the batch is contiguous (one tensor with no
+        // copy) unless an image fails or repeats another; decoding finishes in any order.
+        items = await mapLimit(req.items, init.concurrency, async (item, row): Promise<DecodedItem> => {
           let bytes: Buffer;
           let st: { size: number; mtimeMs: number };
           try {
@@ -92,8 +93,6 @@ try {
                 depthKey = item.depth ? (item.depth.key ?? depth?.key ?? null) : null;
               }
               const key = itemStoreKey({ fileSha256: fileKey, cropBorder, corruption: init.corruption, depthSha256: depthKey });
-              const row = nextRow++;
-              rowOf.set(item.index, row);
               await preprocessor.processInto(input, item.path, pixels, row * pixelsPerImage);
               const result: DecodedItem = { index: item.index, ok: true, key, fileKey, size: st.size, mtimeMs: st.mtimeMs, row, ...(warning ? { warning } : {}) };
               if (collect && width * height >= RELEASE_EARLY_PIXELS) collect();

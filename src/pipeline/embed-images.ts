@@ -19,12 +19,19 @@ import type { EmbeddingSpace } from '../store/embedding-store.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { KeyList } from '../store/packed-keys.js';
 import { mapLimit } from '../util/concurrency.js';
+import { InFlight } from '../util/in-flight.js';
 import { detachedFlat } from '../util/detached-flat.js';
 import type { ProgressSink } from '../util/progress.js';
 import os from 'node:os';
 import { DecodeClient } from './decode-client.js';
 import { DECODE_PIXEL_BUDGET, type DecodeResponse } from './decode-protocol.js';
 import { itemStoreKey } from './item-key.js';
+
+/**
+ * Embedding chunks being written at once. onnxruntime-node's run() blocks this thread, so a chunk's file operations
+ * advance about one step per batch; a handful in flight keeps the writes off the model's path.
+ */
+const MAX_CHUNK_WRITES = 8;
 
 /**
  * Decode worker threads by default. One worker (sharp with libvips' own threads, 4 images in flight) prepares some
@@ -203,6 +210,13 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
       if (failure) throw failure.reason;
     };
     let nextDecoder = 0;
+    // Batch buffers the model is done with, handed back to the workers with the next requests.
+    const spare: ArrayBuffer[] = [];
+    const writes = new InFlight(MAX_CHUNK_WRITES);
+    const closeAll = async (): Promise<void> => {
+      await Promise.all(decoders.map((d) => d.close()));
+    };
+    let closing: Promise<void> | null = null;
     try {
       const requests: Array<Promise<DecodeResponse>> = [];
       let cursor = 0;
@@ -222,6 +236,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
                 depth: depthPath === undefined ? undefined : { path: depthPath, key: key ?? null },
               };
             }),
+            spare.pop(),
           ),
         );
       };
@@ -243,6 +258,11 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
       while (requests.length > 0) {
         const batch = await (requests.shift() as Promise<DecodeResponse>);
         if (cursor < todo.length) request();
+        // The last batch is here: the workers wind down while the model runs it.
+        else if (requests.length === 0 && closing === null) {
+          closing = closeAll();
+          closing.catch(() => {}); // awaited below
+        }
         const rows: number[] = [];
         const newKeys: string[] = [];
         for (const r of batch.items) {
@@ -274,18 +294,24 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
           if (dim !== space.dim) {
             throw new HoloclipError(`${model.imageFile} returned ${dim}-dimensional embeddings, expected ${space.dim}`);
           }
-          await space.appendChunk(newKeys, data);
-          for (const k of newKeys) pendingKeys.delete(k);
+          // The chunk's file operations (write, fsync, rename) run in the thread pool while the next batch runs
+          // through the model; its keys count as embedded (pendingKeys) until it is in the space.
+          await writes.add(space.appendChunk(newKeys, data).then(() => {
+            for (const k of newKeys) pendingKeys.delete(k);
+          }));
           inferred += n;
         }
+        spare.push(batch.pixels.buffer as ArrayBuffer);
         progress.update(cached + processed);
         if (performance.now() - lastSave > saveEvery) {
           await hashIndex.save();
           lastSave = performance.now();
         }
       }
+      await writes.drain();
     } finally {
-      await Promise.all(decoders.map((d) => d.close()));
+      await writes.settle();
+      await (closing ?? closeAll());
     }
   }
   await hashIndex.save();
