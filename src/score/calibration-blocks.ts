@@ -34,20 +34,16 @@ const WORKER_IDLE = 0;
 const WORKER_STARTED = 1;
 const WORKER_CANCELLED = 2;
 
-/** What the threads share: plain SharedArrayBuffers, so they can be posted to a worker. */
-export interface SharedCalibrationBuffers {
-  readonly control: SharedArrayBuffer;
+/** The calibration terms of every row, in memory every thread shares (plain SharedArrayBuffers, so they can be posted to a worker). */
+export interface CalibrationTermBuffers {
   readonly confidences: SharedArrayBuffer;
   readonly correct: SharedArrayBuffer;
   readonly nll: SharedArrayBuffer;
   readonly brier: SharedArrayBuffer;
 }
 
-export function sharedCalibrationBuffers(rows: number): SharedCalibrationBuffers {
-  const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
-  new Int32Array(control)[FIRST_BAD_ROW] = rows;
+export function calibrationTermBuffers(rows: number): CalibrationTermBuffers {
   return {
-    control,
     confidences: new SharedArrayBuffer(rows * 8),
     correct: new SharedArrayBuffer(rows),
     nll: new SharedArrayBuffer(rows * 8),
@@ -55,13 +51,25 @@ export function sharedCalibrationBuffers(rows: number): SharedCalibrationBuffers
   };
 }
 
-export function sharedTerms(buffers: SharedCalibrationBuffers): CalibrationRowTerms {
+/** Views of the shared terms (calibrationRowTerms writes them, CalibrationAccumulator.addRowTerms sums them). */
+export function sharedTerms(buffers: CalibrationTermBuffers): CalibrationRowTerms {
   return {
     confidences: new Float64Array(buffers.confidences),
     correct: new Uint8Array(buffers.correct),
     nll: new Float64Array(buffers.nll),
     brier: new Float64Array(buffers.brier),
   };
+}
+
+/** What the threads of one scoring share: the terms and the control words. */
+export interface SharedCalibrationBuffers extends CalibrationTermBuffers {
+  readonly control: SharedArrayBuffer;
+}
+
+export function sharedCalibrationBuffers(rows: number): SharedCalibrationBuffers {
+  const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+  new Int32Array(control)[FIRST_BAD_ROW] = rows;
+  return { control, ...calibrationTermBuffers(rows) };
 }
 
 /** The first row holding a non-finite value once every thread has stopped; `rows` when there is none. */

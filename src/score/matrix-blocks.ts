@@ -10,9 +10,9 @@
  */
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
-import { betaDerivativeRowTerms, fastCalibrationRowTerms, type BetaRowTerms, type CalibrationRowTerms } from '../metrics/calibration.js';
+import { betaDerivativeRowTerms, fastCalibrationRowTerms, type BetaRowTerms } from '../metrics/calibration.js';
 import { kernelBlock } from '../metrics/wasm/calibration-kernel.js';
-import { lowerFirstBadRow, readRows, type LogitsFileShape } from './calibration-blocks.js';
+import { calibrationTermBuffers, lowerFirstBadRow, readRows, sharedTerms, type CalibrationTermBuffers, type LogitsFileShape } from './calibration-blocks.js';
 
 /** Passes a scoring may run: the search's evaluations (2 + at most 200) and the metrics before and after, with room. */
 export const MAX_PASSES = 256;
@@ -25,13 +25,9 @@ const PASS_OPEN = 0;
 const PASS_JOINED = 1;
 const PASS_CLOSED = 2;
 
-/** What the threads share: plain SharedArrayBuffers, so they can be posted to a worker. */
-export interface SharedMatrixBuffers {
+/** What the threads share: the calibration terms, the derivative terms and the control words (plain SharedArrayBuffers, so they can be posted to a worker). */
+export interface SharedMatrixBuffers extends CalibrationTermBuffers {
   readonly control: SharedArrayBuffer;
-  readonly confidences: SharedArrayBuffer;
-  readonly correct: SharedArrayBuffer;
-  readonly nll: SharedArrayBuffer;
-  readonly brier: SharedArrayBuffer;
   readonly grad: SharedArrayBuffer;
   readonly hess: SharedArrayBuffer;
 }
@@ -39,15 +35,7 @@ export interface SharedMatrixBuffers {
 export function sharedMatrixBuffers(rows: number): SharedMatrixBuffers {
   const control = new SharedArrayBuffer((1 + 2 * MAX_PASSES) * 4);
   new Int32Array(control)[FIRST_BAD_ROW] = rows;
-  return {
-    control,
-    confidences: new SharedArrayBuffer(rows * 8),
-    correct: new SharedArrayBuffer(rows),
-    nll: new SharedArrayBuffer(rows * 8),
-    brier: new SharedArrayBuffer(rows * 8),
-    grad: new SharedArrayBuffer(rows * 8),
-    hess: new SharedArrayBuffer(rows * 8),
-  };
+  return { control, ...calibrationTermBuffers(rows), grad: new SharedArrayBuffer(rows * 8), hess: new SharedArrayBuffer(rows * 8) };
 }
 
 /** One pass: the derivative terms at `beta`, or the calibration terms at `temperature`. */
@@ -72,15 +60,6 @@ export type MatrixPassesMessage = { readonly labels: Int32Array } | { readonly p
 
 /** The worker's reply to a pass it joined (it sends none for a pass it did not join). */
 export type MatrixPassesReply = { readonly pass: number; readonly ok: true; readonly rows: number } | { readonly pass: number; readonly ok: false; readonly error: string };
-
-export function sharedRowTerms(buffers: SharedMatrixBuffers): CalibrationRowTerms {
-  return {
-    confidences: new Float64Array(buffers.confidences),
-    correct: new Uint8Array(buffers.correct),
-    nll: new Float64Array(buffers.nll),
-    brier: new Float64Array(buffers.brier),
-  };
-}
 
 export function sharedBetaTerms(buffers: SharedMatrixBuffers): BetaRowTerms {
   return { grad: new Float64Array(buffers.grad), hess: new Float64Array(buffers.hess) };
@@ -156,7 +135,7 @@ export function runPassBlocks(
   const control = new Int32Array(buffers.control);
   const next = nextBlockWord(pass);
   const scratch = new Float64Array(cols);
-  const rowTerms = sharedRowTerms(buffers);
+  const rowTerms = sharedTerms(buffers);
   const betaTerms = sharedBetaTerms(buffers);
   let scoredRows = 0;
   for (;;) {

@@ -29,7 +29,7 @@ import {
   type TemperatureFit,
 } from '../metrics/calibration.js';
 import { checkNonEmpty } from '../metrics/softmax.js';
-import { blockRowsFor, nonFiniteRowError, openForReading, type LogitsFileShape } from './calibration-blocks.js';
+import { blockRowsFor, nonFiniteRowError, openForReading, sharedTerms, type LogitsFileShape } from './calibration-blocks.js';
 import {
   BlockReader,
   closePass,
@@ -38,7 +38,6 @@ import {
   runPassBlocks,
   sharedBetaTerms,
   sharedMatrixBuffers,
-  sharedRowTerms,
   type MatrixPass,
   type MatrixPassesMessage,
   type MatrixPassesReply,
@@ -152,7 +151,7 @@ export function startMatrixPasses(file: string, shape: LogitsFileShape, options:
   return {
     shape,
     betaTerms: sharedBetaTerms(buffers),
-    rowTerms: sharedRowTerms(buffers),
+    rowTerms: sharedTerms(buffers),
     setLabels(all) {
       labels = all;
       link?.thread.postMessage({ labels: all } satisfies MatrixPassesMessage);
