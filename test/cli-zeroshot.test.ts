@@ -10,6 +10,7 @@ import path from 'node:path';
 import { readNpy } from '../src/store/npy.js';
 import { BIN, makeImageFolder, runCli, writeTestImage } from './helpers/cli.js';
 import { fixtureDir, readReference } from './helpers/fixtures.js';
+import { decodeWaitNote } from '../src/tasks/zeroshot/summary.js';
 
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'holoclip-e2e-'));
 const readResult = async (dir: string) => JSON.parse(await fs.readFile(path.join(dir, 'result.json'), 'utf8')) as Record<string, any>;
@@ -50,6 +51,7 @@ test('eval zeroshot writes result.json, predictions.jsonl, logits.npy; a rerun d
   assert.match(r.conventions.template_aggregation, /mean/);
   assert.match(r.conventions.preprocess, /shortest_edge=72/);
   assert.ok(typeof r.timing.total_s === 'number');
+  assert.ok(r.timing.decode_wait_s >= 0 && r.timing.decode_wait_s <= r.timing.embed_s, `decode_wait_s ${r.timing.decode_wait_s} of embed_s ${r.timing.embed_s}`);
 
   const preds = await readPredictions(out);
   assert.equal(preds.length, 18);
@@ -276,4 +278,11 @@ test('a run killed half-way resumes where it stopped', async () => {
   let maxDiff = 0;
   for (let i = 0; i < da.length; i++) maxDiff = Math.max(maxDiff, Math.abs(da[i] - db[i]));
   assert.ok(maxDiff < 1e-4, `resumed vs clean logits differ by ${maxDiff}`);
+});
+
+test('eval zeroshot summary: a model that waited over a tenth of the stage for decoding is told to add decode workers', () => {
+  const conventions = { decode_workers: '1 (of 16 cores)' };
+  assert.equal(decodeWaitNote({ timing: { embed_s: 10, decode_wait_s: 1 }, conventions }), '');
+  assert.equal(decodeWaitNote({ timing: { embed_s: 0, decode_wait_s: 0 }, conventions }), '');
+  assert.equal(decodeWaitNote({ timing: { embed_s: 10, decode_wait_s: 6.04 }, conventions }), '; the model waited 6.0 s (60%) for decoded images: more --decode-workers (now 1 (of 16 cores)) would help');
 });

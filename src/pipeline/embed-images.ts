@@ -104,7 +104,11 @@ export interface EmbedImagesResult {
    * Wall seconds: the cache lookup; decoding and embedding (model loading excluded); loading a new model to probe
    * its dimension (0 when the space existed), which overlaps the first batches' decoding.
    */
-  readonly seconds: { lookup: number; embed: number; modelLoad: number };
+  /**
+   * `decodeWait`: of `embed`, the time the model waited for decoded batches (the first included). A large share
+   * means decoding starves the model (a GPU, typically): more decode workers help.
+   */
+  readonly seconds: { lookup: number; embed: number; modelLoad: number; decodeWait: number };
   /** What decoded plain JPEGs (decode-protocol.ts WorkerMessage); null when no image was decoded or not applicable. */
   readonly jpegDecoder: string | null;
 }
@@ -189,6 +193,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const { outputHeight: h, outputWidth: w } = preprocessor;
   const pixelsPerImage = 3 * h * w;
   let inferred = 0;
+  let decodeWaitMs = 0;
   let jpegDecoder: string | null = null;
   const pendingKeys = new Set<string>();
   let lastSave = performance.now();
@@ -256,7 +261,9 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
       const space = ready;
       let processed = 0;
       while (requests.length > 0) {
+        const tWait = performance.now();
         const batch = await (requests.shift() as Promise<DecodeResponse>);
+        decodeWaitMs += performance.now() - tWait;
         if (cursor < todo.length) request();
         // The last batch is here: the workers wind down while the model runs it.
         else if (requests.length === 0 && closing === null) {
@@ -333,7 +340,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     failures,
     inferred,
     cached,
-    seconds: { lookup: (tLookup - t0) / 1000, embed: (tEmbed - tLookup - modelLoadMs) / 1000, modelLoad: modelLoadMs / 1000 },
+    seconds: { lookup: (tLookup - t0) / 1000, embed: (tEmbed - tLookup - modelLoadMs) / 1000, modelLoad: modelLoadMs / 1000, decodeWait: decodeWaitMs / 1000 },
     jpegDecoder,
   };
 }

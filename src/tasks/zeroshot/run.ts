@@ -67,6 +67,8 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
         classifier_s: (tClassifier - tOpened) / 1000,
         metrics_s: (tEnd - tEmbedded) / 1000,
         images_per_s: set.inferred > 0 ? set.inferred / set.seconds.embed : null,
+        // Of embed_s, the time the model waited for decoded images (src/pipeline/embed-images.ts).
+        decode_wait_s: set.seconds.decodeWait,
         batch_size: options.batchSize,
         threads: ctx.model.threads,
       },
