@@ -52,3 +52,40 @@ test('launch: a worker that cannot start rejects ready and the batches with its 
     }
   });
 });
+
+test('decode: each image at its position in the request (a failed one leaves its row), a handed-back buffer holds the next batch', async () => {
+  await withTempDir(async (dir) => {
+    await fs.writeFile(path.join(dir, 'preprocessor_config.json'), JSON.stringify(CLIP_VIT_B32));
+    await fs.writeFile(path.join(dir, 'config.json'), '{}');
+    const files: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      // Sizes that decode in different times, so with 4 in flight they finish out of order.
+      const f = path.join(dir, `img${i}.png`);
+      const w = 400 - 90 * i;
+      await sharp(Buffer.alloc(w * 300 * 3, 50 * i + 10), { raw: { width: w, height: 300, channels: 3 } }).png().toFile(f);
+      files.push(f);
+    }
+    const plane = 3 * 224 * 224;
+    const client = await DecodeClient.start({ modelDir: dir, mode: 'python', concurrency: 4 });
+    try {
+      const request = files.map((p, index) => ({ index, path: p }));
+      const alone = await Promise.all(files.map((p, index) => client.decode([{ index, path: p }])));
+      const first = await client.decode([request[0], { index: 9, path: path.join(dir, 'absent.png') }, ...request.slice(1)]);
+      assert.deepEqual(first.items.map((r) => (r.ok ? r.row : null)), [0, null, 2, 3, 4]);
+      for (let i = 0; i < 4; i++) {
+        const row = i === 0 ? 0 : i + 1;
+        assert.deepEqual(first.pixels.subarray(row * plane, (row + 1) * plane), alone[i].pixels, `image ${i}`);
+      }
+      // The buffer handed back is transferred (detached here) and holds the next, smaller batch.
+      const buffer = first.pixels.buffer as ArrayBuffer;
+      const second = await client.decode(request.slice(2).reverse(), buffer);
+      assert.equal(buffer.byteLength, 0, 'transferred to the worker');
+      assert.equal(second.pixels.buffer.byteLength, 5 * plane * 4, 'the same allocation came back');
+      assert.equal(second.pixels.length, 2 * plane);
+      assert.deepEqual(second.pixels.subarray(0, plane), alone[3].pixels);
+      assert.deepEqual(second.pixels.subarray(plane, 2 * plane), alone[2].pixels);
+    } finally {
+      await client.close();
+    }
+  });
+});
