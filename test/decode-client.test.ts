@@ -13,16 +13,22 @@ import { DecodeClient } from '../src/pipeline/decode-client.js';
 import { CLIP_VIT_B32 } from './helpers/image-fixtures.js';
 import { withTempDir } from './helpers/temp-dir.js';
 
+/** A model folder (CLIP ViT-B/32 preprocessing) in `dir` and one flat-colour PNG per shape; returns the PNGs' paths. */
+async function modelFolderWithImages(dir: string, shapes: ReadonlyArray<{ width: number; height: number; value: number }>): Promise<string[]> {
+  await fs.writeFile(path.join(dir, 'preprocessor_config.json'), JSON.stringify(CLIP_VIT_B32));
+  await fs.writeFile(path.join(dir, 'config.json'), '{}');
+  const files: string[] = [];
+  for (const [i, { width, height, value }] of shapes.entries()) {
+    const f = path.join(dir, `img${i}.png`);
+    await sharp(Buffer.alloc(width * height * 3, value), { raw: { width, height, channels: 3 } }).png().toFile(f);
+    files.push(f);
+  }
+  return files;
+}
+
 test('launch: batches sent before the worker is ready are decoded when it is', async () => {
   await withTempDir(async (dir) => {
-    await fs.writeFile(path.join(dir, 'preprocessor_config.json'), JSON.stringify(CLIP_VIT_B32));
-    await fs.writeFile(path.join(dir, 'config.json'), '{}');
-    const files: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const f = path.join(dir, `img${i}.png`);
-      await sharp(Buffer.alloc(40 * 30 * 3, 40 * i), { raw: { width: 40, height: 30, channels: 3 } }).png().toFile(f);
-      files.push(f);
-    }
+    const files = await modelFolderWithImages(dir, [0, 1, 2].map((i) => ({ width: 40, height: 30, value: 40 * i })));
     const client = DecodeClient.launch({ modelDir: dir, mode: 'python', concurrency: 2 });
     try {
       const batches = [client.decode(files.slice(0, 2).map((p, index) => ({ index, path: p }))), client.decode([{ index: 2, path: files[2] }])];
@@ -55,16 +61,8 @@ test('launch: a worker that cannot start rejects ready and the batches with its 
 
 test('decode: each image at its position in the request (a failed one leaves its row), a handed-back buffer holds the next batch', async () => {
   await withTempDir(async (dir) => {
-    await fs.writeFile(path.join(dir, 'preprocessor_config.json'), JSON.stringify(CLIP_VIT_B32));
-    await fs.writeFile(path.join(dir, 'config.json'), '{}');
-    const files: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      // Sizes that decode in different times, so with 4 in flight they finish out of order.
-      const f = path.join(dir, `img${i}.png`);
-      const w = 400 - 90 * i;
-      await sharp(Buffer.alloc(w * 300 * 3, 50 * i + 10), { raw: { width: w, height: 300, channels: 3 } }).png().toFile(f);
-      files.push(f);
-    }
+    // Sizes that decode in different times, so with 4 in flight they finish out of order.
+    const files = await modelFolderWithImages(dir, [0, 1, 2, 3].map((i) => ({ width: 400 - 90 * i, height: 300, value: 50 * i + 10 })));
     const plane = 3 * 224 * 224;
     const client = await DecodeClient.start({ modelDir: dir, mode: 'python', concurrency: 4 });
     try {

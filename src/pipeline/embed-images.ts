@@ -102,11 +102,9 @@ export interface EmbedImagesResult {
   readonly cached: number;
   /**
    * Wall seconds: the cache lookup; decoding and embedding (model loading excluded); loading a new model to probe
-   * its dimension (0 when the space existed), which overlaps the first batches' decoding.
-   */
-  /**
-   * `decodeWait`: of `embed`, the time the model waited for decoded batches (the first included). A large share
-   * means decoding starves the model (a GPU, typically): more decode workers help.
+   * its dimension (0 when the space existed), which overlaps the first batches' decoding; `decodeWait`: of `embed`,
+   * the time the model waited for decoded batches (the first included). A large share means decoding starves the
+   * model (a GPU, typically): more decode workers help.
    */
   readonly seconds: { lookup: number; embed: number; modelLoad: number; decodeWait: number };
   /** What decoded plain JPEGs (decode-protocol.ts WorkerMessage); null when no image was decoded or not applicable. */
