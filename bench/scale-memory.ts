@@ -8,10 +8,12 @@
  * /proc every 100 ms, and the process's own peak (VmHWM) is recorded at exit. Printed per command: wall
  * time, images/s, peak RSS, and the heap / array-buffer split at the sampled peak; then what the outputs themselves
  * take (the logits N x classes, the embeddings N x dim, as float32) next to the growth of peak RSS from N/10 to N.
- * `--warm-only` reruns only the warm commands, at both sizes, in the stores a `--keep` run left.
+ * `--warm-only` reruns only the warm commands, at both sizes, in the stores a `--keep` run left; `--reps R` runs each
+ * R times, and `--against DIR` alternates every run with the CLI of another checkout (built: `npm run build` there),
+ * A B A B, so that a busy machine biases neither side; each side's median and range are printed.
  *
  *   npm run bench:scale [-- --images 100000] [--model models/zoo/base] [--threads 2] [--tasks zeroshot,calibration,ood]
- *                       [--no-warm] [--keep] [--warm-only]
+ *                       [--no-warm] [--keep] [--warm-only [--reps R] [--against DIR]]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
@@ -88,12 +90,12 @@ const preload = `data:text/javascript,${encodeURIComponent(
   ].join('\n'),
 )}`;
 
-async function measure(label: string, args: string[], work: string): Promise<Measured> {
+async function measure(label: string, args: string[], work: string, cli: string = root): Promise<Measured> {
   const rssFile = path.join(work, `${label}.maxrss`);
   const memLog = path.join(work, `${label}.memlog.jsonl`);
   await fs.rm(memLog, { force: true });
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', preload, path.join(root, 'bin', 'holoclip.js'), ...args], {
+  const child = spawn(process.execPath, ['--import', preload, path.join(cli, 'bin', 'holoclip.js'), ...args], {
     cwd: root,
     env: { ...process.env, HOLOCLIP_BENCH_RSS: rssFile, HOLOCLIP_BENCH_MEMLOG: memLog },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -152,13 +154,41 @@ const row = (label: string, images: number, m: Measured) => {
 // --warm-only: the warm runs alone, at both sizes, in the stores an earlier `--keep` run left (no model inference: what
 // grows with N is then only what the commands hold per image).
 const warmOnly = flag('--warm-only');
+const reps = Number(arg('--reps', '1'));
+if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer, got ${arg('--reps', '')}`);
+const against = arg('--against', '');
+if ((against !== '' || reps > 1) && !warmOnly) throw new Error('--reps and --against go with --warm-only');
+const clis = [{ name: 'this checkout', dir: root }];
+if (against !== '') {
+  const dir = path.resolve(against);
+  if (!existsSync(path.join(dir, 'dist', 'cli', 'main.js'))) throw new Error(`--against ${dir}: no built CLI there (dist/cli/main.js); run \`npm run build\` in it`);
+  clis.push({ name: dir, dir });
+}
 const warmPeaks = new Map<string, number>();
+/** --warm-only: every run's peak, by CLI, task and size. */
+const runs = new Map<string, number[]>();
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 for (const n of sizes) {
   const data = datasets.get(n)?.dir as string;
   const work = path.join(cache, `run-${n}`);
   const store = path.join(work, 'store');
   if (warmOnly) {
     if (!existsSync(store)) throw new Error(`--warm-only needs ${store} from an earlier run with --keep`);
+    for (const task of tasks) {
+      for (let rep = 0; rep < reps; rep++) {
+        for (const cli of clis) {
+          const m = await measure(`${task}-${n}-warm`, commandArgs(task, data, store, path.join(work, 'out')), work, cli.dir);
+          const peak = Math.max(m.sampledPeak, m.maxRss);
+          const key = `${cli.name}|${task}|${n}`;
+          runs.set(key, [...(runs.get(key) ?? []), peak]);
+          row(`${task} ${n} warm${clis.length > 1 ? ` ${cli === clis[0] ? 'A' : 'B'}` : ''}`, n, m);
+        }
+      }
+    }
+    continue;
   } else {
     await fs.rm(work, { recursive: true, force: true });
     await fs.mkdir(work, { recursive: true });
@@ -179,6 +209,16 @@ for (const n of sizes) {
 }
 
 const [small, big] = sizes;
+if (warmOnly) {
+  log(`\nwarm runs, peak RSS: median (range) of ${reps}${clis.length > 1 ? ', A = this checkout and B = ' + clis[1].name + ' alternated' : ''}`);
+  for (const task of tasks) {
+    for (const cli of clis) {
+      const at = (n: number) => runs.get(`${cli.name}|${task}|${n}`) ?? [];
+      const show = (xs: readonly number[]) => `${mb(median(xs))} (${mb(Math.min(...xs))}-${mb(Math.max(...xs))})`;
+      log(`  ${task.padEnd(12)} ${clis.length > 1 ? (cli === clis[0] ? 'A' : 'B') : ''} ${small}: ${show(at(small))}, ${big}: ${show(at(big))}; growth ${mb(median(at(big)) - median(at(small)))}`);
+    }
+  }
+}
 log(`\nper-image outputs (float32), scored and written block by block (never held whole): logits ${classes} classes x 4 B, embeddings ${dim} x 4 B`);
 for (const n of sizes) log(`  N = ${n}: logits ${mb(n * classes * 4)}, embeddings ${mb(n * dim * 4)}, together ${mb(n * (classes + dim) * 4)}`);
 for (const [kind, found] of [['cold', peaks], ['warm', warmPeaks]] as const) {

@@ -82,13 +82,13 @@ test('ObjectNet: any-of scoring over the mapped ImageNet classes, 2-pixel border
     const logits = (await readNpy(path.join(work, 'run', 'logits.npy'))).data as Float32Array;
     const c = r.dataset.num_classes as number;
     let correct = 0;
-    ds.items.forEach((item, i) => {
+    [...ds.items].forEach((item, i) => {
       let best = 0;
       for (let j = 1; j < c; j++) if (logits[i * c + j] > logits[i * c + best]) best = j;
       if ((item.labels ?? [item.label]).includes(best)) correct++;
     });
     assert.equal(r.metrics.top1, correct / 4);
-    assert.ok(ds.items.find((it) => it.id.includes('alarm_clock'))?.labels?.length === 2, 'alarm clock: analog or digital clock');
+    assert.ok([...ds.items].find((it) => it.id.includes('alarm_clock'))?.labels?.length === 2, 'alarm clock: analog or digital clock');
 
     // The same data in a suite, by `{ type, path }`.
     await fs.writeFile(

@@ -55,7 +55,7 @@ async function junk(root: string, folder: string): Promise<void> {
   await writeFile(path.join(dir, '._x.png'), '');
   await writeFile(path.join(dir, 'notes.txt'), 'x');
 }
-const labelsById = (ds: Dataset) => Object.fromEntries(ds.items.map((it) => [it.id, it.label]));
+const labelsById = (ds: Dataset) => Object.fromEntries(Array.from(ds.items, (it) => [it.id, it.label]));
 
 test('resources: 1000 wnids in index order with CLIP_benchmark names', async () => {
   const inet = await imagenetClasses(OPTIONS);
@@ -76,8 +76,8 @@ test('imagenet-v2: label = folder number (folder "10" is class 10 though it sort
     assert.equal(ds.classnames.length, 1000);
     assert.equal(ds.classnames[10], 'brambling');
     assert.deepEqual(labelsById(ds), { '0/a.jpeg': 0, '2/b.jpeg': 2, '10/c.jpeg': 10, '10/d.jpeg': 10, '999/e.jpeg': 999 });
-    assert.deepEqual(ds.items.map((it) => it.id), ['0/a.jpeg', '2/b.jpeg', '10/c.jpeg', '10/d.jpeg', '999/e.jpeg']);
-    assert.deepEqual(ds.items.map((it) => it.index), [0, 1, 2, 3, 4]);
+    assert.deepEqual(Array.from(ds.items, (it) => it.id), ['0/a.jpeg', '2/b.jpeg', '10/c.jpeg', '10/d.jpeg', '999/e.jpeg']);
+    assert.deepEqual(Array.from(ds.items, (it) => it.index), [0, 1, 2, 3, 4]);
     assert.equal(ds.skipped.hidden, 2);
     assert.equal(ds.skipped.nonImage, 1);
     assert.equal(ds.adapter?.type, 'imagenet-v2');
@@ -149,7 +149,7 @@ test('imagenet-val: wnid folders or flat folder + LOC_val_solution.csv next to i
     );
     const ds = await openImagenetVal(flat, OPTIONS);
     assert.equal(ds.classnames.length, 1000);
-    assert.deepEqual(ds.items.map((it) => [it.id, it.label]), [['ILSVRC2012_val_00000001.JPEG', 281], ['ILSVRC2012_val_00000002.JPEG', 1]]);
+    assert.deepEqual(Array.from(ds.items, (it) => [it.id, it.label]), [['ILSVRC2012_val_00000001.JPEG', 281], ['ILSVRC2012_val_00000002.JPEG', 1]]);
     assert.deepEqual({ hidden: ds.skipped.hidden, nonImage: ds.skipped.nonImage }, { hidden: 1, nonImage: 1 });
     assert.equal(ds.adapter?.notes?.solutionCsv, path.join(dir, 'LOC_val_solution.csv'));
     assert.equal(ds.adapter?.notes?.csvRowsWithoutImage, 1);
@@ -189,7 +189,7 @@ test('objectnet: overlapping classes only, any-of labels over the 125-class head
     assert.deepEqual([analog, digital, banana], [0, 23, 122]);
     assert.equal(ds.classnames[analog], 'analog clock');
     assert.equal(ds.classnames[banana], 'banana');
-    assert.deepEqual(ds.items.map((it) => [it.id, it.label, it.labels]), [
+    assert.deepEqual(Array.from(ds.items, (it) => [it.id, it.label, it.labels]), [
       ['alarm_clock/1.png', analog, [analog, digital]],
       ['alarm_clock/2.png', analog, [analog, digital]],
       ['banana/3.png', banana, [banana]],
@@ -207,8 +207,8 @@ test('objectnet: class folders directly under the root', () =>
     await images(dir, ['helmet/a.png']);
     const ds = await openObjectnet(dir, OPTIONS);
     assert.equal(ds.items.length, 1);
-    assert.equal(ds.items[0].labels?.length, 2);
-    assert.deepEqual(ds.items[0].labels?.map((l) => ds.classnames[l]), ['crash helmet', 'football helmet']);
+    assert.equal(ds.items.get(0).labels?.length, 2);
+    assert.deepEqual(ds.items.get(0).labels?.map((l) => ds.classnames[l]), ['crash helmet', 'football helmet']);
   }));
 
 test('imagenet-d-folders: union of category folders over subsets; one subset folder alone (the former protocol, by name)', () =>
@@ -238,7 +238,7 @@ test('ood-images: any folder tree, unlabelled, junk skipped', () =>
     await images(dir, ['iNaturalist/images/a.jpg', 'iNaturalist/images/sub/b.jpg']);
     await junk(dir, 'iNaturalist/images');
     const ds = await openOodImages(path.join(dir, 'iNaturalist'), OPTIONS);
-    assert.deepEqual(ds.items.map((it) => [it.id, it.label]), [['images/a.jpg', -1], ['images/sub/b.jpg', -1]]);
+    assert.deepEqual(Array.from(ds.items, (it) => [it.id, it.label]), [['images/a.jpg', -1], ['images/sub/b.jpg', -1]]);
     assert.equal(ds.kind, 'images');
     assert.equal(ds.adapter?.type, 'ood-images');
     assert.deepEqual({ hidden: ds.skipped.hidden, nonImage: ds.skipped.nonImage }, { hidden: 1, nonImage: 1 });
@@ -262,8 +262,8 @@ test('karpathy: split filtering, captions, COCO filepath and Flickr image folder
     );
     await images(dir, ['flickr30k-images/1.jpg', 'flickr30k-images/2.jpg', 'flickr30k-images/3.jpg', 'flickr30k-images/4.jpg']);
     const test1 = await openKarpathy(dir, OPTIONS);
-    assert.deepEqual(test1.dataset.items.map((it) => it.id), ['2.jpg', '4.jpg']);
-    assert.equal(test1.dataset.items[1].path, path.join(dir, 'flickr30k-images', '4.jpg'));
+    assert.deepEqual(Array.from(test1.dataset.items, (it) => it.id), ['2.jpg', '4.jpg']);
+    assert.equal(test1.dataset.items.get(1).path, path.join(dir, 'flickr30k-images', '4.jpg'));
     assert.deepEqual(test1.captions, ['a dog runs', 'a dog plays', 'two cats']);
     assert.deepEqual([...test1.textImage], [0, 0, 1]);
     assert.equal(test1.dataset.kind, 'captions');
@@ -281,7 +281,7 @@ test('karpathy: split filtering, captions, COCO filepath and Flickr image folder
     await assert.rejects(openKarpathy(coco, OPTIONS), isHoloclipError(/cannot find image val2014\/COCO_val2014_000000000042\.jpg/));
     await images(coco, ['val2014/COCO_val2014_000000000042.jpg']);
     const c = await openKarpathy(coco, OPTIONS);
-    assert.equal(c.dataset.items[0].id, 'val2014/COCO_val2014_000000000042.jpg');
+    assert.equal(c.dataset.items.get(0).id, 'val2014/COCO_val2014_000000000042.jpg');
     assert.equal(c.captions.length, 6);
   }));
 

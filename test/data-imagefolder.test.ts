@@ -46,7 +46,7 @@ test('imagefolder: labels follow sorted folder names; items recursive, sorted, P
     assert.deepEqual(ds.classnames, ['Zebra', 'cat', 'dog', 'empty-class']);
     assert.equal(ds.classnamesSource, 'folder names');
     assert.deepEqual(
-      ds.items.map((i) => [i.index, i.id, i.label]),
+      Array.from(ds.items, (i) => [i.index, i.id, i.label]),
       [
         [0, 'Zebra/x.bmp', 0],
         [1, 'cat/a.tif', 1],
@@ -95,7 +95,7 @@ test('imagefolder: symlinked class folders are followed and symlink loops do not
     await symlink(path.join(dir, 'data', 'a'), path.join(dir, 'data', 'a', 'loop'));
     const ds = await openDataset({ path: path.join(dir, 'data') });
     assert.deepEqual(ds.classnames, ['a', 'b']);
-    assert.deepEqual(ds.items.map((i) => i.id), ['a/one.jpg', 'b/x.jpg']);
+    assert.deepEqual(Array.from(ds.items, (i) => i.id), ['a/one.jpg', 'b/x.jpg']);
   }));
 
 const PYTHON = '/usr/bin/python3';
@@ -120,5 +120,5 @@ test('imagefolder: same order as torchvision ImageFolder (find_classes + make_da
     ].join('\n');
     const expected = JSON.parse(execFileSync(PYTHON, ['-c', script, dir], { encoding: 'utf8' })) as Array<[string, number]>;
     const ds = await openDataset({ path: dir });
-    assert.deepEqual(ds.items.map((i) => [i.id, i.label]), expected);
+    assert.deepEqual(Array.from(ds.items, (i) => [i.id, i.label]), expected);
   }));

@@ -30,7 +30,7 @@ test('jsonl: relative and absolute paths, blank lines, extra fields; files are n
     assert.equal(ds.source, manifest);
     assert.deepEqual(ds.classnames, ['cat', 'dog', 'emu']);
     assert.equal(ds.classnamesSource, path.join(dir, 'names.json'));
-    assert.deepEqual(ds.items, [
+    assert.deepEqual([...ds.items], [
       { index: 0, id: 'images/a.jpg', path: path.join(dir, 'sets', 'images', 'a.jpg'), label: 1 },
       { index: 1, id: 'sub/b.png', path: path.join(dir, 'sets', 'sub', 'b.png'), label: 0 },
       { index: 2, id: path.join(dir, 'other', 'c.png').split(path.sep).join('/'), path: path.join(dir, 'other', 'c.png'), label: 2 },
@@ -73,5 +73,5 @@ test('jsonl: a 100k-line manifest streams quickly (timing printed)', () =>
     const ds = await openDataset({ path: path.join(dir, 'big.jsonl'), classnames: path.join(dir, 'names.txt') });
     console.log(`# 100k-line JSONL manifest opened in ${(performance.now() - t0).toFixed(0)} ms`);
     assert.equal(ds.items.length, 100_000);
-    assert.equal(ds.items[99_999].label, 999);
+    assert.equal(ds.items.get(99_999).label, 999);
   }));

@@ -57,7 +57,7 @@ let seed = 5000;
 async function images(root: string, rels: string[]): Promise<void> {
   for (const rel of rels) await writeTestImage(path.join(root, ...rel.split('/')), seed++, 4, 4);
 }
-const labelsById = (ds: Dataset) => Object.fromEntries(ds.items.map((it) => [it.id, it.label]));
+const labelsById = (ds: Dataset) => Object.fromEntries(Array.from(ds.items, (it) => [it.id, it.label]));
 
 // ------------------------------------------------------------------------------------------------
 // ImageNet-D
@@ -115,7 +115,7 @@ test('objectnet-113: classes, labels and templates as CLIP_benchmark builds them
     assert.equal(ds.cropBorder, undefined);
     assert.equal(ds.adapter?.subset, undefined);
     assert.deepEqual(labelsById(ds), { 'alarm_clock/1.png': g.label_map.alarm_clock, 'banana/2.png': g.label_map.banana, 'wok/4.png': g.label_map.wok });
-    assert.ok(ds.items.every((it) => it.labels === undefined), 'one label per image');
+    assert.ok([...ds.items].every((it) => it.labels === undefined), 'one label per image');
     assert.equal(ds.adapter?.notes?.skippedImages, 1);
     // the testbed variant reads the same folder differently
     const testbed = await openObjectnet(path.join(dir, 'objectnet-1.0'), OPTIONS);
@@ -183,7 +183,7 @@ test('imagenet-r / -a: a complete copy reads with the 200-way head, labels in Im
     await images(dir, a.indices.map((i) => `${inet.wnids[i]}/0.jpg`));
     const ds = await openImagenetA(dir, OPTIONS);
     assert.equal(ds.items.length, 200);
-    assert.deepEqual(ds.items.map((it) => it.label), [...Array(200).keys()]);
+    assert.deepEqual(Array.from(ds.items, (it) => it.label), [...Array(200).keys()]);
     assert.deepEqual(ds.classnames, a.indices.map((i) => inet.names[i]));
     assert.equal(ds.adapter?.notes?.missingClassFolders, 0);
   }));

@@ -13,6 +13,7 @@ import { parseCorruptions } from '../src/corruptions/catalog.js';
 import { DEFAULT_CORRUPTION_PROTOCOL } from '../src/corruptions/protocol.js';
 import { openImageFolder, type Dataset, type DatasetItem } from '../src/data/index.js';
 import { openImageList } from '../src/data/image-list.js';
+import { itemListOf } from '../src/data/item-list.js';
 import { calibrationMetrics, calibrationMetricsBlocks, fitTemperature, fitTemperatureBlocks, type LogitBlockSource } from '../src/metrics/calibration.js';
 import { ClassificationAccumulator, classificationMetrics } from '../src/metrics/classification.js';
 import { oodMetrics, oodScoresOf, type OodScoreName } from '../src/metrics/ood.js';
@@ -121,7 +122,7 @@ test('streamZeroShot: metrics, logits.npy and predictions.jsonl identical to the
         const a = path.join(dir, `whole-${run}`);
         const b = path.join(dir, `stream-${run++}`);
         const whole = await wholeMatrixRun(a, items, logits, c, kind, subsets ? SUBSETS : undefined);
-        const streamed = await streamZeroShot(cut(logits, n, c, sizes), items, c, kind, subsets ? SUBSETS : undefined, b);
+        const streamed = await streamZeroShot(cut(logits, n, c, sizes), itemListOf(items), c, kind, subsets ? SUBSETS : undefined, b);
         assert.deepStrictEqual(streamed, whole);
         assert.equal(JSON.stringify(streamed), JSON.stringify(whole)); // key order too (result.json)
         await sameFiles(a, b, ['logits.npy', 'predictions.jsonl']);
@@ -133,7 +134,7 @@ test('streamZeroShot: metrics, logits.npy and predictions.jsonl identical to the
 
 test('streamZeroShot: a block out of order or a short stream leaves no output and no temp file', () =>
   withTempDir(async (dir) => {
-    const items = itemsOf(['a/', 'a/', 'a/'], [0, 1, 0], undefined);
+    const items = itemListOf(itemsOf(['a/', 'a/', 'a/'], [0, 1, 0], undefined));
     const logits = Float32Array.from([1, 0, 0, 1, 1, 0]);
     const blocks = [...cut(logits, 3, 2, [1])];
     await assert.rejects(streamZeroShot([blocks[0], blocks[2]], items, 2, 'softmax', undefined, dir), /row order: expected row 1, got 2/);
@@ -196,8 +197,8 @@ const openContext = (store: string) =>
 
 /** The fixture folder with ImageNet-D-like subsets (by class folder) and ObjectNet-like any-of labels on some items. */
 function withSubsetsAndAnyOf(ds: Dataset): Dataset {
-  const items = ds.items.map((it) => (it.index % 4 === 1 ? { ...it, labels: [it.label, (it.label + 2) % CLASSES.length] } : { ...it }));
-  return { ...ds, items, adapter: { type: 'test', subsets: [{ name: 'animals', prefix: 'cat/' }, { name: 'birds', prefix: 'bird/' }] } } as Dataset;
+  const items = Array.from(ds.items, (it) => (it.index % 4 === 1 ? { ...it, labels: [it.label, (it.label + 2) % CLASSES.length] } : { ...it }));
+  return { ...ds, items: itemListOf(items), adapter: { type: 'test', subsets: [{ name: 'animals', prefix: 'cat/' }, { name: 'birds', prefix: 'bird/' }] } } as Dataset;
 }
 
 test('EvalContext.logitBlocks = logits() / scores() of the whole set, row for row; a zero-shot run through it = the whole-matrix run', () =>
@@ -232,7 +233,7 @@ test('EvalContext.logitBlocks = logits() / scores() of the whole set, row for ro
       const a = path.join(dir, 'whole');
       const b = path.join(dir, 'stream');
       const subsets = ds.adapter?.subsets as typeof SUBSETS;
-      const expected = await wholeMatrixRun(a, whole.ok, logits, c, ctx.rule.kind, subsets);
+      const expected = await wholeMatrixRun(a, [...whole.ok], logits, c, ctx.rule.kind, subsets);
       const got = await streamZeroShot(await ctx.logitBlocks(items, head, { blockRows: 7 }), items.ok, c, ctx.rule.kind, subsets, b);
       assert.equal(JSON.stringify(got), JSON.stringify(expected));
       assert.ok(got.subsets?.animals && got.subsets.birds);
@@ -258,7 +259,7 @@ test('eval zeroshot (built CLI): result metrics, logits.npy and predictions.json
       const whole = await ctx.embed(ds);
       assert.equal(whole.inferred, 0); // the CLI's embeddings
       const oracle = path.join(dir, 'oracle');
-      const expected = await wholeMatrixRun(oracle, whole.ok, ctx.logits(whole, head), CLASSES.length, ctx.rule.kind, undefined);
+      const expected = await wholeMatrixRun(oracle, [...whole.ok], ctx.logits(whole, head), CLASSES.length, ctx.rule.kind, undefined);
       assert.equal(JSON.stringify(result.metrics), JSON.stringify(expected));
       await sameFiles(oracle, out, ['logits.npy', 'predictions.jsonl']);
       assert.ok(!existsSync(path.join(out, 'failures.jsonl')));
@@ -412,7 +413,7 @@ test('eval ood (built CLI): metrics and ood_scores.jsonl = the whole-matrix path
       const [id, ood] = scored;
       assert.equal(result.metrics.id_top1, classificationMetrics(id.logits, id.set.n, c, Int32Array.from(id.set.ok, (it) => it.label)).top1);
       for (const s of names) assert.equal(JSON.stringify(result.metrics.sets.noise[s]), JSON.stringify(oodMetrics(id.scores.get(s) as Float64Array, ood.scores.get(s) as Float64Array)), s);
-      const lines = scored.flatMap(({ name, set, scores }) => set.ok.map((it, i) => `${JSON.stringify({ set: name, id: it.id, ...Object.fromEntries([...scores].map(([s, v]) => [s, v[i]])) })}\n`));
+      const lines = scored.flatMap(({ name, set, scores }) => Array.from(set.ok, (it, i) => `${JSON.stringify({ set: name, id: it.id, ...Object.fromEntries([...scores].map(([s, v]) => [s, v[i]])) })}\n`));
       assert.equal(await fs.readFile(path.join(out, 'ood_scores.jsonl'), 'utf8'), lines.join(''));
     } finally {
       await ctx.close();
@@ -432,7 +433,7 @@ test('eval zeroshot --corruption and eval factors (built CLI), scored in blocks:
     // ImageNet-X-style annotations for every image (joined by file name), one factor each.
     const ds = await openImageFolder(data);
     const factorNames = ['pose', 'background', 'pattern', 'color', 'smaller', 'shape', 'partial_view', 'subcategory', 'texture', 'larger', 'darker', 'object_blocking', 'person_blocking', 'style', 'brighter', 'multiple_objects'];
-    const ann = ds.items.map((it, i) => JSON.stringify({ file_name: path.basename(it.id), class: it.label, ...Object.fromEntries(factorNames.map((f, j) => [f, j === i % 16 ? 1 : 0])) }));
+    const ann = Array.from(ds.items, (it, i) => JSON.stringify({ file_name: path.basename(it.id), class: it.label, ...Object.fromEntries(factorNames.map((f, j) => [f, j === i % 16 ? 1 : 0])) }));
     await fs.writeFile(path.join(dir, 'ann.jsonl'), `${ann.join('\n')}\n`);
     await fs.writeFile(path.join(dir, 'protos.csv'), 'file_name\n');
     const fac = await runCli(['eval', 'factors', '--model', fixtureDir('tiny-clip'), '--data', data, '--annotations', path.join(dir, 'ann.jsonl'), '--prototypical', path.join(dir, 'protos.csv'), '--store', store, '--out', path.join(dir, 'fac'), '--quiet']);
@@ -457,7 +458,7 @@ test('eval zeroshot --corruption and eval factors (built CLI), scored in blocks:
       }
       assert.equal(fr.metrics.top1_all_images, clean.m.top1);
       const confidence = predictionConfidence(clean.logits, clean.set.n, c, ctx.rule.kind);
-      const csv = clean.set.ok.map((it, i) => `${path.basename(it.id)},${clean.m.preds[i]},${confidence[i]}`);
+      const csv = Array.from(clean.set.ok, (it, i) => `${path.basename(it.id)},${clean.m.preds[i]},${confidence[i]}`);
       assert.equal(await fs.readFile(path.join(dir, 'fac', 'predictions.csv'), 'utf8'), `file_name,predicted_class,predicted_probability\n${csv.join('\n')}\n`);
     } finally {
       await ctx.close();

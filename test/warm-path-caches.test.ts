@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { damagedFiles, VERIFIED_STAMP } from '../src/benchmarks/build-integrity.js';
 import { ItemStatCache } from '../src/data/item-bytes.js';
+import { itemListOf } from '../src/data/item-list.js';
 import { decoderIdentity, sharpInstallFingerprint } from '../src/pipeline/decoder-identity.js';
 import { chartKey, renderSvg } from '../src/report/kit/render-svg.js';
 import { ChartCache } from '../src/store/chart-cache.js';
@@ -152,15 +153,18 @@ test("item stats: one stat per file per run, so a file changed during a run keep
     assert.equal((await new ItemStatCache().stat({ path: file })).size, 6, 'a new run sees the new file');
     await assert.rejects(stats.stat({ path: path.join(dir, 'missing.png') }), /ENOENT/);
     // Asked for by position in an item list (a dataset's items): remembered per list, by position.
-    const list = [{ path: file }, { path: path.join(dir, 'y.png') }];
-    await writeFile(list[1].path, 'y');
-    const inList = await stats.stat(list[0], list, 0);
+    const list = itemListOf([
+      { id: 'x.png', path: file, label: -1 },
+      { id: 'y.png', path: path.join(dir, 'y.png'), label: -1 },
+    ]);
+    await writeFile(list.get(1).path, 'y');
+    const inList = await stats.stat(list.get(0), list, 0);
     assert.equal(inList.size, 6);
     await writeFile(file, 'abcdefgh');
-    assert.deepEqual(await stats.stat(list[0], list, 0), inList, "the list keeps the run's first view");
-    assert.equal((await stats.stat(list[1], list, 1)).size, 1);
-    const other = [{ path: file }];
-    assert.equal((await stats.stat(other[0], other, 0)).size, 8, 'another list over the same file stats it for itself');
-    assert.deepEqual(await stats.stat({ path: file }, list, 1), first, 'an item not at that position: by its path');
+    assert.deepEqual(await stats.stat(list.get(0), list, 0), inList, "the list keeps the run's first view");
+    assert.equal((await stats.stat(list.get(1), list, 1)).size, 1);
+    const other = itemListOf([{ id: 'x.png', path: file, label: -1 }]);
+    assert.equal((await stats.stat(other.get(0), other, 0)).size, 8, 'another list over the same file stats it for itself');
+    assert.deepEqual(await stats.stat({ path: file }), first, 'asked for alone: by its path');
   });
 });

@@ -12,6 +12,7 @@ import { DEFAULT_CORRUPTION_PROTOCOL } from '../src/corruptions/protocol.js';
 import type { CorruptionSpec } from '../src/corruptions/registry.js';
 import { openImageFolder, type Dataset, type DatasetItem } from '../src/data/index.js';
 import { openWebDataset } from '../src/data/webdataset.js';
+import { itemListOf } from '../src/data/item-list.js';
 import { embedImages } from '../src/pipeline/embed-images.js';
 import { openImageSpace } from '../src/pipeline/image-space.js';
 import { hashItem } from '../src/data/item-bytes.js';
@@ -81,13 +82,13 @@ async function buildDatasets(dir: string): Promise<{ folder: string; wds: string
 /** The ImageFolder's items put in the WebDataset's order (same batches, so the model sees identical inputs). */
 async function folderInOrder(folder: string, rename: (id: string) => string = (id) => id): Promise<Dataset> {
   const ds = await openImageFolder(folder);
-  const byId = new Map(ds.items.map((it) => [it.id, it]));
+  const byId = new Map(Array.from(ds.items, (it) => [it.id, it]));
   const items: DatasetItem[] = SAME_IMAGE.map(([, fid], index) => {
     const it = byId.get(rename(fid));
     assert.ok(it, `ImageFolder item ${rename(fid)}`);
     return { ...it, index };
   });
-  return { ...ds, items };
+  return { ...ds, items: itemListOf(items) };
 }
 
 /** Every path under `dir` except the stores, to prove nothing was extracted. */
@@ -109,30 +110,30 @@ test('openWebDataset: samples from ustar, pax and GNU long-name members, in shar
     assert.deepEqual(ds.adapter?.templates, TEMPLATES);
     assert.equal(ds.adapter?.type, 'webdataset');
     assert.deepEqual(
-      ds.items.map((it) => it.id),
+      Array.from(ds.items, (it) => it.id),
       SAME_IMAGE.map(([id]) => id),
     );
     assert.deepEqual(
-      ds.items.map((it) => it.label),
+      Array.from(ds.items, (it) => it.label),
       [1, 0, 2, 2],
     );
     assert.deepEqual(
-      ds.items.map((it) => it.index),
+      Array.from(ds.items, (it) => it.index),
       [0, 1, 2, 3],
     );
-    assert.equal(ds.items[0].path, `${shards[0]}#s000.png`);
-    assert.equal(ds.items[2].path, `${shards[1]}#${LONG_KEY}.png`);
+    assert.equal(ds.items.get(0).path, `${shards[0]}#s000.png`);
+    assert.equal(ds.items.get(2).path, `${shards[1]}#${LONG_KEY}.png`);
     assert.deepEqual(ds.skipped, { hidden: 1, nonImage: 1, examples: ['2.tar/s002', '10.tar/s101'] });
     assert.equal(ds.adapter?.notes?.samples_without_cls, 1);
     // Each source points at exactly the image's bytes.
     for (const [i, [, fid]] of SAME_IMAGE.entries()) {
-      const src = ds.items[i].source;
+      const src = ds.items.get(i).source;
       assert.ok(src);
       const handle = await fs.open(src.tar, 'r');
       const buf = Buffer.alloc(src.size);
       await handle.read(buf, 0, src.size, src.offset);
       await handle.close();
-      assert.ok(buf.equals(await fs.readFile(path.join(folder, fid))), `bytes of ${ds.items[i].id}`);
+      assert.ok(buf.equals(await fs.readFile(path.join(folder, fid))), `bytes of ${ds.items.get(i).id}`);
     }
     // Shards directly in the root are accepted too; a wrong shard count is reported.
     await fs.rename(path.join(wds, 'test'), path.join(dir, 'moved'));
@@ -163,13 +164,13 @@ test('embedding tar members: bit-identical to the files, cached on rerun, nothin
       // The hash index remembers members under `<tar>#<member>` with the member size and the tar's mtime.
       const entry = ctxA.hashIndex.peek(`${shards[0]}#s000.png`);
       const tarStat = await fs.stat(shards[0]);
-      assert.deepEqual(entry && { size: entry.size, mtimeMs: entry.mtimeMs, sha256: entry.sha256 }, { size: ds.items[0].source?.size, mtimeMs: tarStat.mtimeMs, sha256: fromTar.keys.at(0) });
+      assert.deepEqual(entry && { size: entry.size, mtimeMs: entry.mtimeMs, sha256: entry.sha256 }, { size: ds.items.get(0).source?.size, mtimeMs: tarStat.mtimeMs, sha256: fromTar.keys.at(0) });
 
       // hashItem (dataset fingerprints): from the index, or by reading the member into a fresh one.
-      assert.equal(await hashItem(ds.items[0], ctxA.hashIndex), fromTar.keys.at(0));
+      assert.equal(await hashItem(ds.items.get(0), ctxA.hashIndex), fromTar.keys.at(0));
       const fresh = await FileHashIndex.open(path.join(dir, 'store-fresh'));
-      assert.equal(await hashItem(ds.items[2], fresh), fromTar.keys.at(2));
-      assert.equal(fresh.peek(ds.items[2].path)?.sha256, fromTar.keys.at(2));
+      assert.equal(await hashItem(ds.items.get(2), fresh), fromTar.keys.at(2));
+      assert.equal(fresh.peek(ds.items.get(2).path)?.sha256, fromTar.keys.at(2));
 
       // Rerun: every key comes from the hash index (no read, no inference). From here on one space
       // instance (an instance does not see rows another one appends) is used through embedImages.
@@ -233,7 +234,7 @@ test('a missing or truncated shard fails only its items, with the display path',
     try {
       const set = await ctx.embed(ds);
       assert.deepEqual(
-        set.ok.map((it) => it.id),
+        Array.from(set.ok, (it) => it.id),
         ['2.tar/s000', '2.tar/s001'],
       );
       assert.equal(set.failures.length, 2);

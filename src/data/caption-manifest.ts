@@ -3,7 +3,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { HoloclipError } from '../errors.js';
 import { locate } from './jsonl-manifest.js';
-import type { Dataset, DatasetItem } from './types.js';
+import { ItemListBuilder } from './item-list.js';
+import type { Dataset } from './types.js';
 
 export interface CaptionDataset {
   readonly dataset: Dataset;
@@ -23,7 +24,7 @@ export async function openCaptionManifest(fileArg: string): Promise<CaptionDatas
     throw new HoloclipError(`retrieval data ${file} must be a .jsonl manifest with {"path": ..., "captions": [...]} per line`);
   }
   const root = path.dirname(file);
-  const items: DatasetItem[] = [];
+  const items = new ItemListBuilder();
   const captions: string[] = [];
   const textImage: number[] = [];
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -46,7 +47,7 @@ export async function openCaptionManifest(fileArg: string): Promise<CaptionDatas
         throw new HoloclipError(`${where}: "captions" must be a non-empty array of non-empty strings`);
       }
       const index = items.length;
-      items.push({ index, ...locate(root, v.path), label: -1 });
+      items.push({ ...locate(root, v.path), label: -1 });
       for (const c of v.captions as string[]) {
         captions.push(c);
         textImage.push(index);
@@ -60,7 +61,7 @@ export async function openCaptionManifest(fileArg: string): Promise<CaptionDatas
   }
   if (items.length === 0) throw new HoloclipError(`empty dataset: retrieval manifest ${file} lists no images`);
   return {
-    dataset: { kind: 'captions', root, source: file, classnames: [], classnamesSource: 'none (captions)', items, skipped: { hidden: 0, nonImage: 0, examples: [] } },
+    dataset: { kind: 'captions', root, source: file, classnames: [], classnamesSource: 'none (captions)', items: items.finish(), skipped: { hidden: 0, nonImage: 0, examples: [] } },
     captions,
     textImage: Int32Array.from(textImage),
   };

@@ -3,7 +3,8 @@
  * embedded emoji-correspondence) or geometric pairs with depth, intrinsics and relative pose (navi, scannet-pairs).
  */
 import path from 'node:path';
-import type { Dataset, DatasetItem } from './types.js';
+import { itemListOf } from './item-list.js';
+import type { Dataset } from './types.js';
 
 export interface PairKeypoint {
   x: number;
@@ -98,7 +99,7 @@ export type CorrespondencePairs = KeypointPairs | GeometricPairs;
  * `root` with forward slashes, and the adapter's counts as notes.
  */
 export function geometricViewsDataset(root: string, views: ReadonlyMap<string, GeometricView>, adapter: { type: string; notes: Record<string, number> }): Dataset {
-  const items: DatasetItem[] = [...views.values()].map((v, index) => ({ index, id: path.relative(root, v.file).split(path.sep).join('/'), path: v.file, label: -1 }));
+  const items = itemListOf([...views.values()].map((v) => ({ id: path.relative(root, v.file).split(path.sep).join('/'), path: v.file, label: -1 })));
   return {
     kind: 'images',
     root,

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { HoloclipError } from '../errors.js';
 import { IMAGE_EXTENSIONS } from './image-extensions.js';
 import { listImageFiles, SkipCounter } from './imagefolder.js';
-import type { Dataset, DatasetItem } from './types.js';
+import { itemListOf } from './item-list.js';
+import type { Dataset } from './types.js';
 
 /**
  * An unlabelled image set (an OOD set such as iNaturalist/SUN/Places/Textures in the MOS/MCM
@@ -22,6 +23,6 @@ export async function openImageList(source: string): Promise<Dataset> {
   const skipped = new SkipCounter();
   const files = await listImageFiles(root, '', skipped);
   if (files.length === 0) throw new HoloclipError(`empty dataset: image folder ${root} holds no image files (${IMAGE_EXTENSIONS.join(' ')})`);
-  const items: DatasetItem[] = files.map((f, index) => ({ index, id: f.id, path: f.path, label: -1 }));
+  const items = itemListOf(files.map((f) => ({ id: f.id, path: f.path, label: -1 })));
   return { kind: 'images', root, source: root, classnames: [], classnamesSource: 'none (unlabelled)', items, skipped: skipped.result() };
 }

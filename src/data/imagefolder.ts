@@ -7,7 +7,8 @@ import { mapLimit } from '../util/concurrency.js';
 import { readClassnames } from './classnames.js';
 import { rejectNonUtf8Names } from './file-names.js';
 import { IMAGE_EXTENSIONS, isHiddenName, isImageFileName } from './image-extensions.js';
-import type { Dataset, DatasetItem, SkippedFiles } from './types.js';
+import { ItemListBuilder } from './item-list.js';
+import type { Dataset, SkippedFiles } from './types.js';
 
 const MAX_EXAMPLES = 5;
 const READDIR_CONCURRENCY = 16;
@@ -54,11 +55,12 @@ export async function openImageFolder(root: string, classnamesFile?: string): Pr
     const classSkipped = new SkipCounter();
     return { files: await listImageFiles(root, name, classSkipped), classSkipped };
   });
-  const items: DatasetItem[] = [];
+  const list = new ItemListBuilder();
   perClass.forEach(({ files, classSkipped }, label) => {
     skipped.add(classSkipped);
-    for (const f of files) items.push({ index: items.length, id: f.id, path: f.path, label });
+    for (const f of files) list.push({ id: f.id, path: f.path, label });
   });
+  const items = list.finish();
   if (items.length === 0) {
     throw new HoloclipError(`empty dataset: data folder ${root} has ${classFolders.length} class folders but no image files (${IMAGE_EXTENSIONS.join(' ')})`);
   }

@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { ImageReadError, errorMessage } from '../errors.js';
 import { sha256, type FileHashIndex } from '../store/hash.js';
 import { detachedFlat } from '../util/detached-flat.js';
+import type { ItemList } from './item-list.js';
 import type { DatasetItem } from './types.js';
 
 /** What the decode worker needs to find an item's bytes (a DecodeRequest item's fields). */
@@ -46,11 +47,11 @@ export class ItemStatCache {
   private syncMs = 0;
   private async_ = false;
   /** Per item list: size and mtime by position (NaN: not stat'ed yet). */
-  private readonly lists = new WeakMap<readonly ItemLocation[], { sizes: Float64Array; mtimes: Float64Array }>();
+  private readonly lists = new WeakMap<ItemList, { sizes: Float64Array; mtimes: Float64Array }>();
 
-  /** The stat of `item`, or of `list[at]` (then `item` is that item) remembered by its position in `list`. */
-  async stat(item: ItemLocation, list?: readonly ItemLocation[], at?: number): Promise<ItemStat> {
-    if (!item.source && list !== undefined && at !== undefined && list[at] === item) return this.statInList(list, at);
+  /** The stat of `item`; with `list` and `at`, `item` is `list.get(at)` and its stat is remembered by that position. */
+  async stat(item: ItemLocation, list?: ItemList, at?: number): Promise<ItemStat> {
+    if (!item.source && list !== undefined && at !== undefined) return this.statInList(item.path, list, at);
     if (!item.source) return this.statFile(item.path);
     const { tar, size } = item.source;
     let mtime = this.tars.get(tar);
@@ -61,14 +62,14 @@ export class ItemStatCache {
     return { size, mtimeMs: await mtime };
   }
 
-  private async statInList(list: readonly ItemLocation[], at: number): Promise<ItemStat> {
+  private async statInList(file: string, list: ItemList, at: number): Promise<ItemStat> {
     let slots = this.lists.get(list);
     if (slots === undefined) {
       slots = { sizes: new Float64Array(list.length).fill(Number.NaN), mtimes: new Float64Array(list.length) };
       this.lists.set(list, slots);
     }
     if (!Number.isNaN(slots.sizes[at])) return { size: slots.sizes[at], mtimeMs: slots.mtimes[at] };
-    const st = await this.statNow(list[at].path);
+    const st = await this.statNow(file);
     if (Number.isNaN(slots.sizes[at])) {
       // (else stat'ed meanwhile: the first answer stands)
       slots.sizes[at] = st.size;
@@ -184,7 +185,7 @@ export async function readItemBytes(item: ItemLocation, tars: TarHandles): Promi
  * stat of its tar, a new one one positional read. For code outside the embedding pipeline that
  * fingerprints datasets (suite result keys).
  */
-export async function hashItem(item: ItemLocation, index: FileHashIndex, stats: ItemStatCache = new ItemStatCache(), list?: readonly ItemLocation[], at?: number): Promise<string> {
+export async function hashItem(item: ItemLocation, index: FileHashIndex, stats: ItemStatCache = new ItemStatCache(), list?: ItemList, at?: number): Promise<string> {
   const st = await stats.stat(item, list, at);
   const known = index.peek(item.path);
   if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.sha256;

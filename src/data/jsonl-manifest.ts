@@ -3,7 +3,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { HoloclipError } from '../errors.js';
 import { readClassnames } from './classnames.js';
-import type { Dataset, DatasetItem } from './types.js';
+import { ItemListBuilder } from './item-list.js';
+import type { Dataset } from './types.js';
 
 /**
  * A JSONL manifest: one `{"path": "...", "label": <int>}` per line, paths relative to the
@@ -16,7 +17,7 @@ export async function openJsonlManifest(file: string, classnamesFile: string | u
   }
   const classnames = await readClassnames(classnamesFile);
   const root = path.dirname(file);
-  const items: DatasetItem[] = [];
+  const list = new ItemListBuilder();
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let lineNo = 0;
   try {
@@ -25,7 +26,7 @@ export async function openJsonlManifest(file: string, classnamesFile: string | u
       const line = lineNo === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine;
       if (line.trim().length === 0) continue;
       const { rel, label } = parseLine(line, `${file}:${lineNo}`, classnames.length, classnamesFile);
-      items.push({ index: items.length, ...locate(root, rel), label });
+      list.push({ ...locate(root, rel), label });
     }
   } catch (err) {
     if (err instanceof HoloclipError) throw err;
@@ -33,6 +34,7 @@ export async function openJsonlManifest(file: string, classnamesFile: string | u
   } finally {
     lines.close();
   }
+  const items = list.finish();
   if (items.length === 0) throw new HoloclipError(`empty dataset: JSONL manifest ${file} lists no images`);
   return {
     kind: 'jsonl',

@@ -25,6 +25,20 @@ export interface DatasetItem {
   source?: { readonly kind: 'tar'; readonly tar: string; readonly offset: number; readonly size: number };
 }
 
+/**
+ * A dataset's items in dataset order, read by position: packed (data/item-list.ts), so an item is built on each `get`;
+ * code that keeps items for long keeps their positions.
+ */
+export interface ItemList extends Iterable<DatasetItem> {
+  readonly length: number;
+  /** The item at `position` (an integer in [0, length)), built on each call; `index` is its dataset position. */
+  get(position: number): DatasetItem;
+  /** `get(position).label` without building the item (a per-row loop over logits). */
+  labelAt(position: number): number;
+  /** The items at positions [start, end) (clamped to the list) as an array: a batch. */
+  slice(start?: number, end?: number): DatasetItem[];
+}
+
 export interface SkippedFiles {
   /** Hidden files and folders (leading `.`); a hidden folder counts once and is not entered. */
   hidden: number;
@@ -44,8 +58,8 @@ export interface Dataset {
   readonly classnames: string[];
   /** 'folder names' or the absolute classnames file path. */
   readonly classnamesSource: string;
-  /** File paths only (cheap metadata), in dataset order. */
-  readonly items: readonly DatasetItem[];
+  /** File paths only (cheap metadata), in dataset order, packed (data/item-list.ts: keep positions, not items). */
+  readonly items: ItemList;
   readonly skipped: SkippedFiles;
   /**
    * A corrupted version of the data (ImageNet-C / 3DCC): every task embeds the corrupted images

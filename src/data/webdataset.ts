@@ -19,7 +19,8 @@ import path from 'node:path';
 import { HoloclipError } from '../errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { readClassnames } from './classnames.js';
-import type { Dataset, DatasetItem } from './types.js';
+import { ItemListBuilder } from './item-list.js';
+import type { Dataset } from './types.js';
 
 export interface WebDatasetOptions {
   /** Sub-folder holding the shards (default "test", CLIP_benchmark's evaluation split). */
@@ -42,7 +43,7 @@ export async function openWebDataset(root: string, options: WebDatasetOptions = 
   const templates = await readTemplates(path.join(abs, 'zeroshot_classification_templates.txt'));
 
   const scanned = await mapLimit(shards.files, SHARD_CONCURRENCY, (file) => scanShard(file));
-  const items: DatasetItem[] = [];
+  const list = new ItemListBuilder();
   const examples: string[] = [];
   let hidden = 0;
   let nonImage = 0;
@@ -67,9 +68,10 @@ export async function openWebDataset(root: string, options: WebDatasetOptions = 
         continue;
       }
       const label = parseClassIndex(cls.text, `${tar}#${cls.name}`, classnames.length, classnamesFile);
-      items.push({ index: items.length, id, path: `${tar}#${image.name}`, label, source: { kind: 'tar', tar, offset: image.offset, size: image.size } });
+      list.push({ id, path: `${tar}#${image.name}`, label, source: { kind: 'tar', tar, offset: image.offset, size: image.size } });
     }
   }
+  const items = list.finish();
   if (items.length === 0) {
     throw new HoloclipError(`empty dataset: the ${shards.files.length} shard(s) of ${shards.dir} hold no sample with an image (${IMAGE_EXTS.join(', ')}) and a .cls label`);
   }

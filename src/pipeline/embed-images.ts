@@ -12,6 +12,7 @@
 import type { CorruptionSpec } from '../corruptions/registry.js';
 import type { DatasetItem } from '../data/index.js';
 import { ItemStatCache } from '../data/item-bytes.js';
+import { selectItems, type ItemList } from '../data/item-list.js';
 import { HoloclipError } from '../errors.js';
 import type { ImagePreprocessor } from '../image/index.js';
 import type { ImageEncoder } from '../models/image-encoder.js';
@@ -20,7 +21,6 @@ import type { FileHashIndex } from '../store/hash.js';
 import { KeyList } from '../store/packed-keys.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InFlight } from '../util/in-flight.js';
-import { detachedFlat } from '../util/detached-flat.js';
 import type { ProgressSink } from '../util/progress.js';
 import os from 'node:os';
 import { DecodeClient } from './decode-client.js';
@@ -50,7 +50,8 @@ export interface ItemFailure {
 }
 
 export interface EmbedImagesOptions {
-  readonly items: readonly DatasetItem[];
+  /** The items to embed (a dataset's, whose `index` is their position in it). */
+  readonly items: ItemList;
   readonly model: ImageEncoder;
   readonly preprocessor: ImagePreprocessor;
   /**
@@ -91,8 +92,8 @@ export interface EmbedImagesOptions {
 }
 
 export interface EmbedImagesResult {
-  /** Items that were embedded (or found in the store), in dataset order. */
-  readonly ok: DatasetItem[];
+  /** Items that were embedded (or found in the store), in dataset order: `items` itself when all were. */
+  readonly ok: ItemList;
   /** Content keys of `ok`, same order (packed: 32 bytes per image). */
   readonly keys: KeyList;
   readonly failures: ItemFailure[];
@@ -116,8 +117,7 @@ export interface EmbedImagesResult {
  * A tar member is remembered under its display path with the member's size and the tar's mtime
  * (see ItemStatCache): `item.path` itself does not exist then.
  */
-async function knownHash(index: FileHashIndex, items: readonly DatasetItem[], at: number, stats: ItemStatCache): Promise<string | undefined> {
-  const item = items[at];
+async function knownHash(index: FileHashIndex, item: DatasetItem, items: ItemList, at: number, stats: ItemStatCache): Promise<string | undefined> {
   const entry = index.peek(item.path);
   if (!entry) return undefined;
   try {
@@ -139,6 +139,8 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   // Every item's store key once known, packed (a string per image would be some 90 bytes each, held to the end).
   const keys = new KeyList(items.length);
   const failures: ItemFailure[] = [];
+  /** Positions in `items` of the failures. */
+  const failed = new Set<number>();
 
   // 1. Which items are already embedded? A stat per file (and depth map), no reads.
   const corruption = options.corruption;
@@ -147,7 +149,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const stats = options.itemStats ?? new ItemStatCache();
   // The decode worker keys the items it reads with the same function (itemStoreKey).
   const storeKey = async (item: DatasetItem, at: number): Promise<string | undefined> => {
-    const fileSha256 = await knownHash(hashIndex, items, at, stats);
+    const fileSha256 = await knownHash(hashIndex, item, items, at, stats);
     if (fileSha256 === undefined) return undefined;
     const depthPath = corruption ? options.depthPaths?.get(item.index) : undefined;
     const depthSha256 = depthPath === undefined ? null : await depthKey(depthPath);
@@ -176,12 +178,11 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
       known[i] = 1;
     }
   });
-  const todo: DatasetItem[] = [];
   let cached = 0;
-  for (let i = 0; i < items.length; i++) {
-    if (known[i] === 1) cached++;
-    else todo.push(items[i]);
-  }
+  for (let i = 0; i < items.length; i++) cached += known[i];
+  // Positions of the items to embed (each built from the list when its batch is requested).
+  const todo = new Uint32Array(items.length - cached);
+  for (let i = 0, t = 0; i < items.length; i++) if (known[i] === 0) todo[t++] = i;
   const tLookup = performance.now();
   /** Time spent opening a new space (loading the model and probing its dimension) while the first batches decode. */
   let modelLoadMs = 0;
@@ -224,17 +225,18 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
       const requests: Array<Promise<DecodeResponse>> = [];
       let cursor = 0;
       const request = () => {
-        const slice = todo.slice(cursor, cursor + batchSize);
+        const slice = todo.subarray(cursor, cursor + batchSize);
         cursor += slice.length;
         const decoder = decoders[nextDecoder++ % decoders.length];
         requests.push(
           decoder.decode(
-            slice.map((it) => {
+            Array.from(slice, (at) => {
+              const it = items.get(at);
               const depthPath = options.depthPaths?.get(it.index);
               const key = depthPath === undefined ? undefined : depthKeys.get(depthPath);
               return {
-                index: it.index,
-                path: detachedFlat(it.path), // a copy: posting the item's own path would flatten it for good
+                index: at,
+                path: it.path,
                 source: it.source,
                 depth: depthPath === undefined ? undefined : { path: depthPath, key: key ?? null },
               };
@@ -271,9 +273,10 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
         const rows: number[] = [];
         const newKeys: string[] = [];
         for (const r of batch.items) {
-          const item = items[r.index];
+          const item = items.get(r.index);
           if (!r.ok) {
             failures.push({ index: item.index, id: item.id, path: item.path, error: r.error });
+            failed.add(r.index);
             continue;
           }
           if (r.warning) options.warn?.(r.warning);
@@ -323,18 +326,14 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   progress.finish();
   const tEmbed = performance.now();
 
-  const failed = new Set(failures.map((f) => f.index));
-  const ok: DatasetItem[] = [];
-  const okAt: number[] = [];
-  for (let i = 0; i < items.length; i++) {
-    if (failed.has(i) || !keys.has(i)) continue;
-    ok.push(items[i]);
-    okAt.push(i);
-  }
+  let okCount = 0;
+  for (let i = 0; i < items.length; i++) if (!failed.has(i) && keys.has(i)) okCount++;
+  const okAt = new Uint32Array(okCount);
+  for (let i = 0, j = 0; i < items.length; i++) if (!failed.has(i) && keys.has(i)) okAt[j++] = i;
   failures.sort((a, b) => a.index - b.index);
   return {
-    ok,
-    keys: okAt.length === items.length ? keys : keys.select(okAt),
+    ok: okCount === items.length ? items : selectItems(items, okAt),
+    keys: okCount === items.length ? keys : keys.select(okAt),
     failures,
     inferred,
     cached,

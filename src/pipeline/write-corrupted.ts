@@ -64,14 +64,14 @@ export async function writeCorrupted(options: WriteCorruptedOptions): Promise<Wr
   const geometries = new Set(specs.map((s) => s.protocol.geometry));
   if (geometries.size > 1) throw new HoloclipError(`internal: one geometry per writeCorrupted call, got ${[...geometries].join(', ')}`);
   // Every output path first: an item whose id would leave `out` stops the run before anything is written.
-  const targetsOf = new Map(dataset.items.map((item) => [item, specs.map((spec) => ({ spec, file: corruptedPath(out, spec, item.id, format) }))]));
+  const targetsAt = Array.from(dataset.items, (item) => specs.map((spec) => ({ spec, file: corruptedPath(out, spec, item.id, format) })));
   const result: WriteCorruptedResult = { written: 0, kept: 0, failures: [] };
   progress.start('corrupting', dataset.items.length * specs.length, 'img');
   let done = 0;
   // Tar members (WebDataset shards) are read in place; plain files as usual.
   const tars = new TarHandles();
-  await mapLimit(dataset.items, options.concurrency ?? 2, async (item) => {
-    const targets = targetsOf.get(item) ?? [];
+  await mapLimit(dataset.items, options.concurrency ?? 2, async (item, at) => {
+    const targets = targetsAt[at];
     const missing = [];
     for (const t of targets) {
       if (await fs.access(t.file).then(() => true, () => false)) result.kept++;

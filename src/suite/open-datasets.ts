@@ -13,6 +13,7 @@ import type { CaptionDataset, Dataset } from '../data/index.js';
 import { errorMessage } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { hashItem, ItemStatCache } from '../data/item-bytes.js';
+import { KeyList } from '../store/packed-keys.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { CorrespondencePairs } from '../data/correspondence-pairs.js';
 import type { ResolvedDataset, ResolvedSuite } from './load-suite.js';
@@ -103,20 +104,23 @@ export async function openedFingerprint(d: OpenedDataset, hashIndex: FileHashInd
  * moved dataset keeps its results.
  */
 export async function datasetFingerprint(dataset: Dataset, hashIndex: FileHashIndex, stats: ItemStatCache = new ItemStatCache()): Promise<string> {
-  const hashes = await mapLimit(dataset.items, 8, async (item, i) => {
+  // Packed (32 bytes an image; an unreadable image's reason as a string): a string per image would be some 90 bytes.
+  const hashes = new KeyList(dataset.items.length);
+  await mapLimit(dataset.items, 8, async (item, i) => {
     try {
-      return await hashItem(item, hashIndex, stats, dataset.items, i);
+      hashes.set(i, await hashItem(item, hashIndex, stats, dataset.items, i));
     } catch (err) {
-      return `unreadable:${errorMessage(err)}`;
+      hashes.set(i, `unreadable:${errorMessage(err)}`);
     }
   });
   const h = createHash('sha256');
   const c = dataset.corruption;
   h.update(JSON.stringify({ kind: dataset.kind, classnames: dataset.classnames, corruption: c ? c.spec : null, crop_border: dataset.cropBorder ?? 0 }));
-  for (const [i, item] of dataset.items.entries()) {
+  for (let i = 0; i < dataset.items.length; i++) {
+    const item = dataset.items.get(i);
     const depth = c?.depthPaths?.get(item.index);
     const depthHash = depth ? await hashIndex.hashFile(depth).catch(() => 'unreadable') : '';
-    h.update(`\n${item.id}\t${item.labels ? item.labels.join('|') : item.label}\t${hashes[i]}${depth ? `\t${depthHash}` : ''}`);
+    h.update(`\n${item.id}\t${item.labels ? item.labels.join('|') : item.label}\t${hashes.at(i)}${depth ? `\t${depthHash}` : ''}`);
   }
   return h.digest('hex');
 }

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { protocolLabel } from '../corruptions/protocol.js';
 import { corruptionLabel, type CorruptionSpec } from '../corruptions/registry.js';
-import type { Dataset, DatasetItem } from '../data/index.js';
+import type { Dataset } from '../data/index.js';
+import type { ItemList } from '../data/item-list.js';
 import { ItemStatCache } from '../data/item-bytes.js';
 import { HoloclipError } from '../errors.js';
 import { createPreprocessor, DEFAULT_MAX_IMAGE_PIXELS, isValidMaxImagePixels, type ImagePreprocessor, type PreprocessChoice } from '../image/index.js';
@@ -81,7 +82,8 @@ export type ClassHead =
  */
 export interface EmbeddedItems {
   readonly dataset: Dataset;
-  readonly ok: DatasetItem[];
+  /** The items embedded (or found), in dataset order (packed: keep positions, not items). */
+  readonly ok: ItemList;
   /** The store keys of `ok`, same order (packed: {@link KeyList.slice} gives strings). */
   readonly keys: KeyList;
   readonly failures: ItemFailure[];

@@ -12,6 +12,7 @@ import { CORRUPTIONS, findCorruption, parseCorruptions } from '../../corruptions
 import { CORRUPTION_GEOMETRIES, IMAGENET_C_JPEG_QUALITY, type CorruptionGeometry } from '../../corruptions/protocol.js';
 import { writeCorrupted, type CorruptedFormat } from '../../pipeline/write-corrupted.js';
 import { openDataset, openImageList, type Dataset } from '../../data/index.js';
+import { itemListOf } from '../../data/item-list.js';
 import { HoloclipError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { COMMAND_LIST } from '../command-list.js';
@@ -122,7 +123,7 @@ Examples:
         if (!file) {
           if (!flags.data) throw new HoloclipError('--contact-sheet needs --image FILE or --data PATH (its first image is used)');
           dataset = await openAnyDataset(flags.data);
-          file = dataset.items[0]?.path;
+          file = dataset.items.length > 0 ? dataset.items.get(0).path : undefined;
           if (!file) throw new HoloclipError(`${flags.data} holds no images`);
         }
         const bytes = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {
@@ -132,7 +133,7 @@ Examples:
         if (specs.some((s) => findCorruption(s.name)?.needsDepth)) {
           let depthFile = await findDepthMap(file, { depthDir: flags.depthDir, datasetRoot: dataset?.root ?? path.dirname(file) });
           if (!depthFile && flags.depthModel) {
-            const one: Dataset = { kind: 'images', root: path.dirname(file), source: file, classnames: [], classnamesSource: 'none', items: [{ index: 0, id: path.basename(file), path: path.resolve(file), label: -1 }], skipped: { hidden: 0, nonImage: 0, examples: [] } };
+            const one: Dataset = { kind: 'images', root: path.dirname(file), source: file, classnames: [], classnamesSource: 'none', items: itemListOf([{ id: path.basename(file), path: path.resolve(file), label: -1 }]), skipped: { hidden: 0, nonImage: 0, examples: [] } };
             const found = { paths: new Map<number, string>(), missing: [...one.items] };
             depthFile = (await withDepthStore(flags.store, (store) => completeWithDepthModel(found, flags.depthModel as string, store, progress))).paths.get(0) ?? null;
           }

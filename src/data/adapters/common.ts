@@ -5,7 +5,7 @@ import { compareCodePoints } from '../../store/canonical-json.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { IMAGE_EXTENSIONS, isHiddenName } from '../image-extensions.js';
 import { isDirectoryEntry, listImageFiles, listImages, readdirOrFail, SkipCounter } from '../imagefolder.js';
-import type { DatasetItem } from '../types.js';
+import { ItemListBuilder, type ItemList } from '../item-list.js';
 
 const READDIR_CONCURRENCY = 16;
 
@@ -53,24 +53,21 @@ export interface LabelledFolder {
  * Items of labelled folders, in the given folder order, images in torchvision order within each
  * (recursive; hidden and non-image files counted in `skipped`).
  */
-export async function collectItems(root: string, folders: readonly LabelledFolder[], skipped: SkipCounter): Promise<DatasetItem[]> {
+export async function collectItems(root: string, folders: readonly LabelledFolder[], skipped: SkipCounter): Promise<ItemList> {
   const perFolder = await mapLimit(folders, READDIR_CONCURRENCY, async (f) => {
     const own = new SkipCounter();
     return { files: await listImageFiles(root, f.rel, own), own };
   });
-  const items: DatasetItem[] = [];
+  const items = new ItemListBuilder();
   perFolder.forEach(({ files, own }, i) => {
     skipped.add(own);
     const { label, labels } = folders[i];
-    for (const { id, path: file } of files) {
-      const item: DatasetItem = { index: items.length, id, path: file, label };
-      items.push(labels === undefined ? item : { ...item, labels });
-    }
+    for (const { id, path: file } of files) items.push(labels === undefined ? { id, path: file, label } : { id, path: file, label, labels });
   });
-  return items;
+  return items.finish();
 }
 
-export function requireItems(items: readonly DatasetItem[], type: string, root: string, folders: number): void {
+export function requireItems(items: ItemList, type: string, root: string, folders: number): void {
   if (items.length === 0) {
     throw new HoloclipError(`empty dataset: ${type} data folder ${root} has ${folders} class folders but no image files (${IMAGE_EXTENSIONS.join(' ')})`);
   }

@@ -55,7 +55,9 @@ async function subsetItems(dir: string, type: string, subsets: readonly Subset[]
   requireItems(items, type, dir, groups.length);
   const notes: Record<string, string | number> = { subsets: subsets.map((s) => s.name).join(', ') };
   for (const s of subsets) {
-    notes[`${s.name}.images`] = items.filter((it) => it.id.startsWith(s.rel)).length;
+    let n = 0;
+    for (const it of items) if (it.id.startsWith(s.rel)) n++;
+    notes[`${s.name}.images`] = n;
     notes[`${s.name}.classes`] = s.categories.length;
   }
   return { items, notes, subsets: subsets.map((s) => ({ name: s.name, prefix: s.rel })) };

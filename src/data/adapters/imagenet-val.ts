@@ -3,7 +3,8 @@ import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
 import { isImageFileName } from '../image-extensions.js';
 import { SkipCounter } from '../imagefolder.js';
-import type { Dataset, DatasetItem } from '../types.js';
+import { ItemListBuilder } from '../item-list.js';
+import type { Dataset } from '../types.js';
 import { requireDir, topLevel } from './common.js';
 import { imagenetClasses, type ImagenetClasses } from './resources.js';
 import type { AdapterOptions } from './types.js';
@@ -35,7 +36,7 @@ async function openFlat(dir: string, inet: ImagenetClasses, options: AdapterOpti
   const labelOf = await readSolutionCsv(csv, inet);
   const skipped = new SkipCounter();
   const { files } = await topLevel(dir, skipped);
-  const items: DatasetItem[] = [];
+  const list = new ItemListBuilder();
   const used = new Set<string>();
   for (const name of files) {
     if (!isImageFileName(name)) {
@@ -46,8 +47,9 @@ async function openFlat(dir: string, inet: ImagenetClasses, options: AdapterOpti
     const label = labelOf.get(imageId);
     if (label === undefined) throw new HoloclipError(`imagenet-val: image ${name} in ${dir} has no row "${imageId}" in ${csv}; remove it or give the matching solution csv`);
     used.add(imageId);
-    items.push({ index: items.length, id: name, path: path.join(dir, name), label });
+    list.push({ id: name, path: path.join(dir, name), label });
   }
+  const items = list.finish();
   if (items.length === 0) throw new HoloclipError(`empty dataset: imagenet-val folder ${dir} holds no ILSVRC2012_val_*.JPEG images; expected ${IMAGENET_VAL_LAYOUT}`);
   return {
     kind: 'imagefolder',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
 import { mapLimit } from '../../util/concurrency.js';
 import type { CaptionDataset } from '../caption-manifest.js';
-import type { DatasetItem } from '../types.js';
+import { itemListOf } from '../item-list.js';
 import type { AdapterOptions } from './types.js';
 import { KARPATHY_LAYOUT } from './layouts.js';
 
@@ -34,10 +34,12 @@ export async function openKarpathy(root: string, options: AdapterOptions): Promi
   }
   const rel = (im: KarpathyImage): string => (im.filepath === undefined || im.filepath === '' ? im.filename : `${im.filepath}/${im.filename}`);
   const imageRoot = await findImageRoot(json, rel(chosen[0]), options);
-  const items: DatasetItem[] = chosen.map((im, index) => {
-    const id = rel(im);
-    return { index, id, path: path.join(imageRoot, ...id.split('/')), label: -1 };
-  });
+  const items = itemListOf(
+    chosen.map((im) => {
+      const id = rel(im);
+      return { id, path: path.join(imageRoot, ...id.split('/')), label: -1 };
+    }),
+  );
   const missing = (await mapLimit(items, STAT_CONCURRENCY, async (it) => ((await exists(it.path)) ? null : it.path))).filter((p): p is string => p !== null);
   if (missing.length > 0) {
     throw new HoloclipError(`karpathy: ${missing.length} of ${items.length} "${split}" images listed in ${json} are missing under ${imageRoot} (first: ${missing[0]}); give the image folder`);

@@ -11,7 +11,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError, errorMessage } from '../../errors.js';
 import type { CorrespondenceImage, CorrespondencePair, KeypointPairs } from '../correspondence-pairs.js';
-import type { Dataset, DatasetItem } from '../types.js';
+import { itemListOf } from '../item-list.js';
+import type { Dataset } from '../types.js';
 import { SPAIR_LAYOUT } from './layouts.js';
 
 const SPLIT_DIRS: Record<string, string> = { train: 'trn', valid: 'val', test: 'test' };
@@ -102,7 +103,7 @@ export async function openSpairPairs(rootArg: string, split = 'test'): Promise<K
       ...(warp && typeof warp.kind === 'string' ? { warpKind: warp.kind } : {}),
     });
   }
-  const items: DatasetItem[] = [...images.values()].map((im, index) => ({ index, id: path.relative(root, im.file).split(path.sep).join('/'), path: im.file, label: -1 }));
+  const items = itemListOf([...images.values()].map((im) => ({ id: path.relative(root, im.file).split(path.sep).join('/'), path: im.file, label: -1 })));
   const dataset: Dataset = {
     kind: 'images',
     root,

@@ -93,7 +93,7 @@ export async function runCorruptionEval(input: TaskInput<CorruptionSettings>): P
       const set = await ctx.embedItems(dataset, label, transform);
       const acc = new ClassificationAccumulator(c, false);
       for (const block of await ctx.logitBlocks(set, head)) {
-        for (let r = 0; r < block.count; r++) acc.add(block.logits, r, set.ok[block.start + r].label);
+        for (let r = 0; r < block.count; r++) acc.add(block.logits, r, set.ok.labelAt(block.start + r));
       }
       const m = acc.result();
       return { set, top1: m.top1, top5: m.top5 };

@@ -5,6 +5,7 @@
  * re-scored with `holoclip score factors`.
  */
 import path from 'node:path';
+import { someItem } from '../../data/item-list.js';
 import { HoloclipError } from '../../errors.js';
 import { readFactorAnnotations } from '../../formats/index.js';
 import { factorMetrics, type FactorMetrics } from '../../metrics/factors.js';
@@ -36,7 +37,7 @@ export async function runFactors(input: TaskInput<FactorsSettings>): Promise<Res
   const exclude = prototypes.exclude;
   const templateSet = input.templates;
   const byName = new Map(annotations.map((a) => [a.file_name, a]));
-  if (!dataset.items.some((it) => byName.has(path.basename(it.id)))) {
+  if (!someItem(dataset.items, (it) => byName.has(path.basename(it.id)))) {
     throw new HoloclipError(`no image of ${dataset.source} has an annotation in ${options.annotations} (annotations are joined by file name, e.g. ${annotations[0]?.file_name ?? '?'})`);
   }
   const ctx = input.context;
@@ -53,14 +54,14 @@ export async function runFactors(input: TaskInput<FactorsSettings>): Promise<Res
     for (const block of await ctx.logitBlocks(set, classifier)) {
       for (let r = 0; r < block.count; r++) {
         const i = block.start + r;
-        preds[i] = acc.add(block.logits, r, set.ok[i].label);
+        preds[i] = acc.add(block.logits, r, set.ok.labelAt(i));
         confidence[i] = rowConfidence(block.logits, r, c, ctx.rule.kind, scratch);
       }
     }
     const { top1 } = acc.result();
     const correctByFile = new Map<string, boolean>();
     let labelMismatches = 0;
-    set.ok.forEach((item, i) => {
+    Array.from(set.ok).forEach((item, i) => {
       const name = path.basename(item.id);
       if (correctByFile.has(name)) throw new HoloclipError(`${dataset.source} holds two images named ${name}; ImageNet-X joins by file name`);
       correctByFile.set(name, preds[i] === item.label);
@@ -91,7 +92,7 @@ export async function runFactors(input: TaskInput<FactorsSettings>): Promise<Res
       timing: { total_s: (performance.now() - tStart) / 1000 },
     };
     const dir = path.resolve(input.out);
-    const csv = set.ok.map((item, i) => `${path.basename(item.id)},${preds[i]},${confidence[i]}`);
+    const csv = Array.from(set.ok, (item, i) => `${path.basename(item.id)},${preds[i]},${confidence[i]}`);
     await writeFileAtomic(path.join(dir, 'predictions.csv'), `file_name,predicted_class,predicted_probability\n${csv.join('\n')}\n`);
     await writeFailures(dir, [{ name: 'data', failures: set.failures }]);
     await writeResult(dir, result);

@@ -12,7 +12,6 @@ import { ClassificationAccumulator } from '../../metrics/classification.js';
 import { templateConventions } from '../../head/text-classifier.js';
 import type { TaskInput } from '../definition.js';
 import type { EmbeddedItems } from '../eval-context.js';
-import { detachedFlat } from '../../util/detached-flat.js';
 import { writeFailures, writeJsonlAtomic, writeResult, type DatasetRecord, type ResultEnvelope } from '../result-envelope.js';
 
 /** Scores that need the image-text cosines (an image classifier has none). */
@@ -91,7 +90,7 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
             throw err;
           }
         }
-        if (top1) for (let r = 0; r < b.count; r++) top1.add(b.logits, r, set.ok[b.start + r].label);
+        if (top1) for (let r = 0; r < b.count; r++) top1.add(b.logits, r, set.ok.labelAt(b.start + r));
       }
       return out;
     };
@@ -106,7 +105,7 @@ export async function runOod(input: TaskInput<OodSettings>): Promise<ResultEnvel
     function* perSample(): Generator<Record<string, unknown>> {
       for (const { name, set, scores } of scored) {
         for (let i = 0; i < set.ok.length; i++) {
-          const row: Record<string, unknown> = { set: name, id: detachedFlat(set.ok[i].id) };
+          const row: Record<string, unknown> = { set: name, id: set.ok.get(i).id };
           for (const [s, v] of scores) row[s] = v[i];
           yield row;
         }

@@ -26,7 +26,7 @@ export async function runRetrieval(input: TaskInput<RetrievalSettings>): Promise
     const set = await ctx.embed(manifest.dataset);
     // Captions of images that could not be read are dropped with them (counted in dataset.failed).
     const rowOf = new Map<number, number>();
-    set.ok.forEach((item, row) => rowOf.set(item.index, row));
+    for (let row = 0; row < set.ok.length; row++) rowOf.set(set.ok.get(row).index, row);
     const texts: string[] = [];
     const textImage: number[] = [];
     manifest.captions.forEach((caption, t) => {

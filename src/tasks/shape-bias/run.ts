@@ -39,9 +39,9 @@ export async function runShapeBias(input: TaskInput<ShapeBiasSettings>): Promise
   const dataset = input.data.one('dataset').dataset;
   if (dataset.kind !== 'imagefolder') throw new HoloclipError(`shape-bias data ${dataset.source} must be a folder of shape-category folders holding <shape>N-<texture>M.png stimuli`);
   // Category names are the shape folders (sorted), whatever names the prompts use.
-  const categories = [...new Set(dataset.items.map((it) => it.id.split('/')[0]))].sort();
+  const categories = [...new Set(Array.from(dataset.items, (it) => it.id.split('/')[0]))].sort();
   const templateSet = input.templates;
-  const stimuli = dataset.items.map((it) => parseCueConflictName(path.basename(it.id)));
+  const stimuli = Array.from(dataset.items, (it) => parseCueConflictName(path.basename(it.id)));
   const ctx = input.context;
   {
     const set = await ctx.embed(dataset, 'stimuli');
@@ -71,7 +71,7 @@ export async function runShapeBias(input: TaskInput<ShapeBiasSettings>): Promise
       decisions = Array.from(preds, (p) => categories[p]);
       head = `${categories.length}-way zero-shot head over the category names (${dataset.classnamesSource}), argmax`;
     }
-    const trials: CueConflictTrial[] = set.ok.map((item, i) => ({ image: path.basename(item.id), ...stimuli[item.index], decision: decisions[i] }));
+    const trials: CueConflictTrial[] = Array.from(set.ok, (item, i) => ({ image: path.basename(item.id), ...stimuli[item.index], decision: decisions[i] }));
     const metrics = shapeBias(trials);
     const result: ResultEnvelope<ShapeBiasResult> = {
       ...ctx.envelopeHead('shape-bias'),

@@ -2,6 +2,7 @@
  * `eval zeroshot`: model + dataset -> cached image embeddings + cached class weights -> logits ->
  * top-1 / top-5 / mean per-class recall, written to a run directory.
  */
+import { someItem } from '../../data/item-list.js';
 import { templateConventions } from '../../head/text-classifier.js';
 import path from 'node:path';
 import { classificationConventions } from '../../metrics/classification.js';
@@ -28,7 +29,7 @@ export async function runZeroShot(input: TaskInput<unknown>): Promise<ZeroShotRe
     const tEmbedded = performance.now();
 
     const c = dataset.classnames.length;
-    const anyOf = set.ok.some((item) => item.labels !== undefined);
+    const anyOf = someItem(set.ok, (item) => item.labels !== undefined);
     const subsets = dataset.adapter?.subsets;
     // The logits are scored block by block from the store's rows, and logits.npy / predictions.jsonl written as they
     // come: neither the n x dim embeddings nor the n x classes logits are ever held whole.

@@ -5,13 +5,12 @@
  * bit and the byte: test/scale-streaming.test.ts checks that on random data.
  */
 import path from 'node:path';
-import type { DatasetItem } from '../../data/index.js';
+import { someItem, type ItemList } from '../../data/item-list.js';
 import { ClassificationAccumulator } from '../../metrics/classification.js';
 import type { ScoreKind } from '../../models/families.js';
 import { rowConfidence } from '../../models/scoring.js';
 import { AtomicWriter } from '../../store/atomic.js';
 import { NpyStreamWriter } from '../../store/npy.js';
-import { detachedFlat } from '../../util/detached-flat.js';
 import type { SubsetMetrics, ZeroShotMetrics } from './result.js';
 
 /** Rows [start, start + count) of the logits matrix (count x classes, row-major). */
@@ -33,18 +32,18 @@ export class ZeroShotAccumulator {
 
   /** `items[i]` is row i of the logits; `c` the classes; `kind` the model family's scoring rule (for confidence). */
   constructor(
-    private readonly items: readonly DatasetItem[],
+    private readonly items: ItemList,
     private readonly c: number,
     private readonly kind: ScoreKind,
     subsets?: Subsets,
   ) {
     // As classificationMetrics is called: any-of labels when any item (of the set, of the subset) has them.
-    this.pooledAnyOf = items.some((item) => item.labels !== undefined);
+    this.pooledAnyOf = someItem(items, (item) => item.labels !== undefined);
     this.pooled = new ClassificationAccumulator(c, this.pooledAnyOf);
     this.subsets =
       subsets && subsets.length > 0
         ? subsets.map((s) => {
-            const anyOf = items.some((it) => it.labels !== undefined && detachedFlat(it.id).startsWith(s.prefix));
+            const anyOf = someItem(items, (it) => it.labels !== undefined && it.id.startsWith(s.prefix));
             return { name: s.name, prefix: s.prefix, anyOf, acc: new ClassificationAccumulator(c, anyOf) };
           })
         : null;
@@ -60,11 +59,10 @@ export class ZeroShotAccumulator {
     const preds = new Int32Array(block.count);
     const confidence = new Float64Array(block.count);
     for (let r = 0; r < block.count; r++) {
-      const item = this.items[block.start + r];
+      const item = this.items.get(block.start + r);
       preds[r] = this.pooled.add(block.logits, r, item.label, this.pooledAnyOf ? (item.labels ?? [item.label]) : undefined);
       if (this.subsets) {
-        const id = detachedFlat(item.id);
-        for (const s of this.subsets) if (id.startsWith(s.prefix)) s.acc.add(block.logits, r, item.label, s.anyOf ? (item.labels ?? [item.label]) : undefined);
+        for (const s of this.subsets) if (item.id.startsWith(s.prefix)) s.acc.add(block.logits, r, item.label, s.anyOf ? (item.labels ?? [item.label]) : undefined);
       }
       confidence[r] = rowConfidence(block.logits, r, this.c, this.kind, this.scratch);
     }
@@ -105,12 +103,12 @@ export class ZeroShotOutputWriter {
   }
 
   /** Append a block's logits and its rows' prediction lines (`items[i]` is row i of the whole matrix). */
-  async add(items: readonly DatasetItem[], block: ZeroShotBlock, preds: Int32Array, confidence: Float64Array): Promise<void> {
+  async add(items: ItemList, block: ZeroShotBlock, preds: Int32Array, confidence: Float64Array): Promise<void> {
     await this.logits.append(block.logits);
     let lines = '';
     for (let r = 0; r < block.count; r++) {
-      const item = items[block.start + r];
-      lines += `${JSON.stringify({ id: detachedFlat(item.id), target: item.label, pred: preds[r], confidence: confidence[r] })}\n`;
+      const item = items.get(block.start + r);
+      lines += `${JSON.stringify({ id: item.id, target: item.label, pred: preds[r], confidence: confidence[r] })}\n`;
     }
     await this.predictions.write(lines);
   }
@@ -138,7 +136,7 @@ export class ZeroShotOutputWriter {
  */
 export async function streamZeroShot(
   blocks: Iterable<ZeroShotBlock>,
-  items: readonly DatasetItem[],
+  items: ItemList,
   c: number,
   kind: ScoreKind,
   subsets: Subsets | undefined,
