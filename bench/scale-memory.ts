@@ -10,10 +10,13 @@
  * take (the logits N x classes, the embeddings N x dim, as float32) next to the growth of peak RSS from N/10 to N.
  * `--warm-only` reruns only the warm commands, at both sizes, in the stores a `--keep` run left; `--reps R` runs each
  * R times, and `--against DIR` alternates every run with the CLI of another checkout (built: `npm run build` there),
- * A B A B, so that a busy machine biases neither side; each side's median and range are printed.
+ * A B A B, so that a busy machine biases neither side; each side's median and range are printed. `--listed 1,3,10`
+ * (with `--warm-only`) then runs a warm `eval zeroshot` over a JSONL manifest that lists the N images K times (1,000,000
+ * items for K = 10 and N = 100,000): every item is looked up, scored and written, no image is new, so what grows with K
+ * is what a command holds per listed item.
  *
  *   npm run bench:scale [-- --images 100000] [--model models/zoo/base] [--threads 2] [--tasks zeroshot,calibration,ood]
- *                       [--no-warm] [--keep] [--warm-only [--reps R] [--against DIR]]
+ *                       [--no-warm] [--keep] [--warm-only [--reps R] [--against DIR] [--listed K,...]]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
@@ -208,6 +211,41 @@ for (const n of sizes) {
   if (!flag('--keep') && !warmOnly) await fs.rm(store, { recursive: true, force: true });
 }
 
+const listed = arg('--listed', '')
+  .split(',')
+  .filter((k) => k !== '')
+  .map(Number);
+if (listed.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--listed takes positive integers, got ${arg('--listed', '')}`);
+if (listed.length > 0 && !warmOnly) throw new Error('--listed goes with --warm-only');
+if (listed.length > 0) {
+  // The largest folder's images as a JSONL manifest (absolute paths), K times over: no new image, K x N items.
+  const folder = datasets.get(largest)?.dir as string;
+  const work = path.join(cache, `run-${largest}`);
+  const classNames = readdirSync(folder).sort();
+  const lines: string[] = [];
+  classNames.forEach((c, label) => {
+    for (const f of readdirSync(path.join(folder, c)).sort()) lines.push(JSON.stringify({ path: path.join(folder, c, f), label }));
+  });
+  const manifests = path.join(cache, 'listed');
+  await fs.mkdir(manifests, { recursive: true });
+  await fs.writeFile(path.join(manifests, 'classnames.txt'), `${classNames.join('\n')}\n`);
+  log(`\nwarm eval zeroshot over the ${largest} images listed K times (JSONL manifests in ${path.relative(root, manifests)})`);
+  for (const k of listed) {
+    const manifest = path.join(manifests, `x${k}.jsonl`);
+    await fs.writeFile(manifest, `${Array.from({ length: k }, () => lines.join('\n')).join('\n')}\n`);
+    const args = ['eval', 'zeroshot', '--model', model, '--data', manifest, '--classnames', path.join(manifests, 'classnames.txt'), '--store', path.join(work, 'store'), '--out', path.join(work, 'listed-out'), '--threads', threads, '--quiet'];
+    for (let rep = 0; rep < reps; rep++) {
+      for (const cli of clis) {
+        const m = await measure(`listed-x${k}`, args, work, cli.dir);
+        runs.set(`${cli.name}|listed|${k}`, [...(runs.get(`${cli.name}|listed|${k}`) ?? []), Math.max(m.sampledPeak, m.maxRss)]);
+        row(`zeroshot ${k * largest} items${clis.length > 1 ? ` ${cli === clis[0] ? 'A' : 'B'}` : ''}`, k * largest, m);
+      }
+    }
+    await fs.rm(manifest, { force: true });
+  }
+  await fs.rm(path.join(work, 'listed-out'), { recursive: true, force: true });
+}
+
 const [small, big] = sizes;
 if (warmOnly) {
   log(`\nwarm runs, peak RSS: median (range) of ${reps}${clis.length > 1 ? ', A = this checkout and B = ' + clis[1].name + ' alternated' : ''}`);
@@ -217,6 +255,15 @@ if (warmOnly) {
       const show = (xs: readonly number[]) => `${mb(median(xs))} (${mb(Math.min(...xs))}-${mb(Math.max(...xs))})`;
       log(`  ${task.padEnd(12)} ${clis.length > 1 ? (cli === clis[0] ? 'A' : 'B') : ''} ${small}: ${show(at(small))}, ${big}: ${show(at(big))}; growth ${mb(median(at(big)) - median(at(small)))}`);
     }
+  }
+  for (const cli of clis) {
+    if (listed.length === 0) break;
+    const peaksK = listed.map((k) => ({ k, xs: runs.get(`${cli.name}|listed|${k}`) ?? [] }));
+    const first = peaksK[0];
+    const parts = peaksK.map(({ k, xs }) => `${k * largest} items ${mb(median(xs))} (${mb(Math.min(...xs))}-${mb(Math.max(...xs))})`);
+    const last = peaksK[peaksK.length - 1];
+    const perItem = last.k > first.k ? ` ; ${((median(last.xs) - median(first.xs)) / ((last.k - first.k) * largest)).toFixed(0)} B per listed item from ${first.k * largest} to ${last.k * largest}` : '';
+    log(`  listed       ${clis.length > 1 ? (cli === clis[0] ? 'A' : 'B') : ''} ${parts.join(', ')}${perItem}`);
   }
 }
 log(`\nper-image outputs (float32), scored and written block by block (never held whole): logits ${classes} classes x 4 B, embeddings ${dim} x 4 B`);

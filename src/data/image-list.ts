@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
 import { IMAGE_EXTENSIONS } from './image-extensions.js';
-import { listImageFiles, SkipCounter } from './imagefolder.js';
-import { itemListOf } from './item-list.js';
+import { appendFolders, SkipCounter } from './imagefolder.js';
+import { ItemListBuilder } from './item-list.js';
 import type { Dataset } from './types.js';
 
 /**
@@ -21,8 +21,9 @@ export async function openImageList(source: string): Promise<Dataset> {
   }
   if (!isDir) throw new HoloclipError(`image set ${root} must be a folder of images (sub-folders allowed)`);
   const skipped = new SkipCounter();
-  const files = await listImageFiles(root, '', skipped);
-  if (files.length === 0) throw new HoloclipError(`empty dataset: image folder ${root} holds no image files (${IMAGE_EXTENSIONS.join(' ')})`);
-  const items = itemListOf(files.map((f) => ({ id: f.id, path: f.path, label: -1 })));
+  const list = new ItemListBuilder();
+  await appendFolders(list, root, [{ rel: '', label: -1 }], skipped);
+  const items = list.finish();
+  if (items.length === 0) throw new HoloclipError(`empty dataset: image folder ${root} holds no image files (${IMAGE_EXTENSIONS.join(' ')})`);
   return { kind: 'images', root, source: root, classnames: [], classnamesSource: 'none (unlabelled)', items, skipped: skipped.result() };
 }

@@ -3,7 +3,6 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../errors.js';
 import { compareCodePoints } from '../store/canonical-json.js';
-import { mapLimit } from '../util/concurrency.js';
 import { readClassnames } from './classnames.js';
 import { rejectNonUtf8Names } from './file-names.js';
 import { IMAGE_EXTENSIONS, isHiddenName, isImageFileName } from './image-extensions.js';
@@ -51,15 +50,8 @@ export async function openImageFolder(root: string, classnamesFile?: string): Pr
     }
   }
 
-  const perClass = await mapLimit(classFolders, READDIR_CONCURRENCY, async (name) => {
-    const classSkipped = new SkipCounter();
-    return { files: await listImageFiles(root, name, classSkipped), classSkipped };
-  });
   const list = new ItemListBuilder();
-  perClass.forEach(({ files, classSkipped }, label) => {
-    skipped.add(classSkipped);
-    for (const f of files) list.push({ id: f.id, path: f.path, label });
-  });
+  await appendFolders(list, root, classFolders.map((rel, label) => ({ rel, label })), skipped);
   const items = list.finish();
   if (items.length === 0) {
     throw new HoloclipError(`empty dataset: data folder ${root} has ${classFolders.length} class folders but no image files (${IMAGE_EXTENSIONS.join(' ')})`);
@@ -80,30 +72,45 @@ export async function openImageFolder(root: string, classnamesFile?: string): Pr
  * (`''` = the root itself), in torchvision order.
  */
 export async function listImages(root: string, className: string, skipped: SkipCounter): Promise<string[]> {
-  return (await listImageFiles(root, className, skipped)).map((f) => f.id);
+  const ids: string[] = [];
+  for (const f of await listImageFolders(root, className, skipped)) for (const name of f.files) ids.push(f.rel === '' ? name : `${f.rel}/${name}`);
+  return ids;
 }
 
-/** One listed image: its id (as {@link listImages}) and its path, `path.join(root, ...id.split('/'))`. */
-export interface ListedImage {
-  readonly id: string;
-  readonly path: string;
+/** A folder of `root` (`rel`, POSIX; `''` = the root itself) whose images, at any depth, get `label` (and any-of `labels`). */
+export interface LabelledFolder {
+  readonly rel: string;
+  readonly label: number;
+  readonly labels?: readonly number[];
 }
 
 /**
- * {@link listImages} with each image's path. The ids and paths of a folder's files share the folder's prefix and the
- * file's name (V8 keeps a concatenation as two references): a path built by `path.join` per image is a chain of some
- * ten string pieces, about 500 bytes, which for 100,000 images was 50 MB of the listing.
+ * Appends the images under each folder, folder after folder, in torchvision order within each, to `list`: id
+ * `<rel>/<sub/dirs>/<file>` and path `path.join(root, ...id.split('/'))`. Folders are read up to
+ * READDIR_CONCURRENCY at once and their images appended as each window is read, so what the listing holds at a
+ * time is a window's file names, not the whole dataset's (for 100,000 images that was some 25 MB of heap).
  */
-export async function listImageFiles(root: string, className: string, skipped: SkipCounter): Promise<ListedImage[]> {
-  const out: ListedImage[] = [];
-  for (const f of await listImageFolders(root, className, skipped)) {
-    const idPrefix = f.rel === '' ? '' : `${f.rel}/`;
-    const dir = path.join(root, ...f.rel.split('/'));
-    // path.join(dir, name) for a plain file name: dir + separator + name ('.' alone is dropped, a root keeps its one separator).
-    const pathPrefix = dir === '.' ? '' : dir.endsWith(path.sep) ? dir : dir + path.sep;
-    for (const name of f.files) out.push({ id: idPrefix + name, path: pathPrefix + name });
+export async function appendFolders(list: ItemListBuilder, root: string, folders: readonly LabelledFolder[], skipped: SkipCounter): Promise<void> {
+  for (let start = 0; start < folders.length; start += READDIR_CONCURRENCY) {
+    const window = folders.slice(start, start + READDIR_CONCURRENCY);
+    const read = await Promise.all(
+      window.map(async (f) => {
+        const own = new SkipCounter();
+        return { found: await listImageFolders(root, f.rel, own), own };
+      }),
+    );
+    read.forEach(({ found, own }, i) => {
+      skipped.add(own);
+      const { label, labels } = window[i];
+      for (const f of found) {
+        const idPrefix = f.rel === '' ? '' : `${f.rel}/`;
+        const dir = path.join(root, ...f.rel.split('/'));
+        // path.join(dir, name) for a plain file name: dir + separator + name ('.' alone is dropped, a root keeps its one separator).
+        const pathPrefix = dir === '.' ? '' : dir.endsWith(path.sep) ? dir : dir + path.sep;
+        for (const name of f.files) list.push(labels === undefined ? { id: idPrefix + name, path: pathPrefix + name, label } : { id: idPrefix + name, path: pathPrefix + name, label, labels });
+      }
+    });
   }
-  return out;
 }
 
 /** The folders under `<root>/<className>` holding images, in torchvision order, each with its image names sorted. */

@@ -53,6 +53,7 @@ export class ItemListBuilder {
   private labels = new Int32Array(1024);
   private readonly pairs: PrefixPair[] = [];
   private readonly pairIndex = new Map<string, number>();
+  private lastPair = 0;
   private labelSetOf: Int32Array | null = null;
   private readonly labelSets: (readonly number[])[] = [];
   private readonly labelSetIndex = new Map<string, number>();
@@ -120,6 +121,9 @@ export class ItemListBuilder {
   }
 
   private pairFor(idPrefix: string, pathPrefix: string, sameTail: boolean): number {
+    // Items come folder by folder: the previous item's pair, most of the time.
+    const last = this.pairs.length > 0 ? this.pairs[this.lastPair] : undefined;
+    if (last !== undefined && last.sameTail === sameTail && last.idPrefix === idPrefix && last.pathPrefix === pathPrefix) return this.lastPair;
     const key = `${sameTail ? 1 : 0}${idPrefix}\0${pathPrefix}`;
     let p = this.pairIndex.get(key);
     if (p === undefined) {
@@ -127,10 +131,12 @@ export class ItemListBuilder {
       this.pairs.push({ idPrefix, pathPrefix, sameTail });
       this.pairIndex.set(key, p);
     }
+    this.lastPair = p;
     return p;
   }
 
   private ensure(count: number): void {
+    if (count <= this.pairOf.length) return; // every per-item array has the same capacity
     this.pairOf = grown(this.pairOf, count, (k) => new Uint32Array(k));
     this.idEnd = grown(this.idEnd, count, (k) => new Uint32Array(k));
     this.recordEnd = grown(this.recordEnd, count, (k) => new Uint32Array(k));

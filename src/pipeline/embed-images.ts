@@ -19,7 +19,7 @@ import type { ImageEncoder } from '../models/image-encoder.js';
 import type { EmbeddingSpace } from '../store/embedding-store.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { KeyList } from '../store/packed-keys.js';
-import { mapLimit } from '../util/concurrency.js';
+import { forEachLimit } from '../util/concurrency.js';
 import { InFlight } from '../util/in-flight.js';
 import type { ProgressSink } from '../util/progress.js';
 import os from 'node:os';
@@ -171,7 +171,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     return k;
   };
   const known = new Uint8Array(items.length);
-  await mapLimit(items, 16, async (item, i) => {
+  await forEachLimit(items, 16, async (item, i) => {
     const h = await storeKey(item, i);
     if (h !== undefined && ready !== null && ready.has(h)) {
       keys.set(i, h);

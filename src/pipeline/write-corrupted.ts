@@ -16,7 +16,7 @@ import { loadAlignedDepth } from '../depth/alignment.js';
 import { errorMessage, HoloclipError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { sha256 } from '../store/hash.js';
-import { mapLimit } from '../util/concurrency.js';
+import { forEachLimit } from '../util/concurrency.js';
 import { confinedPath } from '../util/paths.js';
 import type { ProgressSink } from '../util/progress.js';
 
@@ -70,7 +70,7 @@ export async function writeCorrupted(options: WriteCorruptedOptions): Promise<Wr
   let done = 0;
   // Tar members (WebDataset shards) are read in place; plain files as usual.
   const tars = new TarHandles();
-  await mapLimit(dataset.items, options.concurrency ?? 2, async (item, at) => {
+  await forEachLimit(dataset.items, options.concurrency ?? 2, async (item, at) => {
     const targets = targetsAt[at];
     const missing = [];
     for (const t of targets) {

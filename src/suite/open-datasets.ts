@@ -14,7 +14,7 @@ import { errorMessage } from '../errors.js';
 import type { FileHashIndex } from '../store/hash.js';
 import { hashItem, ItemStatCache } from '../data/item-bytes.js';
 import { KeyList } from '../store/packed-keys.js';
-import { mapLimit } from '../util/concurrency.js';
+import { forEachLimit, mapLimit } from '../util/concurrency.js';
 import type { CorrespondencePairs } from '../data/correspondence-pairs.js';
 import type { ResolvedDataset, ResolvedSuite } from './load-suite.js';
 
@@ -106,7 +106,7 @@ export async function openedFingerprint(d: OpenedDataset, hashIndex: FileHashInd
 export async function datasetFingerprint(dataset: Dataset, hashIndex: FileHashIndex, stats: ItemStatCache = new ItemStatCache()): Promise<string> {
   // Packed (32 bytes an image; an unreadable image's reason as a string): a string per image would be some 90 bytes.
   const hashes = new KeyList(dataset.items.length);
-  await mapLimit(dataset.items, 8, async (item, i) => {
+  await forEachLimit(dataset.items, 8, async (item, i) => {
     try {
       hashes.set(i, await hashItem(item, hashIndex, stats, dataset.items, i));
     } catch (err) {

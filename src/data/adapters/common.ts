@@ -2,12 +2,10 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
 import { compareCodePoints } from '../../store/canonical-json.js';
-import { mapLimit } from '../../util/concurrency.js';
 import { IMAGE_EXTENSIONS, isHiddenName } from '../image-extensions.js';
-import { isDirectoryEntry, listImageFiles, listImages, readdirOrFail, SkipCounter } from '../imagefolder.js';
+import { appendFolders, isDirectoryEntry, listImages, readdirOrFail, SkipCounter, type LabelledFolder } from '../imagefolder.js';
 import { ItemListBuilder, type ItemList } from '../item-list.js';
 
-const READDIR_CONCURRENCY = 16;
 
 /** The absolute root, which must be an existing folder; else a clear error naming the layout. */
 export async function requireDir(root: string, type: string, layout: string): Promise<string> {
@@ -42,28 +40,15 @@ export async function topLevel(dir: string, skipped: SkipCounter, relPrefix = ''
   return { folders, files };
 }
 
-export interface LabelledFolder {
-  /** Folder relative to the root, POSIX. */
-  readonly rel: string;
-  readonly label: number;
-  readonly labels?: readonly number[];
-}
+export type { LabelledFolder } from '../imagefolder.js';
 
 /**
  * Items of labelled folders, in the given folder order, images in torchvision order within each
  * (recursive; hidden and non-image files counted in `skipped`).
  */
 export async function collectItems(root: string, folders: readonly LabelledFolder[], skipped: SkipCounter): Promise<ItemList> {
-  const perFolder = await mapLimit(folders, READDIR_CONCURRENCY, async (f) => {
-    const own = new SkipCounter();
-    return { files: await listImageFiles(root, f.rel, own), own };
-  });
   const items = new ItemListBuilder();
-  perFolder.forEach(({ files, own }, i) => {
-    skipped.add(own);
-    const { label, labels } = folders[i];
-    for (const { id, path: file } of files) items.push(labels === undefined ? { id, path: file, label } : { id, path: file, label, labels });
-  });
+  await appendFolders(items, root, folders, skipped);
   return items.finish();
 }
 
