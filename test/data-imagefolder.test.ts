@@ -122,3 +122,26 @@ test('imagefolder: same order as torchvision ImageFolder (find_classes + make_da
     const ds = await openDataset({ path: dir });
     assert.deepEqual(Array.from(ds.items, (i) => [i.id, i.label]), expected);
   }));
+
+test('imagefolder: 40 class folders read 16 ahead, appended in order; the first bad folder in order is the error, none unhandled', () =>
+  withTempDir(async (dir) => {
+    const classes = Array.from({ length: 40 }, (_, c) => `c${String(c).padStart(2, '0')}`);
+    await touch(dir, classes.flatMap((c, k) => Array.from({ length: (k % 3) + 1 }, (_, i) => `${c}/sub${i % 2}/${i}.png`)));
+    const ds = await openDataset({ path: dir });
+    const expected = classes.flatMap((c, k) => Array.from({ length: (k % 3) + 1 }, (_, i) => [`${c}/sub${i % 2}/${i}.png`, k] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    assert.deepEqual(Array.from(ds.items, (it) => [it.id, it.label]), expected);
+    assert.deepEqual(Array.from(ds.items, (it) => it.index), expected.map((_, i) => i));
+    // A name that is not UTF-8 in folders 5 and 12: the error names folder 5 whichever finishes first, and the read of
+    // folder 12 (in flight with it), failed too, is not an unhandled rejection.
+    for (const c of [classes[5], classes[12]]) await writeFile(Buffer.concat([Buffer.from(path.join(dir, c, 'sub0') + '/'), Buffer.from([0x63, 0xe9, 0x2e, 0x70, 0x6e, 0x67])]), '');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await assert.rejects(openDataset({ path: dir }), isHoloclipError(new RegExp(`${classes[5]}/sub0 holds 1 file name that is not valid UTF-8`)));
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
+  }));

@@ -86,30 +86,34 @@ export interface LabelledFolder {
 
 /**
  * Appends the images under each folder, folder after folder, in torchvision order within each, to `list`: id
- * `<rel>/<sub/dirs>/<file>` and path `path.join(root, ...id.split('/'))`. Folders are read up to
- * READDIR_CONCURRENCY at once and their images appended as each window is read, so what the listing holds at a
- * time is a window's file names, not the whole dataset's (for 100,000 images that was some 25 MB of heap).
+ * `<rel>/<sub/dirs>/<file>` and path `path.join(root, ...id.split('/'))`. Up to READDIR_CONCURRENCY folders are read
+ * at once, ahead of the one being appended, and each folder's images are appended as soon as the folders before it
+ * are: what the listing holds at a time is those folders' file names, not the whole dataset's (for 100,000 images
+ * that was some 25 MB of heap).
  */
 export async function appendFolders(list: ItemListBuilder, root: string, folders: readonly LabelledFolder[], skipped: SkipCounter): Promise<void> {
-  for (let start = 0; start < folders.length; start += READDIR_CONCURRENCY) {
-    const window = folders.slice(start, start + READDIR_CONCURRENCY);
-    const read = await Promise.all(
-      window.map(async (f) => {
-        const own = new SkipCounter();
-        return { found: await listImageFolders(root, f.rel, own), own };
-      }),
-    );
-    read.forEach(({ found, own }, i) => {
-      skipped.add(own);
-      const { label, labels } = window[i];
-      for (const f of found) {
-        const idPrefix = f.rel === '' ? '' : `${f.rel}/`;
-        const dir = path.join(root, ...f.rel.split('/'));
-        // path.join(dir, name) for a plain file name: dir + separator + name ('.' alone is dropped, a root keeps its one separator).
-        const pathPrefix = dir === '.' ? '' : dir.endsWith(path.sep) ? dir : dir + path.sep;
-        for (const name of f.files) list.push(labels === undefined ? { id: idPrefix + name, path: pathPrefix + name, label } : { id: idPrefix + name, path: pathPrefix + name, label, labels });
-      }
-    });
+  type Read = { found: Array<{ rel: string; files: string[] }>; own: SkipCounter };
+  const reading = new Map<number, Promise<Read>>();
+  const startReading = (k: number): void => {
+    const own = new SkipCounter();
+    const read = listImageFolders(root, folders[k].rel, own).then((found) => ({ found, own }));
+    read.catch(() => {}); // awaited in order below; a folder after a failing one must not be an unhandled rejection
+    reading.set(k, read);
+  };
+  for (let k = 0; k < Math.min(READDIR_CONCURRENCY, folders.length); k++) startReading(k);
+  for (let k = 0; k < folders.length; k++) {
+    const { found, own } = await (reading.get(k) as Promise<Read>);
+    reading.delete(k);
+    if (k + READDIR_CONCURRENCY < folders.length) startReading(k + READDIR_CONCURRENCY);
+    skipped.add(own);
+    const { label, labels } = folders[k];
+    for (const f of found) {
+      const idPrefix = f.rel === '' ? '' : `${f.rel}/`;
+      const dir = path.join(root, ...f.rel.split('/'));
+      // path.join(dir, name) for a plain file name: dir + separator + name ('.' alone is dropped, a root keeps its one separator).
+      const pathPrefix = dir === '.' ? '' : dir.endsWith(path.sep) ? dir : dir + path.sep;
+      for (const name of f.files) list.push(labels === undefined ? { id: idPrefix + name, path: pathPrefix + name, label } : { id: idPrefix + name, path: pathPrefix + name, label, labels });
+    }
   }
 }
 
