@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ItemListBuilder, itemListOf, selectItems, someItem, type ListedItem } from '../src/data/item-list.js';
+import { ItemListBuilder, itemListOf, labelsOf, selectItems, someItem, type ListedItem } from '../src/data/item-list.js';
 
 const segment = fc.stringMatching(/^[a-zA-Z0-9_.é漢 -]{1,8}$/).filter((s) => s !== '.' && s !== '..');
 const relId = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'));
@@ -36,6 +36,7 @@ test('item list: every item reads back as listed (get, labelAt, slice, iteration
         assert.equal(list.labelAt(i), items[i].label);
       }
       assert.deepStrictEqual([...list], expected);
+      assert.deepStrictEqual(labelsOf(list), Int32Array.from(items, (it) => it.label));
       assert.deepStrictEqual(list.slice(), expected);
       assert.deepStrictEqual(list.slice(2, 5), expected.slice(2, 5));
       assert.deepStrictEqual(list.slice(-3, 1000), expected.slice(0));
@@ -68,6 +69,7 @@ test('selectItems: a view at positions, whose items keep their dataset index; so
       assert.equal(view.length, positions.length);
       assert.deepStrictEqual([...view], Array.from(positions, (p) => list.get(p)));
       positions.forEach((p, j) => assert.equal(view.labelAt(j), list.labelAt(p)));
+      assert.deepStrictEqual(labelsOf(view), Int32Array.from(positions, (p) => list.labelAt(p)));
     }),
   );
   const list = itemListOf([

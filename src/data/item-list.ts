@@ -250,6 +250,13 @@ class PackedItemList implements ItemList {
   }
 }
 
+/** Every item's label, in list order (read without building the items). */
+export function labelsOf(list: ItemList): Int32Array {
+  const out = new Int32Array(list.length);
+  for (let i = 0; i < out.length; i++) out[i] = list.labelAt(i);
+  return out;
+}
+
 /** Whether any item of `list` satisfies `test` (it stops at the first). */
 export function someItem(list: ItemList, test: (item: DatasetItem) => boolean): boolean {
   for (let i = 0; i < list.length; i++) if (test(list.get(i))) return true;

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Dataset } from '../../data/index.js';
+import { labelsOf } from '../../data/item-list.js';
 import { HoloclipError } from '../../errors.js';
 import { calibrationMetricsBlocks, fitTemperatureBlocks, type CalibrationMetrics, type LogitBlockSource } from '../../metrics/calibration.js';
 import { createRng } from '../../metrics/random.js';
@@ -81,7 +82,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
     const embedded: Array<{ name: string; set: EmbeddedItems }> = [];
     const idSet = await ctx.embedItems(idData, 'id');
     embedded.push({ name: 'id', set: idSet });
-    const idLabels = Int32Array.from(idSet.ok, (it) => it.label);
+    const idLabels = labelsOf(idSet.ok);
     /** A set's logits, scored again from the store's rows block by block on each pass. */
     const storeSource = (set: EmbeddedItems): LogitBlockSource => ({
       n: set.n,
@@ -107,7 +108,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
         const calSet = await ctx.embedItems(calData, 'calibration');
         embedded.push({ name: 'calibration', set: calSet });
         for (const b of await ctx.logitBlocks(calSet, classifier)) await calSpill.append(b.logits);
-        calLabels = Int32Array.from(calSet.ok, (it) => it.label);
+        calLabels = labelsOf(calSet.ok);
         testSource = storeSource(idSet);
         splitNote = `temperature fitted on the separate calibration set ${calData.source}; the whole ID set is evaluated`;
       } else {
@@ -162,7 +163,7 @@ export async function runCalibration(input: TaskInput<CalibrationSettings>): Pro
       for (const s of shifts) {
         const set = await ctx.embedItems(s.dataset, s.name);
         embedded.push({ name: s.name, set });
-        await evaluate(s.name, storeSource(set), Int32Array.from(set.ok, (it) => it.label));
+        await evaluate(s.name, storeSource(set), labelsOf(set.ok));
       }
       note = splitNote;
     } finally {
