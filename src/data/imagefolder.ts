@@ -67,14 +67,11 @@ export async function openImageFolder(root: string, classnamesFile?: string): Pr
   };
 }
 
-/**
- * Image ids (`<folder>/<sub/dirs>/<file>`, POSIX, relative to `root`) under one folder of `root`
- * (`''` = the root itself), in torchvision order.
- */
-export async function listImages(root: string, className: string, skipped: SkipCounter): Promise<string[]> {
-  const ids: string[] = [];
-  for (const f of await listImageFolders(root, className, skipped)) for (const name of f.files) ids.push(f.rel === '' ? name : `${f.rel}/${name}`);
-  return ids;
+/** How many images lie under one folder of `root` (`''` = the root itself), at any depth, as {@link appendFolders} would list them. */
+export async function countImageFiles(root: string, className: string, skipped: SkipCounter): Promise<number> {
+  let n = 0;
+  for (const f of await listImageFolders(root, className, skipped)) n += f.files.length;
+  return n;
 }
 
 /** A folder of `root` (`rel`, POSIX; `''` = the root itself) whose images, at any depth, get `label` (and any-of `labels`). */

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { HoloclipError } from '../../errors.js';
 import { compareCodePoints } from '../../store/canonical-json.js';
 import { IMAGE_EXTENSIONS, isHiddenName } from '../image-extensions.js';
-import { appendFolders, isDirectoryEntry, listImages, readdirOrFail, SkipCounter, type LabelledFolder } from '../imagefolder.js';
+import { appendFolders, countImageFiles, isDirectoryEntry, readdirOrFail, SkipCounter, type LabelledFolder } from '../imagefolder.js';
 import { ItemListBuilder, type ItemList } from '../item-list.js';
-
 
 /** The absolute root, which must be an existing folder; else a clear error naming the layout. */
 export async function requireDir(root: string, type: string, layout: string): Promise<string> {
@@ -60,5 +59,5 @@ export function requireItems(items: ItemList, type: string, root: string, folder
 
 /** Count the images under a folder without keeping them (ObjectNet classes outside ImageNet). */
 export async function countImages(root: string, rel: string): Promise<number> {
-  return (await listImages(root, rel, new SkipCounter())).length;
+  return countImageFiles(root, rel, new SkipCounter());
 }

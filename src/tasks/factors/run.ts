@@ -61,13 +61,14 @@ export async function runFactors(input: TaskInput<FactorsSettings>): Promise<Res
     const { top1 } = acc.result();
     const correctByFile = new Map<string, boolean>();
     let labelMismatches = 0;
-    Array.from(set.ok).forEach((item, i) => {
+    for (let i = 0; i < set.ok.length; i++) {
+      const item = set.ok.get(i);
       const name = path.basename(item.id);
       if (correctByFile.has(name)) throw new HoloclipError(`${dataset.source} holds two images named ${name}; ImageNet-X joins by file name`);
       correctByFile.set(name, preds[i] === item.label);
       const ann = byName.get(name);
       if (ann && ann.label !== item.label) labelMismatches++;
-    });
+    }
     if (labelMismatches > 0) {
       options.warn(`WARNING: ${labelMismatches} images have a dataset label different from the ImageNet-X class; is the class order ImageNet's (sorted wnids)?`);
     }
