@@ -25,6 +25,7 @@ import sharp from 'sharp';
 import { parseDatasetSpec } from '../src/data/dataset-ref.js';
 import { createPreprocessor } from '../src/image/index.js';
 import { ClipFamilyModel } from '../src/models/clip-model.js';
+import { matmulTransposed, matmulTransposedJs } from '../src/metrics/vector.js';
 import { writeNpyAtomic } from '../src/store/npy.js';
 import { runTaskOnce } from '../src/tasks/run-task.js';
 import { zeroshotTask } from '../src/tasks/zeroshot/index.js';
@@ -172,7 +173,52 @@ if (runs('score')) {
     holoclip: () => timed(process.execPath, [bin, 'score', 'ood', '--id-scores', path.join(dir, 'id.npy'), '--ood-scores', path.join(dir, 'ood.npy')]).seconds,
     numpy: () => timed(values.python!, [path.join(root, 'bench', 'numpy_calibration.py'), 'ood', path.join(dir, 'id.npy'), path.join(dir, 'ood.npy')]).seconds,
   });
-  console.log(`  ood (50,000 + 50,000 scores, AUROC, AUPR, FPR@95) holoclip ${f(median(t.holoclip))} s, numpy AUROC + FPR@95 ${f(median(t.numpy))} s\n`);
+  console.log(`  ood (50,000 + 50,000 scores, AUROC, AUPR, FPR@95) holoclip ${f(median(t.holoclip))} s, numpy AUROC + FPR@95 ${f(median(t.numpy))} s`);
+
+  // Zero-shot scores: every image embedding against every class embedding (matmulTransposed: each sum in float64, in
+  // order, rounded to float32 once), ImageNet's shape for a ViT-B/32. The JS loop runs on a slice (the whole takes
+  // about a minute) and is scaled to 50,000 rows; numpy's float64 matmul is the same arithmetic in another order,
+  // its float32 one the arithmetic of torch (CLIP_benchmark), timed inside Python without its start.
+  const [n, m, d] = [50_000, 1_000, 512];
+  const unit = (rows: number, seed: number): Float32Array => {
+    const x = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 0.7 + seed));
+    for (let i = 0; i < rows; i++) {
+      const row = x.subarray(i * d, (i + 1) * d);
+      const norm = Math.hypot(...row);
+      for (let k = 0; k < d; k++) row[k] /= norm;
+    }
+    return x;
+  };
+  const images = unit(n, 1), classes = unit(m, 2);
+  const scoresOut = new Float32Array(n * m);
+  const slice = 1_000;
+  const js = alternate({
+    kernel: () => {
+      const t0 = performance.now();
+      matmulTransposed(images, n, classes, m, d, scoresOut);
+      return (performance.now() - t0) / 1000;
+    },
+    js: () => {
+      const t0 = performance.now();
+      matmulTransposedJs(images, slice, classes, m, d, scoresOut);
+      return ((performance.now() - t0) / 1000) * (n / slice);
+    },
+  });
+  const numpy = spawnSync(values.python!, ['-c', [
+    'import numpy as np, time, json',
+    `a = np.random.default_rng(0).standard_normal((${n}, ${d})).astype(np.float32); b = a[:${m}].copy()`,
+    'r = {}',
+    'for name, x, y in (("float32", a, b), ("float64", a.astype(np.float64), b.astype(np.float64))):',
+    '    ts = []',
+    '    for _ in range(3): t0 = time.perf_counter(); x @ y.T; ts.append(time.perf_counter() - t0)',
+    '    r[name] = sorted(ts)[1]',
+    'print(json.dumps(r))',
+  ].join('\n')], { encoding: 'utf8' });
+  const np = numpy.status === 0 ? (JSON.parse(numpy.stdout) as { float32: number; float64: number }) : null;
+  const gmac = (seconds: number): string => f((n * m * d) / seconds / 1e9, 1);
+  console.log(`  zero-shot scores, ${n.toLocaleString('en')} x ${m.toLocaleString('en')} x ${d} (float32 in, float64 sums): kernel ${f(median(js.kernel))} s (${gmac(median(js.kernel))} GMAC/s), ` +
+    `JS loop ${f(median(js.js), 1)} s (${slice.toLocaleString('en')} rows, scaled)` +
+    (np ? `; numpy (BLAS, compute only) float64 ${f(np.float64)} s, float32 ${f(np.float32)} s\n` : `; numpy: ${numpy.stderr.trim().split('\n').pop() ?? 'failed'}\n`));
 }
 
 // 4. Embedding stage vs bare onnxruntime session.

@@ -5,6 +5,7 @@
  * so that tsc (and any bundler) carries it with the code. The modules:
  *   resample      src/image/wasm/pil-resample.wat  -> pil-resample-wasm.ts  (Pillow's resampling passes)
  *   calibration   src/metrics/wasm/calibration.wat -> calibration-wasm.ts   (calibration rows, fdlibm's exp)
+ *   matmul        src/metrics/wasm/matmul.wat      -> matmul-wasm.ts        (image-class scores, float64 sums)
  *
  *   node tools/wasm/build.mjs            write every module
  *   node tools/wasm/build.mjs --check    exit 1 if a committed module is not what its .wat compiles to
@@ -29,6 +30,12 @@ export const WASM_MODULES = {
     out: 'src/metrics/wasm/calibration-wasm.ts',
     constant: 'CALIBRATION_WASM_BASE64',
     test: 'test/score-wasm-exp.test.ts',
+  },
+  matmul: {
+    wat: 'src/metrics/wasm/matmul.wat',
+    out: 'src/metrics/wasm/matmul-wasm.ts',
+    constant: 'MATMUL_WASM_BASE64',
+    test: 'test/matmul-wasm.test.ts',
   },
 };
 
