@@ -183,6 +183,33 @@ test('AtomicWriter: pieces are visible only after commit; abort keeps the old co
     assert.deepEqual(await fs.readdir(dir), ['p.jsonl']);
   }));
 
+test('AtomicWriter: strings and byte arrays, awaited or not, land in order and encoded once (random pieces across the 1 MB batch)', () =>
+  withTempDir(async (dir) => {
+    // Pieces: short lines, multi-byte and astral characters, strings that end the batch exactly or cross it, byte
+    // arrays between them; every other run fires its writes without awaiting each (ordering is decided at the call).
+    const piece = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.tuple(fc.constantFrom('a', 'é', '€', '😀'), fc.integer({ min: 1, max: 400_000 })).map(([ch, n]) => ch.repeat(n)),
+      fc.uint8Array({ maxLength: 64 }),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 12 }), async (pieces) => {
+        const file = path.join(dir, `w${run}.bin`);
+        const together = run++ % 2 === 1;
+        const w = await AtomicWriter.open(file);
+        if (together) await Promise.all(pieces.map((p) => w.write(p)));
+        else for (const p of pieces) await w.write(p);
+        await w.commit();
+        const expected = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+        assert.ok((await fs.readFile(file)).equals(expected));
+        await fs.rm(file);
+      }),
+      { seed: 20261203, numRuns: 40 },
+    );
+    assert.deepEqual(await fs.readdir(dir), []);
+  }));
+
 test('logitBlockRows: a few thousand rows, fewer for very wide heads', () => {
   assert.equal(logitBlockRows(147, 64), 4096);
   assert.equal(logitBlockRows(1000, 512), 4096);
