@@ -88,8 +88,8 @@ export async function writeFileAtomic(file: string, data: Buffer | Uint8Array | 
 /**
  * Strings are encoded as they come into a buffer of this many bytes, written when full. Encoding at once, rather than
  * keeping the strings until a batch is full, lets them die young: a batch of a million characters of
- * predictions.jsonl lines outlived several young-generation collections, and V8 grows its young generation with what
- * survives them (to 32 MB committed over a 100,000-image run).
+ * predictions.jsonl lines outlived several young-generation collections (what survived each of the scoring phase's
+ * fell from about 2 MB to 0.4 MB on a 100,000-image run).
  */
 const STRING_BATCH_BYTES = 1 << 20;
 
