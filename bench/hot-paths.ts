@@ -25,7 +25,7 @@ import sharp from 'sharp';
 import { parseDatasetSpec } from '../src/data/dataset-ref.js';
 import { createPreprocessor } from '../src/image/index.js';
 import { ClipFamilyModel } from '../src/models/clip-model.js';
-import { matmulTransposed, matmulTransposedJs } from '../src/metrics/vector.js';
+import { l2NormalizeRows, matmulTransposed, matmulTransposedJs } from '../src/metrics/vector.js';
 import { writeNpyAtomic } from '../src/store/npy.js';
 import { runTaskOnce } from '../src/tasks/run-task.js';
 import { zeroshotTask } from '../src/tasks/zeroshot/index.js';
@@ -180,15 +180,7 @@ if (runs('score')) {
   // about a minute) and is scaled to 50,000 rows; numpy's float64 matmul is the same arithmetic in another order,
   // its float32 one the arithmetic of torch (CLIP_benchmark), timed inside Python without its start.
   const [n, m, d] = [50_000, 1_000, 512];
-  const unit = (rows: number, seed: number): Float32Array => {
-    const x = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 0.7 + seed));
-    for (let i = 0; i < rows; i++) {
-      const row = x.subarray(i * d, (i + 1) * d);
-      const norm = Math.hypot(...row);
-      for (let k = 0; k < d; k++) row[k] /= norm;
-    }
-    return x;
-  };
+  const unit = (rows: number, seed: number): Float32Array => l2NormalizeRows(Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 0.7 + seed)), rows, d);
   const images = unit(n, 1), classes = unit(m, 2);
   const scoresOut = new Float32Array(n * m);
   const slice = 1_000;

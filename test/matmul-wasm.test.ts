@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { matmulTransposed, matmulTransposedJs } from '../src/metrics/vector.js';
+import { l2NormalizeRows, matmulTransposed, matmulTransposedJs } from '../src/metrics/vector.js';
 import { kernelMatmulTransposed, matmulKernelAvailable, matmulKernelMemoryBytes } from '../src/metrics/wasm/matmul-kernel.js';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { compileWat, modulePath, moduleSource } from '../tools/wasm/build.mjs';
@@ -63,15 +63,7 @@ test('matmul kernel: column groups past 512, row chunks, odd rows and columns, i
   // d = 3,000: 10 rows per chunk, 25 rows in three chunks (10, 10, 5); 9 columns (one full block and one lane).
   both(rand(25 * 3000, 3), 25, rand(9 * 3000, 4), 9, 3000);
   // Real embeddings: unit rows of 512 against 1,000 classes.
-  const unit = (len: number, dim: number, seed: number): Float32Array => {
-    const x = rand(len * dim, seed);
-    for (let i = 0; i < len; i++) {
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += x[i * dim + k] ** 2;
-      for (let k = 0; k < dim; k++) x[i * dim + k] /= Math.sqrt(s);
-    }
-    return x;
-  };
+  const unit = (len: number, dim: number, seed: number): Float32Array => l2NormalizeRows(rand(len * dim, seed), len, dim);
   both(unit(41, 512, 5), 41, unit(1000, 512, 6), 1000, 512);
   // matmulTransposed into a larger array writes its first n x m values and leaves the rest.
   const into = new Float32Array(3 * 5 + 4).fill(7);
